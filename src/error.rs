@@ -1,0 +1,339 @@
+//! Typed errors. Every variant says when it happens and what a caller should do about it.
+//!
+//! None of them carries secret material: key bytes, plaintext and tags never reach a `Display` or
+//! `Debug` output. A key id is public (it travels in every sealed value) and may appear.
+
+use std::fmt;
+
+use crate::key::KeyId;
+
+/// Why a key could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// Raw key bytes were not exactly 32 bytes long ([`Key::from_bytes`](crate::Key::from_bytes),
+    /// or the decoded form of [`Key::from_base64`](crate::Key::from_base64)).
+    InvalidLength {
+        /// The length that was given.
+        len: usize,
+    },
+    /// The text given to [`Key::from_base64`](crate::Key::from_base64) is not base64 in either the
+    /// standard or the URL-safe alphabet.
+    InvalidBase64,
+    /// The master secret given to [`Key::derive`](crate::Key::derive) is shorter than 32 bytes.
+    /// Use a secret of at least 256 bits from a CSPRNG (for example [`Key::generate`](crate::Key::generate)).
+    MasterTooShort {
+        /// The length that was given.
+        len: usize,
+        /// The least length accepted (32).
+        min: usize,
+    },
+    /// The operating system's random number generator failed. Nothing sensible can be sealed
+    /// without it; retry later or stop the process.
+    Random,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidLength { len } => write!(f, "a key is 32 bytes, got {len}"),
+            Self::InvalidBase64 => f.write_str("key text is not valid base64"),
+            Self::MasterTooShort { len, min } => {
+                write!(
+                    f,
+                    "master secret of {len} bytes is shorter than the minimum of {min}"
+                )
+            }
+            Self::Random => f.write_str("the operating system's random number generator failed"),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// Why a change to a [`KeyRing`](crate::KeyRing) was refused. A refused change leaves the ring as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyRingError {
+    /// [`KeyRing::add`](crate::KeyRing::add) was given a key whose id is already in the ring: either the
+    /// same key twice or (with odds of about 2^-32 per pair) two keys whose ids collide. Generate another key.
+    DuplicateKeyId(KeyId),
+    /// [`KeyRing::promote`](crate::KeyRing::promote) or [`KeyRing::retire`](crate::KeyRing::retire)
+    /// named a key id the ring does not hold.
+    UnknownKey(KeyId),
+    /// [`KeyRing::retire`](crate::KeyRing::retire) named the primary key. Promote another key first:
+    /// a ring always has a primary to seal with.
+    RetirePrimary(KeyId),
+}
+
+impl fmt::Display for KeyRingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DuplicateKeyId(id) => write!(f, "the key ring already holds a key with id {id}"),
+            Self::UnknownKey(id) => write!(f, "the key ring holds no key with id {id}"),
+            Self::RetirePrimary(id) => {
+                write!(
+                    f,
+                    "key {id} is the primary key; promote another key before retiring it"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for KeyRingError {}
+
+/// Why a [`SealerBuilder`](crate::SealerBuilder) refused its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The cookie name is empty or holds a character outside an RFC 6265 `token`
+    /// (controls, space, and `( ) < > @ , ; : \ " / [ ] ? = { }` are refused).
+    InvalidCookieName,
+    /// The purpose is longer than [`MAX_PURPOSE_LEN`](crate::MAX_PURPOSE_LEN) bytes.
+    PurposeTooLong {
+        /// The purpose's length in bytes.
+        len: usize,
+        /// The longest purpose accepted.
+        max: usize,
+    },
+    /// A lifetime is zero, or the idle timeout is longer than the absolute lifetime.
+    InvalidLifetimes,
+    /// The size limit is above [`BROWSER_COOKIE_LIMIT`](crate::BROWSER_COOKIE_LIMIT) (browsers drop such
+    /// cookies), or so small that not even an empty payload fits next to the cookie name.
+    InvalidSizeLimit {
+        /// The limit that was asked for.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidCookieName => {
+                f.write_str("the cookie name is empty or not an RFC 6265 token")
+            }
+            Self::PurposeTooLong { len, max } => {
+                write!(f, "the purpose is {len} bytes long, more than {max}")
+            }
+            Self::InvalidLifetimes => f.write_str(
+                "lifetimes must be non-zero and the idle timeout no longer than the absolute lifetime",
+            ),
+            Self::InvalidSizeLimit { limit } => write!(
+                f,
+                "size limit {limit} is above the browser limit or too small for any sealed value"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An error from `postcard` while turning the state into bytes or back. Opaque so that the crate's
+/// public API does not depend on postcard's error type; [`std::error::Error::source`] reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodecError(CodecErrorKind);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CodecErrorKind {
+    Postcard(postcard::Error),
+    TrailingBytes(usize),
+}
+
+impl CodecError {
+    pub(crate) fn postcard(e: postcard::Error) -> Self {
+        Self(CodecErrorKind::Postcard(e))
+    }
+
+    pub(crate) fn trailing(n: usize) -> Self {
+        Self(CodecErrorKind::TrailingBytes(n))
+    }
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            CodecErrorKind::Postcard(e) => write!(f, "postcard: {e}"),
+            CodecErrorKind::TrailingBytes(n) => {
+                write!(f, "{n} bytes left over after the state was read")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CodecError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0 {
+            CodecErrorKind::Postcard(e) => Some(e),
+            CodecErrorKind::TrailingBytes(_) => None,
+        }
+    }
+}
+
+/// Why [`Sealer::seal`](crate::Sealer::seal) or [`Sealer::renew`](crate::Sealer::renew) produced no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealError {
+    /// The cookie would be larger than the limit, counted as the browser counts it: cookie name,
+    /// `=`, and the final encoded value. Nothing was emitted. Store less in the session (see
+    /// [`Sealer::max_payload_len`](crate::Sealer::max_payload_len)) or keep the data server-side.
+    TooLarge {
+        /// Octets of `name=value` the cookie would have had.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The state could not be serialized with postcard (for example a `serde` impl returned an
+    /// error, or a map or sequence of unknown length was given).
+    Serialize(CodecError),
+    /// [`Sealer::renew`](crate::Sealer::renew) was asked to renew a session whose absolute lifetime
+    /// has ended. Start a new session (log the user in again).
+    Expired {
+        /// When the absolute lifetime ended, in seconds since the Unix epoch.
+        expired_at: u64,
+    },
+    /// The operating system's random number generator failed while seeding the nonce generator.
+    Random,
+}
+
+impl fmt::Display for SealError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { size, limit } => write!(
+                f,
+                "the cookie would be {size} octets, over the limit of {limit}; browsers drop it"
+            ),
+            Self::Serialize(e) => write!(f, "the session state could not be serialized: {e}"),
+            Self::Expired { expired_at } => write!(
+                f,
+                "the session's absolute lifetime ended at {expired_at}; it cannot be renewed"
+            ),
+            Self::Random => f.write_str("the operating system's random number generator failed"),
+        }
+    }
+}
+
+impl std::error::Error for SealError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Serialize(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What is wrong with a value that is not well-formed. Reported before any key is used, except
+/// [`Malformed::Stamps`], which can only be seen after authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The value is not canonical base64url without padding (a character outside `A-Z a-z 0-9 - _`,
+    /// padding, an impossible length, or non-zero trailing bits).
+    Encoding,
+    /// The decoded value is shorter than the smallest possible sealed value.
+    TooShort,
+    /// The authenticated plaintext does not start with well-formed time stamps. Only a writer that
+    /// holds the key can produce this: it points at a bug in another implementation of FORMAT.md.
+    Stamps,
+}
+
+/// Which lifetime ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lifetime {
+    /// The session was idle too long: its stamped expiry, or its last issue plus the current idle
+    /// timeout, has passed. The user was inactive; ask them to log in again.
+    Idle,
+    /// The session is older than the current absolute lifetime, counted from its creation.
+    Absolute,
+}
+
+/// Why [`Sealer::open`](crate::Sealer::open) refused a value. Treat every variant as "no session";
+/// they are distinct so that logs and metrics can tell an attack from an expiry from a bad deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The value is longer than any value this sealer could have produced for its cookie. Refused
+    /// before decoding or any cryptography.
+    Oversized {
+        /// The value's length in bytes.
+        len: usize,
+        /// The longest value accepted.
+        max: usize,
+    },
+    /// The value is not well-formed; see [`Malformed`].
+    Malformed(Malformed),
+    /// The version byte names a format this build does not know (FORMAT.md lists the known ones).
+    UnsupportedVersion(u8),
+    /// The key id names no key in the ring: a retired key, a key not yet added on this server, or
+    /// a forged value. The key ring was consulted by id; no other key was tried.
+    UnknownKey(KeyId),
+    /// Authentication failed: the value was changed, truncated, sealed under another key with the
+    /// same id, or sealed for another cookie name or purpose.
+    Authentication,
+    /// The value is authentic but its lifetime has ended (checked only after authentication).
+    Expired {
+        /// Which lifetime ended.
+        lifetime: Lifetime,
+        /// When it ended, in seconds since the Unix epoch (before the leeway was added).
+        expired_at: u64,
+    },
+    /// The value is authentic but was issued in the future, beyond the configured leeway: a clock
+    /// on some server is wrong.
+    NotYetValid {
+        /// When it was issued, in seconds since the Unix epoch.
+        issued_at: u64,
+        /// This server's time, in seconds since the Unix epoch.
+        now: u64,
+    },
+    /// The value is authentic but its payload does not deserialize as the requested type (the
+    /// session type changed between deploys, for example).
+    Deserialize(CodecError),
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Oversized { len, max } => {
+                write!(
+                    f,
+                    "the value is {len} bytes long, more than the {max} accepted"
+                )
+            }
+            Self::Malformed(Malformed::Encoding) => {
+                f.write_str("the value is not canonical unpadded base64url")
+            }
+            Self::Malformed(Malformed::TooShort) => {
+                f.write_str("the value is too short to be a sealed value")
+            }
+            Self::Malformed(Malformed::Stamps) => {
+                f.write_str("the sealed value's time stamps are malformed")
+            }
+            Self::UnsupportedVersion(v) => write!(f, "unsupported sealed value version {v}"),
+            Self::UnknownKey(id) => write!(f, "no key with id {id} in the key ring"),
+            Self::Authentication => f.write_str("the value failed authentication"),
+            Self::Expired {
+                lifetime: Lifetime::Idle,
+                expired_at,
+            } => write!(f, "the session expired (idle) at {expired_at}"),
+            Self::Expired {
+                lifetime: Lifetime::Absolute,
+                expired_at,
+            } => write!(f, "the session expired (absolute lifetime) at {expired_at}"),
+            Self::NotYetValid { issued_at, now } => write!(
+                f,
+                "the value was issued at {issued_at}, after this server's time {now} plus leeway"
+            ),
+            Self::Deserialize(e) => write!(f, "the session state does not deserialize: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Deserialize(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The byte layout of FORMAT.md, version 1. Encoding and bounds-checked decoding only: which key,
+//! which clock and which policy are decided elsewhere.
+//!
+//! ```text
+//! sealed    = version(1) || key_id(4) || nonce(12) || ciphertext || tag(16)
+//! plaintext = varint(created) || varint(issued - created) || varint(expires - issued) || payload
+//! aad       = version || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose
+//! value     = base64url-nopad(sealed)
+//! ```
+
+use crate::key::KEY_ID_LEN;
+use crate::stamps::Stamps;
+
+/// The version byte of the AES-256-GCM format (FORMAT.md, version 1).
+pub(crate) const VERSION_1: u8 = 1;
+/// version byte + key id.
+pub(crate) const HEADER_LEN: usize = 1 + KEY_ID_LEN;
+/// AES-GCM nonce: 96 bits.
+pub(crate) const NONCE_LEN: usize = 12;
+/// AES-GCM tag: 128 bits.
+pub(crate) const TAG_LEN: usize = 16;
+/// The longest LEB128 encoding of a u64.
+pub(crate) const MAX_VARINT_LEN: usize = 10;
+/// Three stamps of one byte each is the least a plaintext holds.
+pub(crate) const MIN_STAMPS_LEN: usize = 3;
+/// Bytes around the plaintext: header, nonce and tag.
+pub(crate) const ENVELOPE_LEN: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
+/// The shortest well-formed sealed value, in bytes.
+pub(crate) const MIN_SEALED_LEN: usize = ENVELOPE_LEN + MIN_STAMPS_LEN;
+
+/// Unsigned LEB128: 7 bits per byte, least significant group first, high bit = "more follows".
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The length of `v`'s LEB128 encoding.
+pub(crate) const fn varint_len(v: u64) -> usize {
+    let bits = 64 - v.leading_zeros() as usize;
+    if bits == 0 { 1 } else { bits.div_ceil(7) }
+}
+
+/// Reads one canonical LEB128 u64. Refuses a truncated encoding, one longer than 10 bytes, one
+/// that overflows 64 bits, and a non-minimal one (a final byte of 0 after the first), so that each
+/// number has exactly one encoding.
+pub(crate) fn take_varint(input: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v: u64 = 0;
+    for (i, &b) in input.iter().enumerate().take(MAX_VARINT_LEN) {
+        let group = u64::from(b & 0x7f);
+        if i == MAX_VARINT_LEN - 1 && b > 0x01 {
+            return None; // the tenth byte may carry only bit 63
+        }
+        v |= group << (7 * i);
+        if b & 0x80 == 0 {
+            if b == 0 && i > 0 {
+                return None; // non-minimal
+            }
+            return Some((v, &input[i + 1..]));
+        }
+    }
+    None
+}
+
+/// Appends the three stamps as FORMAT.md says: `created` absolute, then two non-negative deltas.
+/// `Stamps` guarantees `created <= issued <= expires`.
+pub(crate) fn put_stamps(out: &mut Vec<u8>, s: &Stamps) {
+    put_varint(out, s.created());
+    put_varint(out, s.issued() - s.created());
+    put_varint(out, s.expires() - s.issued());
+}
+
+/// Reads the three stamps from the start of a plaintext. `None` if any varint is bad or a sum
+/// overflows.
+pub(crate) fn take_stamps(input: &[u8]) -> Option<(Stamps, &[u8])> {
+    let (created, rest) = take_varint(input)?;
+    let (d_issued, rest) = take_varint(rest)?;
+    let (d_expires, rest) = take_varint(rest)?;
+    let issued = created.checked_add(d_issued)?;
+    let expires = issued.checked_add(d_expires)?;
+    Some((Stamps::new(created, issued, expires)?, rest))
+}
+
+/// The length of `n` bytes in unpadded base64: ceil(4n/3).
+pub(crate) const fn base64_len(n: usize) -> usize {
+    (n / 3) * 4 + [0, 2, 3][n % 3]
+}
+
+/// The most bytes whose unpadded base64 fits in `chars` characters: floor(3c/4).
+pub(crate) const fn max_bytes_in_base64(chars: usize) -> usize {
+    (chars / 4) * 3 + [0, 0, 1, 2][chars % 4]
+}
+
+/// The part of the associated data that does not depend on the key:
+/// `varint(len(name)) || name || varint(len(purpose)) || purpose`.
+pub(crate) fn aad_suffix(name: &str, purpose: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 * MAX_VARINT_LEN + name.len() + purpose.len());
+    put_varint(&mut out, name.len() as u64);
+    out.extend_from_slice(name.as_bytes());
+    put_varint(&mut out, purpose.len() as u64);
+    out.extend_from_slice(purpose.as_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_round_trips_at_every_length_boundary() {
+        let mut cases = vec![0u64, 1, u64::MAX];
+        for k in 1..64 {
+            cases.extend([(1u64 << k) - 1, 1u64 << k, (1u64 << k) + 1]);
+        }
+        for v in cases {
+            let mut buf = Vec::new();
+            put_varint(&mut buf, v);
+            assert_eq!(buf.len(), varint_len(v), "length of {v}");
+            buf.push(0xAA);
+            assert_eq!(take_varint(&buf), Some((v, &[0xAA][..])), "value {v}");
+        }
+    }
+
+    #[test]
+    fn varint_refuses_non_canonical_truncated_and_overflowing_encodings() {
+        assert_eq!(take_varint(&[]), None);
+        assert_eq!(take_varint(&[0x80]), None);
+        assert_eq!(take_varint(&[0x80, 0x00]), None, "non-minimal zero");
+        assert_eq!(take_varint(&[0xff, 0x00]), None, "non-minimal 127");
+        let eleven = [0xff; 10].iter().copied().chain([0x01]).collect::<Vec<_>>();
+        assert_eq!(take_varint(&eleven), None);
+        let mut over = [0xff; 10];
+        over[9] = 0x02;
+        assert_eq!(take_varint(&over), None, "bit 64 set");
+    }
+
+    #[test]
+    fn base64_lengths_match_the_engine() {
+        use base64::Engine as _;
+        for n in 0..200 {
+            let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(vec![0u8; n]);
+            assert_eq!(base64_len(n), enc.len());
+            assert_eq!(max_bytes_in_base64(enc.len()), n);
+            if n > 0 {
+                assert!(max_bytes_in_base64(enc.len() - 1) < n);
+            }
+        }
+    }
+
+    #[test]
+    fn stamps_refuse_overflowing_sums() {
+        let mut buf = Vec::new();
+        put_varint(&mut buf, u64::MAX);
+        put_varint(&mut buf, 1);
+        put_varint(&mut buf, 0);
+        assert!(take_stamps(&buf).is_none());
+    }
+}

@@ -1,0 +1,244 @@
+//! The key ring: one primary key that seals, any number of older keys that only open, and
+//! rotation through the API while other threads keep sealing and opening.
+//!
+//! Readers take a lock-free snapshot (`arc_swap`) of an immutable ring; writers build a new ring
+//! and swap it in. A seal or open therefore sees one consistent ring from start to end, never
+//! blocks on a rotation, and never sees a key half-added.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use aes_gcm::{Aes256Gcm, KeyInit};
+use arc_swap::ArcSwap;
+use zeroize::Zeroizing;
+
+use crate::error::KeyRingError;
+use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, KEY_LEN, Key, KeyId};
+
+/// One key of the ring with everything derived from it, computed once when the key is added:
+/// the AES-256-GCM key schedule is expanded here and never again per call.
+pub(crate) struct KeyEntry {
+    pub(crate) id: KeyId,
+    pub(crate) aead: Aes256Gcm,
+    // Used by the signed-only mode (HMAC-SHA256); derived now so that mode needs no key setup.
+    #[allow(dead_code)]
+    pub(crate) mac_key: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl KeyEntry {
+    fn new(key: &Key) -> Self {
+        let mut aead_key = Zeroizing::new([0u8; KEY_LEN]);
+        key.expand(INFO_AES_256_GCM, aead_key.as_mut_slice());
+        let aead = Aes256Gcm::new(&(*aead_key).into());
+        let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
+        key.expand(INFO_HMAC_SHA256, mac_key.as_mut_slice());
+        Self {
+            id: key.id(),
+            aead,
+            mac_key,
+        }
+    }
+}
+
+/// An immutable snapshot of the ring. Small: a linear scan over a handful of 4-byte ids is
+/// faster than hashing, and it is a lookup by id, not a trial of keys.
+pub(crate) struct Ring {
+    primary: Arc<KeyEntry>,
+    // Every key, the primary included, in the order they were added.
+    entries: Vec<Arc<KeyEntry>>,
+}
+
+impl Ring {
+    pub(crate) fn primary(&self) -> &KeyEntry {
+        &self.primary
+    }
+
+    pub(crate) fn get(&self, id: KeyId) -> Option<&KeyEntry> {
+        self.entries.iter().find(|e| e.id == id).map(|e| &**e)
+    }
+
+    fn position(&self, id: KeyId) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == id)
+    }
+}
+
+struct Shared {
+    current: ArcSwap<Ring>,
+    // Serializes writers only (read-modify-write of the ring). Seal and open never touch it.
+    writer: Mutex<()>,
+}
+
+/// Keys that seal and open values, shared by every [`Sealer`](crate::Sealer) made from it.
+///
+/// One key is the *primary*: every new value is sealed with it. Every key in the ring, primary or
+/// not, opens the values sealed with it, found by the key id in the value's header. Cloning a
+/// `KeyRing` is cheap and gives another handle to the same ring: a rotation made through any handle
+/// is seen by all of them at once.
+///
+/// # Rotating keys across several servers
+/// 1. [`add`](Self::add) the new key on every server (it opens, but does not seal yet);
+/// 2. once all servers have it, [`promote`](Self::promote) it everywhere: new values use it, old
+///    values still open and are reported as needing a re-seal;
+/// 3. after the longest lifetime has passed, [`retire`](Self::retire) the old key.
+///
+/// A single server can do steps 1 and 2 at once with [`rotate`](Self::rotate).
+///
+/// ```
+/// use sealed_session::{Key, KeyRing};
+///
+/// let old = Key::generate()?;
+/// let ring = KeyRing::new(old.clone());
+/// let new = Key::generate()?;
+/// let new_id = ring.add(new)?;
+/// ring.promote(new_id)?;
+/// assert_eq!(ring.primary_id(), new_id);
+/// ring.retire(old.id())?;
+/// assert_eq!(ring.key_ids(), vec![new_id]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct KeyRing {
+    shared: Arc<Shared>,
+}
+
+impl KeyRing {
+    /// A ring holding one key, which is its primary.
+    pub fn new(primary: Key) -> Self {
+        let entry = Arc::new(KeyEntry::new(&primary));
+        let ring = Ring {
+            primary: Arc::clone(&entry),
+            entries: vec![entry],
+        };
+        Self {
+            shared: Arc::new(Shared {
+                current: ArcSwap::from_pointee(ring),
+                writer: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// A lock-free snapshot of the ring, for one seal or open.
+    pub(crate) fn snapshot(&self) -> arc_swap::Guard<Arc<Ring>> {
+        self.shared.current.load()
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic in another writer cannot have left it inconsistent,
+        // because the ring itself is only ever replaced whole.
+        self.shared
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a key that opens values but does not seal them (until promoted). Returns its id.
+    ///
+    /// # Errors
+    /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
+    pub fn add(&self, key: Key) -> Result<KeyId, KeyRingError> {
+        let entry = Arc::new(KeyEntry::new(&key));
+        let id = entry.id;
+        let _w = self.write_lock();
+        let cur = self.shared.current.load_full();
+        if cur.get(id).is_some() {
+            return Err(KeyRingError::DuplicateKeyId(id));
+        }
+        let mut entries = cur.entries.clone();
+        entries.push(entry);
+        self.shared.current.store(Arc::new(Ring {
+            primary: Arc::clone(&cur.primary),
+            entries,
+        }));
+        Ok(id)
+    }
+
+    /// Makes the key with this id the primary: from now on new values are sealed with it. The
+    /// previous primary stays in the ring and keeps opening its values.
+    ///
+    /// # Errors
+    /// [`KeyRingError::UnknownKey`] if the ring holds no key with this id.
+    pub fn promote(&self, id: KeyId) -> Result<(), KeyRingError> {
+        let _w = self.write_lock();
+        let cur = self.shared.current.load_full();
+        let pos = cur.position(id).ok_or(KeyRingError::UnknownKey(id))?;
+        self.shared.current.store(Arc::new(Ring {
+            primary: Arc::clone(&cur.entries[pos]),
+            entries: cur.entries.clone(),
+        }));
+        Ok(())
+    }
+
+    /// Adds `key` and makes it the primary in one step. Right for a single server; with several
+    /// servers, [`add`](Self::add) everywhere first, then [`promote`](Self::promote), or servers
+    /// that do not have the key yet will refuse the values sealed with it.
+    ///
+    /// # Errors
+    /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
+    pub fn rotate(&self, key: Key) -> Result<KeyId, KeyRingError> {
+        let entry = Arc::new(KeyEntry::new(&key));
+        let id = entry.id;
+        let _w = self.write_lock();
+        let cur = self.shared.current.load_full();
+        if cur.get(id).is_some() {
+            return Err(KeyRingError::DuplicateKeyId(id));
+        }
+        let mut entries = cur.entries.clone();
+        entries.push(Arc::clone(&entry));
+        self.shared.current.store(Arc::new(Ring {
+            primary: entry,
+            entries,
+        }));
+        Ok(id)
+    }
+
+    /// Removes a key: values sealed with it no longer open (they fail with
+    /// [`OpenError::UnknownKey`](crate::OpenError::UnknownKey)). Its derived keys are wiped once the
+    /// last in-flight seal or open that uses it ends.
+    ///
+    /// # Errors
+    /// [`KeyRingError::UnknownKey`] if the ring holds no such key; [`KeyRingError::RetirePrimary`]
+    /// if it is the primary (promote another key first).
+    pub fn retire(&self, id: KeyId) -> Result<(), KeyRingError> {
+        let _w = self.write_lock();
+        let cur = self.shared.current.load_full();
+        let pos = cur.position(id).ok_or(KeyRingError::UnknownKey(id))?;
+        if cur.primary.id == id {
+            return Err(KeyRingError::RetirePrimary(id));
+        }
+        let mut entries = cur.entries.clone();
+        entries.remove(pos);
+        self.shared.current.store(Arc::new(Ring {
+            primary: Arc::clone(&cur.primary),
+            entries,
+        }));
+        Ok(())
+    }
+
+    /// The id of the key that seals new values.
+    pub fn primary_id(&self) -> KeyId {
+        self.snapshot().primary.id
+    }
+
+    /// The ids of every key in the ring, the primary included, in the order they were added.
+    pub fn key_ids(&self) -> Vec<KeyId> {
+        self.snapshot().entries.iter().map(|e| e.id).collect()
+    }
+
+    /// Whether the ring holds a key with this id.
+    pub fn contains(&self, id: KeyId) -> bool {
+        self.snapshot().get(id).is_some()
+    }
+}
+
+impl fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ring = self.snapshot();
+        f.debug_struct("KeyRing")
+            .field("primary", &ring.primary.id)
+            .field(
+                "keys",
+                &ring.entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
