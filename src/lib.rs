@@ -115,3 +115,8 @@ pub use crate::sealer::{
     DEFAULT_PURPOSE, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, Sealer, SealerBuilder,
 };
 pub use crate::stamps::Stamps;
+
+/// The README's example, compiled and run as a doctest so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
