@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use aes_gcm::{Aes256Gcm, KeyInit};
 use arc_swap::ArcSwap;
+use hmac::Hmac;
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::error::KeyRingError;
@@ -20,9 +22,9 @@ use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, KEY_LEN, Key, KeyId};
 pub(crate) struct KeyEntry {
     pub(crate) id: KeyId,
     pub(crate) aead: Aes256Gcm,
-    // Used by the signed-only mode (HMAC-SHA256); derived now so that mode needs no key setup.
-    #[allow(dead_code)]
-    pub(crate) mac_key: Zeroizing<[u8; KEY_LEN]>,
+    /// HMAC-SHA256 keyed with the signing subkey, its inner and outer pads already hashed;
+    /// the signed mode clones it per value instead of re-keying.
+    pub(crate) mac: Hmac<Sha256>,
 }
 
 impl KeyEntry {
@@ -32,10 +34,15 @@ impl KeyEntry {
         let aead = Aes256Gcm::new(&(*aead_key).into());
         let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
         key.expand(INFO_HMAC_SHA256, mac_key.as_mut_slice());
+        // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
+        // padded block keys exactly the same HMAC as the 32-byte key, with no fallible path.
+        let mut block = Zeroizing::new([0u8; 64]);
+        block[..KEY_LEN].copy_from_slice(mac_key.as_slice());
+        let mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
         Self {
             id: key.id(),
             aead,
-            mac_key,
+            mac,
         }
     }
 }

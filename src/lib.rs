@@ -92,12 +92,14 @@
 #![warn(unreachable_pub)]
 
 mod clock;
+mod config;
 mod error;
 mod format;
 mod key;
 mod keyring;
 mod nonce;
 mod sealer;
+mod signed;
 mod stamps;
 
 #[cfg(test)]
@@ -105,15 +107,17 @@ mod vectors;
 
 // The public interface is:
 pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use crate::config::{
+    BROWSER_COOKIE_LIMIT, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
+    DEFAULT_PURPOSE, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, SealerBuilder,
+};
 pub use crate::error::{
     CodecError, ConfigError, KeyError, KeyRingError, Lifetime, Malformed, OpenError, SealError,
 };
 pub use crate::key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, MIN_MASTER_LEN};
 pub use crate::keyring::KeyRing;
-pub use crate::sealer::{
-    BROWSER_COOKIE_LIMIT, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
-    DEFAULT_PURPOSE, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, Sealer, SealerBuilder,
-};
+pub use crate::sealer::Sealer;
+pub use crate::signed::Signer;
 pub use crate::stamps::Stamps;
 
 /// The README's example, compiled and run as a doctest so it cannot drift from the API.
