@@ -337,3 +337,145 @@ impl std::error::Error for OpenError {
         }
     }
 }
+
+/// Why the cookie layer ([`SessionCookie`](crate::SessionCookie), [`CookieOptions`](crate::CookieOptions))
+/// refused to emit cookies or to read a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieError {
+    /// Sealing or signing failed; with chunking off, a session too large for one cookie is
+    /// `Seal(SealError::TooLarge { size, limit })`.
+    Seal(SealError),
+    /// The value (or the joined chunks) did not open; treat as "no valid session".
+    Open(OpenError),
+    /// The session does not fit in the configured number of chunks. Nothing was emitted.
+    TooManyChunks {
+        /// Length of the encoded value, in characters.
+        size: usize,
+        /// The most characters `max_chunks` cookies can carry.
+        capacity: usize,
+        /// The configured number of chunks.
+        max_chunks: usize,
+    },
+    /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
+    /// [`MAX_CHUNKS`](crate::MAX_CHUNKS).
+    InvalidChunkCount {
+        /// The count asked for.
+        max: usize,
+    },
+    /// The `Cookie` header is longer than [`MAX_COOKIE_HEADER_LEN`](crate::MAX_COOKIE_HEADER_LEN);
+    /// nothing in it was read.
+    HeaderTooLong {
+        /// The header's length in bytes.
+        len: usize,
+        /// The longest header read.
+        max: usize,
+    },
+    /// The header holds the session cookie (chunk 0) or one of its chunks more than once: a
+    /// cookie for another path or a sibling domain shadows it (cookie tossing). Refused rather
+    /// than guessing which one is genuine; a `__Host-` name prevents it.
+    DuplicateCookie {
+        /// The chunk index (0: the cookie itself).
+        chunk: usize,
+    },
+    /// A chunk the first cookie announces is absent (or, for index 0, chunks came without the
+    /// first cookie).
+    MissingChunk {
+        /// The missing chunk's index.
+        chunk: usize,
+    },
+    /// A chunk beyond the announced count, or beyond the configured maximum, is present.
+    UnexpectedChunk {
+        /// The unexpected chunk's index.
+        chunk: usize,
+    },
+    /// The first cookie's chunk count is not a canonical number from 2 to the configured maximum.
+    MalformedChunkCount,
+    /// A `__Host-` cookie without `Secure` (browsers reject it).
+    HostPrefixWithoutSecure,
+    /// A `__Host-` cookie with a `Domain` attribute (browsers reject it).
+    HostPrefixWithDomain,
+    /// A `__Host-` cookie with a `Path` other than `/` (browsers reject it).
+    HostPrefixWithPath,
+    /// A `__Secure-` cookie without `Secure` (browsers reject it).
+    SecurePrefixWithoutSecure,
+    /// `SameSite=None` without `Secure` (browsers reject it).
+    SameSiteNoneWithoutSecure,
+    /// An attribute value holds a control character or `;`, or is otherwise invalid (a `Path`
+    /// that does not start with `/`, an empty `Domain`).
+    InvalidAttribute {
+        /// The attribute's name, as in `Set-Cookie`.
+        attribute: &'static str,
+    },
+    /// An attribute value is longer than 1024 octets (browsers ignore it).
+    AttributeTooLong {
+        /// The attribute's name, as in `Set-Cookie`.
+        attribute: &'static str,
+        /// Its length in octets.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
+}
+
+impl fmt::Display for CookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Seal(e) => e.fmt(f),
+            Self::Open(e) => e.fmt(f),
+            Self::TooManyChunks {
+                size,
+                capacity,
+                max_chunks,
+            } => write!(
+                f,
+                "a value of {size} characters does not fit {max_chunks} cookies ({capacity} at most)"
+            ),
+            Self::InvalidChunkCount { max } => {
+                write!(f, "chunk count {max} is not between 1 and the maximum")
+            }
+            Self::HeaderTooLong { len, max } => {
+                write!(f, "the Cookie header is {len} bytes long, more than {max}")
+            }
+            Self::DuplicateCookie { chunk } => {
+                write!(
+                    f,
+                    "the session cookie (chunk {chunk}) was sent more than once"
+                )
+            }
+            Self::MissingChunk { chunk } => write!(f, "session cookie chunk {chunk} is missing"),
+            Self::UnexpectedChunk { chunk } => {
+                write!(f, "session cookie chunk {chunk} was not expected")
+            }
+            Self::MalformedChunkCount => {
+                f.write_str("the session cookie's chunk count is malformed")
+            }
+            Self::HostPrefixWithoutSecure => f.write_str("a __Host- cookie must be Secure"),
+            Self::HostPrefixWithDomain => f.write_str("a __Host- cookie must not have a Domain"),
+            Self::HostPrefixWithPath => f.write_str("a __Host- cookie must have Path=/"),
+            Self::SecurePrefixWithoutSecure => f.write_str("a __Secure- cookie must be Secure"),
+            Self::SameSiteNoneWithoutSecure => f.write_str("SameSite=None requires Secure"),
+            Self::InvalidAttribute { attribute } => {
+                write!(f, "the {attribute} attribute is invalid")
+            }
+            Self::AttributeTooLong {
+                attribute,
+                len,
+                max,
+            } => write!(
+                f,
+                "the {attribute} attribute is {len} octets long, more than {max}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CookieError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Seal(e) => Some(e),
+            Self::Open(e) => Some(e),
+            _ => None,
+        }
+    }
+}

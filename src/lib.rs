@@ -93,6 +93,7 @@
 
 mod clock;
 mod config;
+mod cookie;
 mod error;
 mod format;
 mod key;
@@ -111,8 +112,13 @@ pub use crate::config::{
     BROWSER_COOKIE_LIMIT, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
     DEFAULT_PURPOSE, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, SealerBuilder,
 };
+pub use crate::cookie::{
+    CookieOptions, MAX_ATTRIBUTE_LEN, MAX_CHUNKS, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie,
+    cookie_pairs,
+};
 pub use crate::error::{
-    CodecError, ConfigError, KeyError, KeyRingError, Lifetime, Malformed, OpenError, SealError,
+    CodecError, ConfigError, CookieError, KeyError, KeyRingError, Lifetime, Malformed, OpenError,
+    SealError,
 };
 pub use crate::key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, MIN_MASTER_LEN};
 pub use crate::keyring::KeyRing;

@@ -69,6 +69,10 @@ impl Signer {
         Self { ctx: Arc::new(ctx) }
     }
 
+    pub(crate) fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     /// The cookie name bound into every value.
     pub fn cookie_name(&self) -> &str {
         &self.ctx.name
