@@ -62,6 +62,20 @@ fn vectors() -> Vec<BTreeMap<String, String>> {
     out
 }
 
+/// A sealer or signer configured as the vector says, with the clock at `issued`.
+fn builder(v: &BTreeMap<String, String>, key: Key) -> crate::SealerBuilder {
+    let num = |k: &str| v[k].parse::<u64>().expect("number");
+    Sealer::builder(KeyRing::new(key), &v["cookie_name"])
+        .purpose(&v["purpose"])
+        .idle_timeout(std::time::Duration::from_secs(num("idle")))
+        .absolute_lifetime(std::time::Duration::from_secs(num("absolute")))
+        .clock(ManualClock::new(num("issued")))
+}
+
+fn is_signed(v: &BTreeMap<String, String>) -> bool {
+    v.get("mode").map(String::as_str) == Some("signed")
+}
+
 /// Everything a vector's inputs determine, as the lines FORMAT.md shows.
 fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let get = |k: &str| {
@@ -74,21 +88,24 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         Some(master) => Key::derive(&unhex(master), &get("label")).unwrap(),
         None => Key::from_bytes(&unhex(&get("key"))).unwrap(),
     };
-    let nonce: [u8; NONCE_LEN] = unhex(&get("nonce")).try_into().expect("12-byte nonce");
-    let name = get("cookie_name");
-    let purpose = get("purpose");
     let payload = unhex(&get("payload"));
-    let clock = ManualClock::new(num("issued"));
-    let sealer = Sealer::builder(KeyRing::new(key.clone()), &name)
-        .purpose(&purpose)
-        .idle_timeout(std::time::Duration::from_secs(num("idle")))
-        .absolute_lifetime(std::time::Duration::from_secs(num("absolute")))
-        .clock(clock)
-        .build()
-        .unwrap()
-        .with_fixed_nonce_for_vectors(nonce);
     let previous = Stamps::new(num("created"), num("created"), num("created")).unwrap();
-    let sealed = sealer.renew(&Raw(&payload), &previous).unwrap();
+    let version = if is_signed(v) {
+        crate::signed::VERSION_SIGNED_1
+    } else {
+        format::VERSION_1
+    };
+    let sealed = if is_signed(v) {
+        let signer = builder(v, key.clone()).build_signer().unwrap();
+        signer.renew(&Raw(&payload), &previous).unwrap()
+    } else {
+        let nonce: [u8; NONCE_LEN] = unhex(&get("nonce")).try_into().expect("12-byte nonce");
+        let sealer = builder(v, key.clone())
+            .build()
+            .unwrap()
+            .with_fixed_nonce_for_vectors(nonce);
+        sealer.renew(&Raw(&payload), &previous).unwrap()
+    };
     let raw = base64::Engine::decode(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         sealed.value(),
@@ -99,35 +116,44 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     key.expand(INFO_AES_256_GCM, &mut aead_key);
     let mut mac_key = [0u8; 32];
     key.expand(INFO_HMAC_SHA256, &mut mac_key);
-    let mut aad = vec![format::VERSION_1];
+    let mut aad = vec![version];
     aad.extend_from_slice(&key.id().to_bytes());
-    aad.extend_from_slice(&format::aad_suffix(&name, &purpose));
+    aad.extend_from_slice(&format::aad_suffix(&get("cookie_name"), &get("purpose")));
     let mut plaintext = Vec::new();
     format::put_stamps(&mut plaintext, sealed.stamps());
     let stamps_len = plaintext.len();
     plaintext.extend_from_slice(&payload);
-
-    let mut out = v.clone();
-    let mut put = |k: &str, val: String| {
-        out.insert(k.to_owned(), val);
-    };
     let key_text = key.to_base64();
     let key_bytes = base64::Engine::decode(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         key_text.as_str(),
     )
     .unwrap();
+
+    let mut out = v.clone();
+    let mut put = |k: &str, val: String| {
+        out.insert(k.to_owned(), val);
+    };
     put("key", hex(&key_bytes));
     put("key_id", key.id().to_string());
-    put("aead_key", hex(&aead_key));
-    put("hmac_key", hex(&mac_key));
     put("expires", sealed.stamps().expires().to_string());
-    put("aad", hex(&aad));
     put("stamps", hex(&plaintext[..stamps_len]));
-    put("plaintext", hex(&plaintext));
-    put("sealed", hex(&raw));
-    put("tag", hex(&raw[raw.len() - 16..]));
+    put("aad", hex(&aad));
     put("value", sealed.value().to_owned());
+    if is_signed(v) {
+        put("hmac_key", hex(&mac_key));
+        let mut mac_input = aad.clone();
+        mac_input.extend_from_slice(&plaintext);
+        put("mac_input", hex(&mac_input));
+        put("tag", hex(&raw[raw.len() - 32..]));
+        put("signed", hex(&raw));
+    } else {
+        put("aead_key", hex(&aead_key));
+        put("hmac_key", hex(&mac_key));
+        put("plaintext", hex(&plaintext));
+        put("tag", hex(&raw[raw.len() - 16..]));
+        put("sealed", hex(&raw));
+    }
     out
 }
 
@@ -159,21 +185,42 @@ fn every_format_md_vector_is_reproduced_byte_for_byte() {
     }
 }
 
-/// Opens a vector's value as the type FORMAT.md says its payload is, and returns the state
-/// serialized again, which must equal the vector's payload bytes.
-fn open_typed(n: &str, sealer: &Sealer, value: &str) -> (Vec<u8>, Stamps) {
-    fn reserialize<T: serde::Serialize + serde::de::DeserializeOwned>(
-        sealer: &Sealer,
+/// Either mode's open, returning the plaintext re-serialized (see `open_typed`).
+trait Opener {
+    fn open_as<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        value: &str,
+    ) -> (Vec<u8>, Stamps);
+}
+
+impl Opener for Sealer {
+    fn open_as<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
         value: &str,
     ) -> (Vec<u8>, Stamps) {
-        let opened = sealer.open::<T>(value).expect("vector opens");
+        let opened = self.open::<T>(value).expect("vector opens");
         (postcard::to_allocvec(&opened.state).unwrap(), opened.stamps)
     }
+}
+
+impl Opener for crate::Signer {
+    fn open_as<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        value: &str,
+    ) -> (Vec<u8>, Stamps) {
+        let opened = self.verify::<T>(value).expect("vector verifies");
+        (postcard::to_allocvec(&opened.state).unwrap(), opened.stamps)
+    }
+}
+
+/// Opens a vector's value as the type FORMAT.md says its payload is, and returns the state
+/// serialized again, which must equal the vector's payload bytes.
+fn open_typed<O: Opener>(n: &str, opener: &O, value: &str) -> (Vec<u8>, Stamps) {
     match n {
-        "1" => reserialize::<String>(sealer, value),
-        "2" => reserialize::<(u64, Vec<String>)>(sealer, value),
-        "3" => reserialize::<()>(sealer, value),
-        "4" => reserialize::<serde_bytes::ByteBuf>(sealer, value),
+        "1" | "5" => opener.open_as::<String>(value),
+        "2" => opener.open_as::<(u64, Vec<String>)>(value),
+        "3" => opener.open_as::<()>(value),
+        "4" => opener.open_as::<serde_bytes::ByteBuf>(value),
         other => panic!("vector {other} has no payload type in src/vectors.rs"),
     }
 }
@@ -183,14 +230,13 @@ fn every_format_md_vector_opens_to_its_payload_and_stamps() {
     for v in vectors() {
         let num = |k: &str| v[k].parse::<u64>().unwrap();
         let key = Key::from_bytes(&unhex(&v["key"])).unwrap();
-        let sealer = Sealer::builder(KeyRing::new(key), &v["cookie_name"])
-            .purpose(&v["purpose"])
-            .idle_timeout(std::time::Duration::from_secs(num("idle")))
-            .absolute_lifetime(std::time::Duration::from_secs(num("absolute")))
-            .clock(ManualClock::new(num("issued")))
-            .build()
-            .unwrap();
-        let (payload, stamps) = open_typed(&v["vector"], &sealer, &v["value"]);
+        let (payload, stamps) = if is_signed(&v) {
+            let signer = builder(&v, key).build_signer().unwrap();
+            open_typed(&v["vector"], &signer, &v["value"])
+        } else {
+            let sealer = builder(&v, key).build().unwrap();
+            open_typed(&v["vector"], &sealer, &v["value"])
+        };
         assert_eq!(hex(&payload), v["payload"], "vector {}", v["vector"]);
         assert_eq!(stamps.created(), num("created"));
         assert_eq!(stamps.issued(), num("issued"));
