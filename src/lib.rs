@@ -68,11 +68,15 @@
 //! - [`Sealer`]: seal / open / renew of any `serde` type, idle and absolute lifetimes, leeway,
 //!   an injectable [`Clock`], re-seal hints ([`ResealReason`]), the exact size rule and
 //!   [`Sealer::max_payload_len`].
+//! - [`Signer`]: the signed-only mode (HMAC-SHA256) for state the client may read but not change,
+//!   with the same key ring, stamps, binding and size rule.
+//! - [`SessionCookie`] and [`CookieOptions`]: `Set-Cookie` rendering with secure defaults,
+//!   `__Host-`/`__Secure-` prefix rules, removal cookies, `Cookie` header parsing
+//!   ([`cookie_pairs`]) in one bounded pass, and opt-in chunking over up to [`MAX_CHUNKS`] cookies.
 //!
 //! ## Possible future features
-//! `Set-Cookie` rendering and chunking, a signed-only (HMAC) mode, tower/axum and actix
-//! integrations, server-side revocation lists, an extended-nonce (XAES-256-GCM) suite under a new
-//! version byte.
+//! Tower/axum and actix integrations, server-side revocation lists (embedded store, Redis), an
+//! extended-nonce (XAES-256-GCM) suite under a new version byte.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
