@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
+use zeroize::Zeroize;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{CodecError, ConfigError, Malformed, OpenError, SealError};
@@ -29,6 +30,9 @@ pub const DEFAULT_ABSOLUTE_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60)
 
 /// Default leeway for clock differences between servers: 60 seconds.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// The longest leeway a builder accepts: 5 minutes.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(5 * 60);
 
 /// Default purpose, bound into every value as associated data.
 pub const DEFAULT_PURPOSE: &str = "session";
@@ -87,7 +91,7 @@ impl SealerBuilder {
 
     /// Clock difference tolerated between the server that sealed and the one that opens: a value
     /// opens until `leeway` after its expiry and from `leeway` before its issue time. Default
-    /// [`DEFAULT_LEEWAY`].
+    /// [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`].
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
@@ -151,6 +155,12 @@ impl SealerBuilder {
         let absolute = self.absolute.as_secs();
         if idle == 0 || absolute == 0 || idle > absolute {
             return Err(ConfigError::InvalidLifetimes);
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(ConfigError::LeewayTooLong {
+                secs: self.leeway.as_secs(),
+                max_secs: MAX_LEEWAY.as_secs(),
+            });
         }
         let policy = Policy {
             idle,
@@ -238,9 +248,14 @@ impl Context {
             .ok_or(SealError::Expired { expired_at: now })
     }
 
-    /// Stamps for re-sealing an existing session: its creation time kept, issued now.
+    /// Stamps for re-sealing an existing session: its creation time kept, issued now. Refused
+    /// if the previous value has expired (idle or absolute) under the current policy, so holding
+    /// an `Opened` past its expiry cannot revive the session.
     pub(crate) fn renewed_stamps(&self, previous: &Stamps) -> Result<Stamps, SealError> {
         let now = self.now();
+        if let Err(OpenError::Expired { expired_at, .. }) = self.policy.check(previous, now) {
+            return Err(SealError::Expired { expired_at });
+        }
         // A creation time a little in the future (clock skew within the leeway) counts as now.
         let created = previous.created().min(now);
         self.policy
@@ -319,6 +334,7 @@ impl Context {
             stamps,
             reseal,
             opened_at: now,
+            valid_until: self.policy.valid_until(&stamps),
         })
     }
 }
@@ -336,11 +352,34 @@ impl fmt::Debug for Context {
 }
 
 /// Writes the serialized state into a borrowed buffer, so the buffer can be wiped if serializing
-/// fails halfway.
+/// fails halfway, and so that growing it never frees a block that still holds plaintext.
 pub(crate) struct Sink<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl Sink<'_> {
+    /// Makes room for `additional` more bytes. Instead of letting `Vec` reallocate (which frees
+    /// the old block unwiped), moves the contents to a larger block and wipes the old one.
+    fn reserve_wiping(&mut self, additional: usize) {
+        let v = &mut *self.0;
+        if v.capacity() - v.len() >= additional {
+            return;
+        }
+        let wanted = v
+            .len()
+            .saturating_add(additional)
+            .max(v.capacity().saturating_mul(2));
+        let mut bigger = Vec::with_capacity(wanted);
+        bigger.extend_from_slice(v);
+        v.zeroize();
+        *v = bigger;
+    }
+}
 
 impl Extend<u8> for Sink<'_> {
     fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
+        let iter = iter.into_iter();
+        // postcard extends from byte slices, whose size hints are exact: after this reservation
+        // `Vec::extend` does not reallocate.
+        self.reserve_wiping(iter.size_hint().0);
         self.0.extend(iter);
     }
 }
@@ -408,6 +447,10 @@ pub struct Opened<T> {
     pub reseal: Option<ResealReason>,
     /// The time the value was opened at, in seconds since the Unix epoch.
     pub opened_at: u64,
+    /// When this value stops opening under the current policy (leeway not counted): the
+    /// earliest of the stamped expiry, issue + idle timeout, and creation + absolute lifetime.
+    /// Equal to `stamps.expires()` unless a lifetime was shortened since the value was issued.
+    pub valid_until: u64,
 }
 
 impl<T> Opened<T> {
@@ -416,9 +459,10 @@ impl<T> Opened<T> {
         self.reseal.is_some()
     }
 
-    /// The `Max-Age` the current cookie has left.
+    /// The `Max-Age` the current cookie has left: from when it was opened to
+    /// [`valid_until`](Self::valid_until).
     pub fn max_age(&self) -> Duration {
-        self.stamps.max_age_at(self.opened_at)
+        Duration::from_secs(self.valid_until.saturating_sub(self.opened_at))
     }
 
     /// The state, dropping the stamps.

@@ -99,6 +99,14 @@ pub enum ConfigError {
     },
     /// A lifetime is zero, or the idle timeout is longer than the absolute lifetime.
     InvalidLifetimes,
+    /// The leeway is longer than [`MAX_LEEWAY`](crate::MAX_LEEWAY): every second of leeway is a
+    /// second more validity for every value (including stolen ones). Fix the clocks instead.
+    LeewayTooLong {
+        /// The leeway asked for, in seconds.
+        secs: u64,
+        /// The longest leeway accepted, in seconds.
+        max_secs: u64,
+    },
     /// The size limit is above [`BROWSER_COOKIE_LIMIT`](crate::BROWSER_COOKIE_LIMIT) (browsers drop such
     /// cookies), or so small that not even an empty payload fits next to the cookie name.
     InvalidSizeLimit {
@@ -119,6 +127,9 @@ impl fmt::Display for ConfigError {
             Self::InvalidLifetimes => f.write_str(
                 "lifetimes must be non-zero and the idle timeout no longer than the absolute lifetime",
             ),
+            Self::LeewayTooLong { secs, max_secs } => {
+                write!(f, "a leeway of {secs} s is longer than the maximum of {max_secs} s")
+            }
             Self::InvalidSizeLimit { limit } => write!(
                 f,
                 "size limit {limit} is above the browser limit or too small for any sealed value"
@@ -186,10 +197,11 @@ pub enum SealError {
     /// The state could not be serialized with postcard (for example a `serde` impl returned an
     /// error, or a map or sequence of unknown length was given).
     Serialize(CodecError),
-    /// [`Sealer::renew`](crate::Sealer::renew) was asked to renew a session whose absolute lifetime
-    /// has ended. Start a new session (log the user in again).
+    /// [`Sealer::renew`](crate::Sealer::renew) was asked to renew a session that has expired:
+    /// its absolute lifetime has ended, or its idle timeout passed before the renewal. Start a new
+    /// session (log the user in again).
     Expired {
-        /// When the absolute lifetime ended, in seconds since the Unix epoch.
+        /// When the session expired, in seconds since the Unix epoch.
         expired_at: u64,
     },
     /// The operating system's random number generator failed while seeding the nonce generator.
@@ -206,7 +218,7 @@ impl fmt::Display for SealError {
             Self::Serialize(e) => write!(f, "the session state could not be serialized: {e}"),
             Self::Expired { expired_at } => write!(
                 f,
-                "the session's absolute lifetime ended at {expired_at}; it cannot be renewed"
+                "the session expired at {expired_at}; it cannot be renewed"
             ),
             Self::Random => f.write_str("the operating system's random number generator failed"),
         }

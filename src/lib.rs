@@ -114,11 +114,11 @@ mod vectors;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::config::{
     BROWSER_COOKIE_LIMIT, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
-    DEFAULT_PURPOSE, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, SealerBuilder,
+    DEFAULT_PURPOSE, MAX_LEEWAY, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, SealerBuilder,
 };
 pub use crate::cookie::{
-    CookieOptions, MAX_ATTRIBUTE_LEN, MAX_CHUNKS, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie,
-    cookie_pairs,
+    CookieOptions, MAX_ATTRIBUTE_LEN, MAX_CHUNKS, MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite,
+    SessionCookie, cookie_pairs,
 };
 pub use crate::error::{
     CodecError, ConfigError, CookieError, KeyError, KeyRingError, Lifetime, Malformed, OpenError,

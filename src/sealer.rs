@@ -114,7 +114,8 @@ impl Sealer {
     /// when [`Opened::needs_reseal`] says so, or whenever the state changes.
     ///
     /// # Errors
-    /// As [`seal`](Self::seal), and [`SealError::Expired`] if the absolute lifetime has ended.
+    /// As [`seal`](Self::seal), and [`SealError::Expired`] if `previous` has expired (its
+    /// absolute lifetime has ended, or its idle timeout passed before this renewal).
     pub fn renew<T: Serialize + ?Sized>(
         &self,
         state: &T,

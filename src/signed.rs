@@ -111,7 +111,8 @@ impl Signer {
     /// Signs `state` again for an existing session, keeping its creation time.
     ///
     /// # Errors
-    /// As [`sign`](Self::sign), and [`SealError::Expired`] if the absolute lifetime has ended.
+    /// As [`sign`](Self::sign), and [`SealError::Expired`] if `previous` has expired (idle or
+    /// absolute).
     pub fn renew<T: Serialize + ?Sized>(
         &self,
         state: &T,

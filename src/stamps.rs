@@ -110,6 +110,13 @@ impl Policy {
         Ok(())
     }
 
+    /// When a value with these stamps stops opening under this policy, leeway not counted.
+    pub(crate) fn valid_until(&self, s: &Stamps) -> u64 {
+        s.expires
+            .min(s.issued.saturating_add(self.idle))
+            .min(s.created.saturating_add(self.absolute))
+    }
+
     /// Whether re-sealing now would move the expiry later and enough time has passed since the
     /// last seal to be worth a new cookie.
     pub(crate) fn renewal_due(&self, s: &Stamps, now: u64) -> bool {

@@ -89,7 +89,8 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         None => Key::from_bytes(&unhex(&get("key"))).unwrap(),
     };
     let payload = unhex(&get("payload"));
-    let previous = Stamps::new(num("created"), num("created"), num("created")).unwrap();
+    // The previous value of the session, issued just now: renewing keeps its `created`.
+    let previous = Stamps::new(num("created"), num("issued"), num("issued")).unwrap();
     let version = if is_signed(v) {
         crate::signed::VERSION_SIGNED_1
     } else {

@@ -10,7 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::{Opened, Sealed};
+use crate::config::Opened;
 use crate::error::{CookieError, SealError};
 use crate::stamps::Stamps;
 use crate::{Sealer, Signer};
@@ -19,6 +19,13 @@ pub use header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
 
 /// The most octets a browser accepts in one attribute value (RFC 6265bis section 5.7).
 pub const MAX_ATTRIBUTE_LEN: usize = 1024;
+
+/// The longest lifetime browsers keep a cookie: 400 days (RFC 6265bis section 5.5). Longer
+/// `Max-Age`/`Expires` values are rendered as this.
+pub const MAX_COOKIE_AGE: Duration = Duration::from_secs(400 * 24 * 3600);
+
+/// 9999-12-31T23:59:59Z, the last instant an HTTP date can express.
+const MAX_HTTP_DATE: u64 = 253_402_300_799;
 
 /// The most cookies one session may be split into. Each may be 4 KB, and request headers are
 /// capped by servers (nginx: 8 KiB per header line by default; hyper: 64 KiB for all headers),
@@ -163,19 +170,24 @@ impl CookieOptions {
         Ok(())
     }
 
-    /// Renders a `Set-Cookie` header value for `name=value`. `expires` is the sealed expiry
-    /// (seconds since the Unix epoch) and `max_age` the time left; both are left out for a
-    /// browser-session cookie.
-    fn render(&self, name: &str, value: &str, max_age: Duration, expires: u64) -> String {
+    /// Renders a `Set-Cookie` header value for `name=value`, sealed at `issued` and expiring at
+    /// `expires` (seconds since the Unix epoch); a browser-session cookie leaves both out.
+    fn render(&self, name: &str, value: &str, issued: u64, expires: u64) -> String {
         let mut out = String::with_capacity(name.len() + value.len() + 128);
         out.push_str(name);
         out.push('=');
         out.push_str(value);
         if self.persistent {
-            let when = UNIX_EPOCH + Duration::from_secs(expires);
+            // Browsers cap a cookie's lifetime at 400 days (RFC 6265bis section 5.5) and HTTP
+            // dates end in year 9999: render within both, whatever the lifetimes (the sealed
+            // expiry inside the value is what is enforced).
+            let max_age = expires.saturating_sub(issued).min(MAX_COOKIE_AGE.as_secs());
+            let expires = issued.saturating_add(max_age).min(MAX_HTTP_DATE);
+            let when = UNIX_EPOCH
+                .checked_add(Duration::from_secs(expires))
+                .unwrap_or(UNIX_EPOCH);
             out.push_str(&format!(
-                "; Max-Age={}; Expires={}",
-                max_age.as_secs(),
+                "; Max-Age={max_age}; Expires={}",
                 httpdate::fmt_http_date(when)
             ));
         }
@@ -210,7 +222,8 @@ impl CookieOptions {
     }
 }
 
-/// An attribute value may hold no control character and no `;`, and at most 1024 octets.
+/// An attribute value may hold only visible ASCII and space, no `;` (RFC 6265bis section 4.1.1:
+/// `%x20-3A / %x3C-7E`), and at most 1024 octets.
 fn check_attribute(attribute: &'static str, value: &str) -> Result<(), CookieError> {
     if value.len() > MAX_ATTRIBUTE_LEN {
         return Err(CookieError::AttributeTooLong {
@@ -219,7 +232,10 @@ fn check_attribute(attribute: &'static str, value: &str) -> Result<(), CookieErr
             max: MAX_ATTRIBUTE_LEN,
         });
     }
-    if value.bytes().any(|b| b.is_ascii_control() || b == b';') {
+    if value
+        .bytes()
+        .any(|b| !(0x20..=0x7e).contains(&b) || b == b';')
+    {
         return Err(CookieError::InvalidAttribute { attribute });
     }
     Ok(())
@@ -304,6 +320,9 @@ impl SessionCookie {
     /// and servers cap the request header (nginx 8 KiB per line, hyper 64 KiB): two or three
     /// chunks is the useful maximum.
     ///
+    /// With chunking on, every cookie named `name.1` ... `name.{max-1}` belongs to this session:
+    /// do not give another cookie such a name.
+    ///
     /// # Errors
     /// [`CookieError::InvalidChunkCount`] if `max` is 0 or above [`MAX_CHUNKS`].
     pub fn max_chunks(mut self, max: usize) -> Result<Self, CookieError> {
@@ -342,8 +361,8 @@ impl SessionCookie {
     /// [`Opened::needs_reseal`] says so or the state changed.
     ///
     /// # Errors
-    /// As [`set_cookies`](Self::set_cookies), and `Seal(SealError::Expired)` after the absolute
-    /// lifetime.
+    /// As [`set_cookies`](Self::set_cookies), and `Seal(SealError::Expired)` if the previous
+    /// value has expired (idle or absolute).
     pub fn renew_cookies<T: Serialize + ?Sized>(
         &self,
         state: &T,
@@ -364,13 +383,14 @@ impl SessionCookie {
             Codec::Sealed(s) => s.seal_value(state, &stamps, capacity)?,
             Codec::Signed(s) => s.sign_value(state, &stamps, capacity)?,
         };
-        let sealed = Sealed { value, stamps };
-        let max_age = sealed.max_age();
-        let pieces = chunk::split(&ctx.name, ctx.limit, self.max_chunks, &sealed.value)?;
+        let pieces = chunk::split(&ctx.name, ctx.limit, self.max_chunks, &value)?;
         let mut out = Vec::with_capacity(self.max_chunks);
         for (i, piece) in pieces.iter().enumerate() {
             let name = chunk::chunk_name(&ctx.name, i);
-            out.push(self.options.render(&name, piece, max_age, stamps.expires()));
+            out.push(
+                self.options
+                    .render(&name, piece, stamps.issued(), stamps.expires()),
+            );
         }
         for i in pieces.len().max(1)..self.max_chunks {
             out.push(

@@ -1,0 +1,309 @@
+//! The speed report: `cargo bench --bench report`.
+//!
+//! Prints one JSON object per line: for each op in {seal, open, open_old_key, reject_garbage,
+//! sign, verify} and each payload size in {64, 512, 3000},
+//! `{"op", "size", "ours_ns", "floor_ns", "cookie_rs_ns"}`, then per size
+//! `{"op": "overhead", "size", "value_len", "cookie_rs_value_len"}`.
+//!
+//! - `ours_ns`: this crate, sealing or opening a realistic session struct whose postcard
+//!   serialization is exactly `size` bytes (its byte field uses `serde_bytes`).
+//! - `floor_ns`: raw `aes-gcm` `Aes256Gcm` with a pre-expanded key, encrypting or decrypting those
+//!   same `size` bytes in place (for sign/verify: raw HMAC-SHA256 over the same bytes).
+//! - `cookie_rs_ns`: `cookie` 0.18 `PrivateJar` add/get (`SignedJar` for sign/verify) with a
+//!   cookie value of `size` characters; `null` where cookie-rs has no such operation.
+//!
+//! Every number is the median over many samples; the three implementations are sampled in turn
+//! in the same loop so that machine noise hits them alike. Absolute times are noisy on a shared
+//! machine; the ratios are what to read.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::inout::InOutBuf;
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use cookie::{Cookie, CookieJar};
+use hmac::{Hmac, Mac};
+use sealed_session::{Key, KeyRing, ManualClock, Sealer, Signer};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+const SIZES: [usize; 3] = [64, 512, 3000];
+const NAME: &str = "session";
+const NOW: u64 = 1_800_000_000;
+
+/// A realistic session: an id, a CSRF token, roles, and opaque application data.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+struct Session {
+    user_id: u64,
+    csrf: [u8; 16],
+    roles: Vec<String>,
+    #[serde(with = "serde_bytes")]
+    data: Vec<u8>,
+}
+
+/// A session whose postcard serialization is exactly `size` bytes.
+fn session_of_size(size: usize) -> Session {
+    let mut s = Session {
+        user_id: 1_234_567,
+        csrf: [7; 16],
+        roles: vec!["admin".into(), "billing".into()],
+        data: Vec::new(),
+    };
+    let fixed = postcard::to_allocvec(&s).unwrap().len() - 1; // less the empty data's length byte
+    let room = size - fixed;
+    // `room` = varint(len) + len
+    let len = if room <= 128 { room - 1 } else { room - 2 };
+    s.data = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+    assert_eq!(postcard::to_allocvec(&s).unwrap().len(), size);
+    s
+}
+
+/// Times `f` over `iters` iterations, returning ns per iteration.
+fn sample(iters: u64, f: &mut dyn FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / iters as f64
+}
+
+/// Runs each function for many interleaved samples and returns the median ns/iteration of each.
+fn medians(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    const SAMPLE_TIME: Duration = Duration::from_micros(200);
+    const SAMPLES: usize = 301;
+    // Calibrate: iterations per sample so one sample takes about SAMPLE_TIME.
+    let iters: Vec<u64> = fs
+        .iter_mut()
+        .map(|f| {
+            for _ in 0..1000 {
+                f(); // warm up
+            }
+            let per = sample(1000, *f).max(1.0);
+            ((SAMPLE_TIME.as_nanos() as f64 / per) as u64).max(1)
+        })
+        .collect();
+    let mut results = vec![Vec::with_capacity(SAMPLES); fs.len()];
+    for _ in 0..SAMPLES {
+        for (i, f) in fs.iter_mut().enumerate() {
+            results[i].push(sample(iters[i], *f));
+        }
+    }
+    results
+        .into_iter()
+        .map(|mut r| {
+            r.sort_by(|a, b| a.total_cmp(b));
+            r[r.len() / 2]
+        })
+        .collect()
+}
+
+fn line(op: &str, size: usize, ours: f64, floor: f64, cookie_rs: Option<f64>) {
+    let c = cookie_rs.map_or("null".to_owned(), |v| format!("{v:.1}"));
+    println!(
+        r#"{{"op": "{op}", "size": {size}, "ours_ns": {ours:.1}, "floor_ns": {floor:.1}, "cookie_rs_ns": {c}}}"#
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument is a filter we do not support.
+    let clock = ManualClock::new(NOW);
+    let keys: Vec<Key> = (0..4u8)
+        .map(|i| Key::from_bytes(&[i + 1; 32]).unwrap())
+        .collect();
+    let ring = KeyRing::new(keys[0].clone());
+    let sealer = Sealer::builder(ring.clone(), NAME)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let signer = Signer::builder(ring.clone(), NAME)
+        .clock(clock.clone())
+        .build_signer()
+        .unwrap();
+    // A ring of several keys where the primary is the last added, for open_old_key.
+    let old_ring = KeyRing::new(keys[1].clone());
+    let old_sealer = Sealer::builder(old_ring.clone(), NAME)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    let aes = Aes256Gcm::new(&[9u8; 32].into());
+    let nonce = [3u8; 12].into();
+    let mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&[5u8; 32]).unwrap();
+    let jar_key = cookie::Key::from(&[11u8; 64]);
+
+    let mut overhead = Vec::new();
+    for size in SIZES {
+        let state = session_of_size(size);
+        let payload = postcard::to_allocvec(&state).unwrap();
+        let sealed = sealer.seal(&state).unwrap().into_value();
+        let signed = signer.sign(&state).unwrap().into_value();
+        let cookie_value: String = "v".repeat(size);
+
+        // cookie-rs: one jar, add then get by name, as an application does.
+        let mut jar = CookieJar::new();
+        jar.private_mut(&jar_key)
+            .add(Cookie::new(NAME, cookie_value.clone()));
+        let private_cookie = jar.get(NAME).unwrap().clone();
+        let mut sjar = CookieJar::new();
+        sjar.signed_mut(&jar_key)
+            .add(Cookie::new(NAME, cookie_value.clone()));
+        let signed_cookie = sjar.get(NAME).unwrap().clone();
+        overhead.push((size, sealed.len(), private_cookie.value().len()));
+
+        // seal
+        let mut buf = payload.clone();
+        let m = medians(&mut [
+            &mut || {
+                black_box(sealer.seal(black_box(&state)).unwrap().into_value());
+            },
+            &mut || {
+                black_box(
+                    aes.encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into())
+                        .unwrap(),
+                );
+            },
+            &mut || {
+                let mut j = CookieJar::new();
+                j.private_mut(&jar_key)
+                    .add(Cookie::new(NAME, black_box(cookie_value.clone())));
+                black_box(j);
+            },
+        ]);
+        line("seal", size, m[0], m[1], Some(m[2]));
+
+        // open: the floor decrypts a fresh copy of the same ciphertext each time.
+        let mut ct = payload.clone();
+        let tag = aes
+            .encrypt_inout_detached(&nonce, b"", ct.as_mut_slice().into())
+            .unwrap();
+        let mut out = vec![0u8; ct.len()];
+        let mut jar_in = CookieJar::new();
+        jar_in.add_original(private_cookie.clone());
+        let m = medians(&mut [
+            &mut || {
+                black_box(sealer.open::<Session>(black_box(&sealed)).unwrap());
+            },
+            &mut || {
+                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                aes.decrypt_inout_detached(&nonce, b"", io, &tag).unwrap();
+                black_box(&out);
+            },
+            &mut || {
+                black_box(jar_in.private(&jar_key).get(NAME).unwrap());
+            },
+        ]);
+        line("open", size, m[0], m[1], Some(m[2]));
+
+        // open_old_key: sealed under a key that is no longer primary in a ring of four.
+        let old_value = old_sealer.seal(&state).unwrap().into_value();
+        for k in &keys[2..] {
+            old_ring.add(k.clone()).unwrap();
+        }
+        old_ring.add(keys[0].clone()).unwrap();
+        old_ring.promote(keys[0].id()).unwrap();
+        let m = medians(&mut [
+            &mut || {
+                black_box(old_sealer.open::<Session>(black_box(&old_value)).unwrap());
+            },
+            &mut || {
+                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                aes.decrypt_inout_detached(&nonce, b"", io, &tag).unwrap();
+                black_box(&out);
+            },
+        ]);
+        line("open_old_key", size, m[0], m[1], None);
+        for k in &keys[2..] {
+            old_ring.retire(k.id()).unwrap();
+        }
+        old_ring.promote(keys[1].id()).unwrap();
+        old_ring.retire(keys[0].id()).unwrap();
+
+        // reject_garbage: a random value of the same length (a real header, so the key lookup
+        // and the AEAD pass happen; a random header is refused even earlier).
+        let mut garbage_raw = base64_decode(&sealed);
+        for (i, b) in garbage_raw.iter_mut().enumerate().skip(17) {
+            *b = (i * 167 % 256) as u8 ^ 0x5a;
+        }
+        let garbage = base64_encode(&garbage_raw);
+        assert_eq!(garbage.len(), sealed.len());
+        let mut bad_tag = tag;
+        bad_tag[0] ^= 1;
+        let garbage_cookie = Cookie::new(NAME, "x".repeat(private_cookie.value().len()));
+        let mut jar_bad = CookieJar::new();
+        jar_bad.add_original(garbage_cookie);
+        let m = medians(&mut [
+            &mut || {
+                black_box(sealer.open::<Session>(black_box(&garbage)).unwrap_err());
+            },
+            &mut || {
+                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                black_box(
+                    aes.decrypt_inout_detached(&nonce, b"", io, &bad_tag)
+                        .unwrap_err(),
+                );
+            },
+            &mut || {
+                black_box(jar_bad.private(&jar_key).get(NAME));
+            },
+        ]);
+        line("reject_garbage", size, m[0], m[1], Some(m[2]));
+
+        // sign / verify: floor is raw HMAC-SHA256 over the same payload bytes.
+        let mut sjar_in = CookieJar::new();
+        sjar_in.add_original(signed_cookie.clone());
+        let expected_tag = {
+            let mut h = mac.clone();
+            h.update(&payload);
+            h.finalize().into_bytes()
+        };
+        let m = medians(&mut [
+            &mut || {
+                black_box(signer.sign(black_box(&state)).unwrap().into_value());
+            },
+            &mut || {
+                let mut h = mac.clone();
+                h.update(black_box(&payload));
+                black_box(h.finalize());
+            },
+            &mut || {
+                let mut j = CookieJar::new();
+                j.signed_mut(&jar_key)
+                    .add(Cookie::new(NAME, black_box(cookie_value.clone())));
+                black_box(j);
+            },
+        ]);
+        line("sign", size, m[0], m[1], Some(m[2]));
+        let m = medians(&mut [
+            &mut || {
+                black_box(signer.verify::<Session>(black_box(&signed)).unwrap());
+            },
+            &mut || {
+                let mut h = mac.clone();
+                h.update(black_box(&payload));
+                assert!(h.verify_slice(&expected_tag).is_ok());
+            },
+            &mut || {
+                black_box(sjar_in.signed(&jar_key).get(NAME).unwrap());
+            },
+        ]);
+        line("verify", size, m[0], m[1], Some(m[2]));
+    }
+    for (size, value_len, cookie_rs_value_len) in overhead {
+        println!(
+            r#"{{"op": "overhead", "size": {size}, "value_len": {value_len}, "cookie_rs_value_len": {cookie_rs_value_len}}}"#
+        );
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .unwrap()
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}

@@ -1,0 +1,813 @@
+//! Chunked cookies (FORMAT.md, "Chunked cookies"): a value too long for one cookie is spread over
+//! `name`, `name.1`, ... with a `k.` marker on the first. Round trips at every chunk-count
+//! boundary, the size rule on every emitted cookie, removal of stale chunks, and refusal of every
+//! tamper: a missing, swapped, duplicated, extra, truncated or bit-flipped chunk.
+
+mod common_cookie;
+
+use std::collections::BTreeMap;
+
+use common_cookie::{
+    NAME, T0_STAMPS_LEN, base64_len, builder, bytes, bytes_postcard_len, clock, decode, header_of,
+    is_removal, key_a, ring, sealer, stored,
+};
+use sealed_session::{
+    CookieError, CookieOptions, KeyId, Malformed, OpenError, SealError, SessionCookie,
+};
+use serde_bytes::ByteBuf;
+
+const LIMIT: usize = 4096;
+/// Version, key id, nonce and tag around the plaintext.
+const ENVELOPE: usize = 1 + 4 + 12 + 16;
+/// A small size limit for the exhaustive tamper tests: two chunks of at most 300 octets each.
+const SMALL_LIMIT: usize = 300;
+
+// ---------------------------------------------------------------------------------------------
+// The chunk layout, as FORMAT.md specifies it
+// ---------------------------------------------------------------------------------------------
+
+fn decimal_len(n: usize) -> usize {
+    n.to_string().len()
+}
+
+/// Length of the name of chunk `i`: `name`, then `name.1`, `name.2`, ...
+fn chunk_name_len(name: &str, i: usize) -> usize {
+    if i == 0 {
+        name.len()
+    } else {
+        name.len() + 1 + decimal_len(i)
+    }
+}
+
+/// Value characters chunk `i` of `k` can carry: `len(name_i) + 1 + len(cookie value) <= limit`,
+/// where the first of several cookies also holds the `k.` marker.
+fn room(name: &str, limit: usize, i: usize, k: usize) -> usize {
+    let marker = if i == 0 && k > 1 {
+        decimal_len(k) + 1
+    } else {
+        0
+    };
+    limit - chunk_name_len(name, i) - 1 - marker
+}
+
+/// Value characters `k` chunks can carry.
+fn capacity(name: &str, limit: usize, k: usize) -> usize {
+    (0..k).map(|i| room(name, limit, i, k)).sum()
+}
+
+/// The fewest chunks that carry a value of `len` characters.
+fn chunks_needed(name: &str, limit: usize, len: usize) -> usize {
+    (1..)
+        .find(|&k| capacity(name, limit, k) >= len)
+        .expect("some k")
+}
+
+/// Characters of the value sealing [`bytes`]`(n)` as a new default session at T0.
+fn value_len(n: usize) -> usize {
+    base64_len(ENVELOPE + T0_STAMPS_LEN + bytes_postcard_len(n))
+}
+
+/// The largest payload whose value fits `chars` characters.
+fn largest_payload_within(chars: usize) -> usize {
+    (0..)
+        .take_while(|&n| value_len(n) <= chars)
+        .last()
+        .expect("an empty payload fits")
+}
+
+fn chunk_name(name: &str, i: usize) -> String {
+    if i == 0 {
+        name.to_owned()
+    } else {
+        format!("{name}.{i}")
+    }
+}
+
+fn removal(name: &str) -> String {
+    format!(
+        "{name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+/// A default sealed cookie (limit 4096) allowed `k` chunks.
+fn cookie(k: usize) -> SessionCookie {
+    SessionCookie::sealed(sealer(NAME), CookieOptions::new())
+        .unwrap()
+        .max_chunks(k)
+        .unwrap()
+}
+
+/// A sealed cookie with a size limit of [`SMALL_LIMIT`], allowed `k` chunks.
+fn small_cookie(k: usize) -> SessionCookie {
+    let sealer = builder(&ring(), &clock(), NAME)
+        .size_limit(SMALL_LIMIT)
+        .build()
+        .unwrap();
+    SessionCookie::sealed(sealer, CookieOptions::new())
+        .unwrap()
+        .max_chunks(k)
+        .unwrap()
+}
+
+/// The stored `(name, value)` pairs of a session holding [`bytes`]`(n)`.
+fn chunks_of(cookie: &SessionCookie, n: usize) -> Vec<(String, String)> {
+    stored(&cookie.set_cookies(&bytes(n)).unwrap())
+}
+
+fn open(cookie: &SessionCookie, header: &str) -> Result<Option<ByteBuf>, CookieError> {
+    cookie
+        .open::<ByteBuf>(header)
+        .map(|o| o.map(|o| o.into_state()))
+}
+
+/// The sealed value carried by stored chunks: the parts joined, without the `k.` marker.
+fn joined(chunks: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (_, v)) in chunks.iter().enumerate() {
+        if i == 0 && chunks.len() > 1 {
+            out.push_str(v.split_once('.').expect("a k. marker").1);
+        } else {
+            out.push_str(v);
+        }
+    }
+    out
+}
+
+/// A payload size whose session takes exactly two chunks under [`SMALL_LIMIT`], chosen so that
+/// the last chunk is shorter than the first.
+const SMALL_TWO_CHUNK_PAYLOAD: usize = 250;
+const SMALL_THREE_CHUNK_PAYLOAD: usize = 500;
+const SMALL_FOUR_CHUNK_PAYLOAD: usize = 700;
+
+fn small_session(k: usize, n: usize) -> (SessionCookie, Vec<(String, String)>) {
+    let cookie = small_cookie(k);
+    let chunks = chunks_of(&cookie, n);
+    (cookie, chunks)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The layout itself
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn chunk_capacities_for_the_default_name_and_limit() {
+    // "session" (7) + "=" leaves 4088; a first chunk of several also holds "k." (2 more).
+    assert_eq!(capacity(NAME, LIMIT, 1), 4088);
+    assert_eq!(capacity(NAME, LIMIT, 2), 4086 + 4086);
+    assert_eq!(capacity(NAME, LIMIT, 3), 4086 * 3);
+    assert_eq!(capacity(NAME, LIMIT, 4), 4086 * 4);
+}
+
+#[test]
+fn session_exactly_at_the_two_chunk_boundary_fills_both_cookies_to_the_octet() {
+    let c = cookie(2);
+    // The largest value two cookies can carry: 8172 characters = 6129 bytes, payload 6086.
+    let n = largest_payload_within(capacity(NAME, LIMIT, 2));
+    assert_eq!(value_len(n), 8172);
+    let chunks = chunks_of(&c, n);
+    let sizes: Vec<usize> = chunks.iter().map(|(n, v)| n.len() + 1 + v.len()).collect();
+    assert_eq!(sizes, [4096, 4096]);
+    assert!(chunks[0].1.starts_with("2."));
+}
+
+#[test]
+fn first_cookie_is_filled_before_the_next_one_is_used() {
+    // One character over a single cookie: the first cookie is full, the second holds the rest.
+    let c = cookie(2);
+    let n = largest_payload_within(capacity(NAME, LIMIT, 1)) + 1;
+    let chunks = chunks_of(&c, n);
+    let len = value_len(n);
+    assert_eq!(chunks.len(), 2);
+    assert_eq!(chunks[0].1.len(), 2 + room(NAME, LIMIT, 0, 2));
+    assert_eq!(chunks[1].1.len(), len - room(NAME, LIMIT, 0, 2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips
+// ---------------------------------------------------------------------------------------------
+
+/// Payload sizes from 0 to the largest that fits `k` chunks: a stride through the range plus,
+/// for every `j <= k`, the largest size that fits `j` chunks and the smallest that needs `j + 1`.
+fn sizes_up_to(k: usize) -> Vec<usize> {
+    let max = largest_payload_within(capacity(NAME, LIMIT, k));
+    let mut sizes: Vec<usize> = (0..=max).step_by(211).collect();
+    for j in 1..=k {
+        let largest = largest_payload_within(capacity(NAME, LIMIT, j));
+        sizes.push(largest);
+        if j < k {
+            sizes.push(largest + 1);
+        }
+    }
+    sizes.push(max);
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+#[test]
+fn round_trip_at_every_size_and_chunk_boundary_for_one_to_four_chunks() {
+    for k in 1..=4 {
+        let c = cookie(k);
+        for n in sizes_up_to(k) {
+            let set = c.set_cookies(&bytes(n)).unwrap();
+            let expected_chunks = chunks_needed(NAME, LIMIT, value_len(n));
+            assert!(expected_chunks <= k);
+            // One Set-Cookie per chunk, then one removal per unused chunk name.
+            assert_eq!(set.len(), k, "k={k} n={n}");
+            for (i, s) in set.iter().enumerate() {
+                let (name, value) = s.split(';').next().unwrap().split_once('=').unwrap();
+                assert_eq!(name, chunk_name(NAME, i));
+                assert!(name.len() + 1 + value.len() <= LIMIT, "k={k} n={n} i={i}");
+                assert_eq!(is_removal(s), i >= expected_chunks, "k={k} n={n} i={i}");
+            }
+            let chunks = stored(&set);
+            assert_eq!(chunks.len(), expected_chunks);
+            assert_eq!(joined(&chunks).len(), value_len(n), "k={k} n={n}");
+            if expected_chunks > 1 {
+                assert!(chunks[0].1.starts_with(&format!("{expected_chunks}.")));
+            }
+            let opened = open(&c, &header_of(&chunks)).unwrap().expect("a session");
+            assert_eq!(opened.len(), n, "k={k} n={n}");
+            assert_eq!(opened, bytes(n));
+        }
+    }
+}
+
+#[test]
+fn every_chunk_count_boundary_uses_exactly_the_fewest_chunks() {
+    let c = cookie(4);
+    for j in 1..=4 {
+        let largest = largest_payload_within(capacity(NAME, LIMIT, j));
+        assert_eq!(chunks_of(&c, largest).len(), j, "largest fitting {j}");
+        if j < 4 {
+            assert_eq!(
+                chunks_of(&c, largest + 1).len(),
+                j + 1,
+                "smallest needing {}",
+                j + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn eight_chunks_round_trip_at_their_capacity() {
+    let c = cookie(8);
+    let n = largest_payload_within(capacity(NAME, LIMIT, 8));
+    let chunks = chunks_of(&c, n);
+    let names: Vec<&str> = chunks.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "session",
+            "session.1",
+            "session.2",
+            "session.3",
+            "session.4",
+            "session.5",
+            "session.6",
+            "session.7"
+        ]
+    );
+    assert!(chunks.iter().all(|(n, v)| n.len() + 1 + v.len() <= LIMIT));
+    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
+}
+
+#[test]
+fn chunks_open_in_any_order_among_other_cookies() {
+    let c = cookie(3);
+    let n = largest_payload_within(capacity(NAME, LIMIT, 3));
+    let mut chunks = chunks_of(&c, n);
+    chunks.reverse();
+    chunks.insert(1, ("theme".into(), "dark".into()));
+    chunks.push(("session.01".into(), "x".into()));
+    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
+}
+
+#[test]
+fn non_canonical_chunk_names_are_other_cookies() {
+    let (c, mut chunks) = small_session(3, SMALL_TWO_CHUNK_PAYLOAD);
+    for other in [
+        "session.0",
+        "session.01",
+        "session.+1",
+        "session.1a",
+        "session.1000",
+        "session.",
+    ] {
+        chunks.push((other.into(), "junk".into()));
+    }
+    assert_eq!(
+        open(&c, &header_of(&chunks)).unwrap(),
+        Some(bytes(SMALL_TWO_CHUNK_PAYLOAD))
+    );
+}
+
+#[test]
+fn chunked_signed_session_round_trips() {
+    let signer = builder(&ring(), &clock(), NAME).build_signer().unwrap();
+    let c = SessionCookie::signed(signer, CookieOptions::new())
+        .unwrap()
+        .max_chunks(2)
+        .unwrap();
+    let chunks = chunks_of(&c, 5000);
+    assert_eq!(chunks.len(), 2);
+    // Signed values are readable: the payload bytes appear in the decoded joined value.
+    let raw = decode(&joined(&chunks));
+    assert_eq!(raw[0], 0x81);
+    assert!(raw.windows(5000).any(|w| w == bytes(5000).as_slice()));
+    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(5000)));
+}
+
+#[test]
+fn renewing_a_chunked_session_keeps_its_creation_time() {
+    let clock = clock();
+    let sealer = builder(&ring(), &clock, NAME).build().unwrap();
+    let c = SessionCookie::sealed(sealer, CookieOptions::new())
+        .unwrap()
+        .max_chunks(3)
+        .unwrap();
+    let first = c.set_cookies(&bytes(7000)).unwrap();
+    let opened = c
+        .open::<ByteBuf>(&header_of(&stored(&first)))
+        .unwrap()
+        .unwrap();
+    clock.advance(std::time::Duration::from_secs(600));
+    let renewed = c.renew_cookies(&opened.state, &opened.stamps).unwrap();
+    let again = c
+        .open::<ByteBuf>(&header_of(&stored(&renewed)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.stamps.created(), opened.stamps.created());
+    assert_eq!(again.stamps.issued(), opened.stamps.issued() + 600);
+    assert_eq!(again.state, bytes(7000));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stale chunks and capacity
+// ---------------------------------------------------------------------------------------------
+
+/// A browser's cookie store for one path and host: `Set-Cookie` values applied in order.
+#[derive(Default)]
+struct Jar(BTreeMap<String, String>);
+
+impl Jar {
+    fn apply(&mut self, set_cookies: &[String]) {
+        for s in set_cookies {
+            let (name, value) = s.split(';').next().unwrap().split_once('=').unwrap();
+            if is_removal(s) {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+#[test]
+fn shrinking_session_deletes_its_stale_chunks() {
+    let c = cookie(3);
+    let mut jar = Jar::default();
+    jar.apply(&c.set_cookies(&bytes(9000)).unwrap());
+    assert_eq!(
+        jar.0.keys().collect::<Vec<_>>(),
+        ["session", "session.1", "session.2"]
+    );
+    let set = c.set_cookies(&bytes(10)).unwrap();
+    assert_eq!(set[1], removal("session.1"));
+    assert_eq!(set[2], removal("session.2"));
+    jar.apply(&set);
+    assert_eq!(jar.0.keys().collect::<Vec<_>>(), ["session"]);
+    assert_eq!(open(&c, &jar.header()).unwrap(), Some(bytes(10)));
+}
+
+#[test]
+fn three_chunks_shrinking_to_two_delete_only_the_third() {
+    let c = cookie(3);
+    let mut jar = Jar::default();
+    jar.apply(&c.set_cookies(&bytes(9000)).unwrap());
+    let set = c.set_cookies(&bytes(5000)).unwrap();
+    assert_eq!(set.len(), 3);
+    assert!(!is_removal(&set[0]) && !is_removal(&set[1]));
+    assert_eq!(set[2], removal("session.2"));
+    jar.apply(&set);
+    assert_eq!(open(&c, &jar.header()).unwrap(), Some(bytes(5000)));
+}
+
+#[test]
+fn session_over_the_capacity_of_its_chunks_is_too_many_chunks() {
+    for k in 2..=4 {
+        let c = cookie(k);
+        let n = largest_payload_within(capacity(NAME, LIMIT, k)) + 1;
+        assert_eq!(
+            c.set_cookies(&bytes(n)).unwrap_err(),
+            CookieError::TooManyChunks {
+                size: value_len(n),
+                capacity: capacity(NAME, LIMIT, k),
+                max_chunks: k,
+            },
+            "k={k}"
+        );
+    }
+}
+
+#[test]
+fn session_over_one_cookie_without_chunking_is_too_large() {
+    let c = cookie(1);
+    let n = largest_payload_within(capacity(NAME, LIMIT, 1)) + 1;
+    assert_eq!(
+        c.set_cookies(&bytes(n)).unwrap_err(),
+        CookieError::Seal(SealError::TooLarge {
+            size: NAME.len() + 1 + value_len(n),
+            limit: LIMIT
+        })
+    );
+}
+
+#[test]
+fn largest_single_cookie_is_exactly_4096_octets_and_one_byte_more_is_refused() {
+    // 33 + 8 + (2 + 3023) = 3066 bytes = 4088 characters; "session=" makes 4096.
+    let n = largest_payload_within(LIMIT - NAME.len() - 1);
+    assert_eq!(n, 3023);
+    let set = cookie(1).set_cookies(&bytes(n)).unwrap();
+    assert_eq!(set[0].split(';').next().unwrap().len(), 4096);
+    // The Sealer alone applies the same rule.
+    let s = sealer(NAME);
+    assert_eq!(s.seal(&bytes(n)).unwrap().value().len(), 4088);
+    let over = SealError::TooLarge {
+        size: 4098,
+        limit: 4096,
+    };
+    assert_eq!(s.seal(&bytes(n + 1)).unwrap_err(), over);
+    assert_eq!(
+        cookie(1).set_cookies(&bytes(n + 1)).unwrap_err(),
+        CookieError::Seal(over)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Missing, duplicated, extra chunks
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn dropping_any_chunk_is_a_missing_chunk() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 3);
+    for drop in 0..3 {
+        let mut rest = chunks.clone();
+        rest.remove(drop);
+        assert_eq!(
+            open(&c, &header_of(&rest)).unwrap_err(),
+            CookieError::MissingChunk { chunk: drop },
+            "dropped {drop}"
+        );
+    }
+}
+
+#[test]
+fn chunks_without_the_first_cookie_are_missing_chunk_zero() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    assert_eq!(
+        open(&c, &header_of(&chunks[2..])).unwrap_err(),
+        CookieError::MissingChunk { chunk: 0 }
+    );
+}
+
+#[test]
+fn duplicating_any_chunk_is_a_duplicate_cookie() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    for dup in 0..3 {
+        let mut more = chunks.clone();
+        more.push(chunks[dup].clone());
+        assert_eq!(
+            open(&c, &header_of(&more)).unwrap_err(),
+            CookieError::DuplicateCookie { chunk: dup },
+            "duplicated {dup}"
+        );
+    }
+}
+
+#[test]
+fn chunk_beyond_the_announced_count_is_unexpected() {
+    let (c, mut chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 3);
+    chunks.push(("session.3".into(), "AAAA".into()));
+    assert_eq!(
+        open(&c, &header_of(&chunks)).unwrap_err(),
+        CookieError::UnexpectedChunk { chunk: 3 }
+    );
+}
+
+#[test]
+fn chunk_beyond_the_configured_maximum_is_unexpected() {
+    let (c, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    chunks.push(("session.5".into(), "AAAA".into()));
+    assert_eq!(
+        open(&c, &header_of(&chunks)).unwrap_err(),
+        CookieError::UnexpectedChunk { chunk: 5 }
+    );
+}
+
+#[test]
+fn chunk_next_to_an_unchunked_session_is_unexpected() {
+    let (c, mut chunks) = small_session(3, 10);
+    assert_eq!(chunks.len(), 1);
+    chunks.push(("session.1".into(), "AAAA".into()));
+    assert_eq!(
+        open(&c, &header_of(&chunks)).unwrap_err(),
+        CookieError::UnexpectedChunk { chunk: 1 }
+    );
+}
+
+#[test]
+fn chunk_longer_than_its_own_size_rule_is_oversized() {
+    let (c, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    // "session.1" + "=" leaves 290 characters under a 300-octet limit.
+    assert_eq!(chunks[1].1.len(), 290, "a middle chunk is full");
+    chunks[1].1.push('A');
+    assert_eq!(
+        open(&c, &header_of(&chunks)).unwrap_err(),
+        CookieError::Open(OpenError::Oversized { len: 291, max: 290 })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Swapped, truncated and flipped chunks
+// ---------------------------------------------------------------------------------------------
+
+/// The `k.` marker and body of a first cookie.
+fn split_marker(v: &str) -> (&str, &str) {
+    let at = v.find('.').expect("a marker") + 1;
+    v.split_at(at)
+}
+
+#[test]
+fn swapping_two_chunk_bodies_fails_to_open() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+        let mut bodies: Vec<String> = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v))| if i == 0 { split_marker(v).1 } else { v }.to_owned())
+            .collect();
+        bodies.swap(a, b);
+        let mut swapped = chunks.clone();
+        for (i, body) in bodies.into_iter().enumerate() {
+            swapped[i].1 = if i == 0 { format!("3.{body}") } else { body };
+        }
+        // Moving another part to the front moves the version and key id bytes too.
+        assert_eq!(
+            open(&c, &header_of(&swapped)).unwrap_err(),
+            CookieError::Open(expected_for_joined(&joined(&swapped))),
+            "swapped {a} and {b}"
+        );
+    }
+}
+
+#[test]
+fn swapping_two_full_middle_chunks_fails_authentication() {
+    let (c, chunks) = small_session(4, SMALL_FOUR_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 4);
+    assert_eq!(chunks[1].1.len(), chunks[2].1.len(), "full chunks");
+    let mut swapped = chunks.clone();
+    swapped[1].1 = chunks[2].1.clone();
+    swapped[2].1 = chunks[1].1.clone();
+    assert_eq!(
+        open(&c, &header_of(&swapped)).unwrap_err(),
+        CookieError::Open(OpenError::Authentication)
+    );
+}
+
+#[test]
+fn swapping_whole_values_moves_the_marker_and_breaks_the_size_rule() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let mut swapped = chunks.clone();
+    swapped[0].1 = chunks[1].1.clone();
+    swapped[1].1 = chunks[0].1.clone();
+    // "3." + 290 characters is 292, two more than "session.1" may carry.
+    assert_eq!(
+        open(&c, &header_of(&swapped)).unwrap_err(),
+        CookieError::Open(OpenError::Oversized { len: 292, max: 290 })
+    );
+}
+
+#[test]
+fn chunks_from_another_session_fail_authentication() {
+    let (c, a) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let b = chunks_of(&c, SMALL_THREE_CHUNK_PAYLOAD);
+    let mut mixed = a.clone();
+    mixed[2] = b[2].clone();
+    assert_eq!(
+        open(&c, &header_of(&mixed)).unwrap_err(),
+        CookieError::Open(OpenError::Authentication)
+    );
+}
+
+#[test]
+fn truncating_any_chunk_by_one_character_fails_to_open() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    for i in 0..3 {
+        let mut cut = chunks.clone();
+        cut[i].1.pop();
+        assert_eq!(
+            open(&c, &header_of(&cut)).unwrap_err(),
+            CookieError::Open(expected_for_joined(&joined(&cut))),
+            "chunk {i}"
+        );
+    }
+}
+
+#[test]
+fn truncating_the_last_chunk_by_one_character_is_not_canonical_base64url() {
+    // The joined value has 4k + 2 characters here, so one less leaves 4k + 1: never base64url.
+    // 33 + 8 + 2 + 501 = 544 bytes: 726 characters.
+    let (c, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD + 1);
+    assert_eq!(joined(&chunks).len(), 726);
+    chunks[2].1.pop();
+    assert_eq!(
+        open(&c, &header_of(&chunks)).unwrap_err(),
+        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+    );
+}
+
+const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// What opening the joined value `text` must give when it is not the genuine one: encoding, then
+/// version, then key id, then authentication (every character is in the alphabet here).
+fn expected_for_joined(text: &str) -> OpenError {
+    use base64::Engine as _;
+    let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text) else {
+        return OpenError::Malformed(Malformed::Encoding);
+    };
+    if raw[0] != 1 {
+        return OpenError::UnsupportedVersion(raw[0]);
+    }
+    let id = KeyId::from_bytes(raw[1..5].try_into().unwrap());
+    if id != key_a().id() {
+        return OpenError::UnknownKey(id);
+    }
+    OpenError::Authentication
+}
+
+#[test]
+fn every_single_bit_flip_of_every_chunk_character_is_refused() {
+    let (c, chunks) = small_session(2, SMALL_TWO_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 2);
+    assert_eq!(
+        chunks[0].1.len(),
+        292,
+        "the first chunk is full: \"2.\" and 290 characters"
+    );
+    assert!(chunks[1].1.len() < 290, "the second chunk is not");
+    let mut tried = 0;
+    for i in 0..chunks.len() {
+        let original: Vec<char> = chunks[i].1.chars().collect();
+        for (at, &ch) in original.iter().enumerate() {
+            for bit in 0..8 {
+                let flipped = char::from_u32(u32::from(ch) ^ (1 << bit)).expect("below U+0100");
+                let mut value = original.clone();
+                value[at] = flipped;
+                let mut bad = chunks.clone();
+                bad[i].1 = value.into_iter().collect();
+                let err = open(&c, &header_of(&bad)).expect_err("a flipped chunk never opens");
+                tried += 1;
+                let in_marker = i == 0 && at < 2;
+                if i == 0 && !flipped.is_ascii() {
+                    // The first cookie is full: a two-octet character breaks its size rule.
+                    assert_eq!(
+                        err,
+                        CookieError::Open(OpenError::Oversized { len: 293, max: 292 })
+                    );
+                } else if in_marker && at == 0 {
+                    assert_eq!(err, CookieError::MalformedChunkCount, "{flipped:?}");
+                } else if in_marker {
+                    // Without its '.', the first cookie reads as unchunked next to a chunk.
+                    assert_eq!(
+                        err,
+                        CookieError::UnexpectedChunk { chunk: 1 },
+                        "{flipped:?}"
+                    );
+                } else if ALPHABET.contains(flipped) {
+                    let expected = expected_for_joined(&joined(&bad));
+                    assert_eq!(
+                        err,
+                        CookieError::Open(expected),
+                        "chunk {i} at {at} bit {bit}"
+                    );
+                } else {
+                    // '.', ';', '=', quotes, whitespace, controls, non-ASCII: never a session.
+                    assert!(
+                        matches!(err, CookieError::Open(_)),
+                        "chunk {i} at {at} bit {bit} -> {flipped:?}: {err:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        tried,
+        8 * (chunks[0].1.len() + chunks[1].1.len()),
+        "every bit of every character"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The k. marker
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn malformed_chunk_counts_are_refused() {
+    let (c, chunks) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 2);
+    let (_, body) = split_marker(&chunks[0].1);
+    for marker in [
+        "1.", "0.", "9.", "5.", "02.", "x.", ".", "+2.", "-2.", "2 .", "1000.", "2a.", "\u{661}.",
+    ] {
+        // The first cookie is full: keep its length so the size rule is not what refuses it.
+        let body = &body[marker.len().saturating_sub(2)..];
+        let mut bad = chunks.clone();
+        bad[0].1 = format!("{marker}{body}");
+        assert!(bad[0].1.len() <= chunks[0].1.len());
+        assert_eq!(
+            open(&c, &header_of(&bad)).unwrap_err(),
+            CookieError::MalformedChunkCount,
+            "{marker:?}"
+        );
+    }
+}
+
+#[test]
+fn chunk_count_larger_than_the_chunks_sent_is_a_missing_chunk() {
+    let (c, chunks) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
+    let (_, body) = split_marker(&chunks[0].1);
+    let mut bad = chunks.clone();
+    bad[0].1 = format!("3.{body}");
+    assert_eq!(
+        open(&c, &header_of(&bad)).unwrap_err(),
+        CookieError::MissingChunk { chunk: 2 }
+    );
+}
+
+#[test]
+fn chunk_count_smaller_than_the_chunks_sent_is_an_unexpected_chunk() {
+    let (c, chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
+    let (_, body) = split_marker(&chunks[0].1);
+    let mut bad = chunks.clone();
+    bad[0].1 = format!("2.{body}");
+    assert_eq!(
+        open(&c, &header_of(&bad)).unwrap_err(),
+        CookieError::UnexpectedChunk { chunk: 2 }
+    );
+}
+
+#[test]
+fn chunked_value_is_refused_when_chunking_is_off() {
+    let (_, chunks) = small_session(2, SMALL_TWO_CHUNK_PAYLOAD);
+    let unchunked = small_cookie(1);
+    // The chunk cookie is ignored and "2.<part>" is not base64url.
+    assert_eq!(
+        open(&unchunked, &header_of(&chunks)).unwrap_err(),
+        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+    );
+    assert_eq!(
+        open(&unchunked, &header_of(&chunks[..1])).unwrap_err(),
+        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+    );
+    // Alone, a chunk is just another cookie to it.
+    assert_eq!(open(&unchunked, &header_of(&chunks[1..])).unwrap(), None);
+}
+
+#[test]
+fn unchunked_session_opens_when_chunking_is_on() {
+    let (_, chunks) = small_session(1, 10);
+    assert_eq!(
+        open(&small_cookie(3), &header_of(&chunks)).unwrap(),
+        Some(bytes(10))
+    );
+}
+
+#[test]
+fn chunked_session_opens_with_a_larger_maximum_but_not_a_smaller_one() {
+    let (_, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    assert_eq!(
+        open(&small_cookie(8), &header_of(&chunks)).unwrap(),
+        Some(bytes(SMALL_THREE_CHUNK_PAYLOAD))
+    );
+    // A reader allowing two chunks refuses session.2 outright.
+    assert_eq!(
+        open(&small_cookie(2), &header_of(&chunks)).unwrap_err(),
+        CookieError::UnexpectedChunk { chunk: 2 }
+    );
+}

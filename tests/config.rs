@@ -1,0 +1,294 @@
+//! The builder refuses a configuration that could not work, and its defaults are the documented
+//! constants.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{NAME, T0, secs};
+use sealed_session::{
+    BROWSER_COOKIE_LIMIT, ConfigError, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_LEEWAY, DEFAULT_PURPOSE, Key, KeyRing, Lifetime, MAX_PURPOSE_LEN, ManualClock,
+    OpenError, ResealReason, SealError, Sealer, SealerBuilder,
+};
+
+fn builder(name: &str) -> SealerBuilder {
+    Sealer::builder(KeyRing::new(Key::generate().unwrap()), name)
+}
+
+#[test]
+fn the_default_constants_are_as_documented() {
+    assert_eq!(DEFAULT_IDLE_TIMEOUT, Duration::from_secs(30 * 60));
+    assert_eq!(DEFAULT_ABSOLUTE_LIFETIME, Duration::from_secs(8 * 3600));
+    assert_eq!(DEFAULT_LEEWAY, Duration::from_secs(60));
+    assert_eq!(DEFAULT_PURPOSE, "session");
+    assert_eq!(BROWSER_COOKIE_LIMIT, 4096);
+    assert_eq!(MAX_PURPOSE_LEN, 255);
+}
+
+#[test]
+fn an_empty_cookie_name_is_refused() {
+    assert_eq!(
+        builder("").build().unwrap_err(),
+        ConfigError::InvalidCookieName
+    );
+}
+
+#[test]
+fn cookie_names_with_separators_are_refused() {
+    for c in [
+        ' ', '(', ')', '<', '>', '@', ',', ';', ':', '\\', '"', '/', '[', ']', '?', '=', '{', '}',
+    ] {
+        for name in [
+            format!("a{c}b"),
+            format!("{c}session"),
+            format!("session{c}"),
+        ] {
+            assert_eq!(
+                builder(&name).build().unwrap_err(),
+                ConfigError::InvalidCookieName,
+                "{name:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cookie_names_with_control_characters_are_refused() {
+    for b in (0u8..0x20).chain([0x7f]) {
+        let name = format!("a{}b", b as char);
+        assert_eq!(
+            builder(&name).build().unwrap_err(),
+            ConfigError::InvalidCookieName,
+            "byte {b:#04x}"
+        );
+    }
+}
+
+#[test]
+fn non_ascii_cookie_names_are_refused() {
+    for name in [
+        "séssion",
+        "セッション",
+        "session\u{a0}",
+        "\u{feff}session",
+        "🍪",
+    ] {
+        assert_eq!(
+            builder(name).build().unwrap_err(),
+            ConfigError::InvalidCookieName,
+            "{name:?}"
+        );
+    }
+}
+
+#[test]
+fn every_rfc_6265_token_character_is_accepted_in_a_cookie_name() {
+    let token_chars =
+        "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let sealer = builder(token_chars).build().unwrap();
+    assert_eq!(sealer.cookie_name(), token_chars);
+    for name in ["a", "__Host-session", "__Secure-id", "SID", "x.y-z_1"] {
+        assert_eq!(builder(name).build().unwrap().cookie_name(), name);
+    }
+}
+
+#[test]
+fn a_purpose_longer_than_255_bytes_is_refused() {
+    for len in [256, 300, 10_000] {
+        assert_eq!(
+            builder(NAME).purpose(&"p".repeat(len)).build().unwrap_err(),
+            ConfigError::PurposeTooLong { len, max: 255 }
+        );
+    }
+}
+
+#[test]
+fn the_purpose_limit_counts_bytes_not_characters() {
+    let purpose = "é".repeat(128); // 128 characters, 256 bytes
+    assert_eq!(
+        builder(NAME).purpose(&purpose).build().unwrap_err(),
+        ConfigError::PurposeTooLong { len: 256, max: 255 }
+    );
+}
+
+#[test]
+fn a_purpose_of_255_bytes_or_empty_is_accepted() {
+    let long = "p".repeat(255);
+    assert_eq!(
+        builder(NAME).purpose(&long).build().unwrap().purpose(),
+        long
+    );
+    assert_eq!(builder(NAME).purpose("").build().unwrap().purpose(), "");
+}
+
+#[test]
+fn a_zero_idle_timeout_is_refused() {
+    assert_eq!(
+        builder(NAME)
+            .idle_timeout(Duration::ZERO)
+            .build()
+            .unwrap_err(),
+        ConfigError::InvalidLifetimes
+    );
+}
+
+#[test]
+fn a_zero_absolute_lifetime_is_refused() {
+    assert_eq!(
+        builder(NAME)
+            .idle_timeout(Duration::ZERO)
+            .absolute_lifetime(Duration::ZERO)
+            .build()
+            .unwrap_err(),
+        ConfigError::InvalidLifetimes
+    );
+    assert_eq!(
+        builder(NAME)
+            .absolute_lifetime(Duration::ZERO)
+            .build()
+            .unwrap_err(),
+        ConfigError::InvalidLifetimes
+    );
+}
+
+#[test]
+fn lifetimes_shorter_than_a_second_count_as_zero() {
+    assert_eq!(
+        builder(NAME)
+            .idle_timeout(Duration::from_millis(999))
+            .build()
+            .unwrap_err(),
+        ConfigError::InvalidLifetimes
+    );
+}
+
+#[test]
+fn an_idle_timeout_longer_than_the_absolute_lifetime_is_refused() {
+    assert_eq!(
+        builder(NAME)
+            .idle_timeout(secs(3601))
+            .absolute_lifetime(secs(3600))
+            .build()
+            .unwrap_err(),
+        ConfigError::InvalidLifetimes
+    );
+    // The default absolute lifetime is 8 hours: a 9-hour idle timeout alone is refused.
+    assert_eq!(
+        builder(NAME)
+            .idle_timeout(secs(9 * 3600))
+            .build()
+            .unwrap_err(),
+        ConfigError::InvalidLifetimes
+    );
+}
+
+#[test]
+fn an_idle_timeout_equal_to_the_absolute_lifetime_is_accepted() {
+    assert!(
+        builder(NAME)
+            .idle_timeout(secs(3600))
+            .absolute_lifetime(secs(3600))
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_default_sealer_reports_its_settings() {
+    let ring = KeyRing::new(Key::generate().unwrap());
+    let sealer = Sealer::builder(ring.clone(), NAME).build().unwrap();
+    assert_eq!(sealer.cookie_name(), NAME);
+    assert_eq!(sealer.purpose(), DEFAULT_PURPOSE);
+    assert_eq!(sealer.size_limit(), BROWSER_COOKIE_LIMIT);
+    assert_eq!(
+        sealer.max_value_len(),
+        BROWSER_COOKIE_LIMIT - NAME.len() - 1
+    );
+    assert_eq!(sealer.key_ring().primary_id(), ring.primary_id());
+}
+
+#[test]
+fn a_default_sealer_reads_the_system_clock() {
+    let sealer = builder(NAME).build().unwrap();
+    let system = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(sealer.now().abs_diff(system) <= 5);
+    let sealed = sealer.seal(&1u8).unwrap();
+    assert!(sealed.stamps().issued().abs_diff(system) <= 5);
+}
+
+#[test]
+fn the_default_idle_timeout_and_leeway_apply() {
+    let f = common::fixture();
+    let sealed = f.sealer.seal(&1u8).unwrap();
+    assert_eq!(sealed.max_age(), DEFAULT_IDLE_TIMEOUT);
+    let idle = DEFAULT_IDLE_TIMEOUT.as_secs();
+    let leeway = DEFAULT_LEEWAY.as_secs();
+    f.clock.set(T0 + idle + leeway);
+    assert!(f.sealer.open::<u8>(sealed.value()).is_ok());
+    f.clock.set(T0 + idle + leeway + 1);
+    assert_eq!(
+        f.sealer.open::<u8>(sealed.value()).unwrap_err(),
+        OpenError::Expired {
+            lifetime: Lifetime::Idle,
+            expired_at: T0 + idle
+        }
+    );
+}
+
+#[test]
+fn the_default_absolute_lifetime_applies() {
+    let f = common::fixture();
+    let sealed = f.sealer.seal(&1u8).unwrap();
+    let absolute = DEFAULT_ABSOLUTE_LIFETIME.as_secs();
+    let step = DEFAULT_IDLE_TIMEOUT.as_secs() / 2;
+    let last = common::renewed_at(&f.sealer, &f.clock, &1u8, &sealed, step, T0 + absolute - 1);
+    assert_eq!(last.stamps().expires(), T0 + absolute);
+    f.clock.set(T0 + absolute);
+    assert_eq!(
+        f.sealer.renew(&1u8, last.stamps()).unwrap_err(),
+        SealError::Expired {
+            expired_at: T0 + absolute
+        }
+    );
+}
+
+#[test]
+fn the_default_renewal_is_due_after_a_tenth_of_the_idle_timeout() {
+    let f = common::fixture();
+    let sealed = f.sealer.seal(&1u8).unwrap();
+    let tenth = DEFAULT_IDLE_TIMEOUT.as_secs() / 10;
+    f.clock.set(T0 + tenth - 1);
+    assert_eq!(f.sealer.open::<u8>(sealed.value()).unwrap().reseal, None);
+    f.clock.set(T0 + tenth);
+    assert_eq!(
+        f.sealer.open::<u8>(sealed.value()).unwrap().reseal,
+        Some(ResealReason::RenewalDue)
+    );
+}
+
+#[test]
+fn a_sealer_and_its_clones_share_the_clock() {
+    let clock = ManualClock::new(T0);
+    let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), NAME)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let clone = sealer.clone();
+    clock.advance(secs(42));
+    assert_eq!(sealer.now(), T0 + 42);
+    assert_eq!(clone.now(), T0 + 42);
+}
+
+#[test]
+fn debug_of_a_builder_and_a_sealer_names_the_cookie_and_purpose() {
+    let b = builder(NAME).purpose("login");
+    let shown = format!("{b:?}");
+    assert!(shown.contains(NAME) && shown.contains("login"), "{shown}");
+    let sealer = b.build().unwrap();
+    let shown = format!("{sealer:?}");
+    assert!(shown.contains(NAME) && shown.contains("login"), "{shown}");
+}
