@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
@@ -83,10 +81,7 @@ impl Key {
     /// does not decode to 32 bytes.
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
         let text = text.trim_ascii();
-        let decoded = [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD]
-            .iter()
-            .find_map(|engine| engine.decode(text).ok())
-            .ok_or(KeyError::InvalidBase64)?;
+        let decoded = crate::b64::decode_lenient(text).ok_or(KeyError::InvalidBase64)?;
         let decoded = Zeroizing::new(decoded);
         Self::from_bytes(&decoded)
     }
@@ -94,7 +89,7 @@ impl Key {
     /// The key as unpadded base64url text, for storing in a secret manager. The returned string
     /// is wiped when dropped.
     pub fn to_base64(&self) -> Zeroizing<String> {
-        Zeroizing::new(URL_SAFE_NO_PAD.encode(self.bytes.as_slice()))
+        Zeroizing::new(crate::b64::encode(self.bytes.as_slice()))
     }
 
     /// Derives a key for one purpose from a master secret with HKDF-SHA256

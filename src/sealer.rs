@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use aes_gcm::aead::AeadInOut;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::{Zeroize, Zeroizing};
@@ -175,7 +173,7 @@ impl Sealer {
             });
         };
         raw.extend_from_slice(&tag);
-        Ok(URL_SAFE_NO_PAD.encode(&raw))
+        Ok(crate::b64::encode(&raw))
     }
 
     #[cfg(not(test))]
@@ -241,9 +239,7 @@ impl Sealer {
             return Err(OpenError::Malformed(Malformed::TooShort));
         }
         let mut raw = Zeroizing::new(
-            URL_SAFE_NO_PAD
-                .decode(value)
-                .map_err(|_| OpenError::Malformed(Malformed::Encoding))?,
+            crate::b64::decode(value).ok_or(OpenError::Malformed(Malformed::Encoding))?,
         );
         self.open_raw(&mut raw)
     }

@@ -8,8 +8,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -151,7 +149,7 @@ impl Signer {
         }
         let tag = self.mac(key, &raw);
         raw.extend_from_slice(&tag);
-        Ok(URL_SAFE_NO_PAD.encode(&raw))
+        Ok(crate::b64::encode(&raw))
     }
 
     /// HMAC over `header || varint-len name || name || varint-len purpose || purpose || body`,
@@ -187,9 +185,7 @@ impl Signer {
         if value.len() < format::base64_len(MIN_SIGNED_LEN) {
             return Err(OpenError::Malformed(Malformed::TooShort));
         }
-        let raw = URL_SAFE_NO_PAD
-            .decode(value)
-            .map_err(|_| OpenError::Malformed(Malformed::Encoding))?;
+        let raw = crate::b64::decode(value).ok_or(OpenError::Malformed(Malformed::Encoding))?;
         if raw.len() < MIN_SIGNED_LEN {
             return Err(OpenError::Malformed(Malformed::TooShort));
         }

@@ -1,0 +1,27 @@
+//! The value encoding: base64url without padding (RFC 4648 section 5), strict.
+//!
+//! `base64-simd` is used because it measured 3 to 20 times faster than the `base64` crate on
+//! cookie-sized values (on the reference machine, 3 KB: about 0.5 us against 3 to 10 us), and
+//! encoding is a large part of a seal or open. Its decoder is strict: it refuses padding,
+//! characters outside the alphabet, impossible lengths and non-zero trailing bits, so each byte
+//! string has exactly one accepted text (the tests check this against the `base64` crate).
+
+use base64_simd::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+
+/// Unpadded base64url text of `bytes`, in a string of exactly the right capacity.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode_to_string(bytes)
+}
+
+/// The bytes of canonical unpadded base64url text, or `None`.
+pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode_to_vec(text.as_bytes()).ok()
+}
+
+/// Decodes base64 in any of the four RFC 4648 forms (URL-safe or standard alphabet, padded or
+/// not), for keys read from configuration.
+pub(crate) fn decode_lenient(text: &str) -> Option<Vec<u8>> {
+    [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD]
+        .iter()
+        .find_map(|engine| engine.decode_to_vec(text.as_bytes()).ok())
+}
