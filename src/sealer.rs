@@ -6,9 +6,9 @@ use std::sync::Arc;
 use aes_gcm::aead::AeadInOut;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
-use crate::config::{Context, Opened, Sealed, SealerBuilder, Sink};
+use crate::config::{Context, Opened, Sealed, SealerBuilder, Sink, Wiped};
 use crate::error::{CodecError, Malformed, OpenError, SealError};
 use crate::format::{self, HEADER_LEN, MIN_SEALED_LEN, NONCE_LEN, TAG_LEN, VERSION_1};
 use crate::key::{KEY_ID_LEN, KeyId};
@@ -153,7 +153,7 @@ impl Sealer {
         raw.extend_from_slice(&key.id.0);
         raw.extend_from_slice(&nonce);
         format::put_stamps(&mut raw, stamps);
-        if let Err(e) = postcard::to_extend(state, Sink(&mut raw)) {
+        if let Err(e) = Sink(&mut raw).serialize(state) {
             raw.zeroize();
             return Err(SealError::Serialize(CodecError::postcard(e)));
         }
@@ -238,10 +238,9 @@ impl Sealer {
         if value.len() < format::base64_len(MIN_SEALED_LEN) {
             return Err(OpenError::Malformed(Malformed::TooShort));
         }
-        let mut raw = Zeroizing::new(
-            crate::b64::decode(value).ok_or(OpenError::Malformed(Malformed::Encoding))?,
-        );
-        self.open_raw(&mut raw)
+        let mut raw =
+            Wiped(crate::b64::decode(value).ok_or(OpenError::Malformed(Malformed::Encoding))?);
+        self.open_raw(&mut raw.0)
     }
 
     fn open_raw<T: DeserializeOwned>(&self, raw: &mut [u8]) -> Result<Opened<T>, OpenError> {

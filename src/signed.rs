@@ -143,7 +143,7 @@ impl Signer {
         raw.push(VERSION_SIGNED_1);
         raw.extend_from_slice(&key.id.0);
         format::put_stamps(&mut raw, stamps);
-        if let Err(e) = postcard::to_extend(state, Sink(&mut raw)) {
+        if let Err(e) = Sink(&mut raw).serialize(state) {
             raw.zeroize();
             return Err(SealError::Serialize(CodecError::postcard(e)));
         }
