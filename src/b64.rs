@@ -13,9 +13,16 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode_to_string(bytes)
 }
 
-/// The bytes of canonical unpadded base64url text, or `None`.
-pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode_to_vec(text.as_bytes()).ok()
+/// Decodes canonical unpadded base64url text to the end of `out` (which must be empty);
+/// `false`, with `out` left empty, if the text is not canonical.
+pub(crate) fn decode_into(text: &str, out: &mut Vec<u8>) -> bool {
+    match URL_SAFE_NO_PAD.decode_append(text.as_bytes(), out) {
+        Ok(()) => true,
+        Err(_) => {
+            crate::scratch::wipe(out);
+            false
+        }
+    }
 }
 
 /// Decodes base64 in any of the four RFC 4648 forms (URL-safe or standard alphabet, padded or

@@ -406,22 +406,6 @@ impl postcard::ser_flavors::Flavor for &mut Sink<'_> {
     }
 }
 
-/// A buffer that will hold plaintext, wiped when dropped (on every path out of an open).
-///
-/// Wiping uses a plain fill followed by `black_box`, which the optimizer cannot see through,
-/// rather than `zeroize`'s byte-by-byte volatile writes: those cost about one cycle per byte,
-/// a third of an AES-GCM pass on a 3 KB session, while the fill is a `memset`. Key material is
-/// still wiped with `zeroize`; this is for session plaintext, of which the application holds a
-/// deserialized copy anyway.
-pub(crate) struct Wiped(pub(crate) Vec<u8>);
-
-impl Drop for Wiped {
-    fn drop(&mut self) {
-        self.0.fill(0);
-        std::hint::black_box(&mut self.0);
-    }
-}
-
 /// A freshly sealed (or signed) value and the stamps inside it.
 #[derive(Clone, PartialEq, Eq)]
 #[must_use = "a sealed value does nothing until it is sent as a cookie"]

@@ -104,6 +104,7 @@ mod format;
 mod key;
 mod keyring;
 mod nonce;
+mod scratch;
 mod sealer;
 mod signed;
 mod stamps;

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use aes_gcm::aead::AeadInOut;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use zeroize::Zeroize;
 
-use crate::config::{Context, Opened, Sealed, SealerBuilder, Sink, Wiped};
+use crate::config::{Context, Opened, Sealed, SealerBuilder, Sink};
 use crate::error::{CodecError, Malformed, OpenError, SealError};
 use crate::format::{self, HEADER_LEN, MIN_SEALED_LEN, NONCE_LEN, TAG_LEN, VERSION_1};
 use crate::key::{KEY_ID_LEN, KeyId};
 use crate::keyring::KeyRing;
 use crate::nonce;
+use crate::scratch::{self, WipeOnDrop};
 use crate::stamps::Stamps;
 
 /// Seals session state into cookie values and opens them again.
@@ -148,32 +148,34 @@ impl Sealer {
         self.fill_nonce(&mut nonce)?;
 
         // One buffer for the whole sealed value; the plaintext is encrypted in place.
-        let mut raw = Vec::with_capacity(format::max_bytes_in_base64(max_value_len));
-        raw.push(VERSION_1);
-        raw.extend_from_slice(&key.id.0);
-        raw.extend_from_slice(&nonce);
-        format::put_stamps(&mut raw, stamps);
-        if let Err(e) = Sink(&mut raw).serialize(state) {
-            raw.zeroize();
-            return Err(SealError::Serialize(CodecError::postcard(e)));
-        }
-
-        let body_at = HEADER_LEN + NONCE_LEN;
-        let sealed_len = raw.len() + TAG_LEN;
-        let tag = self.with_aad(key.id, |aad| {
-            key.aead
-                .encrypt_inout_detached(&nonce.into(), aad, (&mut raw[body_at..]).into())
-        });
-        let Ok(tag) = tag else {
-            // Only a plaintext over 2^36 bytes can make AES-GCM refuse; it is far over any limit.
-            raw.zeroize();
-            return Err(SealError::TooLarge {
-                size: self.ctx.name.len() + 1 + format::base64_len(sealed_len),
-                limit: self.ctx.limit,
+        let capacity = format::max_bytes_in_base64(max_value_len);
+        scratch::with_scratch(capacity, |raw| {
+            raw.push(VERSION_1);
+            raw.extend_from_slice(&key.id.0);
+            raw.extend_from_slice(&nonce);
+            format::put_stamps(raw, stamps);
+            if let Err(e) = Sink(raw).serialize(state) {
+                scratch::wipe(raw);
+                return Err(SealError::Serialize(CodecError::postcard(e)));
+            }
+            let body_at = HEADER_LEN + NONCE_LEN;
+            let sealed_len = raw.len() + TAG_LEN;
+            let tag = self.with_aad(key.id, |aad| {
+                key.aead
+                    .encrypt_inout_detached(&nonce.into(), aad, (&mut raw[body_at..]).into())
             });
-        };
-        raw.extend_from_slice(&tag);
-        Ok(crate::b64::encode(&raw))
+            let Ok(tag) = tag else {
+                // Only a plaintext over 2^36 bytes makes AES-GCM refuse: far over any limit.
+                scratch::wipe(raw);
+                return Err(SealError::TooLarge {
+                    size: self.ctx.name.len() + 1 + format::base64_len(sealed_len),
+                    limit: self.ctx.limit,
+                });
+            };
+            // Only ciphertext is left in the buffer from here on.
+            raw.extend_from_slice(&tag);
+            Ok(crate::b64::encode(raw))
+        })
     }
 
     #[cfg(not(test))]
@@ -238,9 +240,13 @@ impl Sealer {
         if value.len() < format::base64_len(MIN_SEALED_LEN) {
             return Err(OpenError::Malformed(Malformed::TooShort));
         }
-        let mut raw =
-            Wiped(crate::b64::decode(value).ok_or(OpenError::Malformed(Malformed::Encoding))?);
-        self.open_raw(&mut raw.0)
+        scratch::with_scratch(format::max_bytes_in_base64(value.len()), |raw| {
+            let raw = WipeOnDrop(raw);
+            if !crate::b64::decode_into(value, raw.0) {
+                return Err(OpenError::Malformed(Malformed::Encoding));
+            }
+            self.open_raw(raw.0)
+        })
     }
 
     fn open_raw<T: DeserializeOwned>(&self, raw: &mut [u8]) -> Result<Opened<T>, OpenError> {

@@ -8,11 +8,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::scratch::{self, WipeOnDrop};
 use hmac::Mac;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
 
 use crate::config::{Context, Opened, Sealed, SealerBuilder, Sink};
 use crate::error::{CodecError, Malformed, OpenError, SealError};
@@ -139,17 +139,21 @@ impl Signer {
     ) -> Result<String, SealError> {
         let ring = self.ctx.keys.snapshot();
         let key = ring.primary();
-        let mut raw = Vec::with_capacity(format::max_bytes_in_base64(max_value_len));
-        raw.push(VERSION_SIGNED_1);
-        raw.extend_from_slice(&key.id.0);
-        format::put_stamps(&mut raw, stamps);
-        if let Err(e) = Sink(&mut raw).serialize(state) {
-            raw.zeroize();
-            return Err(SealError::Serialize(CodecError::postcard(e)));
-        }
-        let tag = self.mac(key, &raw);
-        raw.extend_from_slice(&tag);
-        Ok(crate::b64::encode(&raw))
+        scratch::with_scratch(format::max_bytes_in_base64(max_value_len), |raw| {
+            raw.push(VERSION_SIGNED_1);
+            raw.extend_from_slice(&key.id.0);
+            format::put_stamps(raw, stamps);
+            if let Err(e) = Sink(raw).serialize(state) {
+                scratch::wipe(raw);
+                return Err(SealError::Serialize(CodecError::postcard(e)));
+            }
+            let tag = self.mac(key, raw);
+            raw.extend_from_slice(&tag);
+            let value = crate::b64::encode(raw);
+            // Signed values are public, but a reused buffer should not carry old states around.
+            scratch::wipe(raw);
+            Ok(value)
+        })
     }
 
     /// HMAC over `header || varint-len name || name || varint-len purpose || purpose || body`,
@@ -185,27 +189,33 @@ impl Signer {
         if value.len() < format::base64_len(MIN_SIGNED_LEN) {
             return Err(OpenError::Malformed(Malformed::TooShort));
         }
-        let raw = crate::b64::decode(value).ok_or(OpenError::Malformed(Malformed::Encoding))?;
-        if raw.len() < MIN_SIGNED_LEN {
-            return Err(OpenError::Malformed(Malformed::TooShort));
-        }
-        if raw[0] != VERSION_SIGNED_1 {
-            return Err(OpenError::UnsupportedVersion(raw[0]));
-        }
-        let mut id = [0u8; KEY_ID_LEN];
-        id.copy_from_slice(&raw[1..HEADER_LEN]);
-        let id = KeyId(id);
-        let (signed, tag) = raw.split_at(raw.len() - MAC_LEN);
-        let from_primary = {
-            let ring = self.ctx.keys.snapshot();
-            let key = ring.get(id).ok_or(OpenError::UnknownKey(id))?;
-            let expected = self.mac(key, signed);
-            if !bool::from(expected.ct_eq(tag)) {
-                return Err(OpenError::Authentication);
+        scratch::with_scratch(format::max_bytes_in_base64(value.len()), |buf| {
+            let buf = WipeOnDrop(buf);
+            if !crate::b64::decode_into(value, buf.0) {
+                return Err(OpenError::Malformed(Malformed::Encoding));
             }
-            ring.primary().id == id
-        };
-        self.ctx.finish_open(&signed[HEADER_LEN..], from_primary)
+            let raw: &[u8] = buf.0;
+            if raw.len() < MIN_SIGNED_LEN {
+                return Err(OpenError::Malformed(Malformed::TooShort));
+            }
+            if raw[0] != VERSION_SIGNED_1 {
+                return Err(OpenError::UnsupportedVersion(raw[0]));
+            }
+            let mut id = [0u8; KEY_ID_LEN];
+            id.copy_from_slice(&raw[1..HEADER_LEN]);
+            let id = KeyId(id);
+            let (signed, tag) = raw.split_at(raw.len() - MAC_LEN);
+            let from_primary = {
+                let ring = self.ctx.keys.snapshot();
+                let key = ring.get(id).ok_or(OpenError::UnknownKey(id))?;
+                let expected = self.mac(key, signed);
+                if !bool::from(expected.ct_eq(tag)) {
+                    return Err(OpenError::Authentication);
+                }
+                ring.primary().id == id
+            };
+            self.ctx.finish_open(&signed[HEADER_LEN..], from_primary)
+        })
     }
 
     /// The largest postcard payload that always fits in one cookie with this signer's name.
