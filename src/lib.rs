@@ -98,7 +98,7 @@
 mod b64;
 mod clock;
 mod config;
-mod cookie;
+pub(crate) mod cookie;
 mod error;
 mod format;
 mod key;

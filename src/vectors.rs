@@ -141,6 +141,17 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     put("stamps", hex(&plaintext[..stamps_len]));
     put("aad", hex(&aad));
     put("value", sealed.value().to_owned());
+    if let Some(limit) = v.get("chunk_limit") {
+        // Chunked cookies (FORMAT.md): the value split for a per-cookie limit of `chunk_limit`.
+        let limit: usize = limit.parse().expect("number");
+        let name = get("cookie_name");
+        let parts = crate::cookie::chunk::split(&name, limit, 8, sealed.value()).unwrap();
+        for (i, part) in parts.iter().enumerate() {
+            let cookie = format!("{}={part}", crate::cookie::chunk::chunk_name(&name, i));
+            assert!(cookie.len() <= limit);
+            put(&format!("chunk_{i}"), cookie);
+        }
+    }
     if is_signed(v) {
         put("hmac_key", hex(&mac_key));
         let mut mac_input = aad.clone();

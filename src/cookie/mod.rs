@@ -1,7 +1,7 @@
 //! The cookie layer: `Set-Cookie` rendering with secure defaults and validated prefixes, reading
 //! the session back from a `Cookie` header, and opt-in chunking of large sessions.
 
-mod chunk;
+pub(crate) mod chunk;
 mod header;
 
 use std::fmt;

@@ -1,0 +1,724 @@
+"""An independent Python implementation of the sealed-session value format.
+
+Written from ``FORMAT.md`` alone (not from the Rust sources), to show that the
+specification is enough to open and produce values. It covers:
+
+* keys: key id, ``aead_key`` and ``hmac_key`` (HKDF-Expand), ``Key.derive``
+  (HKDF-Extract + Expand from a master secret);
+* strict base64url without padding;
+* canonical unsigned LEB128 varints and the three stamps;
+* the associated data (cookie name and purpose binding);
+* version ``0x01`` (AES-256-GCM, "sealed") and ``0x81`` (HMAC-SHA256,
+  "signed"): produce (``seal``/``sign``) and open (``open_sealed``/
+  ``verify_signed``) in the specification's order, with its time checks;
+* chunked cookies: ``split_chunks`` (writer) and ``join_chunks`` (reader).
+
+The payload is returned as raw postcard bytes: this module does not parse
+postcard, so "refuse leftover bytes" (step 8) is the caller's job when it
+deserializes.
+
+Only the standard library and the ``cryptography`` package are used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# --------------------------------------------------------------------------
+# Constants (FORMAT.md "Versions", "Keys", "Version 1", "Signed version 1")
+# --------------------------------------------------------------------------
+
+VERSION_SEALED = 0x01
+VERSION_SIGNED = 0x81
+
+KEY_LEN = 32
+KEY_ID_LEN = 4
+NONCE_LEN = 12
+GCM_TAG_LEN = 16
+HMAC_TAG_LEN = 32
+MIN_MASTER_LEN = 32
+MAX_PURPOSE_LEN = 255
+
+#: 1 + 4 + 12 + 3 + 16: the smallest well-formed sealed value, in bytes.
+MIN_SEALED_LEN = 1 + KEY_ID_LEN + NONCE_LEN + 3 + GCM_TAG_LEN
+#: 1 + 4 + 3 + 32: the smallest well-formed signed value, in bytes.
+MIN_SIGNED_LEN = 1 + KEY_ID_LEN + 3 + HMAC_TAG_LEN
+
+#: The largest cookie (name + "=" + value) a writer may emit and a reader
+#: accepts. FORMAT.md says "at most 4096"; the default is an assumption.
+DEFAULT_LIMIT = 4096
+#: Default leeway for the time checks, seconds (FORMAT.md step 7).
+DEFAULT_LEEWAY = 60
+#: The largest number of chunks (FORMAT.md: "at most 8"); also our default.
+MAX_CHUNKS = 8
+
+U64_MAX = (1 << 64) - 1
+
+INFO_KEY_ID = b"sealed-session key id"
+INFO_AEAD = b"sealed-session v1 aes-256-gcm"
+INFO_HMAC = b"sealed-session v1 hmac-sha256"
+DERIVE_SALT = b"sealed-session derive"
+
+
+# --------------------------------------------------------------------------
+# Errors: one class per failure kind
+# --------------------------------------------------------------------------
+
+
+class SealedSessionError(Exception):
+    """Base class of every error raised by this module."""
+
+
+class OpenError(SealedSessionError):
+    """A value (or a set of chunk cookies) was refused by a reader."""
+
+
+class TooLong(OpenError):
+    """The cookie breaks the size rule (step 1, or a single chunk cookie)."""
+
+
+class BadEncoding(OpenError):
+    """The value is not strict base64url without padding (step 2)."""
+
+
+class TooShort(OpenError):
+    """The decoded value is shorter than the smallest well-formed value (step 2)."""
+
+
+class UnknownVersion(OpenError):
+    """The version byte is not the one this reader implements (step 3)."""
+
+
+class UnknownKey(OpenError):
+    """No key in the reader's ring has the value's key id (step 4)."""
+
+
+class AuthenticationFailed(OpenError):
+    """The GCM tag or the HMAC tag does not verify (step 5)."""
+
+
+class MalformedStamps(OpenError):
+    """The stamps are not canonical varints, truncated, or overflow (step 6)."""
+
+
+class NotYetValid(OpenError):
+    """``issued > now + leeway`` (step 7)."""
+
+
+class AbsoluteExpired(OpenError):
+    """``now > created + absolute + leeway`` (step 7)."""
+
+
+class IdleExpired(OpenError):
+    """``now > min(expires, issued + idle) + leeway`` (step 7)."""
+
+
+class ChunkError(OpenError):
+    """Base class of the refusals of the "Chunked cookies" reader."""
+
+
+class NoCookie(ChunkError):
+    """Neither ``cookie_name`` nor any of its chunks is present."""
+
+
+class DuplicateCookie(ChunkError):
+    """``cookie_name`` or one of its chunk names occurs twice."""
+
+
+class MissingFirstChunk(ChunkError):
+    """A chunk ``cookie_name.{i}`` without the first cookie ``cookie_name``."""
+
+
+class BadChunkMarker(ChunkError):
+    """The ``k.`` marker is not a canonical decimal in ``2..=max_chunks``."""
+
+
+class MissingChunk(ChunkError):
+    """A ``part_i`` with ``i < k`` is missing."""
+
+
+class ExtraChunk(ChunkError):
+    """A ``cookie_name.{i}`` with ``i >= k`` is present."""
+
+
+class BadChunkName(ChunkError):
+    """A ``cookie_name.{digits}`` whose index is not a canonical decimal."""
+
+
+class WriteError(SealedSessionError):
+    """A writer refused to produce a value."""
+
+
+class ValueTooLarge(WriteError):
+    """The value does not fit (one cookie, or the allowed number of chunks)."""
+
+
+class InvalidInput(WriteError, ValueError):
+    """Bad arguments: key length, purpose length, stamps out of range, ..."""
+
+
+# --------------------------------------------------------------------------
+# HKDF (RFC 5869, SHA-256), keys
+# --------------------------------------------------------------------------
+
+
+def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
+    """HKDF-Extract(salt, IKM) = HMAC-SHA256(salt, IKM)."""
+    return hmac.new(salt, ikm, hashlib.sha256).digest()
+
+
+def hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
+    """HKDF-Expand(PRK, info, L) for L <= 32: HMAC-SHA256(PRK, info || 0x01)[:L]."""
+    if not 0 < length <= 32:
+        raise InvalidInput("this HKDF-Expand serves 1..=32 bytes")
+    return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()[:length]
+
+
+class Key:
+    """A 32-byte key ``K``, used only as the HKDF PRK for its subkeys."""
+
+    def __init__(self, secret: bytes) -> None:
+        secret = bytes(secret)
+        if len(secret) != KEY_LEN:
+            raise InvalidInput(f"a key is {KEY_LEN} bytes, got {len(secret)}")
+        self._secret = secret
+        self.key_id = hkdf_expand(secret, INFO_KEY_ID, KEY_ID_LEN)
+        self.aead_key = hkdf_expand(secret, INFO_AEAD, 32)
+        self.hmac_key = hkdf_expand(secret, INFO_HMAC, 32)
+
+    @classmethod
+    def derive(cls, master: bytes, label: str | bytes) -> "Key":
+        """K = HKDF-Expand(HKDF-Extract("sealed-session derive", M), label, 32)."""
+        master = bytes(master)
+        if len(master) < MIN_MASTER_LEN:
+            raise InvalidInput(f"a master secret is at least {MIN_MASTER_LEN} bytes")
+        info = label.encode("utf-8") if isinstance(label, str) else bytes(label)
+        return cls(hkdf_expand(hkdf_extract(DERIVE_SALT, master), info, KEY_LEN))
+
+    @classmethod
+    def generate(cls) -> "Key":
+        return cls(os.urandom(KEY_LEN))
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Key(id={self.key_id.hex()})"
+
+
+def _find_key(keys: Key | Iterable[Key], key_id: bytes) -> Key:
+    """Step 4: the key with this id, or UnknownKey. Never tries other keys."""
+    if isinstance(keys, Key):
+        keys = [keys]
+    found = [k for k in keys if hmac.compare_digest(k.key_id, key_id)]
+    if not found:
+        raise UnknownKey(key_id.hex())
+    if len(found) > 1:
+        # FORMAT.md does not say what a ring holding two keys with the same id does.
+        raise InvalidInput(f"two keys in the ring share the id {key_id.hex()}")
+    return found[0]
+
+
+# --------------------------------------------------------------------------
+# Strict base64url, no padding
+# --------------------------------------------------------------------------
+
+_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_B64_VALUE = {c: i for i, c in enumerate(_B64_ALPHABET)}
+
+
+def b64encode(data: bytes) -> str:
+    """RFC 4648 section 5 alphabet, no padding."""
+    out = []
+    for i in range(0, len(data), 3):
+        chunk = data[i : i + 3]
+        n = int.from_bytes(chunk.ljust(3, b"\x00"), "big")
+        chars = [_B64_ALPHABET[(n >> s) & 63] for s in (18, 12, 6, 0)]
+        out.append("".join(chars[: len(chunk) + 1]))
+    return "".join(out)
+
+
+def b64decode(text: str) -> bytes:
+    """Strict decoding: refuses padding, other characters, 4k+1 lengths and
+    non-zero unused bits in the last character."""
+    if len(text) % 4 == 1:
+        raise BadEncoding("a length of 4k + 1 characters")
+    values = []
+    for pos, c in enumerate(text):
+        v = _B64_VALUE.get(c)
+        if v is None:
+            raise BadEncoding(f"character {c!r} at {pos} is not base64url (no padding)")
+        values.append(v)
+    out = bytearray()
+    for i in range(0, len(values), 4):
+        group = values[i : i + 4]
+        n = 0
+        for v in group:
+            n = (n << 6) | v
+        bits = 6 * len(group)
+        nbytes = bits // 8
+        unused = bits - 8 * nbytes
+        if n & ((1 << unused) - 1):
+            raise BadEncoding("non-zero unused bits in the last character")
+        out += (n >> unused).to_bytes(nbytes, "big")
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------
+# Varints (canonical unsigned LEB128) and stamps
+# --------------------------------------------------------------------------
+
+
+def encode_varint(n: int) -> bytes:
+    if not 0 <= n <= U64_MAX:
+        raise InvalidInput("a varint holds an unsigned 64-bit integer")
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def decode_varint(buf: bytes, pos: int = 0) -> tuple[int, int]:
+    """Decode one canonical varint at ``pos``; returns (value, next position).
+
+    Refuses: truncation, more than 10 bytes, a tenth byte above 0x01, and a
+    final byte 0x00 after the first byte (non-minimal)."""
+    n = 0
+    for i in range(10):
+        if pos + i >= len(buf):
+            raise MalformedStamps("truncated varint")
+        b = buf[pos + i]
+        if i == 9 and b > 0x01:
+            raise MalformedStamps("a tenth varint byte above 0x01")
+        n |= (b & 0x7F) << (7 * i)
+        if not b & 0x80:
+            if i > 0 and b == 0x00:
+                raise MalformedStamps("non-minimal varint")
+            return n, pos + i + 1
+    raise MalformedStamps("varint longer than 10 bytes")  # unreachable: tenth byte <= 1
+
+
+@dataclass(frozen=True)
+class Stamps:
+    created: int
+    issued: int
+    expires: int
+
+
+def encode_stamps(created: int, issued: int, expires: int) -> bytes:
+    if not 0 <= created <= issued <= expires <= U64_MAX:
+        raise InvalidInput("stamps need 0 <= created <= issued <= expires < 2^64")
+    return encode_varint(created) + encode_varint(issued - created) + encode_varint(expires - issued)
+
+
+def decode_stamps(buf: bytes) -> tuple[Stamps, bytes]:
+    """Parse the three stamps at the start of ``buf``; returns them and the rest."""
+    created, pos = decode_varint(buf, 0)
+    d1, pos = decode_varint(buf, pos)
+    d2, pos = decode_varint(buf, pos)
+    issued = created + d1
+    expires = issued + d2
+    if issued > U64_MAX or expires > U64_MAX:
+        raise MalformedStamps("stamps overflow 64 bits")
+    return Stamps(created, issued, expires), buf[pos:]
+
+
+def expires_for(created: int, issued: int, idle: int, absolute: int) -> int:
+    """``min(issued + idle_timeout, created + absolute_lifetime)``."""
+    return min(issued + idle, created + absolute)
+
+
+# --------------------------------------------------------------------------
+# Associated data, size rule, time checks
+# --------------------------------------------------------------------------
+
+
+def _utf8(s: str | bytes) -> bytes:
+    return s.encode("utf-8") if isinstance(s, str) else bytes(s)
+
+
+def associated_data(version: int, key_id: bytes, cookie_name: str | bytes, purpose: str | bytes) -> bytes:
+    """version || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose."""
+    name = _utf8(cookie_name)
+    purp = _utf8(purpose)
+    if len(purp) > MAX_PURPOSE_LEN:
+        raise InvalidInput(f"a purpose is at most {MAX_PURPOSE_LEN} bytes")
+    return (
+        bytes([version])
+        + bytes(key_id)
+        + encode_varint(len(name))
+        + name
+        + encode_varint(len(purp))
+        + purp
+    )
+
+
+def fits(cookie_name: str | bytes, value: str, limit: int = DEFAULT_LIMIT) -> bool:
+    """The size rule: len(cookie_name) + 1 + len(value) <= limit."""
+    return len(_utf8(cookie_name)) + 1 + len(value.encode("utf-8")) <= limit
+
+
+def check_time(stamps: Stamps, now: int, idle: int, absolute: int, leeway: int = DEFAULT_LEEWAY) -> None:
+    """Step 7, with exact (unbounded) integer arithmetic."""
+    if stamps.issued > now + leeway:
+        raise NotYetValid(f"issued {stamps.issued} > now {now} + leeway {leeway}")
+    if now > stamps.created + absolute + leeway:
+        raise AbsoluteExpired(f"now {now} > created {stamps.created} + {absolute} + {leeway}")
+    if now > min(stamps.expires, stamps.issued + idle) + leeway:
+        raise IdleExpired(f"now {now} > min(expires {stamps.expires}, issued + {idle}) + {leeway}")
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a reader returns: the raw postcard payload and the stamps."""
+
+    payload: bytes
+    stamps: Stamps
+    key_id: bytes
+    version: int
+
+
+# --------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------
+
+
+def _writer_stamps(created: int, issued: int, idle: int, absolute: int) -> tuple[bytes, int]:
+    expires = expires_for(created, issued, idle, absolute)
+    if expires < issued:
+        raise InvalidInput("created + absolute_lifetime is before issued: the session is over")
+    return encode_stamps(created, issued, expires), expires
+
+
+def _check_size(cookie_name: str | bytes, value: str, limit: int | None) -> str:
+    if limit is not None and not fits(cookie_name, value, limit):
+        raise ValueTooLarge(f"{len(_utf8(cookie_name))} + 1 + {len(value)} > {limit}")
+    return value
+
+
+def seal_plaintext(
+    key: Key,
+    plaintext: bytes,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes = "session",
+    nonce: bytes | None = None,
+) -> bytes:
+    """Low level: version 1 sealed bytes for any plaintext (stamps || payload),
+    well-formed or not. Tests use it to play a buggy writer."""
+    if nonce is None:
+        nonce = os.urandom(NONCE_LEN)
+    if len(nonce) != NONCE_LEN:
+        raise InvalidInput(f"a nonce is {NONCE_LEN} bytes")
+    aad = associated_data(VERSION_SEALED, key.key_id, cookie_name, purpose)
+    ct_and_tag = AESGCM(key.aead_key).encrypt(nonce, bytes(plaintext), aad)
+    return bytes([VERSION_SEALED]) + key.key_id + nonce + ct_and_tag
+
+
+def seal_bytes(
+    key: Key,
+    payload: bytes,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes = "session",
+    created: int,
+    issued: int,
+    idle: int,
+    absolute: int,
+    nonce: bytes | None = None,
+) -> bytes:
+    """The version 1 sealed bytes (before base64url)."""
+    stamps, _ = _writer_stamps(created, issued, idle, absolute)
+    return seal_plaintext(
+        key, stamps + bytes(payload), cookie_name=cookie_name, purpose=purpose, nonce=nonce
+    )
+
+
+def seal(key: Key, payload: bytes, *, limit: int | None = DEFAULT_LIMIT, **kw) -> str:
+    """Seal (version 0x01) and encode; enforces the size rule unless ``limit`` is None
+    (use ``limit=None`` and then ``split_chunks`` to write chunked cookies)."""
+    value = b64encode(seal_bytes(key, payload, **kw))
+    return _check_size(kw["cookie_name"], value, limit)
+
+
+def signed_mac_input(key_id: bytes, cookie_name: str | bytes, purpose: str | bytes, body: bytes) -> bytes:
+    """0x81 || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose || body."""
+    return associated_data(VERSION_SIGNED, key_id, cookie_name, purpose) + body
+
+
+def sign_body(key: Key, body: bytes, *, cookie_name: str | bytes, purpose: str | bytes = "session") -> bytes:
+    """Low level: signed bytes for any body (stamps || payload), well-formed or not."""
+    mac_input = signed_mac_input(key.key_id, cookie_name, purpose, bytes(body))
+    tag = hmac.new(key.hmac_key, mac_input, hashlib.sha256).digest()
+    return bytes([VERSION_SIGNED]) + key.key_id + bytes(body) + tag
+
+
+def sign_bytes(
+    key: Key,
+    payload: bytes,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes = "session",
+    created: int,
+    issued: int,
+    idle: int,
+    absolute: int,
+) -> bytes:
+    """The signed version 1 bytes (before base64url)."""
+    stamps, _ = _writer_stamps(created, issued, idle, absolute)
+    return sign_body(key, stamps + bytes(payload), cookie_name=cookie_name, purpose=purpose)
+
+
+def sign(key: Key, payload: bytes, *, limit: int | None = DEFAULT_LIMIT, **kw) -> str:
+    """Sign (version 0x81) and encode; size rule as in ``seal``."""
+    value = b64encode(sign_bytes(key, payload, **kw))
+    return _check_size(kw["cookie_name"], value, limit)
+
+
+# --------------------------------------------------------------------------
+# Readers, in FORMAT.md's order ("Opening, in this order")
+# --------------------------------------------------------------------------
+
+
+def _open(
+    version: int,
+    keys: Key | Iterable[Key],
+    value: str,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes,
+    now: int,
+    idle: int,
+    absolute: int,
+    leeway: int,
+    limit: int | None,
+) -> Opened:
+    name = _utf8(cookie_name)
+    # Configuration, not input: a purpose over 255 bytes is never valid.
+    if len(_utf8(purpose)) > MAX_PURPOSE_LEN:
+        raise InvalidInput(f"a purpose is at most {MAX_PURPOSE_LEN} bytes")
+    # 1. Size, before decoding anything (skipped for a value joined from chunks,
+    #    whose cookies were checked one by one).
+    if limit is not None and len(value.encode("utf-8")) > limit - len(name) - 1:
+        raise TooLong(f"{len(name)} + 1 + {len(value)} > {limit}")
+    # 2. Strict base64url; the smallest well-formed value of this reader's version
+    #    (36 bytes sealed, 40 signed: FORMAT.md's step 2 names only 36).
+    raw = b64decode(value)
+    minimum = MIN_SEALED_LEN if version == VERSION_SEALED else MIN_SIGNED_LEN
+    if len(raw) < minimum:
+        raise TooShort(f"{len(raw)} < {minimum} bytes")
+    # 3. Version, before any key lookup.
+    if raw[0] != version:
+        raise UnknownVersion(f"0x{raw[0]:02x}")
+    # 4. Key id -> key; never try other keys.
+    key_id = raw[1 : 1 + KEY_ID_LEN]
+    key = _find_key(keys, key_id)
+    aad = associated_data(version, key_id, name, purpose)
+    # 5. Authenticate (and decrypt).
+    if version == VERSION_SEALED:
+        nonce = raw[5 : 5 + NONCE_LEN]
+        try:
+            body = AESGCM(key.aead_key).decrypt(nonce, raw[5 + NONCE_LEN :], aad)
+        except InvalidTag:
+            raise AuthenticationFailed("AES-256-GCM tag mismatch") from None
+    else:
+        body, tag = raw[5:-HMAC_TAG_LEN], raw[-HMAC_TAG_LEN:]
+        expected = hmac.new(key.hmac_key, aad + body, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, tag):
+            raise AuthenticationFailed("HMAC-SHA256 tag mismatch")
+    # 6. Stamps.
+    stamps, payload = decode_stamps(body)
+    # 7. Time, under the reader's own policy.
+    check_time(stamps, now, idle, absolute, leeway)
+    # 8. The payload is returned raw: the caller's postcard decoder must refuse
+    #    leftover bytes.
+    return Opened(payload=payload, stamps=stamps, key_id=key_id, version=version)
+
+
+def open_sealed(
+    keys: Key | Iterable[Key],
+    value: str,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes = "session",
+    now: int,
+    idle: int,
+    absolute: int,
+    leeway: int = DEFAULT_LEEWAY,
+    limit: int | None = DEFAULT_LIMIT,
+) -> Opened:
+    """Open a version 0x01 value."""
+    return _open(
+        VERSION_SEALED, keys, value, cookie_name=cookie_name, purpose=purpose,
+        now=now, idle=idle, absolute=absolute, leeway=leeway, limit=limit,
+    )  # fmt: skip
+
+
+def verify_signed(
+    keys: Key | Iterable[Key],
+    value: str,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes = "session",
+    now: int,
+    idle: int,
+    absolute: int,
+    leeway: int = DEFAULT_LEEWAY,
+    limit: int | None = DEFAULT_LIMIT,
+) -> Opened:
+    """Verify a version 0x81 value."""
+    return _open(
+        VERSION_SIGNED, keys, value, cookie_name=cookie_name, purpose=purpose,
+        now=now, idle=idle, absolute=absolute, leeway=leeway, limit=limit,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------
+# Chunked cookies
+# --------------------------------------------------------------------------
+
+
+def _is_canonical_decimal(s: str) -> bool:
+    return s.isascii() and s.isdigit() and (s == "0" or not s.startswith("0"))
+
+
+def split_chunks(
+    cookie_name: str, value: str, *, limit: int = DEFAULT_LIMIT, max_chunks: int = MAX_CHUNKS
+) -> list[tuple[str, str]]:
+    """Writer: the (name, cookie value) pairs carrying ``value``.
+
+    One unchunked cookie if it fits; else the fewest chunks ``k`` in
+    ``2..=max_chunks``, each filled as full as the size rule allows, in order."""
+    if fits(cookie_name, value, limit):
+        return [(cookie_name, value)]
+    name_len = len(_utf8(cookie_name))
+    for k in range(2, max_chunks + 1):
+        marker = f"{k}."
+        caps = [limit - name_len - 1 - len(marker)]
+        caps += [limit - len(_utf8(f"{cookie_name}.{i}")) - 1 for i in range(1, k)]
+        if any(c <= 0 for c in caps):
+            break
+        if sum(caps) < len(value):
+            continue
+        parts, pos = [], 0
+        for cap in caps:
+            parts.append(value[pos : pos + cap])
+            pos += cap
+        names = [cookie_name] + [f"{cookie_name}.{i}" for i in range(1, k)]
+        return [(names[0], marker + parts[0])] + list(zip(names[1:], parts[1:]))
+    raise ValueTooLarge(f"a value of {len(value)} characters needs more than {max_chunks} cookies")
+
+
+MAX_COOKIE_HEADER = 65536
+
+
+def parse_cookie_header(header: str) -> list[tuple[str, str]]:
+    """FORMAT.md, "The Cookie header": split on ``;``, each piece at its first ``=``
+    (pieces without one are skipped), spaces and tabs trimmed, empty names skipped, one
+    pair of double quotes around the whole value removed. Over 65,536 bytes: refused."""
+    if len(header.encode()) > MAX_COOKIE_HEADER:
+        raise TooLong("Cookie header")
+    pairs = []
+    for item in header.split(";"):
+        if "=" not in item:
+            continue
+        name, _, val = item.partition("=")
+        name, val = name.strip(" \t"), val.strip(" \t")
+        if not name:
+            continue
+        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
+            val = val[1:-1]
+        pairs.append((name, val))
+    return pairs
+
+
+def join_chunks(
+    cookies: Sequence[tuple[str, str]],
+    cookie_name: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    max_chunks: int = MAX_CHUNKS,
+) -> str:
+    """Reader: collect ``cookie_name`` and ``cookie_name.{i}`` from the request's
+    cookies (name, value pairs in header order) and return the joined value,
+    refusing (before any decoding) every case listed in FORMAT.md."""
+    if not 2 <= max_chunks <= MAX_CHUNKS:
+        raise InvalidInput(f"max_chunks is in 2..={MAX_CHUNKS}")
+    # The header scan: a duplicated name, a chunk index at or beyond max_chunks, or an
+    # over-long cookie is refused as it is met (FORMAT.md, "Chunked cookies").
+    first: str | None = None
+    chunks: dict[int, str] = {}
+    prefix = cookie_name + "."
+    for name, val in cookies:
+        if name == cookie_name:
+            index = 0
+        elif (
+            name.startswith(prefix)
+            and name[len(prefix) :] != "0"
+            and _is_canonical_decimal(name[len(prefix) :])
+            and len(name) - len(prefix) <= 3
+        ):
+            index = int(name[len(prefix) :])
+            if index >= max_chunks:
+                raise ExtraChunk(name)
+        else:
+            continue  # an unrelated cookie, "name.0" and "name.01" included
+        if (index == 0 and first is not None) or index in chunks:
+            raise DuplicateCookie(name)
+        if not fits(name, val, limit):
+            raise TooLong(name)
+        if index == 0:
+            first = val
+        else:
+            chunks[index] = val
+    if first is None:
+        if chunks:
+            raise MissingFirstChunk(cookie_name)
+        raise NoCookie(cookie_name)
+    head = first
+    if "." not in head:
+        if chunks:  # an unchunked value is k = 1: every cookie_name.{i} has i >= k
+            raise ExtraChunk(f"{cookie_name}.{min(chunks)} next to an unchunked value")
+        return head
+    marker, _, part0 = head.partition(".")
+    if not (_is_canonical_decimal(marker) and 2 <= int(marker) <= max_chunks):
+        raise BadChunkMarker(repr(marker))
+    k = int(marker)
+    for i in range(1, k):
+        if i not in chunks:
+            raise MissingChunk(f"{cookie_name}.{i}")
+    extra = [i for i in chunks if i >= k]
+    if extra:
+        raise ExtraChunk(f"{cookie_name}.{min(extra)}")
+    return part0 + "".join(chunks[i] for i in range(1, k))
+
+
+def open_cookies(
+    version: int,
+    keys: Key | Iterable[Key],
+    cookies: Sequence[tuple[str, str]],
+    *,
+    cookie_name: str,
+    purpose: str | bytes = "session",
+    now: int,
+    idle: int,
+    absolute: int,
+    leeway: int = DEFAULT_LEEWAY,
+    limit: int = DEFAULT_LIMIT,
+    max_chunks: int = MAX_CHUNKS,
+) -> Opened:
+    """Join (possibly chunked) cookies, then open the joined value as one value."""
+    value = join_chunks(cookies, cookie_name, limit=limit, max_chunks=max_chunks)
+    return _open(
+        version, keys, value, cookie_name=cookie_name, purpose=purpose,
+        now=now, idle=idle, absolute=absolute, leeway=leeway, limit=None,
+    )  # fmt: skip
