@@ -27,40 +27,11 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use cookie::{Cookie, CookieJar};
 use hmac::{Hmac, Mac};
 use sealed_session::{Key, KeyRing, Sealer, Signer};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-const SIZES: [usize; 3] = [64, 512, 3000];
-const NAME: &str = "session";
+mod common;
 
-/// A realistic session: an id, a CSRF token, roles, and opaque application data (byte fields
-/// through `serde_bytes`, as the crate's docs recommend).
-#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
-struct Session {
-    user_id: u64,
-    #[serde(with = "serde_bytes")]
-    csrf: [u8; 16],
-    roles: Vec<String>,
-    #[serde(with = "serde_bytes")]
-    data: Vec<u8>,
-}
-
-/// A session whose postcard serialization is exactly `size` bytes.
-fn session_of_size(size: usize) -> Session {
-    let mut s = Session {
-        user_id: 1_234_567,
-        csrf: [7; 16],
-        roles: vec!["admin".into(), "billing".into()],
-        data: Vec::new(),
-    };
-    let fixed = postcard::to_allocvec(&s).unwrap().len() - 1; // less the empty data's length byte
-    let room = size - fixed;
-    // `room` = varint(len) + len
-    let len = if room <= 128 { room - 1 } else { room - 2 };
-    s.data = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-    assert_eq!(postcard::to_allocvec(&s).unwrap().len(), size);
-    s
-}
+use common::{NAME, SIZES, Session, session_of_size};
 
 /// Times `f` over `iters` iterations, returning ns per iteration.
 fn sample(iters: u64, f: &mut dyn FnMut()) -> f64 {
@@ -114,17 +85,11 @@ fn main() {
         .map(|i| Key::from_bytes(&[i + 1; 32]).unwrap())
         .collect();
     let ring = KeyRing::new(keys[0].clone());
-    let sealer = Sealer::builder(ring.clone(), NAME)
-        .build()
-        .unwrap();
-    let signer = Signer::builder(ring.clone(), NAME)
-        .build_signer()
-        .unwrap();
+    let sealer = Sealer::builder(ring.clone(), NAME).build().unwrap();
+    let signer = Signer::builder(ring.clone(), NAME).build_signer().unwrap();
     // A ring of several keys where the primary is the last added, for open_old_key.
     let old_ring = KeyRing::new(keys[1].clone());
-    let old_sealer = Sealer::builder(old_ring.clone(), NAME)
-        .build()
-        .unwrap();
+    let old_sealer = Sealer::builder(old_ring.clone(), NAME).build().unwrap();
 
     let aes = Aes256Gcm::new(&[9u8; 32].into());
     let nonce = [3u8; 12].into();

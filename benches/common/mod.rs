@@ -1,0 +1,40 @@
+//! What the benchmarks share: the realistic session state, sized exactly.
+
+#![allow(dead_code)] // each bench uses its own subset
+
+use serde::{Deserialize, Serialize};
+
+/// The payload sizes every benchmark reports: postcard bytes of the state.
+pub(crate) const SIZES: [usize; 3] = [64, 512, 3000];
+
+/// The cookie name used throughout.
+pub(crate) const NAME: &str = "session";
+
+/// A realistic session: an id, a CSRF token, roles, and opaque application data (byte fields
+/// through `serde_bytes`, as the crate's docs recommend).
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+pub(crate) struct Session {
+    pub(crate) user_id: u64,
+    #[serde(with = "serde_bytes")]
+    pub(crate) csrf: [u8; 16],
+    pub(crate) roles: Vec<String>,
+    #[serde(with = "serde_bytes")]
+    pub(crate) data: Vec<u8>,
+}
+
+/// A session whose postcard serialization is exactly `size` bytes (at least 40).
+pub(crate) fn session_of_size(size: usize) -> Session {
+    let mut s = Session {
+        user_id: 1_234_567,
+        csrf: [7; 16],
+        roles: vec!["admin".into(), "billing".into()],
+        data: Vec::new(),
+    };
+    let fixed = postcard::to_allocvec(&s).unwrap().len() - 1; // less the empty data's length byte
+    let room = size - fixed;
+    // `room` = varint(len) + len
+    let len = if room <= 128 { room - 1 } else { room - 2 };
+    s.data = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+    assert_eq!(postcard::to_allocvec(&s).unwrap().len(), size);
+    s
+}

@@ -1,0 +1,195 @@
+//! Criterion benchmarks: `cargo bench --bench ops`.
+//!
+//! For each payload size (postcard bytes of a realistic session), in one run and on the same
+//! plaintext: this crate's seal/open (also under an old key, and refusing garbage), the signed
+//! mode, a chunked session through the cookie layer, the floor (raw `aes-gcm` with a pre-expanded
+//! key; raw HMAC-SHA256 for the signed mode) and cookie-rs 0.18 (`PrivateJar`, `SignedJar`).
+//! `cargo bench --bench report` prints the medians as JSON; this target gives criterion's
+//! statistics and plots.
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::inout::InOutBuf;
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use common::{NAME, SIZES, Session, session_of_size};
+use cookie::{Cookie, CookieJar};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use hmac::{Hmac, Mac};
+use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Signer};
+use sha2::Sha256;
+
+fn keys() -> (KeyRing, Sealer, Signer) {
+    let ring = KeyRing::new(Key::from_bytes(&[1; 32]).unwrap());
+    let sealer = Sealer::builder(ring.clone(), NAME).build().unwrap();
+    let signer = Signer::builder(ring.clone(), NAME).build_signer().unwrap();
+    (ring, sealer, signer)
+}
+
+fn seal_and_open(c: &mut Criterion) {
+    let (ring, sealer, _) = keys();
+    let aes = Aes256Gcm::new(&[9u8; 32].into());
+    let nonce = [3u8; 12].into();
+    let jar_key = cookie::Key::from(&[11u8; 64]);
+    let mut group = c.benchmark_group("seal");
+    for size in SIZES {
+        let state = session_of_size(size);
+        let payload = postcard::to_allocvec(&state).unwrap();
+        let text = "v".repeat(size);
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("ours", size), &state, |b, s| {
+            b.iter(|| sealer.seal(black_box(s)).unwrap().into_value())
+        });
+        let mut buf = payload.clone();
+        group.bench_with_input(BenchmarkId::new("floor", size), &size, |b, _| {
+            b.iter(|| {
+                aes.encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into())
+                    .unwrap()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("cookie_rs", size), &text, |b, t| {
+            b.iter(|| {
+                let mut jar = CookieJar::new();
+                jar.private_mut(&jar_key)
+                    .add(Cookie::new(NAME, black_box(t.clone())));
+                jar
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("open");
+    for size in SIZES {
+        let state = session_of_size(size);
+        let payload = postcard::to_allocvec(&state).unwrap();
+        let value = sealer.seal(&state).unwrap().into_value();
+        let mut ct = payload.clone();
+        let tag = aes
+            .encrypt_inout_detached(&nonce, b"", ct.as_mut_slice().into())
+            .unwrap();
+        let mut out = vec![0u8; ct.len()];
+        let mut jar = CookieJar::new();
+        jar.private_mut(&jar_key)
+            .add(Cookie::new(NAME, "v".repeat(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("ours", size), &value, |b, v| {
+            b.iter(|| sealer.open::<Session>(black_box(v)).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("floor", size), &size, |b, _| {
+            b.iter(|| {
+                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                aes.decrypt_inout_detached(&nonce, b"", io, &tag).unwrap()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("cookie_rs", size), &size, |b, _| {
+            b.iter(|| jar.private(&jar_key).get(NAME).unwrap())
+        });
+        // Under an old key in a ring of four: found by id, so the same cost.
+        let old = Key::from_bytes(&[1; 32]).unwrap();
+        for k in 2..5u8 {
+            ring.rotate(Key::from_bytes(&[k; 32]).unwrap()).unwrap();
+        }
+        group.bench_with_input(BenchmarkId::new("ours_old_key", size), &value, |b, v| {
+            b.iter(|| sealer.open::<Session>(black_box(v)).unwrap())
+        });
+        ring.promote(old.id()).unwrap();
+        for k in 2..5u8 {
+            ring.retire(Key::from_bytes(&[k; 32]).unwrap().id())
+                .unwrap();
+        }
+        // Garbage of the same length: one AEAD pass at most, then refused.
+        let garbage: String = value
+            .chars()
+            .enumerate()
+            .map(|(i, ch)| {
+                if i < 8 {
+                    ch
+                } else {
+                    (b'A' + (i % 26) as u8) as char
+                }
+            })
+            .collect();
+        group.bench_with_input(BenchmarkId::new("ours_garbage", size), &garbage, |b, g| {
+            b.iter(|| sealer.open::<Session>(black_box(g)).unwrap_err())
+        });
+    }
+    group.finish();
+}
+
+fn signed(c: &mut Criterion) {
+    let (_, _, signer) = keys();
+    let mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&[5u8; 32]).unwrap();
+    let jar_key = cookie::Key::from(&[11u8; 64]);
+    let mut group = c.benchmark_group("signed");
+    for size in SIZES {
+        let state = session_of_size(size);
+        let payload = postcard::to_allocvec(&state).unwrap();
+        let value = signer.sign(&state).unwrap().into_value();
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&jar_key)
+            .add(Cookie::new(NAME, "v".repeat(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("sign_ours", size), &state, |b, s| {
+            b.iter(|| signer.sign(black_box(s)).unwrap().into_value())
+        });
+        group.bench_with_input(BenchmarkId::new("verify_ours", size), &value, |b, v| {
+            b.iter(|| signer.verify::<Session>(black_box(v)).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("floor_hmac", size), &payload, |b, p| {
+            b.iter(|| {
+                let mut h = mac.clone();
+                h.update(black_box(p));
+                h.finalize()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("verify_cookie_rs", size), &size, |b, _| {
+            b.iter(|| jar.signed(&jar_key).get(NAME).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn chunked(c: &mut Criterion) {
+    let (_, sealer, _) = keys();
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new())
+        .unwrap()
+        .max_chunks(3)
+        .unwrap();
+    let mut group = c.benchmark_group("chunked");
+    for size in [3000, 6000] {
+        let state = session_of_size(size);
+        let set = cookie.set_cookies(&state).unwrap();
+        let header = set
+            .iter()
+            .filter_map(|h| h.split(';').next())
+            .filter(|pair| !pair.ends_with('='))
+            .collect::<Vec<_>>()
+            .join("; ");
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("set_cookies", size), &state, |b, s| {
+            b.iter(|| cookie.set_cookies(black_box(s)).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("open_header", size), &header, |b, h| {
+            b.iter(|| cookie.open::<Session>(black_box(h)).unwrap().unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    // Short runs: the statistics are for spotting changes, the ratios come from `report`.
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = seal_and_open, signed, chunked
+}
+criterion_main!(benches);
