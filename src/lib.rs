@@ -95,6 +95,7 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+mod aead;
 mod b64;
 mod clock;
 mod config;

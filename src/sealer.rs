@@ -3,10 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use aes_gcm::aead::AeadInOut;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::aead;
 use crate::config::{Context, Opened, Sealed, SealerBuilder, Sink};
 use crate::error::{CodecError, Malformed, OpenError, SealError};
 use crate::format::{self, HEADER_LEN, MIN_SEALED_LEN, NONCE_LEN, TAG_LEN, VERSION_1};
@@ -161,8 +161,7 @@ impl Sealer {
             let body_at = HEADER_LEN + NONCE_LEN;
             let sealed_len = raw.len() + TAG_LEN;
             let tag = self.with_aad(key.id, |aad| {
-                key.aead
-                    .encrypt_inout_detached(&nonce.into(), aad, (&mut raw[body_at..]).into())
+                aead::encrypt_in_place(&key.aead, &nonce, aad, &mut raw[body_at..])
             });
             let Ok(tag) = tag else {
                 // Only a plaintext over 2^36 bytes makes AES-GCM refuse: far over any limit.
@@ -272,12 +271,7 @@ impl Sealer {
                 .try_into()
                 .map_err(|_| OpenError::Malformed(Malformed::TooShort))?;
             self.with_aad(id, |aad| {
-                key.aead.decrypt_inout_detached(
-                    &nonce.into(),
-                    aad,
-                    (&mut *body).into(),
-                    &tag.into(),
-                )
+                aead::decrypt_in_place(&key.aead, &nonce, aad, body, &tag)
             })
             .map_err(|_| OpenError::Authentication)?;
             ring.primary().id == id
