@@ -15,6 +15,7 @@ use crate::keyring::KeyRing;
 use crate::stamps::{Policy, Stamps};
 use crate::{Sealer, Signer};
 
+/// The most octets of `name=value` a browser keeps in one cookie (RFC 6265bis section 5.7;
 /// Chromium and Firefox drop larger cookies without a word).
 pub const BROWSER_COOKIE_LIMIT: usize = 4096;
 
