@@ -80,8 +80,10 @@ for t in "${targets[@]}"; do
     if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
         failed=1
         line="$line (FAILED, exit $rc)"
+        echo "---- $log: the panic ----"
+        grep -m 1 -A 12 -E "panicked at|ERROR: libFuzzer|^error" "$log" || true
         echo "---- last lines of $log ----"
-        tail -n 60 "$log"
+        tail -n 40 "$log"
         find "$artifacts" -type f -newer "$marker" -exec echo "failing input: {}" \;
         echo "reproduce: cargo fuzz run -s none -a $t <failing input>"
         echo "minimize:  cargo fuzz tmin -s none -a $t <failing input>"

@@ -1,0 +1,6 @@
+#![no_main]
+//! See `sealed_session_fuzz::targets::signed_verify` for what this target checks.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| sealed_session_fuzz::targets::signed_verify::run(data));

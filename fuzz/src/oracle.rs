@@ -1,0 +1,263 @@
+//! Independent models of FORMAT.md, written from the specification and not from `src/`: the
+//! strict base64url rule, the order of the pre-authentication checks, the `Cookie` header
+//! split and the chunk gathering rules. Targets compare the crate's behaviour with them.
+
+use sealed_session::{CookieError, KeyId, KeyRing, OpenError};
+
+/// Sealed (version 1) constants from FORMAT.md.
+pub const SEALED_VERSION: u8 = 0x01;
+/// Smallest sealed value in bytes: 1 + 4 + 12 + 3 + 16.
+pub const SEALED_MIN_BYTES: usize = 36;
+/// Fixed bytes around the plaintext of a sealed value.
+pub const SEALED_ENVELOPE: usize = 33;
+/// Signed version byte.
+pub const SIGNED_VERSION: u8 = 0x81;
+/// Smallest signed value in bytes: 1 + 4 + 3 + 32.
+pub const SIGNED_MIN_BYTES: usize = 40;
+/// Fixed bytes around the body of a signed value.
+pub const SIGNED_ENVELOPE: usize = 37;
+
+/// Unpadded base64 length of `n` bytes.
+pub fn b64_len(n: usize) -> usize {
+    (4 * n).div_ceil(3)
+}
+
+/// LEB128 length of `v`.
+pub fn varint_len(v: u64) -> usize {
+    let bits = 64 - v.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
+}
+
+fn b64_digit(c: u8) -> Option<u32> {
+    Some(u32::from(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    }))
+}
+
+/// FORMAT.md's strict base64url: RFC 4648 section 5 alphabet, no padding, no `4k+1` length,
+/// zero unused bits. `None` for anything else.
+pub fn strict_b64url_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    if bytes.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
+    for quad in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in quad.iter().enumerate() {
+            acc |= b64_digit(c)? << (18 - 6 * i);
+        }
+        let n = quad.len() * 6 / 8;
+        let unused = (1u32 << (24 - 8 * n)) - 1;
+        if acc & unused != 0 {
+            return None;
+        }
+        out.extend_from_slice(&acc.to_be_bytes()[1..=n]);
+    }
+    Some(out)
+}
+
+/// What FORMAT.md's "Opening, in this order" says must happen to `value` before any secret is
+/// used: either an exact error, or "reaches the key" (`Ok(raw)`), after which only the MAC/AEAD
+/// decides.
+pub fn pre_auth(
+    value: &str,
+    max_len: usize,
+    version: u8,
+    min_bytes: usize,
+    ring: &KeyRing,
+) -> Result<Vec<u8>, OpenError> {
+    if value.len() > max_len {
+        return Err(OpenError::Oversized {
+            len: value.len(),
+            max: max_len,
+        });
+    }
+    if value.len() < b64_len(min_bytes) {
+        return Err(OpenError::Malformed(sealed_session::Malformed::TooShort));
+    }
+    let raw = strict_b64url_decode(value)
+        .ok_or(OpenError::Malformed(sealed_session::Malformed::Encoding))?;
+    if raw.len() < min_bytes {
+        return Err(OpenError::Malformed(sealed_session::Malformed::TooShort));
+    }
+    if raw[0] != version {
+        return Err(OpenError::UnsupportedVersion(raw[0]));
+    }
+    let id = key_id_of_raw(&raw);
+    if !ring.contains(id) {
+        return Err(OpenError::UnknownKey(id));
+    }
+    Ok(raw)
+}
+
+/// The key id in a decoded value's header (bytes 1..5).
+pub fn key_id_of_raw(raw: &[u8]) -> KeyId {
+    let mut id = [0u8; 4];
+    id.copy_from_slice(&raw[1..5]);
+    KeyId::from_bytes(id)
+}
+
+/// Whether an error can only come after successful authentication.
+pub fn is_post_auth(e: &OpenError) -> bool {
+    matches!(
+        e,
+        OpenError::Expired { .. }
+            | OpenError::NotYetValid { .. }
+            | OpenError::Deserialize(_)
+            | OpenError::Malformed(sealed_session::Malformed::Stamps)
+    )
+}
+
+/// A model of `cookie_pairs`: split on `;`, split each piece at its first `=`, trim spaces and
+/// tabs, skip an empty name, strip one pair of double quotes around the value.
+pub fn model_cookie_pairs(header: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for piece in header.split(';') {
+        let Some(eq) = piece.find('=') else { continue };
+        let ws: &[char] = &[' ', '\t'];
+        let name = piece[..eq].trim_matches(ws);
+        if name.is_empty() {
+            continue;
+        }
+        let mut value = piece[eq + 1..].trim_matches(ws);
+        if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+            value = &value[1..value.len() - 1];
+        }
+        out.push((name, value));
+    }
+    out
+}
+
+/// FORMAT.md's chunk index: a canonical decimal (no sign, no leading zero), here of at most three
+/// digits (a longer one names no chunk of any configuration).
+pub fn canonical_index(s: &str) -> Option<usize> {
+    if s.is_empty() || s.len() > 3 || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn decimal_len(i: usize) -> usize {
+    i.to_string().len()
+}
+
+/// What a reader must make of a `Cookie` header for the cookie `name` (FORMAT.md, "Chunked
+/// cookies", including its refusal order): `Ok(None)` when neither the cookie nor any chunk of
+/// it is present, `Ok(Some(joined value))` to be opened as one value, or the exact refusal made
+/// before decoding.
+///
+/// With `max_chunks == 1` chunk names are unrelated cookies (chunking is off), as in the crate.
+pub fn model_gather(
+    header: &str,
+    name: &str,
+    limit: usize,
+    max_chunks: usize,
+) -> Result<Option<String>, CookieError> {
+    let mut parts: Vec<Option<&str>> = vec![None; max_chunks];
+    // While scanning: an index at or beyond max, a duplicated name, an over-long cookie.
+    for (n, v) in model_cookie_pairs(header) {
+        let index = if n == name {
+            0
+        } else if max_chunks > 1 {
+            match n
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('.'))
+                .and_then(canonical_index)
+            {
+                Some(i) => i,
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        if index >= max_chunks {
+            return Err(CookieError::UnexpectedChunk { chunk: index });
+        }
+        if parts[index].is_some() {
+            return Err(CookieError::DuplicateCookie { chunk: index });
+        }
+        let name_len = if index == 0 {
+            name.len()
+        } else {
+            name.len() + 1 + decimal_len(index)
+        };
+        let max = limit.saturating_sub(name_len + 1);
+        if v.len() > max {
+            return Err(CookieError::Open(OpenError::Oversized {
+                len: v.len(),
+                max,
+            }));
+        }
+        parts[index] = Some(v);
+    }
+    let present = |from: usize| (from..max_chunks).find(|&i| parts[i].is_some());
+    let Some(first) = parts[0] else {
+        // Chunks without the first cookie.
+        return match present(1) {
+            Some(_) => Err(CookieError::MissingChunk { chunk: 0 }),
+            None => Ok(None),
+        };
+    };
+    let marked = if max_chunks > 1 {
+        first.split_once('.')
+    } else {
+        None
+    };
+    let Some((count, head)) = marked else {
+        // An unchunked first cookie with any chunk present.
+        return match present(1) {
+            Some(i) => Err(CookieError::UnexpectedChunk { chunk: i }),
+            None => Ok(Some(first.to_owned())),
+        };
+    };
+    let k = canonical_index(count)
+        .filter(|k| (2..=max_chunks).contains(k))
+        .ok_or(CookieError::MalformedChunkCount)?;
+    // Missing parts, lowest first (an empty part is not missing), then parts beyond k.
+    if let Some(i) = (1..k).find(|&i| parts[i].is_none()) {
+        return Err(CookieError::MissingChunk { chunk: i });
+    }
+    if let Some(i) = present(k) {
+        return Err(CookieError::UnexpectedChunk { chunk: i });
+    }
+    let mut joined = head.to_owned();
+    for p in parts.iter().take(k).skip(1).flatten() {
+        joined.push_str(p);
+    }
+    Ok(Some(joined))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    #[test]
+    fn strict_decoder_matches_the_engine_on_canonical_text() {
+        for n in 0..40usize {
+            let bytes: Vec<u8> = (0..n as u8).map(|b| b.wrapping_mul(37)).collect();
+            let text = URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(strict_b64url_decode(&text), Some(bytes));
+        }
+        assert_eq!(strict_b64url_decode("AB"), None, "unused bits set");
+        assert_eq!(strict_b64url_decode("AA=="), None, "padding");
+        assert_eq!(strict_b64url_decode("AAAAA"), None, "4k+1");
+        assert_eq!(strict_b64url_decode("AA+A"), None, "standard alphabet");
+    }
+
+    #[test]
+    fn varint_len_matches_leb128() {
+        assert_eq!(varint_len(0), 1);
+        assert_eq!(varint_len(127), 1);
+        assert_eq!(varint_len(128), 2);
+        assert_eq!(varint_len(1_800_000_000), 5);
+        assert_eq!(varint_len(u64::MAX), 10);
+    }
+}

@@ -1,0 +1,372 @@
+//! `chunks`: fuzzer-chosen sets of chunk cookies assembled into a `Cookie` header.
+//!
+//! At start-up three real sessions are sealed for the cookie `sess` with a 200-octet limit, so
+//! each needs four chunks (two hold the same state under different nonces, the third another
+//! state). The input picks cookie names (`sess`, `sess.1`..`sess.9`, `sess.0N`, junk) and values
+//! (real chunks of any of the three, bare parts, re-marked parts, slices, a re-split of the joined
+//! value, the whole joined value, junk).
+//!
+//! Checked: no panic; a header opens only if its `sess*` cookies form a complete, in-order,
+//! duplicate-free chunk set whose joined value is exactly one real session's value, and then the
+//! state is that session's state; such a set always opens, whatever other cookies surround it;
+//! every other well-formed set is refused by the AEAD, and every malformed one before decoding
+//! with exactly the error FORMAT.md's refusal order gives. FORMAT.md says splits are not
+//! canonical, so a re-split of a real value (same joined value, other boundaries) must open too.
+
+use std::sync::OnceLock;
+
+use arbitrary::Arbitrary;
+use sealed_session::{CookieError, MAX_COOKIE_HEADER_LEN, OpenError, SessionCookie};
+
+use crate::fixtures::{self, NOW, Session};
+use crate::oracle;
+
+/// The chunked cookie's name.
+pub const NAME: &str = "sess";
+/// Its size limit.
+pub const LIMIT: usize = 200;
+/// Its `max_chunks`.
+pub const MAX: usize = 5;
+/// Chunks each real session needs.
+pub const K: usize = 4;
+
+/// A real chunked session.
+#[derive(Debug, Clone)]
+pub struct Real {
+    pub state: Session,
+    /// `(name, value)` of each `Set-Cookie`, in order (chunk 0 carries the `k.` marker).
+    pub pairs: Vec<(String, String)>,
+    /// The parts without the marker.
+    pub parts: Vec<String>,
+    /// The sealed value (all parts joined).
+    pub joined: String,
+}
+
+/// The cookie and the three real sessions.
+pub struct Harness {
+    pub cookie: SessionCookie,
+    pub reals: Vec<Real>,
+}
+
+/// A chunked session cookie for `sess` at the harness time.
+pub fn chunk_cookie() -> SessionCookie {
+    let sealer = fixtures::builder(fixtures::ring(), NAME, fixtures::SEALED_PURPOSE, NOW)
+        .size_limit(LIMIT)
+        .build()
+        .expect("valid config");
+    SessionCookie::sealed(sealer, sealed_session::CookieOptions::new())
+        .and_then(|c| c.max_chunks(MAX))
+        .expect("valid options")
+}
+
+/// The state of the real sessions 0 and 1 (`variant` 0) and 2 (`variant` 1).
+pub fn real_state(variant: u8) -> Session {
+    let mut s = fixtures::sample_session(variant, 1);
+    s.name = format!("{}-{}", "x".repeat(470), variant);
+    s
+}
+
+/// Seals `state` with `cookie` and reads its `Set-Cookie` values back.
+pub fn real(cookie: &SessionCookie, state: Session) -> Real {
+    let set = cookie.set_cookies(&state).expect("fits the chunks");
+    let mut pairs = Vec::new();
+    for line in &set {
+        let first = line.split(';').next().expect("name=value");
+        let (n, v) = first.split_once('=').expect("name=value");
+        if !v.is_empty() {
+            pairs.push((n.to_owned(), v.to_owned()));
+        }
+    }
+    assert_eq!(pairs.len(), K, "the real session needs {K} chunks: {set:?}");
+    let mut parts: Vec<String> = pairs.iter().map(|(_, v)| v.clone()).collect();
+    let marker = format!("{K}.");
+    parts[0] = parts[0]
+        .strip_prefix(&marker)
+        .expect("chunk 0 carries the count")
+        .to_owned();
+    let joined = parts.concat();
+    Real {
+        state,
+        pairs,
+        parts,
+        joined,
+    }
+}
+
+/// The harness, built once per process.
+pub fn harness() -> &'static Harness {
+    static H: OnceLock<Harness> = OnceLock::new();
+    H.get_or_init(|| {
+        let cookie = chunk_cookie();
+        let reals = vec![
+            real(&cookie, real_state(0)),
+            real(&cookie, real_state(0)),
+            real(&cookie, real_state(1)),
+        ];
+        Harness { cookie, reals }
+    })
+}
+
+/// The fuzzer's description of a header.
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub struct ChunkSet {
+    /// How far (in characters) [`ChunkValue::Resplit`] moves every chunk boundary to the left.
+    pub shift: u8,
+    pub sep: Sep,
+    pub cookies: Vec<ChunkCookie>,
+}
+
+/// The separator between cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Arbitrary)]
+pub enum Sep {
+    Semi,
+    SemiSpace,
+    SemiTab,
+    SpaceSemiSpace,
+}
+
+/// One `name=value` of the header.
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub struct ChunkCookie {
+    pub name: ChunkName,
+    pub value: ChunkValue,
+    /// Wrap the value in double quotes.
+    pub quoted: bool,
+}
+
+/// Cookie names.
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub enum ChunkName {
+    /// `sess`
+    Base,
+    /// `sess.{1 + n % 9}`
+    Index(u8),
+    /// `sess.0{n % 10}` (not a chunk name: leading zero)
+    ZeroPadded(u8),
+    /// `sess.`
+    Dotted,
+    /// `SESS.1` (names are case-sensitive)
+    Upper,
+    /// Anything.
+    Other(String),
+}
+
+/// Cookie values.
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub enum ChunkValue {
+    /// A real chunk's cookie value exactly (chunk 0 with its `4.` marker).
+    Real {
+        session: u8,
+        chunk: u8,
+    },
+    /// A real part without any marker.
+    Part {
+        session: u8,
+        chunk: u8,
+    },
+    /// `{count}.{part}`
+    Marked {
+        count: u8,
+        session: u8,
+        chunk: u8,
+    },
+    /// A slice of a real chunk's cookie value.
+    Slice {
+        session: u8,
+        chunk: u8,
+        start: u8,
+        end: u8,
+    },
+    /// Chunk `chunk` of the joined value split at boundaries moved left by `shift`.
+    Resplit {
+        session: u8,
+        chunk: u8,
+    },
+    /// The whole joined value in one cookie (too long for one).
+    Joined {
+        session: u8,
+    },
+    Junk(String),
+    Empty,
+}
+
+impl ChunkName {
+    fn render(&self) -> String {
+        match self {
+            Self::Base => NAME.to_owned(),
+            Self::Index(n) => format!("{NAME}.{}", 1 + n % 9),
+            Self::ZeroPadded(n) => format!("{NAME}.0{}", n % 10),
+            Self::Dotted => format!("{NAME}."),
+            Self::Upper => "SESS.1".to_owned(),
+            Self::Other(s) => s.clone(),
+        }
+    }
+}
+
+fn pick(reals: &[Real], session: u8) -> &Real {
+    &reals[usize::from(session) % reals.len()]
+}
+
+/// The parts of `real.joined` with every boundary moved `shift` characters left.
+pub fn resplit(real: &Real, shift: usize) -> Vec<String> {
+    let mut bounds = Vec::with_capacity(K + 1);
+    bounds.push(0);
+    let mut end = 0;
+    for (i, p) in real.parts.iter().enumerate() {
+        end += p.len();
+        let b = if i + 1 == K {
+            end
+        } else {
+            end.saturating_sub(shift)
+        };
+        bounds.push(b.max(*bounds.last().expect("non-empty")));
+    }
+    bounds
+        .windows(2)
+        .map(|w| real.joined[w[0]..w[1]].to_owned())
+        .collect()
+}
+
+impl ChunkValue {
+    fn render(&self, reals: &[Real], shift: u8) -> String {
+        match self {
+            Self::Real { session, chunk } => pick(reals, *session).pairs[usize::from(*chunk) % K]
+                .1
+                .clone(),
+            Self::Part { session, chunk } => {
+                pick(reals, *session).parts[usize::from(*chunk) % K].clone()
+            }
+            Self::Marked {
+                count,
+                session,
+                chunk,
+            } => format!(
+                "{count}.{}",
+                pick(reals, *session).parts[usize::from(*chunk) % K]
+            ),
+            Self::Slice {
+                session,
+                chunk,
+                start,
+                end,
+            } => {
+                let v = &pick(reals, *session).pairs[usize::from(*chunk) % K].1;
+                let n = v.len() + 1;
+                let (a, b) = (usize::from(*start) % n, usize::from(*end) % n);
+                v.get(a.min(b)..b.max(a)).unwrap_or_default().to_owned()
+            }
+            Self::Resplit { session, chunk } => {
+                let parts = resplit(pick(reals, *session), usize::from(shift));
+                let i = usize::from(*chunk) % K;
+                if i == 0 {
+                    format!("{K}.{}", parts[0])
+                } else {
+                    parts[i].clone()
+                }
+            }
+            Self::Joined { session } => pick(reals, *session).joined.clone(),
+            Self::Junk(s) => s.clone(),
+            Self::Empty => String::new(),
+        }
+    }
+}
+
+/// The `Cookie` header an input describes.
+pub fn assemble(input: &ChunkSet, reals: &[Real]) -> String {
+    let sep = match input.sep {
+        Sep::Semi => ";",
+        Sep::SemiSpace => "; ",
+        Sep::SemiTab => ";\t",
+        Sep::SpaceSemiSpace => " ; ",
+    };
+    let mut header = String::new();
+    for (i, c) in input.cookies.iter().enumerate() {
+        if i > 0 {
+            header.push_str(sep);
+        }
+        header.push_str(&c.name.render());
+        header.push('=');
+        let value = c.value.render(reals, input.shift);
+        if c.quoted {
+            header.push('"');
+            header.push_str(&value);
+            header.push('"');
+        } else {
+            header.push_str(&value);
+        }
+    }
+    header
+}
+
+/// What happened to one input (for the seed generator's self-check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Absent,
+    RefusedBeforeDecoding,
+    RefusedByOpen,
+    /// Opened real session number `n`; `exact` when the cookies were the real ones unchanged.
+    Opened {
+        n: usize,
+        exact: bool,
+    },
+}
+
+/// The target.
+pub fn run(input: &ChunkSet) -> Outcome {
+    let h = harness();
+    let header = assemble(input, &h.reals);
+    let got = h.cookie.open::<Session>(&header);
+    if header.len() > MAX_COOKIE_HEADER_LEN {
+        assert!(matches!(got, Err(CookieError::HeaderTooLong { .. })));
+        return Outcome::RefusedBeforeDecoding;
+    }
+    let joined = match oracle::model_gather(&header, NAME, LIMIT, MAX) {
+        Err(refusal) => {
+            assert_eq!(got.err(), Some(refusal), "refusal before decoding");
+            return Outcome::RefusedBeforeDecoding;
+        }
+        Ok(None) => {
+            assert!(matches!(got, Ok(None)), "{got:?}");
+            return Outcome::Absent;
+        }
+        Ok(Some(joined)) => joined,
+    };
+    let Some(n) = h.reals.iter().position(|r| r.joined == joined) else {
+        match &got {
+            Err(CookieError::Open(e))
+                if !matches!(e, OpenError::Oversized { .. }) && !oracle::is_post_auth(e) => {}
+            other => panic!("a chunk set that is no real session gave {other:?}"),
+        }
+        return Outcome::RefusedByOpen;
+    };
+    let opened = match got {
+        Ok(Some(opened)) => opened,
+        other => panic!("a complete chunk set of real session {n} gave {other:?}"),
+    };
+    assert_eq!(opened.state, h.reals[n].state, "state of real session {n}");
+    fixtures::check_opened(&opened);
+    // Exact: the chunk cookies sent are the real ones unchanged (else a re-split, which
+    // FORMAT.md allows: the joined value, not its split, is authenticated).
+    let mut sent: Vec<(&str, &str)> = oracle::model_cookie_pairs(&header)
+        .into_iter()
+        .filter(|(name, _)| {
+            *name == NAME
+                || name
+                    .strip_prefix(NAME)
+                    .and_then(|r| r.strip_prefix('.'))
+                    .and_then(oracle::canonical_index)
+                    .is_some()
+        })
+        .collect();
+    sent.sort_unstable();
+    let mut real: Vec<(&str, &str)> = h.reals[n]
+        .pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    real.sort_unstable();
+    Outcome::Opened {
+        n,
+        exact: sent == real,
+    }
+}

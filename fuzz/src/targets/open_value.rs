@@ -1,0 +1,192 @@
+//! `open_value`: any text as a sealed value (`Sealer::open`) and as a signed value
+//! (`Signer::verify`), under a ring of three keys.
+//!
+//! Checked: no panic; every refusal before authentication is exactly the one FORMAT.md's
+//! "Opening, in this order" prescribes (length bound, length floor, strict base64url, version,
+//! key id), computed by an independent model; after the key lookup only `Authentication` or a
+//! post-authentication error is possible; anything that opens has ordered stamps valid at the
+//! harness time, the right re-seal hint, does not open under another cookie name or in the other
+//! mode, and re-seals to the same state.
+
+use std::sync::OnceLock;
+
+use sealed_session::{KeyRing, OpenError, SealError, Sealer, Signer};
+
+use crate::fixtures::{self, NOW, Session};
+use crate::oracle::{self, SEALED_MIN_BYTES, SEALED_VERSION, SIGNED_MIN_BYTES, SIGNED_VERSION};
+
+/// Everything `open_value` (and `signed_verify`) opens with.
+pub struct Harness {
+    pub ring: KeyRing,
+    pub sealer: Sealer,
+    pub other_sealer: Sealer,
+    pub signer: Signer,
+    pub other_signer: Signer,
+}
+
+/// The harness, built once per process.
+pub fn harness() -> &'static Harness {
+    static H: OnceLock<Harness> = OnceLock::new();
+    H.get_or_init(|| {
+        let ring = fixtures::ring();
+        Harness {
+            sealer: fixtures::sealer(ring.clone()),
+            other_sealer: fixtures::other_sealer(ring.clone()),
+            signer: fixtures::signer(ring.clone()),
+            other_signer: fixtures::builder(ring.clone(), "prefz", fixtures::SIGNED_PURPOSE, NOW)
+                .build_signer()
+                .expect("valid config"),
+            ring,
+        }
+    })
+}
+
+/// The target.
+pub fn run(data: &[u8]) {
+    let h = harness();
+    // Lossy: invalid UTF-8 becomes U+FFFD, which the value alphabet refuses like any other byte.
+    let text = String::from_utf8_lossy(data);
+    let sealed = check_sealed(h, &text);
+    let signed = check_signed(h, &text);
+    assert!(!(sealed && signed), "one value opened in both modes");
+}
+
+/// Opens `value` with the sealer and checks everything; `true` if it opened.
+pub fn check_sealed(h: &Harness, value: &str) -> bool {
+    let got = h.sealer.open::<Session>(value);
+    let expected = oracle::pre_auth(
+        value,
+        h.sealer.max_value_len(),
+        SEALED_VERSION,
+        SEALED_MIN_BYTES,
+        &h.ring,
+    );
+    let raw = match expected {
+        Err(e) => {
+            assert_eq!(
+                got.err(),
+                Some(e),
+                "pre-authentication refusal of {value:?}"
+            );
+            return false;
+        }
+        Ok(raw) => raw,
+    };
+    let opened = match got {
+        Ok(opened) => opened,
+        Err(e) => {
+            assert!(
+                e == OpenError::Authentication || oracle::is_post_auth(&e),
+                "unexpected error after the key lookup: {e:?}"
+            );
+            return false;
+        }
+    };
+    fixtures::check_opened(&opened);
+    let id = oracle::key_id_of_raw(&raw);
+    assert_eq!(
+        opened.reseal,
+        fixtures::expected_reseal(&opened, id == h.ring.primary_id()),
+        "re-seal hint"
+    );
+    // Bound to the cookie name and the mode.
+    assert_eq!(
+        h.other_sealer.open::<Session>(value).err(),
+        Some(OpenError::Authentication),
+        "a sealed value opened under another cookie name"
+    );
+    assert_eq!(
+        h.signer.verify::<Session>(value).err(),
+        Some(OpenError::UnsupportedVersion(SEALED_VERSION)),
+        "a sealed value reached the signed mode's key lookup"
+    );
+    // Renewing keeps the state and the creation time.
+    match h.sealer.renew(&opened.state, &opened.stamps) {
+        Ok(renewed) => {
+            assert_eq!(renewed.stamps().created(), opened.stamps.created().min(NOW));
+            let again = h
+                .sealer
+                .open::<Session>(renewed.value())
+                .expect("a renewed value opens");
+            assert_eq!(again.state, opened.state);
+            assert_eq!(again.reseal, None, "fresh value under the primary key");
+        }
+        Err(SealError::Expired { .. } | SealError::TooLarge { .. }) => {}
+        Err(e) => panic!("renew failed: {e:?}"),
+    }
+    true
+}
+
+/// Verifies `value` with the signer and checks everything; `true` if it verified.
+pub fn check_signed(h: &Harness, value: &str) -> bool {
+    let got = h.signer.verify::<Session>(value);
+    let expected = oracle::pre_auth(
+        value,
+        h.signer.max_value_len(),
+        SIGNED_VERSION,
+        SIGNED_MIN_BYTES,
+        &h.ring,
+    );
+    let raw = match expected {
+        Err(e) => {
+            assert_eq!(
+                got.err(),
+                Some(e),
+                "pre-authentication refusal of {value:?}"
+            );
+            return false;
+        }
+        Ok(raw) => raw,
+    };
+    let opened = match got {
+        Ok(opened) => opened,
+        Err(e) => {
+            assert!(
+                e == OpenError::Authentication || oracle::is_post_auth(&e),
+                "unexpected error after the key lookup: {e:?}"
+            );
+            return false;
+        }
+    };
+    fixtures::check_opened(&opened);
+    let id = oracle::key_id_of_raw(&raw);
+    assert_eq!(
+        opened.reseal,
+        fixtures::expected_reseal(&opened, id == h.ring.primary_id()),
+        "re-seal hint"
+    );
+    assert_eq!(
+        h.other_signer.verify::<Session>(value).err(),
+        Some(OpenError::Authentication),
+        "a signed value verified under another cookie name"
+    );
+    assert_eq!(
+        h.sealer.open::<Session>(value).err(),
+        Some(OpenError::UnsupportedVersion(SIGNED_VERSION)),
+        "a signed value reached the sealed mode's key lookup"
+    );
+    // The signed mode is readable: the payload after the stamps is the postcard state.
+    let body = &raw[5..raw.len() - 32];
+    let mut rest = body;
+    for _ in 0..3 {
+        let n = rest.iter().position(|b| b & 0x80 == 0).expect("stamps") + 1;
+        rest = &rest[n..];
+    }
+    assert_eq!(
+        postcard::from_bytes::<Session>(rest).ok().as_ref(),
+        Some(&opened.state),
+        "signed payload readable by the client"
+    );
+    match h.signer.renew(&opened.state, &opened.stamps) {
+        Ok(renewed) => {
+            let again = h
+                .signer
+                .verify::<Session>(renewed.value())
+                .expect("a renewed value verifies");
+            assert_eq!(again.state, opened.state);
+        }
+        Err(SealError::Expired { .. } | SealError::TooLarge { .. }) => {}
+        Err(e) => panic!("renew failed: {e:?}"),
+    }
+    true
+}

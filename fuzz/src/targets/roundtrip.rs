@@ -1,0 +1,380 @@
+//! `roundtrip`: arbitrary session states and an arbitrary sequence of key-ring operations
+//! (add, rotate, promote, retire) interleaved with seal / sign / chunked-cookie seal and re-opens,
+//! against a model of the ring.
+//!
+//! Checked: every ring operation is accepted or refused exactly as the model says and leaves the
+//! ring equal to the model; a value sealed (or signed, or set as chunked cookies) opens to the same
+//! state, with the `OldKey` hint exactly when its key is no longer primary, as long as its key is
+//! in the ring, and gives exactly `UnknownKey` once the key is retired (and opens again if the key
+//! is re-added); sealing succeeds exactly when the predicted cookie fits the limit, always when the
+//! payload is within `max_payload_len`, and otherwise gives `TooLarge` with the exact size;
+//! no cookie is ever over the limit. A `ManualClock` keeps the time fixed.
+
+use arbitrary::Arbitrary;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sealed_session::{
+    ConfigError, CookieError, CookieOptions, Key, KeyId, KeyRing, KeyRingError, OpenError,
+    ResealReason, SealError, Sealer, SessionCookie, Signer,
+};
+
+use crate::fixtures::{self, ABSOLUTE, IDLE, NOW, Session};
+use crate::oracle::{self, SEALED_ENVELOPE, SIGNED_ENVELOPE};
+
+/// Cookie name of the round-trip sealer and signer.
+pub const NAME: &str = "rt";
+/// Chunks the round-trip cookie may use.
+pub const MAX_CHUNKS: usize = 3;
+/// Values kept for re-opening (the oldest are dropped).
+pub const KEEP: usize = 12;
+
+/// The fuzzer's input.
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub struct Input {
+    /// Size limit: `128 + limit % 3969`, so 128..=4096.
+    pub limit: u16,
+    pub ops: Vec<Op>,
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub enum Op {
+    Seal(Session),
+    Sign(Session),
+    /// Seal as `Set-Cookie` values, chunked over up to 3 cookies.
+    Cookie(Session),
+    /// `KeyRing::add(Key::derive(&[seed; 32], "rt-{label}"))`
+    Add {
+        seed: u8,
+        label: u8,
+    },
+    /// `KeyRing::rotate` of the same kind of key.
+    Rotate {
+        seed: u8,
+        label: u8,
+    },
+    /// Promote the n-th key ever made (modulo), which may have been retired.
+    Promote(u8),
+    /// Retire the n-th key ever made (modulo), which may be the primary or already gone.
+    Retire(u8),
+    /// Re-open every kept value.
+    Reopen,
+}
+
+#[derive(Debug, Clone)]
+enum Kept {
+    Sealed(String),
+    Signed(String),
+    Cookie(String),
+}
+
+struct Model {
+    ring: Vec<KeyId>,
+    primary: KeyId,
+    made: Vec<KeyId>,
+}
+
+struct World {
+    keys: KeyRing,
+    sealer: Sealer,
+    signer: Signer,
+    cookie: SessionCookie,
+    limit: usize,
+    model: Model,
+    kept: Vec<(Kept, Session, KeyId)>,
+}
+
+fn derived(seed: u8, label: u8) -> Key {
+    Key::derive(&[seed; 32], &format!("rt-{label}")).expect("32-byte master")
+}
+
+/// Stamps of a new session at `NOW`: created, +0, +idle.
+fn stamps_len() -> usize {
+    oracle::varint_len(NOW) + oracle::varint_len(0) + oracle::varint_len(IDLE.min(ABSOLUTE))
+}
+
+/// The target.
+pub fn run(input: &Input) {
+    let limit = 128 + usize::from(input.limit) % 3969;
+    let first = derived(0xA5, 0);
+    let keys = KeyRing::new(first.clone());
+    let sealer = match fixtures::builder(keys.clone(), NAME, "roundtrip", NOW)
+        .size_limit(limit)
+        .build()
+    {
+        Ok(s) => s,
+        Err(e) => {
+            // Only a limit too small for an empty payload may be refused.
+            assert_eq!(e, ConfigError::InvalidSizeLimit { limit });
+            assert!(limit < 3 + oracle::b64_len(SEALED_ENVELOPE + 10), "{e:?}");
+            return;
+        }
+    };
+    let signer = fixtures::builder(keys.clone(), NAME, "roundtrip", NOW)
+        .size_limit(limit)
+        .build_signer()
+        .expect("a limit that fits a sealed value fits a signed one");
+    let cookie = SessionCookie::sealed(sealer.clone(), CookieOptions::new())
+        .and_then(|c| c.max_chunks(MAX_CHUNKS))
+        .expect("valid options");
+    let mut w = World {
+        keys,
+        sealer,
+        signer,
+        cookie,
+        limit,
+        model: Model {
+            ring: vec![first.id()],
+            primary: first.id(),
+            made: vec![first.id()],
+        },
+        kept: Vec::new(),
+    };
+    for op in input.ops.iter().take(64) {
+        step(&mut w, op);
+        assert_eq!(w.keys.key_ids(), w.model.ring, "ring contents");
+        assert_eq!(w.keys.primary_id(), w.model.primary, "primary");
+    }
+    reopen_all(&w);
+}
+
+fn step(w: &mut World, op: &Op) {
+    match op {
+        Op::Seal(state) => seal(w, state),
+        Op::Sign(state) => sign(w, state),
+        Op::Cookie(state) => cookie(w, state),
+        Op::Add { seed, label } | Op::Rotate { seed, label } => {
+            let key = derived(*seed, *label);
+            let id = key.id();
+            let rotate = matches!(op, Op::Rotate { .. });
+            let got = if rotate {
+                w.keys.rotate(key)
+            } else {
+                w.keys.add(key)
+            };
+            if w.model.ring.contains(&id) {
+                assert_eq!(got, Err(KeyRingError::DuplicateKeyId(id)));
+            } else {
+                assert_eq!(got, Ok(id));
+                w.model.ring.push(id);
+                if rotate {
+                    w.model.primary = id;
+                }
+            }
+            if !w.model.made.contains(&id) {
+                w.model.made.push(id);
+            }
+        }
+        Op::Promote(n) => {
+            let id = w.model.made[usize::from(*n) % w.model.made.len()];
+            let got = w.keys.promote(id);
+            if w.model.ring.contains(&id) {
+                assert_eq!(got, Ok(()));
+                w.model.primary = id;
+            } else {
+                assert_eq!(got, Err(KeyRingError::UnknownKey(id)));
+            }
+        }
+        Op::Retire(n) => {
+            let id = w.model.made[usize::from(*n) % w.model.made.len()];
+            let got = w.keys.retire(id);
+            if !w.model.ring.contains(&id) {
+                assert_eq!(got, Err(KeyRingError::UnknownKey(id)));
+            } else if id == w.model.primary {
+                assert_eq!(got, Err(KeyRingError::RetirePrimary(id)));
+            } else {
+                assert_eq!(got, Ok(()));
+                w.model.ring.retain(|k| *k != id);
+                // Retired: everything sealed under it must now give exactly UnknownKey.
+                for kept in w.kept.iter().filter(|k| k.2 == id) {
+                    check_open(w, kept);
+                }
+            }
+        }
+        Op::Reopen => reopen_all(w),
+    }
+}
+
+fn keep(w: &mut World, kept: Kept, state: &Session) {
+    let entry = (kept, state.clone(), w.model.primary);
+    check_open(w, &entry);
+    if w.kept.len() == KEEP {
+        w.kept.remove(0);
+    }
+    w.kept.push(entry);
+}
+
+fn header_key(value: &str) -> KeyId {
+    let raw = URL_SAFE_NO_PAD.decode(value).expect("base64url");
+    oracle::key_id_of_raw(&raw)
+}
+
+fn seal(w: &mut World, state: &Session) {
+    let payload = postcard::to_allocvec(state).expect("serializable").len();
+    let value_len = oracle::b64_len(SEALED_ENVELOPE + stamps_len() + payload);
+    let size = NAME.len() + 1 + value_len;
+    match w.sealer.seal(state) {
+        Ok(sealed) => {
+            assert!(
+                size <= w.limit,
+                "sealed over the limit: {size} > {}",
+                w.limit
+            );
+            assert_eq!(sealed.value().len(), value_len, "predicted value length");
+            assert_eq!(
+                header_key(sealed.value()),
+                w.model.primary,
+                "sealed with the primary"
+            );
+            keep(w, Kept::Sealed(sealed.into_value()), state);
+        }
+        Err(SealError::TooLarge { size: s, limit }) => {
+            assert_eq!(
+                (s, limit),
+                (size, w.limit),
+                "TooLarge reports the exact size"
+            );
+            assert!(
+                size > w.limit,
+                "refused a value that fits: {size} <= {}",
+                w.limit
+            );
+            assert!(
+                payload > w.sealer.max_payload_len(),
+                "refused a payload within max_payload_len"
+            );
+        }
+        Err(e) => panic!("seal failed: {e:?}"),
+    }
+}
+
+fn sign(w: &mut World, state: &Session) {
+    let payload = postcard::to_allocvec(state).expect("serializable").len();
+    let value_len = oracle::b64_len(SIGNED_ENVELOPE + stamps_len() + payload);
+    let size = NAME.len() + 1 + value_len;
+    match w.signer.sign(state) {
+        Ok(signed) => {
+            assert!(
+                size <= w.limit,
+                "signed over the limit: {size} > {}",
+                w.limit
+            );
+            assert_eq!(signed.value().len(), value_len, "predicted value length");
+            assert_eq!(
+                header_key(signed.value()),
+                w.model.primary,
+                "signed with the primary"
+            );
+            keep(w, Kept::Signed(signed.into_value()), state);
+        }
+        Err(SealError::TooLarge { size: s, limit }) => {
+            assert_eq!(
+                (s, limit),
+                (size, w.limit),
+                "TooLarge reports the exact size"
+            );
+            assert!(
+                size > w.limit,
+                "refused a value that fits: {size} <= {}",
+                w.limit
+            );
+            assert!(
+                payload > w.signer.max_payload_len(),
+                "refused a payload within max_payload_len"
+            );
+        }
+        Err(e) => panic!("sign failed: {e:?}"),
+    }
+}
+
+fn cookie(w: &mut World, state: &Session) {
+    let payload = postcard::to_allocvec(state).expect("serializable").len();
+    let value_len = oracle::b64_len(SEALED_ENVELOPE + stamps_len() + payload);
+    let fits_one = NAME.len() + 1 + value_len <= w.limit;
+    match w.cookie.set_cookies(state) {
+        Ok(set) => {
+            assert_eq!(
+                set.len(),
+                MAX_CHUNKS,
+                "chunks plus removals of unused names"
+            );
+            let mut pairs = Vec::new();
+            let mut joined_len = 0;
+            for (i, line) in set.iter().enumerate() {
+                let first = line.split(';').next().expect("name=value");
+                assert!(first.len() <= w.limit, "cookie {i} over the limit: {line}");
+                let (n, v) = first.split_once('=').expect("name=value");
+                let expected_name = if i == 0 {
+                    NAME.to_owned()
+                } else {
+                    format!("{NAME}.{i}")
+                };
+                assert_eq!(n, expected_name);
+                if v.is_empty() {
+                    assert!(line.contains("Max-Age=0"), "an empty chunk is a removal");
+                    continue;
+                }
+                assert_eq!(pairs.len(), i, "removals come after the chunks");
+                joined_len += v.len();
+                pairs.push(first.to_owned());
+            }
+            if fits_one {
+                assert_eq!(
+                    pairs.len(),
+                    1,
+                    "a value that fits one cookie is not chunked"
+                );
+                assert_eq!(joined_len, value_len);
+            } else {
+                let k = pairs.len();
+                assert!(k >= 2, "an oversized value was not chunked");
+                // The `k.` marker.
+                assert_eq!(joined_len, value_len + 2);
+                assert!(pairs[0].starts_with(&format!("{NAME}={k}.")));
+            }
+            keep(w, Kept::Cookie(pairs.join("; ")), state);
+        }
+        Err(CookieError::TooManyChunks {
+            size, max_chunks, ..
+        }) => {
+            assert_eq!(size, value_len, "TooManyChunks reports the value length");
+            assert_eq!(max_chunks, MAX_CHUNKS);
+            assert!(!fits_one, "refused a value that fits one cookie");
+        }
+        Err(e) => panic!("set_cookies failed: {e:?}"),
+    }
+}
+
+fn reopen_all(w: &World) {
+    for kept in &w.kept {
+        check_open(w, kept);
+    }
+}
+
+fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
+    let in_ring = w.model.ring.contains(id);
+    let reseal = (*id != w.model.primary).then_some(ResealReason::OldKey);
+    let result = match kept {
+        Kept::Sealed(v) => w.sealer.open::<Session>(v),
+        Kept::Signed(v) => w.signer.verify::<Session>(v),
+        Kept::Cookie(header) => match w.cookie.open::<Session>(header) {
+            Ok(Some(opened)) => Ok(opened),
+            Ok(None) => panic!("the session's own cookies were not found"),
+            Err(CookieError::Open(e)) => Err(e),
+            Err(e) => panic!("cookie refused before decoding: {e:?}"),
+        },
+    };
+    if in_ring {
+        let opened =
+            result.unwrap_or_else(|e| panic!("{kept:?} under key {id} in the ring: {e:?}"));
+        assert_eq!(&opened.state, state, "round trip");
+        assert_eq!(opened.reseal, reseal, "re-seal hint");
+        assert_eq!(opened.stamps.created(), NOW);
+    } else {
+        assert_eq!(
+            result.err(),
+            Some(OpenError::UnknownKey(*id)),
+            "retired key {id}"
+        );
+    }
+}
