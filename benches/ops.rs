@@ -119,6 +119,60 @@ fn seal_and_open(c: &mut Criterion) {
     group.finish();
 }
 
+/// Resource bounds on hostile input: a value over the size limit is refused before any decoding
+/// or cryptography (constant time, whatever its length), and garbage of the largest accepted
+/// length costs at most one AEAD pass (compare with the floor's decryption of as many bytes).
+fn reject(c: &mut Criterion) {
+    let (_, sealer, _) = keys();
+    let aes = Aes256Gcm::new(&[9u8; 32].into());
+    let nonce = [3u8; 12].into();
+    let mut group = c.benchmark_group("reject");
+    for len in [sealer.max_value_len() + 1, 64 * 1024, 1024 * 1024] {
+        let oversized = "A".repeat(len);
+        group.bench_with_input(BenchmarkId::new("oversized", len), &oversized, |b, v| {
+            b.iter(|| sealer.open::<Session>(black_box(v)).unwrap_err())
+        });
+    }
+    // The longest value `open` accepts, with a real header (so the key is found) and a random
+    // body: decoded, authenticated once, refused.
+    let max = sealer.max_value_len();
+    let valid = sealer.seal(&session_of_size(2900)).unwrap().into_value();
+    let header = &valid[..8];
+    let body: String = (0..max - 8)
+        .map(|i| {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[i * 7 % 64] as char
+        })
+        .collect();
+    let mut garbage = format!("{header}{body}");
+    // A multiple of 4 characters has no unused bits, so it decodes and reaches the AEAD.
+    garbage.truncate(garbage.len() / 4 * 4);
+    assert_eq!(
+        sealer.open::<Session>(&garbage).unwrap_err(),
+        sealed_session::OpenError::Authentication
+    );
+    group.bench_with_input(
+        BenchmarkId::new("garbage_at_max_len", garbage.len()),
+        &garbage,
+        |b, g| b.iter(|| sealer.open::<Session>(black_box(g)).unwrap_err()),
+    );
+    let raw_len = garbage.len() * 3 / 4 - 33;
+    let ct = vec![0x5au8; raw_len];
+    let mut out = vec![0u8; raw_len];
+    let tag = [0u8; 16].into();
+    group.bench_with_input(
+        BenchmarkId::new("floor_one_aead_pass", raw_len),
+        &raw_len,
+        |b, _| {
+            b.iter(|| {
+                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                aes.decrypt_inout_detached(&nonce, b"", io, &tag)
+                    .unwrap_err()
+            })
+        },
+    );
+    group.finish();
+}
+
 fn signed(c: &mut Criterion) {
     let (_, _, signer) = keys();
     let mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&[5u8; 32]).unwrap();
@@ -190,6 +244,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = seal_and_open, signed, chunked
+    targets = seal_and_open, reject, signed, chunked
 }
 criterion_main!(benches);
