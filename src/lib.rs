@@ -85,8 +85,8 @@
 //! - **No server-side storage.** Large or frequently changing data belongs in a database; a cookie
 //!   holds at most about 3 KB.
 //! - **No hiding of the size.** The length of the value reveals the length of the state.
-//! - **No custom cryptography.** AES-GCM, HKDF, HMAC, SHA-2 and base64 come from RustCrypto and
-//!   the `base64` crate.
+//! - **No custom cryptography.** AES-GCM, HKDF, HMAC, SHA-2 and constant-time comparison come
+//!   from RustCrypto and `subtle`; base64 from `base64-simd`.
 //!
 //! ## Crate features
 //! None yet: the core has no optional parts.
