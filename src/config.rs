@@ -266,6 +266,18 @@ impl Context {
             })
     }
 
+    /// Encodes one cookie's value with `encode` and applies the size rule to the result.
+    pub(crate) fn one_cookie(
+        &self,
+        stamps: Stamps,
+        encode: impl FnOnce(&Stamps, usize) -> Result<String, SealError>,
+    ) -> Result<Sealed, SealError> {
+        let value = encode(&stamps, self.max_value_len())?;
+        // The size check, on the value exactly as the browser will receive it.
+        self.check_size(&value)?;
+        Ok(Sealed { value, stamps })
+    }
+
     /// The longest value that fits one cookie with this context's name: limit - name - `=`.
     pub(crate) fn max_value_len(&self) -> usize {
         self.limit.saturating_sub(self.name.len() + 1)
@@ -351,6 +363,46 @@ impl fmt::Debug for Context {
             .finish_non_exhaustive()
     }
 }
+
+/// The accessors a [`Sealer`] and a [`Signer`] share, over their `ctx: Arc<Context>`.
+macro_rules! context_accessors {
+    ($what:literal) => {
+        pub(crate) fn context(&self) -> &Context {
+            &self.ctx
+        }
+
+        /// The cookie name bound into every value.
+        pub fn cookie_name(&self) -> &str {
+            &self.ctx.name
+        }
+
+        /// The purpose bound into every value.
+        pub fn purpose(&self) -> &str {
+            &self.ctx.purpose
+        }
+
+        /// The size limit for `name=value`, in octets.
+        pub fn size_limit(&self) -> usize {
+            self.ctx.limit
+        }
+
+        #[doc = concat!("The key ring this ", $what, " uses.")]
+        pub fn key_ring(&self) -> &KeyRing {
+            &self.ctx.keys
+        }
+
+        #[doc = concat!("The current time according to this ", $what, "'s clock, in seconds since the Unix epoch.")]
+        pub fn now(&self) -> u64 {
+            self.ctx.now()
+        }
+
+        /// The longest value opening accepts: the size limit less the name and `=`.
+        pub fn max_value_len(&self) -> usize {
+            self.ctx.max_value_len()
+        }
+    };
+}
+pub(crate) use context_accessors;
 
 /// A postcard output that appends to a borrowed buffer, so the buffer can be wiped if
 /// serializing fails halfway, and whose growth never frees a block that still holds plaintext.

@@ -143,19 +143,29 @@ impl KeyRing {
     /// # Errors
     /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
     pub fn add(&self, key: Key) -> Result<KeyId, KeyRingError> {
-        let entry = Arc::new(KeyEntry::new(&key));
+        self.insert(&key, false)
+    }
+
+    /// Adds `key`, and makes it the primary if `promote`, in one swap of the ring.
+    fn insert(&self, key: &Key, promote: bool) -> Result<KeyId, KeyRingError> {
+        // The AES key schedule and HMAC pads are computed outside the lock.
+        let entry = Arc::new(KeyEntry::new(key));
         let id = entry.id;
         let _w = self.write_lock();
         let cur = self.shared.current.load_full();
         if cur.get(id).is_some() {
             return Err(KeyRingError::DuplicateKeyId(id));
         }
+        let primary = if promote {
+            Arc::clone(&entry)
+        } else {
+            Arc::clone(&cur.primary)
+        };
         let mut entries = cur.entries.clone();
         entries.push(entry);
-        self.shared.current.store(Arc::new(Ring {
-            primary: Arc::clone(&cur.primary),
-            entries,
-        }));
+        self.shared
+            .current
+            .store(Arc::new(Ring { primary, entries }));
         Ok(id)
     }
 
@@ -182,20 +192,7 @@ impl KeyRing {
     /// # Errors
     /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
     pub fn rotate(&self, key: Key) -> Result<KeyId, KeyRingError> {
-        let entry = Arc::new(KeyEntry::new(&key));
-        let id = entry.id;
-        let _w = self.write_lock();
-        let cur = self.shared.current.load_full();
-        if cur.get(id).is_some() {
-            return Err(KeyRingError::DuplicateKeyId(id));
-        }
-        let mut entries = cur.entries.clone();
-        entries.push(Arc::clone(&entry));
-        self.shared.current.store(Arc::new(Ring {
-            primary: entry,
-            entries,
-        }));
-        Ok(id)
+        self.insert(&key, true)
     }
 
     /// Removes a key: values sealed with it no longer open (they fail with

@@ -67,34 +67,7 @@ impl Sealer {
         }
     }
 
-    pub(crate) fn context(&self) -> &Context {
-        &self.ctx
-    }
-
-    /// The cookie name bound into every value.
-    pub fn cookie_name(&self) -> &str {
-        &self.ctx.name
-    }
-
-    /// The purpose bound into every value.
-    pub fn purpose(&self) -> &str {
-        &self.ctx.purpose
-    }
-
-    /// The size limit for `name=value`, in octets.
-    pub fn size_limit(&self) -> usize {
-        self.ctx.limit
-    }
-
-    /// The key ring this sealer uses.
-    pub fn key_ring(&self) -> &KeyRing {
-        &self.ctx.keys
-    }
-
-    /// The current time according to this sealer's clock, in seconds since the Unix epoch.
-    pub fn now(&self) -> u64 {
-        self.ctx.now()
-    }
+    crate::config::context_accessors!("sealer");
 
     /// Seals `state` as a new session: created and issued now.
     ///
@@ -104,7 +77,8 @@ impl Sealer {
     /// OS random number generator fails.
     pub fn seal<T: Serialize + ?Sized>(&self, state: &T) -> Result<Sealed, SealError> {
         let stamps = self.ctx.new_stamps()?;
-        self.seal_one_cookie(state, stamps)
+        self.ctx
+            .one_cookie(stamps, |s, max| self.seal_value(state, s, max))
     }
 
     /// Seals `state` again for a session that already exists, keeping its creation time (so the
@@ -120,18 +94,8 @@ impl Sealer {
         previous: &Stamps,
     ) -> Result<Sealed, SealError> {
         let stamps = self.ctx.renewed_stamps(previous)?;
-        self.seal_one_cookie(state, stamps)
-    }
-
-    fn seal_one_cookie<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-        stamps: Stamps,
-    ) -> Result<Sealed, SealError> {
-        let value = self.seal_value(state, &stamps, self.ctx.max_value_len())?;
-        // The size check, on the value exactly as the browser will receive it.
-        self.ctx.check_size(&value)?;
-        Ok(Sealed { value, stamps })
+        self.ctx
+            .one_cookie(stamps, |s, max| self.seal_value(state, s, max))
     }
 
     /// Seals into an encoded value with no size check (the caller checks). `max_value_len` only
@@ -210,11 +174,6 @@ impl Sealer {
         buf[1..HEADER_LEN].copy_from_slice(&id.0);
         buf[HEADER_LEN..].copy_from_slice(suffix);
         f(buf)
-    }
-
-    /// The longest value [`open`](Self::open) accepts: the size limit less the name and `=`.
-    pub fn max_value_len(&self) -> usize {
-        self.ctx.max_value_len()
     }
 
     /// Opens a cookie value sealed by a sealer with the same cookie name and purpose under any key

@@ -67,34 +67,7 @@ impl Signer {
         Self { ctx: Arc::new(ctx) }
     }
 
-    pub(crate) fn context(&self) -> &Context {
-        &self.ctx
-    }
-
-    /// The cookie name bound into every value.
-    pub fn cookie_name(&self) -> &str {
-        &self.ctx.name
-    }
-
-    /// The purpose bound into every value.
-    pub fn purpose(&self) -> &str {
-        &self.ctx.purpose
-    }
-
-    /// The size limit for `name=value`, in octets.
-    pub fn size_limit(&self) -> usize {
-        self.ctx.limit
-    }
-
-    /// The key ring this signer uses.
-    pub fn key_ring(&self) -> &KeyRing {
-        &self.ctx.keys
-    }
-
-    /// The current time according to this signer's clock, in seconds since the Unix epoch.
-    pub fn now(&self) -> u64 {
-        self.ctx.now()
-    }
+    crate::config::context_accessors!("signer");
 
     /// Signs `state` as a new session: created and issued now.
     ///
@@ -103,7 +76,8 @@ impl Signer {
     /// [`SealError::Serialize`] if postcard cannot serialize `state`.
     pub fn sign<T: Serialize + ?Sized>(&self, state: &T) -> Result<Sealed, SealError> {
         let stamps = self.ctx.new_stamps()?;
-        self.sign_one_cookie(state, stamps)
+        self.ctx
+            .one_cookie(stamps, |s, max| self.sign_value(state, s, max))
     }
 
     /// Signs `state` again for an existing session, keeping its creation time.
@@ -117,17 +91,8 @@ impl Signer {
         previous: &Stamps,
     ) -> Result<Sealed, SealError> {
         let stamps = self.ctx.renewed_stamps(previous)?;
-        self.sign_one_cookie(state, stamps)
-    }
-
-    fn sign_one_cookie<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-        stamps: Stamps,
-    ) -> Result<Sealed, SealError> {
-        let value = self.sign_value(state, &stamps, self.ctx.max_value_len())?;
-        self.ctx.check_size(&value)?;
-        Ok(Sealed { value, stamps })
+        self.ctx
+            .one_cookie(stamps, |s, max| self.sign_value(state, s, max))
     }
 
     /// Signs into an encoded value with no size check (the caller checks).
@@ -164,11 +129,6 @@ impl Signer {
         mac.update(&self.ctx.aad_suffix);
         mac.update(&signed[HEADER_LEN..]);
         mac.finalize().into_bytes().into()
-    }
-
-    /// The longest value [`verify`](Self::verify) accepts: the size limit less the name and `=`.
-    pub fn max_value_len(&self) -> usize {
-        self.ctx.max_value_len()
     }
 
     /// Verifies a signed value (any key in the ring, found by id), checks its stamps, and
