@@ -152,6 +152,13 @@ class BadChunkName(ChunkError):
     """A ``cookie_name.{digits}`` whose index is not a canonical decimal."""
 
 
+class NonCanonicalChunks(ChunkError):
+    """The chunks are complete but are not the split the writer makes of their
+    joined value (with the same ``limit``): a value that fits one cookie sent
+    chunked, more chunks than needed, or a part other than the last not filled
+    to exactly its room (an empty last part included)."""
+
+
 class WriteError(SealedSessionError):
     """A writer refused to produce a value."""
 
@@ -591,6 +598,16 @@ def _is_canonical_decimal(s: str) -> bool:
     return s.isascii() and s.isdigit() and (s == "0" or not s.startswith("0"))
 
 
+def _rooms(cookie_name: str, k: int, limit: int) -> list[int]:
+    """The most characters each of ``k`` cookies can carry under the size rule:
+    ``limit - len(name_i) - 1``, less ``len(decimal(k)) + 1`` for the marker on the
+    first of several. ``k = 1`` is the unchunked cookie."""
+    if k == 1:
+        return [limit - len(_utf8(cookie_name)) - 1]
+    first = limit - len(_utf8(cookie_name)) - 1 - len(f"{k}.")
+    return [first] + [limit - len(_utf8(f"{cookie_name}.{i}")) - 1 for i in range(1, k)]
+
+
 def split_chunks(
     cookie_name: str, value: str, *, limit: int = DEFAULT_LIMIT, max_chunks: int = MAX_CHUNKS
 ) -> list[tuple[str, str]]:
@@ -600,11 +617,9 @@ def split_chunks(
     ``2..=max_chunks``, each filled as full as the size rule allows, in order."""
     if fits(cookie_name, value, limit):
         return [(cookie_name, value)]
-    name_len = len(_utf8(cookie_name))
     for k in range(2, max_chunks + 1):
         marker = f"{k}."
-        caps = [limit - name_len - 1 - len(marker)]
-        caps += [limit - len(_utf8(f"{cookie_name}.{i}")) - 1 for i in range(1, k)]
+        caps = _rooms(cookie_name, k, limit)
         if any(c <= 0 for c in caps):
             break
         if sum(caps) < len(value):
@@ -650,7 +665,8 @@ def join_chunks(
 ) -> str:
     """Reader: collect ``cookie_name`` and ``cookie_name.{i}`` from the request's
     cookies (name, value pairs in header order) and return the joined value,
-    refusing (before any decoding) every case listed in FORMAT.md."""
+    refusing (before any decoding) every case listed in FORMAT.md, the last being
+    any split other than the one ``split_chunks`` makes with the same ``limit``."""
     if not 2 <= max_chunks <= MAX_CHUNKS:
         raise InvalidInput(f"max_chunks is in 2..={MAX_CHUNKS}")
     # The header scan: a duplicated name, a chunk index at or beyond max_chunks, or an
@@ -699,7 +715,17 @@ def join_chunks(
     extra = [i for i in chunks if i >= k]
     if extra:
         raise ExtraChunk(f"{cookie_name}.{min(extra)}")
-    return part0 + "".join(chunks[i] for i in range(1, k))
+    parts = [part0] + [chunks[i] for i in range(1, k)]
+    # Splits are canonical: only the writer's split of the joined value (same limit) is
+    # accepted. Lengths in octets, as in the size rule.
+    lens = [len(p.encode("utf-8")) for p in parts]
+    n = sum(lens)
+    fewest = all(sum(_rooms(cookie_name, j, limit)) < n for j in range(1, k))
+    rooms = _rooms(cookie_name, k, limit)
+    full = all(lens[i] == rooms[i] for i in range(k - 1))
+    if not (fewest and full and lens[-1] > 0):
+        raise NonCanonicalChunks(f"parts of {lens} octets are not the writer's split of {n}")
+    return "".join(parts)
 
 
 def open_cookies(

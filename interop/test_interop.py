@@ -790,6 +790,138 @@ def test_chunk_reader_refusals():
     assert ss.split_chunks(name, "A" * 100) == [(name, "A" * 100)]
 
 
+def _as_parts(name: str, value: str, lens: list[int]) -> list[tuple[str, str]]:
+    """``value`` carried in parts of these lengths (a ``k.`` marker on the first of several)."""
+    assert sum(lens) == len(value)
+    k, pos, out = len(lens), 0, []
+    for i, n in enumerate(lens):
+        part = value[pos : pos + n]
+        pos += n
+        if i == 0:
+            out.append((name, f"{k}.{part}" if k > 1 else part))
+        else:
+            out.append((f"{name}.{i}", part))
+    return out
+
+
+def test_chunk_reader_accepts_only_the_writers_split():
+    """FORMAT.md: splits are canonical. Every split of every value within the size rule,
+    over 1 to 4 cookies of a tiny limit: exactly one is accepted, the writer's."""
+    name, limit, max_chunks = "s", 20, 4  # one cookie carries 18 characters; each of several 16
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+    def value_of(n: int) -> str:
+        return "".join(alphabet[i % 64] for i in range(n))
+
+    accepted: dict[int, list[list[int]]] = {}
+    refused = 0
+    for k in range(1, max_chunks + 1):
+        rooms = [limit - 1 - 1] if k == 1 else [limit - 1 - 1 - 2] + [limit - 3 - 1] * (k - 1)
+        lens = [0] * k
+        while True:
+            value = value_of(sum(lens))
+            cookies = _as_parts(name, value, lens)
+            try:
+                assert ss.join_chunks(cookies, name, limit=limit, max_chunks=max_chunks) == value
+                accepted.setdefault(len(value), []).append(list(lens))
+            except ss.NonCanonicalChunks:
+                refused += 1
+            i = next((i for i in range(k) if lens[i] < rooms[i]), None)
+            if i is None:
+                break
+            lens[i] += 1
+            lens[:i] = [0] * i
+    assert refused > 10_000
+    capacity = 4 * 16
+    assert sorted(accepted) == list(range(capacity + 1))
+    for n, sets in accepted.items():
+        written = ss.split_chunks(name, value_of(n), limit=limit, max_chunks=max_chunks)
+        want = [len(v) - (2 if i == 0 and len(written) > 1 else 0) for i, (_, v) in enumerate(written)]
+        assert sets == [want], n
+
+
+@pytest.mark.parametrize("mode", ["sealed", "signed"])
+def test_non_canonical_splits_are_refused_by_both_readers(mode):
+    """An authentic value re-split: Python and Rust both refuse it before decoding."""
+    name = POLICY["cookie_name"]
+    version = ss.VERSION_SEALED if mode == "sealed" else ss.VERSION_SIGNED
+    write = ss.seal if mode == "sealed" else ss.sign
+    full = 4096 - len(name) - 1 - 2  # a full part of several (name.1 is 2 longer than name)
+    one = 4096 - len(name) - 1  # an unchunked cookie
+
+    def value_of_len(target: int) -> tuple[bytes, str]:
+        # The payload whose value has `target` characters (or the next length base64 allows).
+        for extra in range(4):
+            for n in range(max(0, target * 3 // 4 - 60), target):
+                payload = pc_bytes(bytes(range(256)) * (n // 256) + bytes(n % 256))
+                value = write(PY_KEY, payload, created=T0, issued=T0, limit=None, **POLICY)
+                if len(value) == target + extra:
+                    return payload, value
+        raise AssertionError(target)
+
+    def both_refuse(cookies, max_chunks=4):
+        with pytest.raises(ss.NonCanonicalChunks):
+            ss.join_chunks(cookies, name, max_chunks=max_chunks)
+        header = "; ".join(f"{n}={v}" for n, v in cookies)
+        result = rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=max_chunks, **POLICY)
+        assert_rust_refuses(result, "NonCanonicalChunks")
+
+    def both_open(cookies, payload, max_chunks=4):
+        opened = ss.open_cookies(version, PY_KEY, cookies, now=T0, max_chunks=max_chunks, **POLICY)
+        assert opened.payload == payload
+        header = "; ".join(f"{n}={v}" for n, v in cookies)
+        result = rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=max_chunks, **POLICY)
+        assert_rust_ok(result, payload, T0, T0, T0 + 1800)
+
+    # Three chunks: full, full, short.
+    payload, value = value_of_len(2 * full + 500)
+    n = len(value)
+    written = ss.split_chunks(name, value, max_chunks=4)
+    assert [len(v) for _, v in written] == [2 + full, full, n - 2 * full]
+    both_open(written, payload)
+    for lens in (
+        [full, full - 5, n - 2 * full + 5],  # a shifted boundary
+        [full - 1, full, n - 2 * full + 1],
+        [full, 0, full, n - 2 * full],  # an empty middle part
+        [full, full, n - 2 * full, 0],  # an empty last part
+        [0, full, full, n - 2 * full],  # "4." with an empty head
+    ):
+        both_refuse(_as_parts(name, value, lens))
+    # "2." with an empty head, the whole value in the second cookie.
+    payload, value = value_of_len(3000)
+    both_refuse([(name, "2."), (f"{name}.1", value)])
+    both_open([(name, value)], payload)
+    # A value that fits one cookie, chunked with a full first part.
+    payload, value = value_of_len(one)
+    assert full < len(value) <= one
+    both_refuse(_as_parts(name, value, [full, len(value) - full]))
+    both_open(ss.split_chunks(name, value), payload)
+    # A value that fits two cookies, in three.
+    payload, value = value_of_len(full + 1000)
+    n = len(value)
+    for lens in ([full, n - full - 1, 1], [full, n - full, 0], [full - 500, 500, n - full]):
+        both_refuse(_as_parts(name, value, lens), max_chunks=3)
+    both_open(_as_parts(name, value, [full, n - full]), payload, max_chunks=3)
+    # Missing and extra chunks are still reported first.
+    with pytest.raises(ss.MissingChunk):
+        ss.join_chunks([(name, "3." + value[:10])], name)
+    with pytest.raises(ss.ExtraChunk):
+        ss.join_chunks([(name, "2." + value[:10]), (f"{name}.1", "A"), (f"{name}.2", "A")], name)
+
+
+def test_chunk_reader_needs_the_writers_limit():
+    """The same cookies read under another limit are another split (or over-long)."""
+    name = POLICY["cookie_name"]
+    value = ss.seal(PY_KEY, pc_bytes(os.urandom(600)), created=T0, issued=T0, limit=None, **POLICY)
+    small = ss.split_chunks(name, value, limit=400)
+    assert len(small) == 3
+    assert ss.join_chunks(small, name, limit=400) == value
+    with pytest.raises(ss.NonCanonicalChunks):
+        ss.join_chunks(small, name)  # 4096: the value fits one cookie
+    with pytest.raises(ss.TooLong):
+        ss.join_chunks(small, name, limit=300)
+
+
 def test_vector_chunks():
     """Vector 1 also gives its value split for a small per-cookie limit."""
     v = next(v for v in VECTORS if "chunk_limit" in v)

@@ -403,6 +403,13 @@ pub enum CookieError {
     },
     /// The first cookie's chunk count is not a canonical number from 2 to the configured maximum.
     MalformedChunkCount,
+    /// The chunks are complete, but they are not the one split a writer makes of their joined
+    /// value (FORMAT.md, "Chunked cookies"): a value that fits one cookie sent chunked, more
+    /// chunks than the value needs, or a part other than the last not filled to exactly its room
+    /// under the size limit (a shifted boundary, an empty middle or last part). Each value has
+    /// exactly one accepted cookie set. Refused before decoding, from the parts' lengths alone;
+    /// treat as "no valid session".
+    NonCanonicalChunks,
     /// A `__Host-` cookie without `Secure` (browsers reject it).
     HostPrefixWithoutSecure,
     /// A `__Host-` cookie with a `Domain` attribute (browsers reject it).
@@ -461,6 +468,9 @@ impl fmt::Display for CookieError {
             }
             Self::MalformedChunkCount => {
                 f.write_str("the session cookie's chunk count is malformed")
+            }
+            Self::NonCanonicalChunks => {
+                f.write_str("the session cookie's chunks are not split as a writer splits them")
             }
             Self::HostPrefixWithoutSecure => f.write_str("a __Host- cookie must be Secure"),
             Self::HostPrefixWithDomain => f.write_str("a __Host- cookie must not have a Domain"),

@@ -1,7 +1,8 @@
 //! Chunked cookies (FORMAT.md, "Chunked cookies"): a value too long for one cookie is spread over
 //! `name`, `name.1`, ... with a `k.` marker on the first. Round trips at every chunk-count
-//! boundary, the size rule on every emitted cookie, removal of stale chunks, and refusal of every
-//! tamper: a missing, swapped, duplicated, extra, truncated or bit-flipped chunk.
+//! boundary, the size rule on every emitted cookie, removal of stale chunks, refusal of every
+//! tamper (a missing, swapped, duplicated, extra, truncated or bit-flipped chunk), and refusal of
+//! every split other than the writer's (`NonCanonicalChunks`), even of an authentic value.
 
 mod common_cookie;
 
@@ -60,6 +61,39 @@ fn chunks_needed(name: &str, limit: usize, len: usize) -> usize {
     (1..)
         .find(|&k| capacity(name, limit, k) >= len)
         .expect("some k")
+}
+
+/// The part lengths of FORMAT.md's one accepted split of a value of `len` characters: unchunked
+/// if it fits one cookie, else the fewest chunks, every part but the last filled to its room.
+fn writer_part_lens(name: &str, limit: usize, len: usize) -> Vec<usize> {
+    let k = chunks_needed(name, limit, len);
+    let mut left = len;
+    (0..k)
+        .map(|i| {
+            let l = left.min(room(name, limit, i, k));
+            left -= l;
+            l
+        })
+        .collect()
+}
+
+/// Whether parts of these lengths are the writer's split of their joined value.
+fn is_canonical(name: &str, limit: usize, lens: &[usize]) -> bool {
+    writer_part_lens(name, limit, lens.iter().sum()) == lens
+}
+
+/// The part lengths a reader sees for `name` in `header` (chunk order, `k.` marker removed).
+fn part_lens_in(name: &str, header: &str) -> Vec<usize> {
+    let mut lens = BTreeMap::new();
+    for (n, v) in sealed_session::cookie_pairs(header) {
+        if n == name {
+            let part = v.split_once('.').map_or(v, |(_, p)| p);
+            lens.insert(0, part.len());
+        } else if let Some(i) = n.strip_prefix(name).and_then(|r| r.strip_prefix('.')) {
+            lens.insert(i.parse::<usize>().expect("a chunk index"), v.len());
+        }
+    }
+    lens.into_values().collect()
 }
 
 /// Characters of the value sealing [`bytes`]`(n)` as a new default session at T0.
@@ -556,21 +590,30 @@ fn split_marker(v: &str) -> (&str, &str) {
 #[test]
 fn swapping_two_chunk_bodies_fails_to_open() {
     let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let bodies: Vec<String> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| if i == 0 { split_marker(v).1 } else { v }.to_owned())
+        .collect();
+    assert_eq!(bodies[0].len(), bodies[1].len(), "two full parts");
+    assert!(bodies[2].len() < bodies[1].len(), "and a shorter last one");
     for (a, b) in [(0, 1), (0, 2), (1, 2)] {
-        let mut bodies: Vec<String> = chunks
-            .iter()
-            .enumerate()
-            .map(|(i, (_, v))| if i == 0 { split_marker(v).1 } else { v }.to_owned())
-            .collect();
+        let mut bodies = bodies.clone();
         bodies.swap(a, b);
         let mut swapped = chunks.clone();
         for (i, body) in bodies.into_iter().enumerate() {
             swapped[i].1 = if i == 0 { format!("3.{body}") } else { body };
         }
-        // Moving another part to the front moves the version and key id bytes too.
+        let expected = if b == 2 {
+            // The short last part moved forward: not the writer's split, refused before decoding.
+            CookieError::NonCanonicalChunks
+        } else {
+            // Same split; moving another part to the front moves the version and key id too.
+            CookieError::Open(expected_for_joined(&joined(&swapped)))
+        };
         assert_eq!(
             open(&c, &header_of(&swapped)).unwrap_err(),
-            CookieError::Open(expected_for_joined(&joined(&swapped))),
+            expected,
             "swapped {a} and {b}"
         );
     }
@@ -621,9 +664,16 @@ fn truncating_any_chunk_by_one_character_fails_to_open() {
     for i in 0..3 {
         let mut cut = chunks.clone();
         cut[i].1.pop();
+        // A full part one short is not the writer's split (refused before decoding); a shorter
+        // last part is, and the value is then not the authentic one.
+        let expected = if i < 2 {
+            CookieError::NonCanonicalChunks
+        } else {
+            CookieError::Open(expected_for_joined(&joined(&cut)))
+        };
         assert_eq!(
             open(&c, &header_of(&cut)).unwrap_err(),
-            CookieError::Open(expected_for_joined(&joined(&cut))),
+            expected,
             "chunk {i}"
         );
     }
@@ -672,6 +722,7 @@ fn every_single_bit_flip_of_every_chunk_character_is_refused() {
     );
     assert!(chunks[1].1.len() < 290, "the second chunk is not");
     let mut tried = 0;
+    let mut non_canonical = 0;
     for i in 0..chunks.len() {
         let original: Vec<char> = chunks[i].1.chars().collect();
         for (at, &ch) in original.iter().enumerate() {
@@ -706,6 +757,14 @@ fn every_single_bit_flip_of_every_chunk_character_is_refused() {
                         CookieError::Open(expected),
                         "chunk {i} at {at} bit {bit}"
                     );
+                } else if !is_canonical(NAME, SMALL_LIMIT, &part_lens_in(NAME, &header_of(&bad))) {
+                    // A ';' (or trailing whitespace) cuts the cookie short: another split.
+                    assert_eq!(
+                        err,
+                        CookieError::NonCanonicalChunks,
+                        "chunk {i} at {at} bit {bit} -> {flipped:?}"
+                    );
+                    non_canonical += 1;
                 } else {
                     // '.', ';', '=', quotes, whitespace, controls, non-ASCII: never a session.
                     assert!(
@@ -721,6 +780,248 @@ fn every_single_bit_flip_of_every_chunk_character_is_refused() {
         8 * (chunks[0].1.len() + chunks[1].1.len()),
         "every bit of every character"
     );
+    assert!(
+        non_canonical > 0,
+        "a ';' in the first cookie shortens its part"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical splits: one accepted cookie set per value
+// ---------------------------------------------------------------------------------------------
+
+/// Cookies of [`NAME`] carrying `value` in parts of lengths `lens` (a `k.` marker on the first of
+/// several).
+fn split_as(value: &str, lens: &[usize]) -> Vec<(String, String)> {
+    assert_eq!(lens.iter().sum::<usize>(), value.len());
+    let k = lens.len();
+    let mut at = 0;
+    lens.iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            let part = &value[at..at + l];
+            at += l;
+            let v = if i == 0 && k > 1 {
+                format!("{k}.{part}")
+            } else {
+                part.to_owned()
+            };
+            (chunk_name(NAME, i), v)
+        })
+        .collect()
+}
+
+#[test]
+fn shifted_boundary_of_an_authentic_value_is_non_canonical() {
+    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let value = joined(&chunks);
+    // 724 characters: 290 + 290 + 144.
+    assert_eq!(part_lens_in(NAME, &header_of(&chunks)), [290, 290, 144]);
+    assert_eq!(
+        open(&c, &header_of(&split_as(&value, &[290, 290, 144]))).unwrap(),
+        Some(bytes(SMALL_THREE_CHUNK_PAYLOAD))
+    );
+    for lens in [
+        [290, 285, 149],
+        [285, 290, 149],
+        [280, 290, 154],
+        [289, 290, 145],
+        [290, 289, 145],
+    ] {
+        assert_eq!(
+            open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
+            CookieError::NonCanonicalChunks,
+            "{lens:?}"
+        );
+    }
+}
+
+#[test]
+fn empty_middle_or_last_part_is_non_canonical() {
+    let (c, chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
+    let value = joined(&chunks);
+    for lens in [
+        &[290, 0, 290, 144][..],
+        &[290, 290, 0, 144],
+        &[290, 290, 144, 0],
+        &[0, 290, 290, 144],
+    ] {
+        assert_eq!(
+            open(&c, &header_of(&split_as(&value, lens))).unwrap_err(),
+            CookieError::NonCanonicalChunks,
+            "{lens:?}"
+        );
+    }
+    // A two-chunk session with an empty third part.
+    let (_, two) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
+    let value = joined(&two);
+    assert_eq!(
+        open(
+            &c,
+            &header_of(&split_as(&value, &[290, value.len() - 290, 0]))
+        )
+        .unwrap_err(),
+        CookieError::NonCanonicalChunks
+    );
+}
+
+#[test]
+fn marker_with_an_empty_head_is_non_canonical() {
+    // `session=2.; session.1=<the whole value>`: every cookie within the size rule.
+    let (c, chunks) = small_session(3, 10);
+    assert_eq!(chunks.len(), 1);
+    let value = &chunks[0].1;
+    let header = format!("session=2.; session.1={value}");
+    assert_eq!(
+        open(&c, &header).unwrap_err(),
+        CookieError::NonCanonicalChunks
+    );
+    let header = format!("session=3.; session.1={value}; session.2=");
+    assert_eq!(
+        open(&c, &header).unwrap_err(),
+        CookieError::NonCanonicalChunks
+    );
+    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(10)));
+}
+
+#[test]
+fn chunked_form_of_a_value_that_fits_one_cookie_is_non_canonical() {
+    // The longest value one cookie carries: "session=" + 292 characters. As two chunks its first
+    // part can be full (290) and its last non-empty, yet one cookie was enough.
+    let n = largest_payload_within(room(NAME, SMALL_LIMIT, 0, 1));
+    let (c, chunks) = small_session(2, n);
+    assert_eq!(chunks.len(), 1, "unchunked");
+    let value = joined(&chunks);
+    assert!(
+        value.len() > room(NAME, SMALL_LIMIT, 0, 2),
+        "{}",
+        value.len()
+    );
+    let full_first = room(NAME, SMALL_LIMIT, 0, 2);
+    for lens in [
+        [full_first, value.len() - full_first],
+        [value.len() / 2, value.len() - value.len() / 2],
+        [value.len() - full_first, full_first],
+    ] {
+        assert_eq!(
+            open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
+            CookieError::NonCanonicalChunks,
+            "{lens:?}"
+        );
+    }
+    // A short value chunked, too.
+    let (_, small) = small_session(2, 10);
+    let value = joined(&small);
+    assert_eq!(
+        open(&c, &header_of(&split_as(&value, &[40, value.len() - 40]))).unwrap_err(),
+        CookieError::NonCanonicalChunks
+    );
+    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
+}
+
+#[test]
+fn three_chunk_form_of_a_value_that_fits_two_is_non_canonical() {
+    let (c, chunks) = small_session(3, SMALL_TWO_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 2);
+    let value = joined(&chunks);
+    let rest = value.len() - 290;
+    assert!(rest > 2, "{rest}");
+    for lens in [
+        [290, rest - 1, 1],
+        [290, 1, rest - 1],
+        [200, 90, rest],
+        [290, rest, 0],
+    ] {
+        assert_eq!(
+            open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
+            CookieError::NonCanonicalChunks,
+            "{lens:?}"
+        );
+    }
+    assert_eq!(
+        open(&c, &header_of(&split_as(&value, &[290, rest]))).unwrap(),
+        Some(bytes(SMALL_TWO_CHUNK_PAYLOAD))
+    );
+}
+
+#[test]
+fn only_the_writers_split_opens_at_every_size_and_every_moved_boundary_is_refused() {
+    let c = small_cookie(4);
+    let max = largest_payload_within(capacity(NAME, SMALL_LIMIT, 4));
+    let mut moved = 0;
+    for n in (0..=max).step_by(7).chain([max]) {
+        let chunks = chunks_of(&c, n);
+        let lens = part_lens_in(NAME, &header_of(&chunks));
+        let value = joined(&chunks);
+        assert_eq!(
+            lens,
+            writer_part_lens(NAME, SMALL_LIMIT, value.len()),
+            "n={n}"
+        );
+        assert_eq!(
+            open(&c, &header_of(&chunks)).unwrap(),
+            Some(bytes(n)),
+            "n={n}"
+        );
+        let k = lens.len();
+        for b in 0..k.saturating_sub(1) {
+            for d in [-3isize, -1, 1, 3] {
+                let mut other = lens.clone();
+                let (Some(left), Some(right)) = (
+                    other[b].checked_add_signed(d),
+                    other[b + 1].checked_add_signed(-d),
+                ) else {
+                    continue;
+                };
+                other[b] = left;
+                other[b + 1] = right;
+                let cookies = split_as(&value, &other);
+                let got = open(&c, &header_of(&cookies)).unwrap_err();
+                // A part pushed over its room breaks that cookie's size rule first.
+                let over = cookies
+                    .iter()
+                    .map(|(name, v)| (v.len(), SMALL_LIMIT - name.len() - 1))
+                    .find(|(len, max)| len > max);
+                let expected = match over {
+                    Some((len, max)) => CookieError::Open(OpenError::Oversized { len, max }),
+                    None => CookieError::NonCanonicalChunks,
+                };
+                assert_eq!(got, expected, "n={n} {other:?}");
+                moved += 1;
+            }
+        }
+        // The same parts announced as one chunk more, the extra one empty.
+        if (2..4).contains(&k) {
+            let mut more = lens.clone();
+            more.push(0);
+            assert_eq!(
+                open(&c, &header_of(&split_as(&value, &more))).unwrap_err(),
+                CookieError::NonCanonicalChunks,
+                "n={n}"
+            );
+        }
+    }
+    assert!(moved > 100, "{moved}");
+}
+
+#[test]
+fn reader_and_writer_must_share_the_size_limit() {
+    // Written under a 300-octet limit, read under 4096: the value fits one 4096-octet cookie, so
+    // its chunks are not the split this reader's writer would make.
+    let (_, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 3);
+    assert_eq!(
+        open(&cookie(3), &header_of(&chunks)).unwrap_err(),
+        CookieError::NonCanonicalChunks
+    );
+    // And the other way round, a full 4096-octet chunk breaks the smaller size rule.
+    let c = cookie(2);
+    let big = chunks_of(&c, 4000);
+    assert_eq!(big.len(), 2);
+    assert!(matches!(
+        open(&small_cookie(2), &header_of(&big)).unwrap_err(),
+        CookieError::Open(OpenError::Oversized { .. })
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -273,6 +273,16 @@ fn cookie_header_seeds() -> Vec<(String, Vec<u8>)> {
             with(&|v| v[1].0 = "sid.01".to_owned()),
         ),
         seed(
+            // The same authentic value with the last boundary moved 5 characters left: not the
+            // writer's split (FORMAT.md: splits are canonical).
+            "near-resplit",
+            with(&|v| {
+                let at = v[k - 2].1.len() - 5;
+                let moved = v[k - 2].1.split_off(at);
+                v[k - 1].1.insert_str(0, &moved);
+            }),
+        ),
+        seed(
             "near-duplicate-single",
             format!("{}; {}", join(&single), join(&single)),
         ),
@@ -367,7 +377,7 @@ fn chunks_seeds() -> Vec<(String, Vec<u8>, Outcome)> {
         sep,
         cookies,
     };
-    let opened = |n: usize, exact: bool| Outcome::Opened { n, exact };
+    let opened = |n: usize| Outcome::Opened { n };
     let mut out = Vec::new();
     let mut add = |name: &str, s: ChunkSet, expect: Outcome| {
         out.push((name.to_owned(), enc_chunk_set(&s), expect));
@@ -375,12 +385,12 @@ fn chunks_seeds() -> Vec<(String, Vec<u8>, Outcome)> {
     add(
         "exact-in-order",
         set(0, Sep::SemiSpace, real_set(0, &in_order, false)),
-        opened(0, true),
+        opened(0),
     );
     add(
         "exact-reversed-quoted",
         set(0, Sep::SemiTab, real_set(1, &[3, 2, 1, 0], true)),
-        opened(1, true),
+        opened(1),
     );
     let mut surrounded = vec![ChunkCookie {
         name: ChunkName::ZeroPadded(1),
@@ -399,7 +409,7 @@ fn chunks_seeds() -> Vec<(String, Vec<u8>, Outcome)> {
     add(
         "exact-among-others",
         set(0, Sep::Semi, surrounded),
-        opened(2, true),
+        opened(2),
     );
     let mut mixed = real_set(0, &in_order, false);
     mixed[2].value = ChunkValue::Real {
@@ -484,10 +494,68 @@ fn chunks_seeds() -> Vec<(String, Vec<u8>, Outcome)> {
             quoted: false,
         })
         .collect();
+    // Shift 0 is the writer's split itself; any other shift joins to the same authentic value
+    // but is not the writer's split (FORMAT.md: splits are canonical), so it is refused.
     add(
-        "resplit-shift-5",
+        "resplit-shift-0",
+        set(0, Sep::SemiSpace, resplit.clone()),
+        opened(0),
+    );
+    add(
+        "near-resplit-shift-1",
+        set(1, Sep::SemiSpace, resplit.clone()),
+        Outcome::NonCanonical { authentic: true },
+    );
+    add(
+        "near-resplit-shift-5",
         set(5, Sep::SemiSpace, resplit),
-        opened(0, false),
+        Outcome::NonCanonical { authentic: true },
+    );
+    // The real parts announced as five chunks, with an empty one in the middle or at the end.
+    let five = |empty_at: usize| -> Vec<ChunkCookie> {
+        let mut parts = (0..K).map(|chunk| chunk as u8);
+        (0..=K)
+            .map(|i| ChunkCookie {
+                name: name_of(i),
+                value: if i == empty_at {
+                    ChunkValue::Empty
+                } else if i == 0 {
+                    ChunkValue::Marked {
+                        count: K as u8 + 1,
+                        session: 1,
+                        chunk: parts.next().expect("a part"),
+                    }
+                } else {
+                    ChunkValue::Part {
+                        session: 1,
+                        chunk: parts.next().expect("a part"),
+                    }
+                },
+                quoted: false,
+            })
+            .collect()
+    };
+    add(
+        "near-empty-middle-chunk",
+        set(0, Sep::SemiSpace, five(2)),
+        Outcome::NonCanonical { authentic: true },
+    );
+    add(
+        "near-empty-extra-chunk",
+        set(0, Sep::SemiSpace, five(K)),
+        Outcome::NonCanonical { authentic: true },
+    );
+    let mut short_middle = real_set(0, &in_order, false);
+    short_middle[1].value = ChunkValue::Slice {
+        session: 0,
+        chunk: 1,
+        start: 0,
+        end: 100,
+    };
+    add(
+        "near-short-full-chunk",
+        set(0, Sep::SemiSpace, short_middle),
+        Outcome::NonCanonical { authentic: false },
     );
     add(
         "near-joined-in-one",

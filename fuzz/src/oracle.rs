@@ -147,10 +147,49 @@ fn decimal_len(i: usize) -> usize {
     i.to_string().len()
 }
 
+/// Length of the name of chunk `i` (`name`, `name.1`, ...).
+fn chunk_name_len(name: &str, i: usize) -> usize {
+    if i == 0 {
+        name.len()
+    } else {
+        name.len() + 1 + decimal_len(i)
+    }
+}
+
+/// FORMAT.md's `room_i`: the characters `part_i` of `k` cookies can hold under the size rule
+/// (`limit - len(name_i) - 1`, less the `k.` marker on the first of several).
+fn chunk_room(name: &str, limit: usize, i: usize, k: usize) -> usize {
+    let marker = if i == 0 && k > 1 {
+        decimal_len(k) + 1
+    } else {
+        0
+    };
+    limit.saturating_sub(chunk_name_len(name, i) + 1 + marker)
+}
+
+/// The part lengths of the one split FORMAT.md's writer makes of a value of `n` characters with
+/// at most `max_k` cookies: unchunked if it fits one cookie, else the smallest `k` whose rooms
+/// hold `n`, filling each part in order. `None` if no `k <= max_k` holds it.
+pub fn writer_part_lens(name: &str, limit: usize, max_k: usize, n: usize) -> Option<Vec<usize>> {
+    let k =
+        (1..=max_k).find(|&k| (0..k).map(|i| chunk_room(name, limit, i, k)).sum::<usize>() >= n)?;
+    let mut left = n;
+    Some(
+        (0..k)
+            .map(|i| {
+                let l = left.min(chunk_room(name, limit, i, k));
+                left -= l;
+                l
+            })
+            .collect(),
+    )
+}
+
 /// What a reader must make of a `Cookie` header for the cookie `name` (FORMAT.md, "Chunked
 /// cookies", including its refusal order): `Ok(None)` when neither the cookie nor any chunk of
 /// it is present, `Ok(Some(joined value))` to be opened as one value, or the exact refusal made
-/// before decoding.
+/// before decoding. Splits are canonical: complete chunks that are not the writer's split of
+/// their joined value are `NonCanonicalChunks`.
 ///
 /// With `max_chunks == 1` chunk names are unrelated cookies (chunking is off), as in the crate.
 pub fn model_gather(
@@ -230,6 +269,13 @@ pub fn model_gather(
     for p in parts.iter().take(k).skip(1).flatten() {
         joined.push_str(p);
     }
+    // Splits are canonical: the parts must be exactly the writer's split of the joined value.
+    let lens: Vec<usize> = std::iter::once(head.len())
+        .chain(parts[1..k].iter().map(|p| p.map_or(0, str::len)))
+        .collect();
+    if writer_part_lens(name, limit, k, joined.len()) != Some(lens) {
+        return Err(CookieError::NonCanonicalChunks);
+    }
     Ok(Some(joined))
 }
 
@@ -250,6 +296,18 @@ mod tests {
         assert_eq!(strict_b64url_decode("AA=="), None, "padding");
         assert_eq!(strict_b64url_decode("AAAAA"), None, "4k+1");
         assert_eq!(strict_b64url_decode("AA+A"), None, "standard alphabet");
+    }
+
+    #[test]
+    fn writer_split_of_the_model_fills_parts_in_order() {
+        // "s" under 20 octets: 18 characters unchunked, 16 per cookie of several.
+        assert_eq!(writer_part_lens("s", 20, 4, 0), Some(vec![0]));
+        assert_eq!(writer_part_lens("s", 20, 4, 18), Some(vec![18]));
+        assert_eq!(writer_part_lens("s", 20, 4, 19), Some(vec![16, 3]));
+        assert_eq!(writer_part_lens("s", 20, 4, 33), Some(vec![16, 16, 1]));
+        assert_eq!(writer_part_lens("s", 20, 4, 64), Some(vec![16, 16, 16, 16]));
+        assert_eq!(writer_part_lens("s", 20, 4, 65), None);
+        assert_eq!(writer_part_lens("s", 20, 2, 33), None);
     }
 
     #[test]

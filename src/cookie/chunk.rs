@@ -2,7 +2,10 @@
 //! one cookie. The first cookie's value is `k.` followed by its part; the others carry bare parts.
 //! The parts joined in order are the sealed value, authenticated as a whole, so a reordered,
 //! truncated or foreign part fails authentication; a missing, extra or duplicated cookie is
-//! refused before any decoding.
+//! refused before any decoding, and so is any split other than the one [`split`] makes (each
+//! value has exactly one accepted cookie set: unchunked if it fits one cookie, else the fewest
+//! cookies, every part but the last filled to exactly its room). Writer and reader must use the
+//! same per-cookie `limit`.
 
 use std::borrow::Cow;
 
@@ -103,8 +106,10 @@ fn parse_index(s: &str) -> Option<usize> {
 }
 
 /// Finds the session's cookie(s) in a `Cookie` header and joins the chunks. `Ok(None)` if the
-/// header holds neither the cookie nor any chunk of it. One pass over the header; no
-/// allocation unless there are chunks to join.
+/// header holds neither the cookie nor any chunk of it. Chunks are accepted only as [`split`]
+/// makes them under the same `limit` ([`CookieError::NonCanonicalChunks`] otherwise). One pass
+/// over the header; no allocation unless there are chunks to join, and only once every check
+/// has passed.
 pub(crate) fn gather<'h>(
     name: &str,
     limit: usize,
@@ -171,17 +176,44 @@ pub(crate) fn gather<'h>(
     let k = parse_index(count)
         .filter(|k| (2..=max_chunks).contains(k))
         .ok_or(CookieError::MalformedChunkCount)?;
-    let mut joined = String::with_capacity(capacity(name, limit, max_chunks));
-    joined.push_str(head);
+    // Missing parts, lowest index first, then parts beyond `k` (every index below `k` comes
+    // before every index at or beyond it, so one pass in index order keeps that order).
     for (i, part) in parts.iter().enumerate().take(max_chunks).skip(1) {
         match (part, i < k) {
-            (Some(p), true) => joined.push_str(p),
             (None, true) => return Err(CookieError::MissingChunk { chunk: i }),
             (Some(_), false) => return Err(CookieError::UnexpectedChunk { chunk: i }),
-            (None, false) => {}
+            _ => {}
         }
     }
+    let part_len = |i: usize| {
+        if i == 0 {
+            head.len()
+        } else {
+            parts[i].map_or(0, str::len)
+        }
+    };
+    if !is_writer_split(name, limit, k, part_len) {
+        return Err(CookieError::NonCanonicalChunks);
+    }
+    let len = (0..k).map(part_len).sum();
+    let mut joined = String::with_capacity(len);
+    joined.push_str(head);
+    for part in parts[1..k].iter().flatten() {
+        joined.push_str(part);
+    }
     Ok(Some(Cow::Owned(joined)))
+}
+
+/// Whether `k` parts (`k >= 2`) of lengths `part_len(0)`, ... `part_len(k - 1)` are exactly the
+/// parts [`split`] makes of their joined value under `limit`, so that each value has one accepted
+/// cookie set: the value does not fit fewer cookies (one cookie unchunked included), every part
+/// but the last fills its room exactly, and (hence) the last is not empty. Lengths only: no
+/// allocation, no look at the characters.
+fn is_writer_split(name: &str, limit: usize, k: usize, part_len: impl Fn(usize) -> usize) -> bool {
+    let len: usize = (0..k).map(&part_len).sum();
+    let fewest = (1..k).all(|j| total_room(name, limit, j) < len);
+    let full = (0..k - 1).all(|i| part_len(i) == room(name, limit, i, k));
+    fewest && full && part_len(k - 1) > 0
 }
 
 #[cfg(test)]
@@ -203,6 +235,190 @@ mod tests {
             }
             assert!(split(name, 4096, k, &"A".repeat(cap + 1)).is_err());
         }
+    }
+
+    /// A `Cookie` header carrying `parts` as chunk cookies of `name` (a `k.` marker on the first
+    /// when there are several).
+    fn header_of(name: &str, parts: &[&str]) -> String {
+        let k = parts.len();
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match (i, k) {
+                (0, 1) => format!("{name}={p}"),
+                (0, _) => format!("{name}={k}.{p}"),
+                _ => format!("{}={p}", chunk_name(name, i)),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// A base64url-looking value of `len` characters, no two neighbours alike.
+    fn value_of(len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        (0..len).map(|i| char::from(ALPHABET[i % 64])).collect()
+    }
+
+    // Name "s", limit 20: one cookie carries 18 characters; each of several carries 16 (the first
+    // loses 2 to the `k.` marker, the others 2 to `.i`).
+    const NAME: &str = "s";
+    const LIMIT: usize = 20;
+
+    fn gather_parts(max: usize, parts: &[&str]) -> Result<Option<String>, CookieError> {
+        gather(NAME, LIMIT, max, &header_of(NAME, parts)).map(|v| v.map(Cow::into_owned))
+    }
+
+    #[test]
+    fn the_writers_own_split_opens_at_every_length() {
+        for max in 1..=MAX_CHUNKS {
+            for len in 0..=capacity(NAME, LIMIT, max) {
+                let value = value_of(len);
+                let cookies = split(NAME, LIMIT, max, &value).unwrap();
+                let header = cookies
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{}={c}", chunk_name(NAME, i)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let got = gather(NAME, LIMIT, max, &header).unwrap();
+                assert_eq!(got.as_deref(), Some(value.as_str()), "max={max} len={len}");
+            }
+        }
+    }
+
+    #[test]
+    fn exactly_one_cookie_set_per_value_is_accepted() {
+        // Every split of every value over 1 to 4 cookies within the size rule: exactly one opens
+        // (the writer's), and every other complete split is `NonCanonicalChunks`.
+        const MAX: usize = 4;
+        let mut accepted = vec![Vec::new(); capacity(NAME, LIMIT, MAX) + 1];
+        for (len, sets) in accepted.iter_mut().enumerate() {
+            let value = value_of(len);
+            match gather_parts(MAX, &[&value]) {
+                Ok(Some(v)) if v == value => sets.push(vec![len]),
+                // Longer than one cookie's size rule.
+                Err(CookieError::Open(OpenError::Oversized { .. })) => {
+                    assert!(len > room(NAME, LIMIT, 0, 1), "{len}");
+                }
+                other => panic!("unchunked {len}: {other:?}"),
+            }
+        }
+        let mut refused = 0;
+        for k in 2..=MAX {
+            let rooms: Vec<usize> = (0..k).map(|i| room(NAME, LIMIT, i, k)).collect();
+            let mut lens = vec![0; k];
+            loop {
+                let len: usize = lens.iter().sum();
+                let value = value_of(len);
+                let mut parts = Vec::with_capacity(k);
+                let mut at = 0;
+                for l in &lens {
+                    parts.push(&value[at..at + l]);
+                    at += l;
+                }
+                match gather_parts(MAX, &parts) {
+                    Ok(Some(v)) => {
+                        assert_eq!(v, value, "{lens:?}");
+                        accepted[len].push(lens.clone());
+                    }
+                    Err(CookieError::NonCanonicalChunks) => refused += 1,
+                    other => panic!("{lens:?}: {other:?}"),
+                }
+                // Next length tuple, like an odometer.
+                let Some(i) = (0..k).find(|&i| lens[i] < rooms[i]) else {
+                    break;
+                };
+                lens[i] += 1;
+                lens[..i].fill(0);
+            }
+        }
+        assert!(refused > 10_000, "{refused}");
+        for (len, sets) in accepted.iter().enumerate() {
+            let value = value_of(len);
+            let written: Vec<usize> = split(NAME, LIMIT, MAX, &value)
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 && c.contains('.') {
+                        c.len() - 2
+                    } else {
+                        c.len()
+                    }
+                })
+                .collect();
+            assert_eq!(sets, &[written], "len={len}");
+        }
+    }
+
+    #[test]
+    fn splits_other_than_the_writers_are_non_canonical() {
+        let v = value_of(40); // 3 chunks: 16 + 16 + 8
+        let shifted = [&v[..10], &v[10..26], &v[26..]];
+        let moved_last = [&v[..16], &v[16..30], &v[30..]];
+        let empty_middle = [&v[..16], "", &v[16..32], &v[32..]];
+        let empty_last = [&v[..16], &v[16..32], &v[32..], ""];
+        let empty_head = ["", &v[..16], &v[16..32], &v[32..]];
+        for parts in [
+            &shifted[..],
+            &moved_last,
+            &empty_middle,
+            &empty_last,
+            &empty_head,
+        ] {
+            assert_eq!(
+                gather_parts(4, parts),
+                Err(CookieError::NonCanonicalChunks),
+                "{parts:?}"
+            );
+        }
+        // `2.` with an empty head and the whole value in the second cookie.
+        let short = value_of(16);
+        assert_eq!(
+            gather_parts(2, &["", &short]),
+            Err(CookieError::NonCanonicalChunks)
+        );
+        // A value that fits one cookie (18 characters), chunked with full parts.
+        let fits_one = value_of(18);
+        assert_eq!(
+            gather_parts(2, &[&fits_one[..16], &fits_one[16..]]),
+            Err(CookieError::NonCanonicalChunks)
+        );
+        assert_eq!(
+            gather_parts(2, &[&fits_one]).unwrap(),
+            Some(fits_one.clone())
+        );
+        // A value that fits two cookies (32 characters), in three with full parts.
+        let fits_two = value_of(32);
+        assert_eq!(
+            gather_parts(3, &[&fits_two[..16], &fits_two[16..31], &fits_two[31..]]),
+            Err(CookieError::NonCanonicalChunks)
+        );
+        assert_eq!(
+            gather_parts(3, &[&fits_two[..16], &fits_two[16..]]).unwrap(),
+            Some(fits_two.clone())
+        );
+        // The writer's split of the 40 characters opens.
+        assert_eq!(
+            gather_parts(3, &[&v[..16], &v[16..32], &v[32..]]).unwrap(),
+            Some(v.clone())
+        );
+    }
+
+    #[test]
+    fn missing_and_extra_parts_are_reported_before_the_split() {
+        let v = value_of(40);
+        // Part 1 missing and part 3 beyond k = 3: the missing part is reported first.
+        let header = format!("s=3.{}; s.3={}", &v[..10], &v[10..20]);
+        assert_eq!(
+            gather(NAME, LIMIT, 4, &header),
+            Err(CookieError::MissingChunk { chunk: 1 })
+        );
+        let header = format!("s=2.{}; s.1={}; s.2=x", &v[..10], &v[10..20]);
+        assert_eq!(
+            gather(NAME, LIMIT, 4, &header),
+            Err(CookieError::UnexpectedChunk { chunk: 2 })
+        );
     }
 
     #[test]

@@ -323,6 +323,13 @@ impl SessionCookie {
     /// With chunking on, every cookie named `name.1` ... `name.{max-1}` belongs to this session:
     /// do not give another cookie such a name.
     ///
+    /// Splits are canonical: [`open`](Self::open) accepts only the split
+    /// [`set_cookies`](Self::set_cookies) makes (one unchunked cookie when the value fits; else
+    /// the fewest chunks, every part but the last filled to exactly what the size limit leaves
+    /// it), so each value has exactly one accepted cookie set. Readers and writers must therefore
+    /// share the sealer's size limit as well as the name; a reader's `max` may be larger than
+    /// the writer's.
+    ///
     /// # Errors
     /// [`CookieError::InvalidChunkCount`] if `max` is 0 or above [`MAX_CHUNKS`].
     pub fn max_chunks(mut self, max: usize) -> Result<Self, CookieError> {
@@ -417,8 +424,13 @@ impl SessionCookie {
     /// sibling domain or another path could otherwise choose the session (cookie tossing). Use a
     /// `__Host-` name, which a sibling domain cannot set.
     ///
+    /// Chunks are accepted only as [`set_cookies`](Self::set_cookies) splits the value under the
+    /// same size limit; any other split of it, even one that joins to an authentic value, is
+    /// [`CookieError::NonCanonicalChunks`] (see [`max_chunks`](Self::max_chunks)).
+    ///
     /// # Errors
-    /// Header, duplicate and chunk errors, or [`CookieError::Open`] from the sealed value.
+    /// Header, duplicate and chunk errors ([`CookieError::NonCanonicalChunks`] included), or
+    /// [`CookieError::Open`] from the sealed value.
     pub fn open<T: DeserializeOwned>(
         &self,
         cookie_header: &str,

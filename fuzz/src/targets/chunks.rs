@@ -6,12 +6,13 @@
 //! (real chunks of any of the three, bare parts, re-marked parts, slices, a re-split of the joined
 //! value, the whole joined value, junk).
 //!
-//! Checked: no panic; a header opens only if its `sess*` cookies form a complete, in-order,
-//! duplicate-free chunk set whose joined value is exactly one real session's value, and then the
-//! state is that session's state; such a set always opens, whatever other cookies surround it;
-//! every other well-formed set is refused by the AEAD, and every malformed one before decoding
-//! with exactly the error FORMAT.md's refusal order gives. FORMAT.md says splits are not
-//! canonical, so a re-split of a real value (same joined value, other boundaries) must open too.
+//! Checked: no panic; a header opens only if its `sess*` cookies are exactly one real session's
+//! cookies (in any order, quoted or not), and then the state is that session's state; such a set
+//! always opens, whatever other cookies surround it; every other well-formed set is refused by
+//! the AEAD, and every malformed one before decoding with exactly the error FORMAT.md's refusal
+//! order gives. FORMAT.md says splits are canonical, so a re-split of a real value (same joined
+//! value, other boundaries) is refused before decoding with exactly
+//! `CookieError::NonCanonicalChunks`, although the value it joins to is authentic.
 
 use std::sync::OnceLock;
 
@@ -177,7 +178,9 @@ pub enum ChunkValue {
         start: u8,
         end: u8,
     },
-    /// Chunk `chunk` of the joined value split at boundaries moved left by `shift`.
+    /// Chunk `chunk` of the joined value split at boundaries moved left by `shift`: a complete
+    /// set of these joins to the authentic value but, unless `shift` is 0, is not the writer's
+    /// split, so it must be refused (`NonCanonicalChunks`).
     Resplit {
         session: u8,
         chunk: u8,
@@ -303,11 +306,15 @@ pub fn assemble(input: &ChunkSet, reals: &[Real]) -> String {
 pub enum Outcome {
     Absent,
     RefusedBeforeDecoding,
+    /// Refused before decoding as `NonCanonicalChunks`: complete chunks that are not the writer's
+    /// split; `authentic` when they join to a real session's value (a re-split).
+    NonCanonical {
+        authentic: bool,
+    },
     RefusedByOpen,
-    /// Opened real session number `n`; `exact` when the cookies were the real ones unchanged.
+    /// Opened real session number `n` (its cookies were the real ones unchanged).
     Opened {
         n: usize,
-        exact: bool,
     },
 }
 
@@ -321,6 +328,15 @@ pub fn run(input: &ChunkSet) -> Outcome {
         return Outcome::RefusedBeforeDecoding;
     }
     let joined = match oracle::model_gather(&header, NAME, LIMIT, MAX) {
+        Err(CookieError::NonCanonicalChunks) => {
+            assert_eq!(
+                got.err(),
+                Some(CookieError::NonCanonicalChunks),
+                "a split other than the writer's"
+            );
+            let authentic = resplit_joins_to_a_real_value(&header, &h.reals);
+            return Outcome::NonCanonical { authentic };
+        }
         Err(refusal) => {
             assert_eq!(got.err(), Some(refusal), "refusal before decoding");
             return Outcome::RefusedBeforeDecoding;
@@ -345,9 +361,22 @@ pub fn run(input: &ChunkSet) -> Outcome {
     };
     assert_eq!(opened.state, h.reals[n].state, "state of real session {n}");
     fixtures::check_opened(&opened);
-    // Exact: the chunk cookies sent are the real ones unchanged (else a re-split, which
-    // FORMAT.md allows: the joined value, not its split, is authenticated).
-    let mut sent: Vec<(&str, &str)> = oracle::model_cookie_pairs(&header)
+    // Splits are canonical (FORMAT.md): what opens is exactly the writer's cookies, unchanged.
+    let mut sent = chunk_pairs(&header);
+    sent.sort_unstable();
+    let mut real: Vec<(&str, &str)> = h.reals[n]
+        .pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    real.sort_unstable();
+    assert_eq!(sent, real, "only the real cookies of session {n} open it");
+    Outcome::Opened { n }
+}
+
+/// The `sess` and `sess.{i}` pairs of `header` (chunk names only: canonical indices).
+fn chunk_pairs(header: &str) -> Vec<(&str, &str)> {
+    oracle::model_cookie_pairs(header)
         .into_iter()
         .filter(|(name, _)| {
             *name == NAME
@@ -357,16 +386,24 @@ pub fn run(input: &ChunkSet) -> Outcome {
                     .and_then(oracle::canonical_index)
                     .is_some()
         })
-        .collect();
-    sent.sort_unstable();
-    let mut real: Vec<(&str, &str)> = h.reals[n]
-        .pairs
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    real.sort_unstable();
-    Outcome::Opened {
-        n,
-        exact: sent == real,
+        .collect()
+}
+
+/// Whether the chunks of `header` (already known complete and well-formed) join to a real
+/// session's value: a re-split of an authentic value.
+fn resplit_joins_to_a_real_value(header: &str, reals: &[Real]) -> bool {
+    let mut parts = [""; MAX];
+    let mut k = 1;
+    for (name, value) in chunk_pairs(header) {
+        if name == NAME {
+            let (count, head) = value.split_once('.').expect("a chunked first cookie");
+            k = count.parse().expect("a canonical count");
+            parts[0] = head;
+        } else {
+            let i = oracle::canonical_index(&name[NAME.len() + 1..]).expect("a chunk name");
+            parts[i] = value;
+        }
     }
+    let joined = parts[..k].concat();
+    reals.iter().any(|r| r.joined == joined)
 }
