@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use sealed_session::{KeyRing, OpenError, SealError, Sealer, Signer};
+use sealed_session::{KeyRing, OpenError, Opened, SealError, Sealer, Signer};
 
 use crate::fixtures::{self, NOW, Session};
 use crate::oracle::{self, SEALED_MIN_BYTES, SEALED_VERSION, SIGNED_MIN_BYTES, SIGNED_VERSION};
@@ -51,24 +51,25 @@ pub fn run(data: &[u8]) {
     assert!(!(sealed && signed), "one value opened in both modes");
 }
 
-/// Opens `value` with the sealer and checks everything; `true` if it opened.
-pub fn check_sealed(h: &Harness, value: &str) -> bool {
-    let got = h.sealer.open::<Session>(value);
-    let expected = oracle::pre_auth(
-        value,
-        h.sealer.max_value_len(),
-        SEALED_VERSION,
-        SEALED_MIN_BYTES,
-        &h.ring,
-    );
-    let raw = match expected {
+/// The checks both modes share: a refusal before authentication is exactly the model's, one
+/// after the key lookup is `Authentication` or a post-authentication error, and an opened value
+/// has ordered stamps and the right re-seal hint. `Some((decoded bytes, opened))` if it opened.
+fn common_checks(
+    h: &Harness,
+    value: &str,
+    got: Result<Opened<Session>, OpenError>,
+    max: usize,
+    version: u8,
+    min_bytes: usize,
+) -> Option<(Vec<u8>, Opened<Session>)> {
+    let raw = match oracle::pre_auth(value, max, version, min_bytes, &h.ring) {
         Err(e) => {
             assert_eq!(
                 got.err(),
                 Some(e),
                 "pre-authentication refusal of {value:?}"
             );
-            return false;
+            return None;
         }
         Ok(raw) => raw,
     };
@@ -79,7 +80,7 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
                 e == OpenError::Authentication || oracle::is_post_auth(&e),
                 "unexpected error after the key lookup: {e:?}"
             );
-            return false;
+            return None;
         }
     };
     fixtures::check_opened(&opened);
@@ -89,6 +90,17 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
         fixtures::expected_reseal(&opened, id == h.ring.primary_id()),
         "re-seal hint"
     );
+    Some((raw, opened))
+}
+
+/// Opens `value` with the sealer and checks everything; `true` if it opened.
+pub fn check_sealed(h: &Harness, value: &str) -> bool {
+    let got = h.sealer.open::<Session>(value);
+    let max = h.sealer.max_value_len();
+    let Some((_, opened)) = common_checks(h, value, got, max, SEALED_VERSION, SEALED_MIN_BYTES)
+    else {
+        return false;
+    };
     // Bound to the cookie name and the mode.
     assert_eq!(
         h.other_sealer.open::<Session>(value).err(),
@@ -120,41 +132,11 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
 /// Verifies `value` with the signer and checks everything; `true` if it verified.
 pub fn check_signed(h: &Harness, value: &str) -> bool {
     let got = h.signer.verify::<Session>(value);
-    let expected = oracle::pre_auth(
-        value,
-        h.signer.max_value_len(),
-        SIGNED_VERSION,
-        SIGNED_MIN_BYTES,
-        &h.ring,
-    );
-    let raw = match expected {
-        Err(e) => {
-            assert_eq!(
-                got.err(),
-                Some(e),
-                "pre-authentication refusal of {value:?}"
-            );
-            return false;
-        }
-        Ok(raw) => raw,
+    let max = h.signer.max_value_len();
+    let Some((raw, opened)) = common_checks(h, value, got, max, SIGNED_VERSION, SIGNED_MIN_BYTES)
+    else {
+        return false;
     };
-    let opened = match got {
-        Ok(opened) => opened,
-        Err(e) => {
-            assert!(
-                e == OpenError::Authentication || oracle::is_post_auth(&e),
-                "unexpected error after the key lookup: {e:?}"
-            );
-            return false;
-        }
-    };
-    fixtures::check_opened(&opened);
-    let id = oracle::key_id_of_raw(&raw);
-    assert_eq!(
-        opened.reseal,
-        fixtures::expected_reseal(&opened, id == h.ring.primary_id()),
-        "re-seal hint"
-    );
     assert_eq!(
         h.other_signer.verify::<Session>(value).err(),
         Some(OpenError::Authentication),

@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sealed_session::{
     ConfigError, CookieError, CookieOptions, Key, KeyId, KeyRing, KeyRingError, OpenError,
-    ResealReason, SealError, Sealer, SessionCookie, Signer,
+    ResealReason, SealError, Sealed, Sealer, SessionCookie, Signer,
 };
 
 use crate::fixtures::{self, ABSOLUTE, IDLE, NOW, Session};
@@ -210,62 +210,41 @@ fn header_key(value: &str) -> KeyId {
 }
 
 fn seal(w: &mut World, state: &Session) {
-    let payload = postcard::to_allocvec(state).expect("serializable").len();
-    let value_len = oracle::b64_len(SEALED_ENVELOPE + stamps_len() + payload);
-    let size = NAME.len() + 1 + value_len;
-    match w.sealer.seal(state) {
-        Ok(sealed) => {
-            assert!(
-                size <= w.limit,
-                "sealed over the limit: {size} > {}",
-                w.limit
-            );
-            assert_eq!(sealed.value().len(), value_len, "predicted value length");
-            assert_eq!(
-                header_key(sealed.value()),
-                w.model.primary,
-                "sealed with the primary"
-            );
-            keep(w, Kept::Sealed(sealed.into_value()), state);
-        }
-        Err(SealError::TooLarge { size: s, limit }) => {
-            assert_eq!(
-                (s, limit),
-                (size, w.limit),
-                "TooLarge reports the exact size"
-            );
-            assert!(
-                size > w.limit,
-                "refused a value that fits: {size} <= {}",
-                w.limit
-            );
-            assert!(
-                payload > w.sealer.max_payload_len(),
-                "refused a payload within max_payload_len"
-            );
-        }
-        Err(e) => panic!("seal failed: {e:?}"),
-    }
+    let got = w.sealer.seal(state);
+    let max_payload = w.sealer.max_payload_len();
+    check_one_cookie(w, state, SEALED_ENVELOPE, got, max_payload, Kept::Sealed);
 }
 
 fn sign(w: &mut World, state: &Session) {
+    let got = w.signer.sign(state);
+    let max_payload = w.signer.max_payload_len();
+    check_one_cookie(w, state, SIGNED_ENVELOPE, got, max_payload, Kept::Signed);
+}
+
+/// Checks a seal or sign of `state` against the predicted size: it succeeds (under the primary
+/// key, at exactly the predicted length) if and only if the cookie fits, and otherwise reports
+/// the exact size; a payload within `max_payload` always fits.
+fn check_one_cookie(
+    w: &mut World,
+    state: &Session,
+    envelope: usize,
+    got: Result<Sealed, SealError>,
+    max_payload: usize,
+    kept: fn(String) -> Kept,
+) {
     let payload = postcard::to_allocvec(state).expect("serializable").len();
-    let value_len = oracle::b64_len(SIGNED_ENVELOPE + stamps_len() + payload);
+    let value_len = oracle::b64_len(envelope + stamps_len() + payload);
     let size = NAME.len() + 1 + value_len;
-    match w.signer.sign(state) {
-        Ok(signed) => {
-            assert!(
-                size <= w.limit,
-                "signed over the limit: {size} > {}",
-                w.limit
-            );
-            assert_eq!(signed.value().len(), value_len, "predicted value length");
+    match got {
+        Ok(value) => {
+            assert!(size <= w.limit, "over the limit: {size} > {}", w.limit);
+            assert_eq!(value.value().len(), value_len, "predicted value length");
             assert_eq!(
-                header_key(signed.value()),
+                header_key(value.value()),
                 w.model.primary,
-                "signed with the primary"
+                "made with the primary"
             );
-            keep(w, Kept::Signed(signed.into_value()), state);
+            keep(w, kept(value.into_value()), state);
         }
         Err(SealError::TooLarge { size: s, limit }) => {
             assert_eq!(
@@ -279,11 +258,11 @@ fn sign(w: &mut World, state: &Session) {
                 w.limit
             );
             assert!(
-                payload > w.signer.max_payload_len(),
+                payload > max_payload,
                 "refused a payload within max_payload_len"
             );
         }
-        Err(e) => panic!("sign failed: {e:?}"),
+        Err(e) => panic!("seal or sign failed: {e:?}"),
     }
 }
 
