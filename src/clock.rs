@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time in whole seconds since the Unix epoch.
 ///
@@ -14,10 +16,24 @@ pub trait Clock: Send + Sync {
 }
 
 /// The system's wall clock. A clock set before 1970 reads as 0.
+///
+/// On Linux it reads `CLOCK_REALTIME_COARSE` (through `rustix` and the C library, from the vDSO): the wall clock
+/// as of the last timer tick, a few milliseconds at most behind `CLOCK_REALTIME`, which is far
+/// inside the one-second resolution of the stamps. It costs about 6 ns a read where
+/// `SystemTime::now()` costs 55 to 80 ns on this project's reference machine (a virtual machine
+/// where reading the TSC is slow), and every seal and every open reads the clock once.
+/// Elsewhere it reads [`SystemTime::now`](std::time::SystemTime::now).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn now_unix(&self) -> u64 {
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+        u64::try_from(now.tv_sec).unwrap_or(0)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
     fn now_unix(&self) -> u64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -76,5 +92,29 @@ impl fmt::Debug for ManualClock {
         f.debug_tuple("ManualClock")
             .field(&self.now_unix())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn system_clock_reads_the_wall_clock_to_the_second() {
+        let before = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let read = SystemClock.now_unix();
+        let after = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        // The coarse clock may trail the precise one by a timer tick, across a second boundary.
+        assert!(
+            read + 1 >= before && read <= after,
+            "{before} <= {read} <= {after}"
+        );
     }
 }

@@ -8,12 +8,12 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use aes_gcm::{Aes256Gcm, KeyInit};
 use arc_swap::ArcSwap;
-use hmac::Hmac;
+use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::aead::AeadKey;
 use crate::error::KeyRingError;
 use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, KEY_LEN, Key, KeyId};
 
@@ -21,7 +21,7 @@ use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, KEY_LEN, Key, KeyId};
 /// the AES-256-GCM key schedule is expanded here and never again per call.
 pub(crate) struct KeyEntry {
     pub(crate) id: KeyId,
-    pub(crate) aead: Aes256Gcm,
+    pub(crate) aead: AeadKey,
     /// HMAC-SHA256 keyed with the signing subkey, its inner and outer pads already hashed;
     /// the signed mode clones it per value instead of re-keying.
     pub(crate) mac: Hmac<Sha256>,
@@ -31,7 +31,7 @@ impl KeyEntry {
     fn new(key: &Key) -> Self {
         let mut aead_key = Zeroizing::new([0u8; KEY_LEN]);
         key.expand(INFO_AES_256_GCM, aead_key.as_mut_slice());
-        let aead = Aes256Gcm::new(&(*aead_key).into());
+        let aead = AeadKey::new(&aead_key);
         let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
         key.expand(INFO_HMAC_SHA256, mac_key.as_mut_slice());
         // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
