@@ -67,9 +67,29 @@ pub(crate) fn take_varint(input: &[u8]) -> Option<(u64, &[u8])> {
 /// Appends the three stamps as FORMAT.md says: `created` absolute, then two non-negative deltas.
 /// `Stamps` guarantees `created <= issued <= expires`.
 pub(crate) fn put_stamps(out: &mut Vec<u8>, s: &Stamps) {
-    put_varint(out, s.created());
-    put_varint(out, s.issued() - s.created());
-    put_varint(out, s.expires() - s.issued());
+    // Encoded on the stack and appended once: one capacity check instead of one per byte.
+    let mut buf = [0u8; 3 * MAX_VARINT_LEN];
+    let mut len = 0;
+    for v in [
+        s.created(),
+        s.issued() - s.created(),
+        s.expires() - s.issued(),
+    ] {
+        len += write_varint(&mut buf[len..], v);
+    }
+    out.extend_from_slice(&buf[..len]);
+}
+
+/// Writes `v` as LEB128 at the start of `out` (at least `varint_len(v)` bytes); returns its length.
+fn write_varint(out: &mut [u8], mut v: u64) -> usize {
+    let mut i = 0;
+    while v >= 0x80 {
+        out[i] = (v as u8) | 0x80;
+        v >>= 7;
+        i += 1;
+    }
+    out[i] = v as u8;
+    i + 1
 }
 
 /// Reads the three stamps from the start of a plaintext. `None` if any varint is bad or a sum

@@ -37,7 +37,10 @@ pub(crate) fn fill_nonce(out: &mut [u8; NONCE_LEN]) -> Result<(), RandomError> {
                 empty.insert(ChaCha20Rng::from_seed(*seed))
             }
         };
-        rng.fill_bytes(out);
+        // Two word reads from the generator's buffered block (`fill_bytes` on 12 bytes takes
+        // about ten times the instructions).
+        out[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
+        out[8..].copy_from_slice(&rng.next_u32().to_le_bytes());
         Ok(())
     })
 }
