@@ -357,7 +357,7 @@ fn parts(size: usize, state: &Session, sealed: &str) {
     let m = medians(&mut [
         &mut || {
             let n = Nonce::assume_unique_for_key([2; 12]);
-            black_box(
+            let _ = black_box(
                 key.seal_in_place_separate_tag(n, Aad::from(aad), &mut body)
                     .unwrap(),
             );
