@@ -20,9 +20,10 @@
 //! measured in the same run.
 //!
 //! Every number is the median over many samples; the three implementations are sampled in turn
-//! in the same loop so that machine noise hits them alike. The whole measurement runs three
-//! times and each printed number is the median of the three (about 40 s in all). Absolute times are noisy on a shared
-//! machine; the ratios are what to read.
+//! in the same loop so that machine noise hits them alike: every operation of one size (ours, the
+//! floor and cookie-rs, for all six ops) in one loop of 1 ms samples. The whole measurement runs
+//! three times and each printed number is the median of the three (about 45 s in all). Absolute
+//! times are noisy on a shared machine; the ratios are what to read.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -50,8 +51,10 @@ fn sample(iters: u64, f: &mut dyn FnMut()) -> f64 {
 
 /// Runs each function for many interleaved samples and returns the median ns/iteration of each.
 fn medians(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    const SAMPLE_TIME: Duration = Duration::from_micros(200);
-    const SAMPLES: usize = 301;
+    // Short samples, many of them, interleaved: a noisy stretch of the machine lands on every
+    // function's samples alike.
+    const SAMPLE_TIME: Duration = Duration::from_millis(1);
+    const SAMPLES: usize = 201;
     // Calibrate: iterations per sample so one sample takes about SAMPLE_TIME.
     let iters: Vec<u64> = fs
         .iter_mut()
@@ -186,9 +189,55 @@ fn round() -> Vec<(usize, usize, usize)> {
         let signed_cookie = sjar.get(NAME).unwrap().clone();
         overhead.push((size, sealed.len(), private_cookie.value().len()));
 
-        // seal
+        // Inputs for every operation of this size, prepared before timing.
         let mut buf = payload.clone();
+        // The floor's open decrypts a fresh copy of the same ciphertext each time.
+        let mut ct = payload.clone();
+        let tag = aes
+            .encrypt_inout_detached(&nonce, b"", ct.as_mut_slice().into())
+            .unwrap();
+        let mut out = vec![0u8; ct.len()];
+        let mut out_bad = vec![0u8; ct.len()];
+        let mut out_old = vec![0u8; ct.len()];
+        let mut jar_in = CookieJar::new();
+        jar_in.add_original(private_cookie.clone());
+
+        // open_old_key: sealed under a key that is no longer primary in a ring of four.
+        let old_value = old_sealer.seal(&state).unwrap().into_value();
+        for k in &keys[2..] {
+            old_ring.add(k.clone()).unwrap();
+        }
+        old_ring.add(keys[0].clone()).unwrap();
+        old_ring.promote(keys[0].id()).unwrap();
+
+        // reject_garbage: a random value of the same length (a real header, so the key lookup
+        // and the AEAD pass happen; a random header is refused even earlier).
+        let mut garbage_raw = base64_decode(&sealed);
+        for (i, b) in garbage_raw.iter_mut().enumerate().skip(17) {
+            *b = (i * 167 % 256) as u8 ^ 0x5a;
+        }
+        let garbage = base64_encode(&garbage_raw);
+        assert_eq!(garbage.len(), sealed.len());
+        let mut bad_tag = tag;
+        bad_tag[0] ^= 1;
+        let garbage_cookie = Cookie::new(NAME, "x".repeat(private_cookie.value().len()));
+        let mut jar_bad = CookieJar::new();
+        jar_bad.add_original(garbage_cookie);
+
+        // sign / verify: the floor is raw HMAC-SHA256 over the same payload bytes.
+        let mut sjar_in = CookieJar::new();
+        sjar_in.add_original(signed_cookie.clone());
+        let expected_tag = {
+            let mut h = mac.clone();
+            h.update(&payload);
+            h.finalize().into_bytes()
+        };
+
+        // Every operation of this size is sampled in one interleaved loop, so that a noisy
+        // stretch of the machine hits ours, the floor and cookie-rs (and open against
+        // open_old_key and reject_garbage) alike.
         let m = medians(&mut [
+            // 0-2: seal
             &mut || {
                 black_box(sealer.seal(black_box(&state)).unwrap().into_value());
             },
@@ -204,18 +253,7 @@ fn round() -> Vec<(usize, usize, usize)> {
                     .add(Cookie::new(NAME, black_box(cookie_value.clone())));
                 black_box(j);
             },
-        ]);
-        line("seal", size, m[0], m[1], Some(m[2]));
-
-        // open: the floor decrypts a fresh copy of the same ciphertext each time.
-        let mut ct = payload.clone();
-        let tag = aes
-            .encrypt_inout_detached(&nonce, b"", ct.as_mut_slice().into())
-            .unwrap();
-        let mut out = vec![0u8; ct.len()];
-        let mut jar_in = CookieJar::new();
-        jar_in.add_original(private_cookie.clone());
-        let m = medians(&mut [
+            // 3-5: open
             &mut || {
                 black_box(sealer.open::<Session>(black_box(&sealed)).unwrap());
             },
@@ -227,52 +265,21 @@ fn round() -> Vec<(usize, usize, usize)> {
             &mut || {
                 black_box(jar_in.private(&jar_key).get(NAME).unwrap());
             },
-        ]);
-        line("open", size, m[0], m[1], Some(m[2]));
-
-        // open_old_key: sealed under a key that is no longer primary in a ring of four.
-        let old_value = old_sealer.seal(&state).unwrap().into_value();
-        for k in &keys[2..] {
-            old_ring.add(k.clone()).unwrap();
-        }
-        old_ring.add(keys[0].clone()).unwrap();
-        old_ring.promote(keys[0].id()).unwrap();
-        let m = medians(&mut [
+            // 6-7: open_old_key (cookie-rs has no key ring)
             &mut || {
                 black_box(old_sealer.open::<Session>(black_box(&old_value)).unwrap());
             },
             &mut || {
-                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                let io = InOutBuf::new(ct.as_slice(), out_old.as_mut_slice()).unwrap();
                 aes.decrypt_inout_detached(&nonce, b"", io, &tag).unwrap();
-                black_box(&out);
+                black_box(&out_old);
             },
-        ]);
-        line("open_old_key", size, m[0], m[1], None);
-        for k in &keys[2..] {
-            old_ring.retire(k.id()).unwrap();
-        }
-        old_ring.promote(keys[1].id()).unwrap();
-        old_ring.retire(keys[0].id()).unwrap();
-
-        // reject_garbage: a random value of the same length (a real header, so the key lookup
-        // and the AEAD pass happen; a random header is refused even earlier).
-        let mut garbage_raw = base64_decode(&sealed);
-        for (i, b) in garbage_raw.iter_mut().enumerate().skip(17) {
-            *b = (i * 167 % 256) as u8 ^ 0x5a;
-        }
-        let garbage = base64_encode(&garbage_raw);
-        assert_eq!(garbage.len(), sealed.len());
-        let mut bad_tag = tag;
-        bad_tag[0] ^= 1;
-        let garbage_cookie = Cookie::new(NAME, "x".repeat(private_cookie.value().len()));
-        let mut jar_bad = CookieJar::new();
-        jar_bad.add_original(garbage_cookie);
-        let m = medians(&mut [
+            // 8-10: reject_garbage
             &mut || {
                 black_box(sealer.open::<Session>(black_box(&garbage)).unwrap_err());
             },
             &mut || {
-                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
+                let io = InOutBuf::new(ct.as_slice(), out_bad.as_mut_slice()).unwrap();
                 black_box(
                     aes.decrypt_inout_detached(&nonce, b"", io, &bad_tag)
                         .unwrap_err(),
@@ -281,18 +288,7 @@ fn round() -> Vec<(usize, usize, usize)> {
             &mut || {
                 black_box(jar_bad.private(&jar_key).get(NAME));
             },
-        ]);
-        line("reject_garbage", size, m[0], m[1], Some(m[2]));
-
-        // sign / verify: floor is raw HMAC-SHA256 over the same payload bytes.
-        let mut sjar_in = CookieJar::new();
-        sjar_in.add_original(signed_cookie.clone());
-        let expected_tag = {
-            let mut h = mac.clone();
-            h.update(&payload);
-            h.finalize().into_bytes()
-        };
-        let m = medians(&mut [
+            // 11-13: sign
             &mut || {
                 black_box(signer.sign(black_box(&state)).unwrap().into_value());
             },
@@ -307,9 +303,7 @@ fn round() -> Vec<(usize, usize, usize)> {
                     .add(Cookie::new(NAME, black_box(cookie_value.clone())));
                 black_box(j);
             },
-        ]);
-        line("sign", size, m[0], m[1], Some(m[2]));
-        let m = medians(&mut [
+            // 14-16: verify
             &mut || {
                 black_box(signer.verify::<Session>(black_box(&signed)).unwrap());
             },
@@ -322,7 +316,18 @@ fn round() -> Vec<(usize, usize, usize)> {
                 black_box(sjar_in.signed(&jar_key).get(NAME).unwrap());
             },
         ]);
-        line("verify", size, m[0], m[1], Some(m[2]));
+        line("seal", size, m[0], m[1], Some(m[2]));
+        line("open", size, m[3], m[4], Some(m[5]));
+        line("open_old_key", size, m[6], m[7], None);
+        line("reject_garbage", size, m[8], m[9], Some(m[10]));
+        line("sign", size, m[11], m[12], Some(m[13]));
+        line("verify", size, m[14], m[15], Some(m[16]));
+
+        for k in &keys[2..] {
+            old_ring.retire(k.id()).unwrap();
+        }
+        old_ring.promote(keys[1].id()).unwrap();
+        old_ring.retire(keys[0].id()).unwrap();
 
         parts(size, &state, &sealed);
     }
