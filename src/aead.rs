@@ -32,7 +32,8 @@ pub(crate) struct AeadKey(LessSafeKey);
 impl AeadKey {
     /// Expands `key`. The caller keeps (and wipes) the raw bytes.
     pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
-        // Only a key of the wrong length is refused, and the type rules that out.
+        // AWS-LC refuses only a key of the wrong length, which the type rules out, or fails to
+        // allocate the key's context, which (as any allocation failure in Rust) ends the thread.
         let unbound = UnboundKey::new(&AES_256_GCM, key).expect("AES-256-GCM takes 32-byte keys");
         Self(LessSafeKey::new(unbound))
     }
