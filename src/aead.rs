@@ -2,17 +2,32 @@
 //! in place. Every seal and every open of the sealer goes through these two functions, so the
 //! Wycheproof known-answer tests below check exactly the calls the sealer makes.
 //!
-//! The implementation is `aws-lc-rs` (AWS-LC, the library behind rustls's default provider):
-//! measured on this project's reference machine it seals the sealer's inputs (a plaintext that
-//! is rarely a whole number of blocks, plus the associated data) two to three times faster than
-//! RustCrypto's `aes-gcm` 0.11, whose fixed cost per call dominated a seal (README, "Measured
-//! numbers"). Its expanded key lives in memory AWS-LC allocates and wipes (`OPENSSL_cleanse`)
-//! when the key is dropped.
+//! Two implementations, chosen by crate feature; the format, the tests and the behaviour are the
+//! same:
+//! - `aws-lc` (the default): `aws-lc-rs` (AWS-LC, the library behind rustls's default
+//!   provider). Measured on this project's reference machine it seals the sealer's inputs (a
+//!   plaintext that is rarely a whole number of blocks, plus the associated data) two to three
+//!   times faster than RustCrypto's `aes-gcm` 0.11, whose fixed cost per call dominated a seal
+//!   (README, "Measured numbers"). Its expanded key lives in memory AWS-LC allocates and wipes
+//!   (`OPENSSL_cleanse`) when the key is dropped. It needs a C compiler to build.
+//! - `rust-crypto`, used only when `aws-lc` is off: RustCrypto's `aes-gcm` 0.11, pure Rust, its
+//!   round keys and GHASH key wiped on drop (its `zeroize` feature).
 //!
-//! The fixed-size arguments make the sizes FORMAT.md allows the only ones expressible: no other
-//! key, nonce or tag length can reach the library from this crate.
+//! Either way, a failed decryption leaves the buffer all zeros, and the fixed-size arguments make
+//! the sizes FORMAT.md allows the only ones expressible: no other key, nonce or tag length can
+//! reach the library from this crate.
 
+#[cfg(not(any(feature = "aws-lc", feature = "rust-crypto")))]
+compile_error!(
+    "sealed-session needs an AES-GCM implementation: enable the `aws-lc` feature (the default) \
+     or the `rust-crypto` feature"
+);
+
+#[cfg(feature = "aws-lc")]
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+use aes_gcm::{Aes256Gcm, KeyInit, aead::AeadInOut};
 
 use crate::format::{NONCE_LEN, TAG_LEN};
 use crate::key::KEY_LEN;
@@ -24,18 +39,30 @@ pub(crate) struct AeadError;
 
 /// An AES-256-GCM key with its schedule expanded once, shared by every seal and open under it.
 ///
-/// `LessSafeKey` is `aws-lc-rs`'s name for a key that takes an explicit nonce per call; the
-/// crate's nonce discipline (a fresh random nonce per seal, src/nonce.rs) is what makes that
-/// safe here.
+/// With `aws-lc`, `LessSafeKey` is `aws-lc-rs`'s name for a key that takes an explicit nonce per
+/// call; the crate's nonce discipline (a fresh random nonce per seal, src/nonce.rs) is what makes
+/// that safe here.
+#[cfg(feature = "aws-lc")]
 pub(crate) struct AeadKey(LessSafeKey);
+
+/// An AES-256-GCM key with its schedule expanded once, shared by every seal and open under it.
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+pub(crate) struct AeadKey(Aes256Gcm);
 
 impl AeadKey {
     /// Expands `key`. The caller keeps (and wipes) the raw bytes.
+    #[cfg(feature = "aws-lc")]
     pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
         // AWS-LC refuses only a key of the wrong length, which the type rules out, or fails to
         // allocate the key's context, which (as any allocation failure in Rust) ends the thread.
         let unbound = UnboundKey::new(&AES_256_GCM, key).expect("AES-256-GCM takes 32-byte keys");
         Self(LessSafeKey::new(unbound))
+    }
+
+    /// Expands `key`. The caller keeps (and wipes) the raw bytes.
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+    pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
+        Self(Aes256Gcm::new(key.into()))
     }
 }
 
@@ -47,18 +74,29 @@ pub(crate) fn encrypt_in_place(
     aad: &[u8],
     buf: &mut [u8],
 ) -> Result<[u8; TAG_LEN], AeadError> {
-    let tag = key
-        .0
-        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), buf)
-        .map_err(|_| AeadError)?;
-    tag.as_ref().try_into().map_err(|_| AeadError)
+    #[cfg(feature = "aws-lc")]
+    {
+        let tag = key
+            .0
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), buf)
+            .map_err(|_| AeadError)?;
+        tag.as_ref().try_into().map_err(|_| AeadError)
+    }
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+    {
+        key.0
+            .encrypt_inout_detached(nonce.into(), aad, buf.into())
+            .map(Into::into)
+            .map_err(|_| AeadError)
+    }
 }
 
 /// Verifies `tag` over `aad` and the ciphertext in `buf` and, only if it verifies, leaves the
 /// plaintext in `buf`.
 ///
-/// On `Err`, `buf` is all zeros: AWS-LC may have written to it before the tag check failed, and
-/// no byte of an unauthenticated decryption leaves this function.
+/// On `Err`, `buf` is all zeros: the implementation may have written to it before the tag check
+/// failed (AWS-LC may; `aes-gcm` checks first), and no byte of an unauthenticated decryption
+/// leaves this function.
 #[inline]
 pub(crate) fn decrypt_in_place(
     key: &AeadKey,
@@ -67,13 +105,22 @@ pub(crate) fn decrypt_in_place(
     buf: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), AeadError> {
-    let opened = key.0.open_in_place_separate_tag(
-        Nonce::assume_unique_for_key(*nonce),
-        Aad::from(aad),
-        tag,
-        buf,
-    );
-    if opened.is_err() {
+    #[cfg(feature = "aws-lc")]
+    let opened = key
+        .0
+        .open_in_place_separate_tag(
+            Nonce::assume_unique_for_key(*nonce),
+            Aad::from(aad),
+            tag,
+            buf,
+        )
+        .is_ok();
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+    let opened = key
+        .0
+        .decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into())
+        .is_ok();
+    if !opened {
         buf.fill(0);
         return Err(AeadError);
     }

@@ -87,12 +87,18 @@
 //! - **No hiding of the size.** The length of the value reveals the length of the state.
 //! - **No custom cryptography.** AES-256-GCM comes from `aws-lc-rs` (AWS-LC, rustls's default
 //!   provider; chosen over RustCrypto's `aes-gcm` because it seals this crate's inputs two to
-//!   three times faster, see the README); HKDF, HMAC, SHA-2 from RustCrypto, constant-time
-//!   comparison from `subtle`, base64 from `base64-simd`. Building needs a C compiler (for
-//!   AWS-LC).
+//!   three times faster, see the README) or, with the `rust-crypto` feature, from RustCrypto's
+//!   `aes-gcm`; HKDF, HMAC, SHA-2 from RustCrypto, constant-time comparison from `subtle`,
+//!   base64 from `base64-simd`.
 //!
 //! ## Crate features
-//! None yet: the core has no optional parts.
+//! The AES-256-GCM implementation; the format, the API and every test are the same with either.
+//! - `aws-lc` (default): AWS-LC through `aws-lc-rs`. The fastest (two to three times RustCrypto's
+//!   `aes-gcm` on this crate's inputs); C and assembly, so building needs a C compiler.
+//! - `rust-crypto`: RustCrypto's `aes-gcm`, pure Rust, for targets AWS-LC does not build for. It
+//!   is used only when `aws-lc` is off: `default-features = false, features = ["rust-crypto"]`.
+//!
+//! With neither, the crate does not compile, and says why.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
