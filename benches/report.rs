@@ -23,7 +23,7 @@
 //! Every number is the median over many samples; the three implementations are sampled in turn
 //! in the same loop so that machine noise hits them alike: every operation of one size (ours, the
 //! floor and cookie-rs, for all six ops) in one loop of 1 ms samples. The whole measurement runs
-//! three times and each printed number is the median of the three (about 45 s in all). Absolute
+//! three times and each printed number is the median of the three (about 50 s in all). Absolute
 //! times are noisy on a shared machine; the ratios are what to read.
 
 use std::hint::black_box;
