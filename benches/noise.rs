@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit};
-use common::{NAME, session_of_size};
+use common::{NAME, sample, session_of_size};
 use sealed_session::{Key, KeyRing, Sealer};
 
 /// Register-only integer work: four independent xorshift64 chains.
@@ -45,14 +45,6 @@ fn integer_work(seed: u64) -> u64 {
         d ^= d << 17;
     }
     a ^ b ^ c ^ d
-}
-
-fn sample(iters: u64, f: &mut dyn FnMut()) -> f64 {
-    let start = Instant::now();
-    for _ in 0..iters {
-        f();
-    }
-    start.elapsed().as_nanos() as f64 / iters as f64
 }
 
 fn median(v: &mut [f64]) -> f64 {

@@ -27,7 +27,6 @@
 //! times are noisy on a shared machine; the ratios are what to read.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::inout::InOutBuf;
@@ -39,48 +38,7 @@ use sha2::Sha256;
 
 mod common;
 
-use common::{NAME, SIZES, Session, session_of_size};
-
-/// Times `f` over `iters` iterations, returning ns per iteration.
-fn sample(iters: u64, f: &mut dyn FnMut()) -> f64 {
-    let start = Instant::now();
-    for _ in 0..iters {
-        f();
-    }
-    start.elapsed().as_nanos() as f64 / iters as f64
-}
-
-/// Runs each function for many interleaved samples and returns the median ns/iteration of each.
-fn medians(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    // Short samples, many of them, interleaved: a noisy stretch of the machine lands on every
-    // function's samples alike.
-    const SAMPLE_TIME: Duration = Duration::from_millis(1);
-    const SAMPLES: usize = 201;
-    // Calibrate: iterations per sample so one sample takes about SAMPLE_TIME.
-    let iters: Vec<u64> = fs
-        .iter_mut()
-        .map(|f| {
-            for _ in 0..1000 {
-                f(); // warm up
-            }
-            let per = sample(1000, *f).max(1.0);
-            ((SAMPLE_TIME.as_nanos() as f64 / per) as u64).max(1)
-        })
-        .collect();
-    let mut results = vec![Vec::with_capacity(SAMPLES); fs.len()];
-    for _ in 0..SAMPLES {
-        for (i, f) in fs.iter_mut().enumerate() {
-            results[i].push(sample(iters[i], *f));
-        }
-    }
-    results
-        .into_iter()
-        .map(|mut r| {
-            r.sort_by(|a, b| a.total_cmp(b));
-            r[r.len() / 2]
-        })
-        .collect()
-}
+use common::{NAME, SIZES, Session, medians, session_of_size};
 
 /// The whole measurement runs this many times, a few seconds apart; each number printed is the
 /// median of its per-round medians, so that one noisy stretch of the machine moves it less.

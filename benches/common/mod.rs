@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each bench uses its own subset
 
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 
 /// The payload sizes every benchmark reports: postcard bytes of the state.
@@ -37,4 +39,45 @@ pub(crate) fn session_of_size(size: usize) -> Session {
     s.data = (0..len).map(|i| (i * 31 % 251) as u8).collect();
     assert_eq!(postcard::to_allocvec(&s).unwrap().len(), size);
     s
+}
+
+/// Times `f` over `iters` iterations, returning ns per iteration.
+pub(crate) fn sample(iters: u64, f: &mut dyn FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / iters as f64
+}
+
+/// Runs each function for many interleaved samples and returns the median ns/iteration of each.
+pub(crate) fn medians(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    // Short samples, many of them, interleaved: a noisy stretch of the machine lands on every
+    // function's samples alike.
+    const SAMPLE_TIME: Duration = Duration::from_millis(1);
+    const SAMPLES: usize = 201;
+    // Calibrate: iterations per sample so one sample takes about SAMPLE_TIME.
+    let iters: Vec<u64> = fs
+        .iter_mut()
+        .map(|f| {
+            for _ in 0..1000 {
+                f(); // warm up
+            }
+            let per = sample(1000, *f).max(1.0);
+            ((SAMPLE_TIME.as_nanos() as f64 / per) as u64).max(1)
+        })
+        .collect();
+    let mut results = vec![Vec::with_capacity(SAMPLES); fs.len()];
+    for _ in 0..SAMPLES {
+        for (i, f) in fs.iter_mut().enumerate() {
+            results[i].push(sample(iters[i], *f));
+        }
+    }
+    results
+        .into_iter()
+        .map(|mut r| {
+            r.sort_by(|a, b| a.total_cmp(b));
+            r[r.len() / 2]
+        })
+        .collect()
 }
