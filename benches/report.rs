@@ -12,8 +12,8 @@
 //! - `cookie_rs_ns`: `cookie` 0.18 `PrivateJar` add/get (`SignedJar` for sign/verify) with a
 //!   cookie value of `size` characters; `null` where cookie-rs has no such operation.
 //!
-//! Sealers use the system clock, as in production (on Linux the coarse wall clock, about 6 ns a
-//! read).
+//! Sealers use the system clock, as in production (on Linux the coarse wall clock: see the
+//! `coarse_clock` lever of `benches/levers.rs`).
 //!
 //! After each size, a line on stderr starting with `# parts` says where the time goes: the
 //! crate's own AEAD (`aws-lc-rs`) on the crate's exact input, postcard alone and base64 alone,
