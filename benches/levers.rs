@@ -12,7 +12,7 @@
 //! | `aead_backend` | AWS-LC AES-256-GCM (`aws-lc-rs`), stamps + payload, 14 bytes of associated data | RustCrypto `aes-gcm` 0.11 on the same input |
 //! | `pre_expanded_key` | a key schedule built once per key (when it joins the ring) | built on every call, as cookie-rs does |
 //! | `nonce` | 12 bytes from a ChaCha20 generator held per thread, seeded once from the OS | a `getrandom` call per seal |
-//! | `encrypt_in_place` | one buffer: header, nonce, plaintext encrypted where it lies, tag appended | the plaintext copied out, encrypted into a new vector, the value assembled in a third |
+//! | `encrypt_in_place` | one buffer: header, nonce, plaintext encrypted where it lies, tag appended | the plaintext copied out and encrypted there (tag appended), the value assembled in a second vector of exact size |
 //! | `exact_capacity` | the sealed bytes built in a buffer reserved to their final size | a buffer grown from empty as the parts are appended |
 //! | `serde_bytes_serialize`, `serde_bytes_deserialize` | byte fields through `serde_bytes` (one length, one copy) | the same struct without it (a sequence of `u8`, element by element) |
 //! | `base64_encode`, `base64_decode` | `base64-simd` (AVX2), strict URL-safe, no padding | the `base64` crate, same alphabet and strictness |
@@ -172,7 +172,7 @@ fn round() -> Vec<Row> {
                 let mut ct = plaintext.to_vec();
                 aws.seal_in_place_append_tag(n(), Aad::from(aad), &mut ct)
                     .unwrap();
-                let mut sealed = Vec::new();
+                let mut sealed = Vec::with_capacity(sealed_len);
                 sealed.extend_from_slice(&[1; HEADER + NONCE]);
                 sealed.extend_from_slice(&ct);
                 black_box(sealed);
