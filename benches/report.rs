@@ -28,9 +28,6 @@
 
 use std::hint::black_box;
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::inout::InOutBuf;
-use aes_gcm::aead::{AeadInOut, KeyInit};
 use cookie::{Cookie, CookieJar};
 use hmac::{Hmac, Mac};
 use sealed_session::{Key, KeyRing, Sealer, Signer};
@@ -38,7 +35,7 @@ use sha2::Sha256;
 
 mod common;
 
-use common::{NAME, SIZES, Session, medians, session_of_size};
+use common::{Floor, NAME, SIZES, Session, medians, session_of_size};
 
 /// The whole measurement runs this many times, a few seconds apart; each number printed is the
 /// median of its per-round medians, so that one noisy stretch of the machine moves it less.
@@ -131,8 +128,6 @@ fn round() -> Vec<(usize, usize, usize)> {
     let old_ring = KeyRing::new(keys[1].clone());
     let old_sealer = Sealer::builder(old_ring.clone(), NAME).build().unwrap();
 
-    let aes = Aes256Gcm::new(&[9u8; 32].into());
-    let nonce = [3u8; 12].into();
     let mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&[5u8; 32]).unwrap();
     let jar_key = cookie::Key::from(&[11u8; 64]);
 
@@ -156,15 +151,9 @@ fn round() -> Vec<(usize, usize, usize)> {
         overhead.push((size, sealed.len(), private_cookie.value().len()));
 
         // Inputs for every operation of this size, prepared before timing.
-        let mut buf = payload.clone();
-        // The floor's open decrypts a fresh copy of the same ciphertext each time.
-        let mut ct = payload.clone();
-        let tag = aes
-            .encrypt_inout_detached(&nonce, b"", ct.as_mut_slice().into())
-            .unwrap();
-        let mut out = vec![0u8; ct.len()];
-        let mut out_bad = vec![0u8; ct.len()];
-        let mut out_old = vec![0u8; ct.len()];
+        // The floor: each timed closure below holds its own, with its own buffers.
+        let [mut floor_seal, mut floor_open, mut floor_old, mut floor_bad] =
+            [(); 4].map(|()| Floor::new(&payload));
         let mut jar_in = CookieJar::new();
         jar_in.add_original(private_cookie.clone());
 
@@ -184,8 +173,6 @@ fn round() -> Vec<(usize, usize, usize)> {
         }
         let garbage = base64_encode(&garbage_raw);
         assert_eq!(garbage.len(), sealed.len());
-        let mut bad_tag = tag;
-        bad_tag[0] ^= 1;
         let garbage_cookie = Cookie::new(NAME, "x".repeat(private_cookie.value().len()));
         let mut jar_bad = CookieJar::new();
         jar_bad.add_original(garbage_cookie);
@@ -207,12 +194,7 @@ fn round() -> Vec<(usize, usize, usize)> {
             &mut || {
                 black_box(sealer.seal(black_box(&state)).unwrap().into_value());
             },
-            &mut || {
-                black_box(
-                    aes.encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into())
-                        .unwrap(),
-                );
-            },
+            &mut || floor_seal.seal(),
             &mut || {
                 let mut j = CookieJar::new();
                 j.private_mut(&jar_key)
@@ -223,11 +205,7 @@ fn round() -> Vec<(usize, usize, usize)> {
             &mut || {
                 black_box(sealer.open::<Session>(black_box(&sealed)).unwrap());
             },
-            &mut || {
-                let io = InOutBuf::new(ct.as_slice(), out.as_mut_slice()).unwrap();
-                aes.decrypt_inout_detached(&nonce, b"", io, &tag).unwrap();
-                black_box(&out);
-            },
+            &mut || floor_open.open(),
             &mut || {
                 black_box(jar_in.private(&jar_key).get(NAME).unwrap());
             },
@@ -235,22 +213,12 @@ fn round() -> Vec<(usize, usize, usize)> {
             &mut || {
                 black_box(old_sealer.open::<Session>(black_box(&old_value)).unwrap());
             },
-            &mut || {
-                let io = InOutBuf::new(ct.as_slice(), out_old.as_mut_slice()).unwrap();
-                aes.decrypt_inout_detached(&nonce, b"", io, &tag).unwrap();
-                black_box(&out_old);
-            },
+            &mut || floor_old.open(),
             // 8-10: reject_garbage
             &mut || {
                 black_box(sealer.open::<Session>(black_box(&garbage)).unwrap_err());
             },
-            &mut || {
-                let io = InOutBuf::new(ct.as_slice(), out_bad.as_mut_slice()).unwrap();
-                black_box(
-                    aes.decrypt_inout_detached(&nonce, b"", io, &bad_tag)
-                        .unwrap_err(),
-                );
-            },
+            &mut || floor_bad.reject(),
             &mut || {
                 black_box(jar_bad.private(&jar_key).get(NAME));
             },
@@ -333,14 +301,7 @@ fn parts(size: usize, state: &Session, sealed: &str) {
     let mut decoded: Vec<u8> = Vec::with_capacity(raw.len());
 
     // The floor, as in the main loop: the same `size` payload bytes, no associated data.
-    let aes = Aes256Gcm::new(&[9u8; 32].into());
-    let nonce = [3u8; 12].into();
-    let mut floor_buf = payload.clone();
-    let mut floor_ct = payload.clone();
-    let floor_tag = aes
-        .encrypt_inout_detached(&nonce, b"", floor_ct.as_mut_slice().into())
-        .unwrap();
-    let mut floor_out = vec![0u8; floor_ct.len()];
+    let [mut floor_seal, mut floor_open] = [(); 2].map(|()| Floor::new(&payload));
 
     let m = medians(&mut [
         &mut || {
@@ -372,18 +333,8 @@ fn parts(size: usize, state: &Session, sealed: &str) {
                 .unwrap();
             black_box(&decoded);
         },
-        &mut || {
-            black_box(
-                aes.encrypt_inout_detached(&nonce, b"", floor_buf.as_mut_slice().into())
-                    .unwrap(),
-            );
-        },
-        &mut || {
-            let io = InOutBuf::new(floor_ct.as_slice(), floor_out.as_mut_slice()).unwrap();
-            aes.decrypt_inout_detached(&nonce, b"", io, &floor_tag)
-                .unwrap();
-            black_box(&floor_out);
-        },
+        &mut || floor_seal.seal(),
+        &mut || floor_open.open(),
     ]);
     record("# parts", size, m.into_iter().map(Some).collect());
 }
