@@ -35,7 +35,9 @@ use sha2::Sha256;
 
 mod common;
 
-use common::{Floor, NAME, SIZES, Session, medians, session_of_size};
+use common::{
+    Floor, NAME, SIZES, Session, cookie_rs_private, cookie_rs_signed, medians, session_of_size,
+};
 
 /// The whole measurement runs this many times, a few seconds apart; each number printed is the
 /// median of its per-round medians, so that one noisy stretch of the machine moves it less.
@@ -140,13 +142,9 @@ fn round() -> Vec<(usize, usize, usize)> {
         let cookie_value: String = "v".repeat(size);
 
         // cookie-rs: one jar, add then get by name, as an application does.
-        let mut jar = CookieJar::new();
-        jar.private_mut(&jar_key)
-            .add(Cookie::new(NAME, cookie_value.clone()));
+        let jar = cookie_rs_private(&jar_key, cookie_value.clone());
         let private_cookie = jar.get(NAME).unwrap().clone();
-        let mut sjar = CookieJar::new();
-        sjar.signed_mut(&jar_key)
-            .add(Cookie::new(NAME, cookie_value.clone()));
+        let sjar = cookie_rs_signed(&jar_key, cookie_value.clone());
         let signed_cookie = sjar.get(NAME).unwrap().clone();
         overhead.push((size, sealed.len(), private_cookie.value().len()));
 
@@ -196,10 +194,7 @@ fn round() -> Vec<(usize, usize, usize)> {
             },
             &mut || floor_seal.seal(),
             &mut || {
-                let mut j = CookieJar::new();
-                j.private_mut(&jar_key)
-                    .add(Cookie::new(NAME, black_box(cookie_value.clone())));
-                black_box(j);
+                black_box(cookie_rs_private(&jar_key, black_box(cookie_value.clone())));
             },
             // 3-5: open
             &mut || {
@@ -232,10 +227,7 @@ fn round() -> Vec<(usize, usize, usize)> {
                 black_box(h.finalize());
             },
             &mut || {
-                let mut j = CookieJar::new();
-                j.signed_mut(&jar_key)
-                    .add(Cookie::new(NAME, black_box(cookie_value.clone())));
-                black_box(j);
+                black_box(cookie_rs_signed(&jar_key, black_box(cookie_value.clone())));
             },
             // 14-16: verify
             &mut || {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
+use cookie::{Cookie, CookieJar};
 use serde::{Deserialize, Serialize};
 
 /// The payload sizes every benchmark reports: postcard bytes of the state.
@@ -150,4 +151,19 @@ impl Floor {
             .decrypt_inout_detached(&self.nonce, b"", io, &self.bad_tag);
         black_box(refused.unwrap_err());
     }
+}
+
+/// cookie-rs 0.18 encrypting a cookie as an application does: a new jar, the cookie `NAME =
+/// value` added through its `PrivateJar` under `key`.
+pub(crate) fn cookie_rs_private(key: &cookie::Key, value: String) -> CookieJar {
+    let mut jar = CookieJar::new();
+    jar.private_mut(key).add(Cookie::new(NAME, value));
+    jar
+}
+
+/// The same through its `SignedJar`.
+pub(crate) fn cookie_rs_signed(key: &cookie::Key, value: String) -> CookieJar {
+    let mut jar = CookieJar::new();
+    jar.signed_mut(key).add(Cookie::new(NAME, value));
+    jar
 }
