@@ -53,7 +53,10 @@ fn main() {
         .build()
         .unwrap();
     let state = session_of_size(64);
-    let mut floor = Floor::new(&postcard::to_allocvec(&state).unwrap());
+    let mut floor = Floor::new(
+        sealed_session::Suite::Aes256Gcm,
+        &postcard::to_allocvec(&state).unwrap(),
+    );
 
     let mut fs: [&mut dyn FnMut(); 3] = [
         &mut || {

@@ -21,7 +21,7 @@ use sha2::Sha256;
 fn keys() -> (KeyRing, Sealer, Signer) {
     let ring = KeyRing::new(Key::from_bytes(&[1; 32]).unwrap());
     let sealer = Sealer::builder(ring.clone(), NAME).build().unwrap();
-    let signer = Signer::builder(ring.clone(), NAME).build_signer().unwrap();
+    let signer = Signer::builder(ring.clone(), NAME).build().unwrap();
     (ring, sealer, signer)
 }
 
@@ -37,7 +37,7 @@ fn seal_and_open(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("ours", size), &state, |b, s| {
             b.iter(|| sealer.seal(black_box(s)).unwrap().into_value())
         });
-        let mut floor = Floor::new(&payload);
+        let mut floor = Floor::new(sealed_session::Suite::Aes256Gcm, &payload);
         group.bench_with_input(BenchmarkId::new("floor", size), &size, |b, _| {
             b.iter(|| floor.seal())
         });
@@ -52,7 +52,7 @@ fn seal_and_open(c: &mut Criterion) {
         let state = session_of_size(size);
         let payload = postcard::to_allocvec(&state).unwrap();
         let value = sealer.seal(&state).unwrap().into_value();
-        let mut floor = Floor::new(&payload);
+        let mut floor = Floor::new(sealed_session::Suite::Aes256Gcm, &payload);
         let jar = cookie_rs_private(&jar_key, "v".repeat(size));
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_with_input(BenchmarkId::new("ours", size), &value, |b, v| {
@@ -131,7 +131,7 @@ fn reject(c: &mut Criterion) {
         |b, g| b.iter(|| sealer.open::<Session>(black_box(g)).unwrap_err()),
     );
     let raw_len = garbage.len() * 3 / 4 - 33;
-    let mut floor = Floor::new(&vec![0x5au8; raw_len]);
+    let mut floor = Floor::new(sealed_session::Suite::Aes256Gcm, &vec![0x5au8; raw_len]);
     group.bench_with_input(
         BenchmarkId::new("floor_one_aead_pass", raw_len),
         &raw_len,

@@ -172,7 +172,7 @@ fn measure(
 fn signed_verify_tag_first_vs_last_byte(runner: &mut CtRunner, rng: &mut BenchRng) {
     let signer = Signer::builder(ring(), NAME)
         .clock(ManualClock::new(NOW))
-        .build_signer()
+        .build()
         .expect("a valid signer");
     let pool = pool(rng, |s| signer.sign(s).expect("sign").into_value());
     measure(

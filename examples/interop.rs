@@ -3,28 +3,47 @@
 //!
 //! ```text
 //! cargo run --quiet --example interop -- emit
-//! cargo run --quiet --example interop -- open <sealed|signed> <key-hex> <cookie_name> <purpose> \
-//!     <idle> <absolute> <now> <value> [bytes|string|user]
-//! cargo run --quiet --example interop -- open-cookies <sealed|signed> <key-hex> <cookie_name> \
-//!     <purpose> <idle> <absolute> <now> <max_chunks> <cookie-header> [bytes|string|user]
+//! cargo run --quiet --example interop -- open <mode> <key-hex> <cookie_name> <purpose> <idle> \
+//!     <absolute> <now> <value> [bytes|string|user|u64]
+//! cargo run --quiet --example interop -- open-cookies <mode> <key-hex> <cookie_name> <purpose> \
+//!     <idle> <absolute> <now> <max_chunks> <cookie-header> [bytes|string|user|u64]
 //! ```
 //!
-//! `emit` prints one JSON object per line: a value made by this crate (at a fixed
-//! [`ManualClock`] time) together with everything needed to open it elsewhere (key as hex,
-//! cookie name, purpose, lifetimes in seconds, `now`, stamps) and the expected postcard payload
-//! as hex. Chunked cases carry `cookies` (`[name, value]` pairs) instead of `value`.
+//! `<mode>` is `sealed` (a [`Sealer`]: AES-256-GCM), `xaes` (a sealer built with
+//! `extended_nonce`: XAES-256-GCM) or `signed` (a [`Signer`]: HMAC-SHA256), optionally followed by
+//! `+sid` (`sealed+sid`, `xaes+sid`, `signed+sid`): the sealer or signer is then built with
+//! `session_ids(true)`, so it refuses a value without a session id (`MissingSessionId`). A sealer
+//! opens values of both sealed suites, so `sealed` and `xaes` open the same values; they differ
+//! only in the suite they seal with.
 //!
-//! `open` and `open-cookies` open a value (or a `Cookie` header) produced elsewhere, as the
-//! given type (default `bytes`: a `serde_bytes::ByteBuf`), and print the state re-serialized
-//! with postcard as hex, with the stamps: `ok <payload-hex> <created> <issued> <expires>`. A
-//! refusal prints `error: <Debug of the error>` and exits with code 1; bad arguments exit with 2.
+//! `emit` prints one JSON object per line: a value made by this crate (at a fixed
+//! [`ManualClock`] time) together with everything needed to open it elsewhere. Its fields:
+//! `kind`; `mode` (`sealed`, `xaes` or `signed`, as above); `key` and `key_id` (hex);
+//! `cookie_name`; `purpose`; `idle` and `absolute` (seconds); `leeway` (seconds); `now`; the
+//! stamps `created`, `issued`, `expires`; `version` (the value's version byte, a number) and
+//! `suite` (`aes-256-gcm`, `xaes-256-gcm` or `hmac-sha256`), both as [`peek`] reads them;
+//! `session_id` and `subject` (hex), present only when the value carries them; `payload`, the
+//! state serialized with postcard, as hex (what the value must open to). A single value comes
+//! as `value`; a chunked case comes as `max_chunks` and `cookies` (`[name, value]` pairs).
+//!
+//! `open` and `open-cookies` open a value (or a `Cookie` header) produced elsewhere, as the given
+//! type (default `bytes`: a `serde_bytes::ByteBuf`), and print the state re-serialized with
+//! postcard as hex, the stamps, then the session id and the subject as hex (`-` when absent):
+//!
+//! ```text
+//! ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->
+//! ```
+//!
+//! A refusal prints `error: <Debug of the error>` (`error: NoCookie` when the header holds no
+//! such cookie) and exits with code 1; bad arguments exit with 2.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use sealed_session::session::Builder;
 use sealed_session::{
-    Clock, CookieOptions, Key, KeyRing, ManualClock, Opened, Sealer, SealerBuilder, SessionCookie,
-    Signer, Stamps,
+    Clock, CookieOptions, Envelope, Key, KeyRing, ManualClock, OpenError, Opened, SealError,
+    Sealed, Sealer, SessionCookie, Signer, Subject, Suite, peek,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -44,6 +63,14 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex of `bytes`, or `-` for none.
+fn hex_or_dash(bytes: Option<&[u8]>) -> String {
+    match bytes {
+        Some(bytes) => hex(bytes),
+        None => "-".to_owned(),
+    }
 }
 
 fn unhex(text: &str) -> Res<Vec<u8>> {
@@ -71,6 +98,51 @@ fn json_str(s: &str) -> String {
     out
 }
 
+/// Which sealer or signer a side uses.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// A sealer with the default suite, AES-256-GCM (`0x01`).
+    Sealed,
+    /// A sealer built with `extended_nonce`: XAES-256-GCM (`0x02`).
+    Xaes,
+    /// A signer: HMAC-SHA256 (`0x81`).
+    Signed,
+}
+
+impl Mode {
+    /// `sealed`, `xaes` or `signed`, and whether `+sid` follows (require a session id).
+    fn parse(text: &str) -> Res<(Mode, bool)> {
+        let (name, session_ids) = match text.strip_suffix("+sid") {
+            Some(name) => (name, true),
+            None => (text, false),
+        };
+        let mode = match name {
+            "sealed" => Mode::Sealed,
+            "xaes" => Mode::Xaes,
+            "signed" => Mode::Signed,
+            other => return Err(format!("unknown mode {other:?}").into()),
+        };
+        Ok((mode, session_ids))
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Sealed => "sealed",
+            Mode::Xaes => "xaes",
+            Mode::Signed => "signed",
+        }
+    }
+
+    /// The suite this mode seals with.
+    fn suite(self) -> Suite {
+        match self {
+            Mode::Sealed => Suite::Aes256Gcm,
+            Mode::Xaes => Suite::Xaes256Gcm,
+            Mode::Signed => Suite::HmacSha256,
+        }
+    }
+}
+
 /// The cookie name, purpose and lifetimes (seconds) a value is sealed and opened under.
 #[derive(Clone, Copy)]
 struct Policy<'a> {
@@ -81,25 +153,183 @@ struct Policy<'a> {
 }
 
 impl Policy<'_> {
-    fn builder(&self, key: &[u8], clock: &ManualClock) -> Res<SealerBuilder> {
-        Ok(
-            Sealer::builder(KeyRing::new(Key::from_bytes(key)?), self.cookie_name)
-                .purpose(self.purpose)
-                .idle_timeout(Duration::from_secs(self.idle))
-                .absolute_lifetime(Duration::from_secs(self.absolute))
-                .clock(clock.clone()),
-        )
+    /// Applies the purpose, the lifetimes, the clock and the session-id setting to a builder of
+    /// either mode.
+    fn configure<M>(
+        &self,
+        builder: Builder<M>,
+        clock: &ManualClock,
+        session_ids: bool,
+    ) -> Builder<M> {
+        builder
+            .purpose(self.purpose)
+            .idle_timeout(Duration::from_secs(self.idle))
+            .absolute_lifetime(Duration::from_secs(self.absolute))
+            .clock(clock.clone())
+            .session_ids(session_ids)
+    }
+
+    /// A sealer or signer of `mode` under this policy, over a ring holding only `key`.
+    fn endpoint(
+        &self,
+        mode: Mode,
+        key: &[u8],
+        clock: &ManualClock,
+        session_ids: bool,
+    ) -> Res<Endpoint> {
+        let ring = KeyRing::new(Key::from_bytes(key)?);
+        let name = self.cookie_name;
+        Ok(match mode {
+            Mode::Sealed => Endpoint::Sealer(
+                self.configure(Sealer::builder(ring, name), clock, session_ids)
+                    .build()?,
+            ),
+            Mode::Xaes => Endpoint::Sealer(
+                self.configure(Sealer::builder(ring, name), clock, session_ids)
+                    .extended_nonce()
+                    .build()?,
+            ),
+            Mode::Signed => Endpoint::Signer(
+                self.configure(Signer::builder(ring, name), clock, session_ids)
+                    .build()?,
+            ),
+        })
+    }
+}
+
+/// A sealer or a signer: what writes and reads the values of one mode.
+enum Endpoint {
+    Sealer(Sealer),
+    Signer(Signer),
+}
+
+impl Endpoint {
+    /// A new session holding `state`, of `subject` if one is given.
+    fn seal<T: Serialize>(
+        &self,
+        subject: Option<&Subject>,
+        state: &T,
+    ) -> Result<Sealed, SealError> {
+        match (self, subject) {
+            (Endpoint::Sealer(s), None) => s.seal(state),
+            (Endpoint::Sealer(s), Some(subject)) => s.seal_for(subject, state),
+            (Endpoint::Signer(s), None) => s.sign(state),
+            (Endpoint::Signer(s), Some(subject)) => s.sign_for(subject, state),
+        }
+    }
+
+    /// `state` again for the session `previous` belongs to.
+    fn renew<T: Serialize>(&self, state: &T, previous: &Envelope) -> Result<Sealed, SealError> {
+        match self {
+            Endpoint::Sealer(s) => s.renew(state, previous),
+            Endpoint::Signer(s) => s.renew(state, previous),
+        }
+    }
+
+    fn open<T: DeserializeOwned>(&self, value: &str) -> Result<Opened<T>, OpenError> {
+        match self {
+            Endpoint::Sealer(s) => s.open::<T>(value),
+            Endpoint::Signer(s) => s.verify::<T>(value),
+        }
+    }
+
+    /// The session cookie (default attributes) of this sealer or signer, over up to `max_chunks`
+    /// cookies.
+    fn cookie(self, max_chunks: usize) -> Res<SessionCookie> {
+        let cookie = match self {
+            Endpoint::Sealer(s) => SessionCookie::sealed(s, CookieOptions::new())?,
+            Endpoint::Signer(s) => SessionCookie::signed(s, CookieOptions::new())?,
+        };
+        Ok(cookie.max_chunks(max_chunks)?)
+    }
+
+    /// Opens `value` and prints what it opened to (or the refusal).
+    fn print_open<T: DeserializeOwned + Serialize>(&self, value: &str) -> Res<ExitCode> {
+        match self.open::<T>(value) {
+            Ok(opened) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
+            Err(e) => {
+                println!("error: {e:?}");
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+
+    /// Opens the session in a `Cookie` header and prints what it opened to (or the refusal).
+    fn print_open_cookies<T: DeserializeOwned + Serialize>(
+        self,
+        max_chunks: usize,
+        header: &str,
+    ) -> Res<ExitCode> {
+        match self.cookie(max_chunks)?.open::<T>(header) {
+            Ok(Some(opened)) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
+            Ok(None) => {
+                println!("error: NoCookie");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => {
+                println!("error: {e:?}");
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
+
+/// What one emitted case is made with.
+#[derive(Clone, Copy)]
+struct Spec<'a> {
+    kind: &'a str,
+    mode: Mode,
+    key: &'a [u8],
+    policy: Policy<'a>,
+    /// The writer gives new sessions a session id (`session_ids(true)`).
+    session_ids: bool,
+    /// The session's subject (`seal_for`, `sign_for`, `set_cookies_for`), if any.
+    subject: Option<&'a Subject>,
+}
+
+impl<'a> Spec<'a> {
+    /// An anonymous session without a session id.
+    fn new(kind: &'a str, mode: Mode, key: &'a [u8], policy: Policy<'a>) -> Self {
+        Spec {
+            kind,
+            mode,
+            key,
+            policy,
+            session_ids: false,
+            subject: None,
+        }
+    }
+
+    /// The same, from a writer that gives sessions a session id.
+    fn with_session_ids(self) -> Self {
+        Spec {
+            session_ids: true,
+            ..self
+        }
+    }
+
+    /// The same, sealed for `subject`.
+    fn for_subject(self, subject: &'a Subject) -> Self {
+        Spec {
+            subject: Some(subject),
+            ..self
+        }
+    }
+
+    fn endpoint(&self, clock: &ManualClock) -> Res<Endpoint> {
+        self.policy
+            .endpoint(self.mode, self.key, clock, self.session_ids)
     }
 }
 
 /// One emitted value, printed as a JSON line.
 struct Case<'a> {
-    kind: &'a str,
-    signed: bool,
-    key: &'a [u8],
-    policy: Policy<'a>,
+    spec: Spec<'a>,
     now: u64,
-    stamps: &'a Stamps,
+    /// The stamps, session id and subject the value carries.
+    envelope: Envelope,
+    /// The whole value (chunks joined), whose header [`peek`] reads.
+    value: String,
     /// The state serialized with postcard: what the value must open to.
     payload: Vec<u8>,
     /// `"value": ...` or `"max_chunks": ..., "cookies": ...`.
@@ -108,23 +338,51 @@ struct Case<'a> {
 
 impl Case<'_> {
     fn print(&self) -> Res<()> {
-        let p = &self.policy;
+        let spec = &self.spec;
+        let p = &spec.policy;
+        let key_id = Key::from_bytes(spec.key)?.id();
+        let stamps = self.envelope.stamps();
+        // The header as an operator reads it, checked against what was sealed.
+        let header = peek(&self.value)?;
+        if header.suite != spec.mode.suite()
+            || header.key_id != key_id
+            || header.has_session_id != self.envelope.session_id().is_some()
+            || header.has_subject != self.envelope.subject().is_some()
+        {
+            return Err(
+                format!("{}: peek disagrees with the sealer: {header:?}", spec.kind).into(),
+            );
+        }
+        let mut identity = String::new();
+        if let Some(id) = self.envelope.session_id() {
+            let id_hex = hex(id.as_bytes());
+            if id.to_string() != id_hex {
+                return Err(format!("a session id displays as {id}, not as {id_hex}").into());
+            }
+            identity += &format!("\"session_id\": {}, ", json_str(&id_hex));
+        }
+        if let Some(subject) = self.envelope.subject() {
+            identity += &format!("\"subject\": {}, ", json_str(&hex(subject.as_bytes())));
+        }
         println!(
             "{{\"kind\": {}, \"mode\": {}, \"key\": {}, \"key_id\": {}, \"cookie_name\": {}, \
              \"purpose\": {}, \"idle\": {}, \"absolute\": {}, \"leeway\": 60, \"now\": {}, \
-             \"created\": {}, \"issued\": {}, \"expires\": {}, \"payload\": {}, {}}}",
-            json_str(self.kind),
-            json_str(if self.signed { "signed" } else { "sealed" }),
-            json_str(&hex(self.key)),
-            json_str(&hex(&Key::from_bytes(self.key)?.id().to_bytes())),
+             \"created\": {}, \"issued\": {}, \"expires\": {}, \"version\": {}, \"suite\": {}, \
+             {identity}\"payload\": {}, {}}}",
+            json_str(spec.kind),
+            json_str(spec.mode.name()),
+            json_str(&hex(spec.key)),
+            json_str(&hex(&key_id.to_bytes())),
             json_str(p.cookie_name),
             json_str(p.purpose),
             p.idle,
             p.absolute,
             self.now,
-            self.stamps.created(),
-            self.stamps.issued(),
-            self.stamps.expires(),
+            stamps.created(),
+            stamps.issued(),
+            stamps.expires(),
+            header.version,
+            json_str(header.suite.name()),
             json_str(&hex(&self.payload)),
             self.body,
         );
@@ -132,89 +390,117 @@ impl Case<'_> {
     }
 }
 
-/// Seals (or signs) `state` at the clock's time and prints it.
-fn emit_value<T: Serialize>(
-    kind: &str,
-    signed: bool,
-    key: &[u8],
-    p: Policy<'_>,
-    clock: &ManualClock,
-    state: &T,
-) -> Res<()> {
-    let b = p.builder(key, clock)?;
-    let sealed = if signed {
-        b.build_signer()?.sign(state)?
-    } else {
-        b.build()?.seal(state)?
-    };
+/// Prints one single (unchunked) value sealed from `state` at `now`.
+fn print_sealed<T: Serialize>(spec: Spec<'_>, now: u64, sealed: &Sealed, state: &T) -> Res<()> {
     Case {
-        kind,
-        signed,
-        key,
-        policy: p,
-        now: clock.now_unix(),
-        stamps: sealed.stamps(),
+        spec,
+        now,
+        envelope: *sealed.envelope(),
+        value: sealed.value().to_owned(),
         payload: postcard::to_allocvec(state)?,
         body: format!("\"value\": {}", json_str(sealed.value())),
     }
     .print()
 }
 
-/// Writes `state` as (chunked) cookies with up to `max_chunks` cookies and prints them.
+/// Seals (or signs) `state` as a new session at the clock's time and prints it.
+fn emit_value<T: Serialize>(spec: Spec<'_>, clock: &ManualClock, state: &T) -> Res<()> {
+    let sealed = spec.endpoint(clock)?.seal(spec.subject, state)?;
+    print_sealed(spec, clock.now_unix(), &sealed, state)
+}
+
+/// Seals `state` as a new session at the clock's time, then renews it 1000 seconds later (its
+/// creation time, session id and subject kept, its issue time moved on): prints the first value
+/// as `spec.kind` and the renewal as `renewed_kind`.
+fn emit_renewal<T: Serialize>(
+    spec: Spec<'_>,
+    renewed_kind: &str,
+    clock: &ManualClock,
+    state: &T,
+) -> Res<()> {
+    let endpoint = spec.endpoint(clock)?;
+    let start = clock.now_unix();
+    let first = endpoint.seal(spec.subject, state)?;
+    print_sealed(spec, start, &first, state)?;
+    clock.set(start + 1000);
+    let renewed = endpoint.renew(state, first.envelope());
+    clock.set(start);
+    let spec = Spec {
+        kind: renewed_kind,
+        ..spec
+    };
+    print_sealed(spec, start + 1000, &renewed?, state)
+}
+
+/// Writes `state` as a new session in (chunked) cookies, up to `max_chunks` of them, and prints
+/// them.
 fn emit_chunked<T: Serialize + DeserializeOwned>(
-    kind: &str,
-    signed: bool,
-    key: &[u8],
-    p: Policy<'_>,
+    spec: Spec<'_>,
     clock: &ManualClock,
     max_chunks: usize,
     state: &T,
 ) -> Res<()> {
-    let b = p.builder(key, clock)?;
-    let cookie = if signed {
-        SessionCookie::signed(b.build_signer()?, CookieOptions::new())?
-    } else {
-        SessionCookie::sealed(b.build()?, CookieOptions::new())?
-    }
-    .max_chunks(max_chunks)?;
-    let set = cookie.set_cookies(state)?;
-    // Open them again to learn the stamps (and to check the round trip here too).
+    let cookie = spec.endpoint(clock)?.cookie(max_chunks)?;
+    let set = match spec.subject {
+        Some(subject) => cookie.set_cookies_for(subject, state)?,
+        None => cookie.set_cookies(state)?,
+    };
+    let pairs = set_cookie_pairs(&set);
+    // Open them again to learn the envelope (and to check the round trip here too).
     let opened: Opened<T> = cookie
-        .open(&set_cookie_header(&set))?
+        .open(&cookie_header(&pairs))?
         .ok_or("the written cookies do not open")?;
     Case {
-        kind,
-        signed,
-        key,
-        policy: p,
+        spec,
         now: clock.now_unix(),
-        stamps: &opened.stamps,
+        envelope: opened.envelope(),
+        value: joined_value(&pairs),
         payload: postcard::to_allocvec(state)?,
-        body: format!("\"max_chunks\": {max_chunks}, {}", set_cookie_pairs(&set)),
+        body: format!(
+            "\"max_chunks\": {max_chunks}, \"cookies\": {}",
+            json_pairs(&pairs)
+        ),
     }
     .print()
 }
 
-/// `name=value` pairs of the `Set-Cookie` strings that carry a value (removals dropped), as a
-/// JSON field.
-fn set_cookie_pairs(set_cookies: &[String]) -> String {
-    let pairs: Vec<String> = set_cookies
+/// The `name=value` pairs of the `Set-Cookie` strings that carry a value (removals dropped).
+fn set_cookie_pairs(set_cookies: &[String]) -> Vec<(&str, &str)> {
+    set_cookies
         .iter()
         .filter_map(|c| c.split(';').next()?.split_once('='))
         .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| format!("[{}, {}]", json_str(name), json_str(value)))
-        .collect();
-    format!("\"cookies\": [{}]", pairs.join(", "))
+        .collect()
 }
 
-/// The `Cookie` header a browser would send back for these `Set-Cookie` strings.
-fn set_cookie_header(set_cookies: &[String]) -> String {
-    set_cookies
+/// The pairs as a JSON array of `[name, value]` arrays.
+fn json_pairs(pairs: &[(&str, &str)]) -> String {
+    let items: Vec<String> = pairs
         .iter()
-        .filter_map(|c| c.split(';').next())
-        .filter(|pair| !pair.ends_with('='))
+        .map(|(name, value)| format!("[{}, {}]", json_str(name), json_str(value)))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The `Cookie` header a browser would send back for these pairs.
+fn cookie_header(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The value the pairs carry: their parts joined, without the first cookie's `k.` marker.
+fn joined_value(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, &(_, part)) in pairs.iter().enumerate() {
+        match part.split_once('.') {
+            Some((_, rest)) if i == 0 => out.push_str(rest),
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 fn emit() -> Res<()> {
@@ -232,6 +518,9 @@ fn emit() -> Res<()> {
             .map(|i| (i * 31 % 256) as u8)
             .collect::<Vec<_>>(),
     );
+    let user42 = Subject::new("user-42")?;
+    // A subject that is not UTF-8 and holds a zero byte: it travels as bytes.
+    let raw_subject = Subject::new([0x00u8, 0xff, 0x80, 0x2a])?;
     let policy = |cookie_name, purpose, idle, absolute| Policy {
         cookie_name,
         purpose,
@@ -241,123 +530,110 @@ fn emit() -> Res<()> {
 
     // Sealed (0x01): a String, a struct, a byte string with an empty purpose, another key.
     let p = policy("session", "session", 1800, 28800);
-    emit_value("sealed-string", false, &key, p, &clock, &alice)?;
+    let spec = Spec::new("sealed-string", Mode::Sealed, &key, p);
+    emit_value(spec, &clock, &alice)?;
     let p = policy("__Host-id", "login", 600, 3600);
-    emit_value("sealed-struct", false, &key, p, &clock, &user)?;
+    let spec = Spec::new("sealed-struct", Mode::Sealed, &key, p);
+    emit_value(spec, &clock, &user)?;
     let p = policy("b", "", 86400, 86400);
-    emit_value("sealed-bytes", false, &key, p, &clock, &blob)?;
+    let spec = Spec::new("sealed-bytes", Mode::Sealed, &key, p);
+    emit_value(spec, &clock, &blob)?;
     let p = policy("k2", "session", 1800, 28800);
-    emit_value("sealed-key2", false, &key2, p, &clock, &alice)?;
+    let spec = Spec::new("sealed-key2", Mode::Sealed, &key2, p);
+    emit_value(spec, &clock, &alice)?;
 
     // A renewal: created stays at T0, issued moves on (a non-zero first delta).
     let p = policy("session", "renew", 1800, 28800);
-    let sealer = p.builder(&key, &clock)?.build()?;
-    let first = sealer.seal(&alice)?;
-    clock.advance(Duration::from_secs(1000));
-    let renewed = sealer.renew(&alice, first.stamps())?;
-    Case {
-        kind: "sealed-renewed",
-        signed: false,
-        key: &key,
-        policy: p,
-        now: clock.now_unix(),
-        stamps: renewed.stamps(),
-        payload: postcard::to_allocvec(&alice)?,
-        body: format!("\"value\": {}", json_str(renewed.value())),
-    }
-    .print()?;
-    clock.set(T0);
+    let spec = Spec::new("sealed-renewal-first", Mode::Sealed, &key, p);
+    emit_renewal(spec, "sealed-renewed", &clock, &alice)?;
 
     // Signed (0x81): a String and a struct.
     let p = policy("prefs", "ui", 3600, 3600);
-    emit_value("signed-string", true, &key, p, &clock, &"light")?;
+    let spec = Spec::new("signed-string", Mode::Signed, &key, p);
+    emit_value(spec, &clock, &"light")?;
     let p = policy("__Secure-u", "session", 900, 7200);
-    emit_value("signed-struct", true, &key, p, &clock, &user)?;
+    let spec = Spec::new("signed-struct", Mode::Signed, &key, p);
+    emit_value(spec, &clock, &user)?;
 
-    // Chunked: a 7000-byte byte string over up to 4 cookies, sealed and signed.
+    // XAES-256-GCM (0x02): a String, and a struct under the other key.
+    let p = policy("session", "session", 1800, 28800);
+    let spec = Spec::new("xaes-string", Mode::Xaes, &key, p);
+    emit_value(spec, &clock, &alice)?;
+    let p = policy("__Host-x", "xaes", 600, 3600);
+    let spec = Spec::new("xaes-struct", Mode::Xaes, &key2, p);
+    emit_value(spec, &clock, &user)?;
+
+    // Identity fields: a session id (0x11), a subject (0x21), both (0x32 XAES, 0xb1 signed).
+    let p = policy("__Host-id", "login", 1800, 28800);
+    let spec = Spec::new("sealed-session-id", Mode::Sealed, &key, p).with_session_ids();
+    emit_value(spec, &clock, &alice)?;
+    let spec = Spec::new("sealed-subject", Mode::Sealed, &key, p).for_subject(&user42);
+    emit_value(spec, &clock, &alice)?;
+    let spec = Spec::new("xaes-identity", Mode::Xaes, &key, p)
+        .with_session_ids()
+        .for_subject(&raw_subject);
+    emit_value(spec, &clock, &user)?;
+    let p = policy("prefs", "ui", 3600, 3600);
+    let spec = Spec::new("signed-identity", Mode::Signed, &key, p)
+        .with_session_ids()
+        .for_subject(&user42);
+    emit_value(spec, &clock, &"light")?;
+
+    // A renewal keeps the session id and the subject.
+    let p = policy("__Host-id", "renew", 1800, 28800);
+    let spec = Spec::new("sealed-identity", Mode::Sealed, &key, p)
+        .with_session_ids()
+        .for_subject(&user42);
+    emit_renewal(spec, "sealed-identity-renewed", &clock, &42u64)?;
+
+    // Chunked: a 7000-byte byte string over up to 4 cookies, sealed and signed, and with XAES
+    // and both identity fields.
     let p = policy("big", "session", 1800, 28800);
-    emit_chunked("chunked-sealed", false, &key, p, &clock, 4, &big)?;
+    let spec = Spec::new("chunked-sealed", Mode::Sealed, &key, p);
+    emit_chunked(spec, &clock, 4, &big)?;
     let p = policy("bigs", "session", 1800, 28800);
-    emit_chunked("chunked-signed", true, &key, p, &clock, 4, &big)?;
+    let spec = Spec::new("chunked-signed", Mode::Signed, &key, p);
+    emit_chunked(spec, &clock, 4, &big)?;
+    let p = policy("bigx", "session", 1800, 28800);
+    let spec = Spec::new("chunked-xaes-identity", Mode::Xaes, &key, p)
+        .with_session_ids()
+        .for_subject(&user42);
+    emit_chunked(spec, &clock, 4, &big)?;
     Ok(())
 }
 
-/// Prints `ok <payload-hex> <created> <issued> <expires>` for an opened value.
+/// Prints `ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->`
+/// for an opened value.
 fn print_opened<T: Serialize>(opened: &Opened<T>) -> Res<()> {
+    let session_id = opened.session_id;
     println!(
-        "ok {} {} {} {}",
+        "ok {} {} {} {} {} {}",
         hex(&postcard::to_allocvec(&opened.state)?),
         opened.stamps.created(),
         opened.stamps.issued(),
-        opened.stamps.expires()
+        opened.stamps.expires(),
+        hex_or_dash(session_id.as_ref().map(|id| id.as_bytes().as_slice())),
+        hex_or_dash(opened.subject.as_ref().map(Subject::as_bytes)),
     );
     Ok(())
 }
 
-/// What `open` / `open-cookies` read with.
-enum Reader {
-    Sealer(Sealer),
-    Signer(Signer),
-}
-
-impl Reader {
-    fn open<T: DeserializeOwned + Serialize>(&self, value: &str) -> Res<ExitCode> {
-        let result = match self {
-            Reader::Sealer(s) => s.open::<T>(value),
-            Reader::Signer(s) => s.verify::<T>(value),
-        };
-        match result {
-            Ok(opened) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
-            Err(e) => {
-                println!("error: {e:?}");
-                Ok(ExitCode::from(1))
-            }
-        }
-    }
-
-    fn open_cookies<T: DeserializeOwned + Serialize>(
-        self,
-        max_chunks: usize,
-        header: &str,
-    ) -> Res<ExitCode> {
-        let cookie = match self {
-            Reader::Sealer(s) => SessionCookie::sealed(s, CookieOptions::new())?,
-            Reader::Signer(s) => SessionCookie::signed(s, CookieOptions::new())?,
-        }
-        .max_chunks(max_chunks)?;
-        match cookie.open::<T>(header) {
-            Ok(Some(opened)) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
-            Ok(None) => {
-                println!("error: NoCookie");
-                Ok(ExitCode::from(1))
-            }
-            Err(e) => {
-                println!("error: {e:?}");
-                Ok(ExitCode::from(1))
-            }
-        }
-    }
-}
-
 /// Builds the reader from `<mode> <key-hex> <cookie_name> <purpose> <idle> <absolute> <now>`.
-fn reader(args: &[String]) -> Res<Reader> {
+fn reader(args: &[String]) -> Res<Endpoint> {
     let [mode, key, name, purpose, idle, absolute, now] = args else {
         return Err(
             "expected <mode> <key-hex> <cookie_name> <purpose> <idle> <absolute> <now>".into(),
         );
     };
+    let (mode, session_ids) = Mode::parse(mode)?;
     let policy = Policy {
         cookie_name: name,
         purpose,
         idle: idle.parse()?,
         absolute: absolute.parse()?,
     };
-    let b = policy.builder(&unhex(key)?, &ManualClock::new(now.parse()?))?;
-    Ok(match mode.as_str() {
-        "sealed" => Reader::Sealer(b.build()?),
-        "signed" => Reader::Signer(b.build_signer()?),
-        other => return Err(format!("unknown mode {other:?}").into()),
-    })
+    let clock = ManualClock::new(now.parse()?);
+    policy.endpoint(mode, &unhex(key)?, &clock, session_ids)
 }
 
 fn run(args: &[String]) -> Res<ExitCode> {
@@ -367,9 +643,10 @@ fn run(args: &[String]) -> Res<ExitCode> {
             let r = reader(&rest[..7])?;
             let value = &rest[7];
             match rest.get(8).map_or("bytes", String::as_str) {
-                "bytes" => r.open::<ByteBuf>(value),
-                "string" => r.open::<String>(value),
-                "user" => r.open::<User>(value),
+                "bytes" => r.print_open::<ByteBuf>(value),
+                "string" => r.print_open::<String>(value),
+                "user" => r.print_open::<User>(value),
+                "u64" => r.print_open::<u64>(value),
                 other => Err(format!("unknown type {other:?}").into()),
             }
         }
@@ -378,9 +655,10 @@ fn run(args: &[String]) -> Res<ExitCode> {
             let max_chunks: usize = rest[7].parse()?;
             let header = &rest[8];
             match rest.get(9).map_or("bytes", String::as_str) {
-                "bytes" => r.open_cookies::<ByteBuf>(max_chunks, header),
-                "string" => r.open_cookies::<String>(max_chunks, header),
-                "user" => r.open_cookies::<User>(max_chunks, header),
+                "bytes" => r.print_open_cookies::<ByteBuf>(max_chunks, header),
+                "string" => r.print_open_cookies::<String>(max_chunks, header),
+                "user" => r.print_open_cookies::<User>(max_chunks, header),
+                "u64" => r.print_open_cookies::<u64>(max_chunks, header),
                 other => Err(format!("unknown type {other:?}").into()),
             }
         }

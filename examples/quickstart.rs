@@ -1,9 +1,13 @@
-//! Quickstart: seal a session, open it, rotate keys, and watch an expired and a tampered value be
-//! refused. Run with `cargo run --example quickstart`.
+//! Quickstart: a session cookie from login to expiry. Set it, read it back, rotate keys, and watch
+//! a tampered, an expired and an oversized session be refused. Run with
+//! `cargo run --example quickstart`.
 
 use std::time::Duration;
 
-use sealed_session::{Key, KeyRing, ManualClock, OpenError, Sealer};
+use sealed_session::{
+    CookieOptions, CookieReadError, CookieWriteError, Key, KeyRing, ManualClock, OpenError,
+    SealError, Sealer, SessionCookie, Subject,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -11,6 +15,16 @@ struct Session {
     user_id: u64,
     name: String,
     roles: Vec<String>,
+}
+
+/// The `Cookie` request header a browser sends back for these `Set-Cookie` lines.
+fn cookie_header(set_cookie: &[String]) -> String {
+    let pairs: Vec<&str> = set_cookie
+        .iter()
+        .filter(|line| !line.contains("Max-Age=0"))
+        .filter_map(|line| line.split(';').next())
+        .collect();
+    pairs.join("; ")
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,79 +37,94 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ring = KeyRing::new(first.clone());
     println!("key ring: primary {}", ring.primary_id());
 
-    // 2. A sealer for one cookie and one purpose.
+    // 2. A sealer for one cookie and one purpose, and the cookie around it.
     let sealer = Sealer::builder(ring.clone(), "__Host-session")
         .purpose("login")
         .idle_timeout(Duration::from_secs(30 * 60))
         .absolute_lifetime(Duration::from_secs(8 * 3600))
+        .session_ids(true)
         .clock(clock.clone())
         .build()?;
     println!(
         "largest payload that fits one cookie: {} bytes",
         sealer.max_payload_len()
     );
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
 
-    // 3. Seal a real session.
+    // 3. Login: a new session for this user.
     let session = Session {
         user_id: 42,
         name: "Alice".into(),
         roles: vec!["admin".into(), "billing".into()],
     };
-    let sealed = sealer.seal(&session)?;
-    println!(
-        "Set-Cookie: {}={}; Max-Age={}; Path=/; Secure; HttpOnly; SameSite=Lax",
-        sealer.cookie_name(),
-        sealed.value(),
-        sealed.max_age().as_secs()
-    );
-    println!(
-        "cookie size: {} octets (limit {})",
-        sealer.cookie_name().len() + 1 + sealed.value().len(),
-        sealer.size_limit()
-    );
+    let alice = Subject::new("user-42")?;
+    let set_cookie = cookie.set_cookies_for(&alice, &session)?;
+    for line in &set_cookie {
+        println!("Set-Cookie: {line}");
+    }
+    let request = cookie_header(&set_cookie);
+    println!("cookie size: {} octets (limit 4096)", request.len());
 
-    // 4. Open it on the next request.
-    let opened = sealer.open::<Session>(sealed.value())?;
+    // 4. The next request: open it.
+    let opened = cookie
+        .open::<Session>(&request)?
+        .ok_or("the session cookie is there")?;
     assert_eq!(opened.state, session);
     println!(
-        "opened: user {} ({}), needs re-seal: {}",
+        "opened: user {} ({}), subject {:?}, session id {}, needs renewal: {}",
         opened.state.user_id,
         opened.state.name,
-        opened.needs_reseal()
+        opened.subject.and_then(|s| s.as_str().map(str::to_owned)),
+        opened.session_id.ok_or("a session id")?,
+        opened.needs_renewal()
     );
 
     // 5. Rotate: a new primary seals, the old key still opens old cookies.
-    let second = Key::generate()?;
-    ring.rotate(second)?;
-    let old = sealer.open::<Session>(sealed.value())?;
+    ring.rotate(Key::generate()?)?;
+    let old = cookie
+        .open::<Session>(&request)?
+        .ok_or("the session cookie is there")?;
     println!(
-        "after rotation to {}: old cookie still opens, re-seal hint: {:?}",
+        "after rotation to {}: old cookie still opens, renewal: {:?}",
         ring.primary_id(),
-        old.reseal
+        old.renewal
     );
-    let resealed = sealer.renew(&old.state, &old.stamps)?;
-    let fresh = sealer.open::<Session>(resealed.value())?;
-    assert!(!fresh.needs_reseal());
+    let renewed = cookie.renew_cookies(&old.state, &old.envelope())?;
+    let renewed_request = cookie_header(&renewed);
+    let fresh = cookie
+        .open::<Session>(&renewed_request)?
+        .ok_or("the renewed cookie is there")?;
+    assert!(!fresh.needs_renewal());
+    assert_eq!(
+        fresh.session_id, old.session_id,
+        "renewal keeps the session id"
+    );
     ring.retire(first.id())?;
-    match sealer.open::<Session>(sealed.value()) {
-        Err(e @ OpenError::UnknownKey(_)) => println!("after retiring the old key: refused: {e}"),
+    match cookie.open::<Session>(&request) {
+        Err(e @ CookieReadError::Open(OpenError::UnknownKey(_))) => {
+            println!("after retiring the old key: refused: {e}")
+        }
         other => return Err(format!("old key should be gone, got {other:?}").into()),
     }
 
-    // 6. A tampered value is refused.
-    let mut tampered = resealed.value().to_owned().into_bytes();
+    // 6. A tampered cookie is refused.
+    let mut tampered = renewed_request.clone().into_bytes();
     let last = tampered.len() - 10;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered)?;
-    match sealer.open::<Session>(&tampered) {
-        Err(e @ OpenError::Authentication) => println!("tampered cookie: refused: {e}"),
+    match cookie.open::<Session>(&tampered) {
+        Err(e @ CookieReadError::Open(OpenError::Authentication)) => {
+            println!("tampered cookie: refused: {e}")
+        }
         other => return Err(format!("tampering should be caught, got {other:?}").into()),
     }
 
     // 7. An idle session expires, even though the browser still sends the cookie.
     clock.advance(Duration::from_secs(31 * 60 + 61));
-    match sealer.open::<Session>(resealed.value()) {
-        Err(e @ OpenError::Expired { .. }) => println!("31 minutes idle: refused: {e}"),
+    match cookie.open::<Session>(&renewed_request) {
+        Err(e @ CookieReadError::Open(OpenError::Expired { .. })) => {
+            println!("31 minutes idle: refused: {e}")
+        }
         other => return Err(format!("idle session should expire, got {other:?}").into()),
     }
 
@@ -104,10 +133,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         roles: vec!["x".repeat(5000)],
         ..session
     };
-    match sealer.seal(&huge) {
-        Err(e) => println!("5 KB session: refused: {e}"),
-        Ok(_) => return Err("a 5 KB session cannot fit a cookie".into()),
+    match cookie.set_cookies(&huge) {
+        Err(e @ CookieWriteError::Seal(SealError::TooLarge { .. })) => {
+            println!("5 KB session: refused: {e}")
+        }
+        other => return Err(format!("a 5 KB session cannot fit a cookie, got {other:?}").into()),
     }
+
+    // 9. Logout: the removal cookie.
+    println!("logout: Set-Cookie: {}", cookie.removal_cookies()[0]);
     println!("quickstart: all checks passed");
     Ok(())
 }

@@ -3,14 +3,27 @@
 Written from ``FORMAT.md`` alone (not from the Rust sources), to show that the
 specification is enough to open and produce values. It covers:
 
-* keys: key id, ``aead_key`` and ``hmac_key`` (HKDF-Expand), ``Key.derive``
-  (HKDF-Extract + Expand from a master secret);
+* keys: key id, ``aead_key``, ``hmac_key`` and ``xaes_key`` (HKDF-Expand),
+  ``Key.derive`` (HKDF-Extract + Expand from a master secret);
 * strict base64url without padding;
 * canonical unsigned LEB128 varints and the three stamps;
+* the version byte, ``suite | flags`` (``parse_version``): suites ``0x01``
+  AES-256-GCM, ``0x02`` XAES-256-GCM, ``0x81`` HMAC-SHA256; flags ``0x10`` (a
+  16-byte session id follows the stamps) and ``0x20`` (a subject of 1 to 64
+  bytes, after a varint of its length, follows); every other byte refused;
+* the identity fields (``encode_identity``/``decode_identity``);
 * the associated data (cookie name and purpose binding);
-* version ``0x01`` (AES-256-GCM, "sealed") and ``0x81`` (HMAC-SHA256,
-  "signed"): produce (``seal``/``sign``) and open (``open_sealed``/
-  ``verify_signed``) in the specification's order, with its time checks;
+* XAES-256-GCM as C2SP specifies it (``xaes_derive_key``,
+  ``xaes_256_gcm_encrypt``/``xaes_256_gcm_decrypt``), built from the
+  ``cryptography`` package's AES-ECB (the single-block encryptions) and AESGCM;
+* the sealed mode (suites ``0x01`` and ``0x02``, writer's choice with
+  ``suite=``) and the signed mode (``0x81``), with or without identity fields
+  (``session_id=``, ``subject=``): produce (``seal``/``sign``) and open
+  (``open_sealed``/``verify_signed``) in the specification's order, with its
+  time checks. A sealed reader opens both sealed suites, a signed reader the
+  signed one; either may be told to require a session id
+  (``require_session_id=True``). ``Opened`` carries the value's version byte,
+  its session id and its subject (``None`` when absent);
 * chunked cookies: ``split_chunks`` (writer) and ``join_chunks`` (reader).
 
 The payload is returned as raw postcard bytes: this module does not parse
@@ -29,27 +42,70 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # --------------------------------------------------------------------------
 # Constants (FORMAT.md "Versions", "Keys", "Version 1", "Signed version 1")
 # --------------------------------------------------------------------------
 
-VERSION_SEALED = 0x01
-VERSION_SIGNED = 0x81
+#: The suites (the version byte without its flags).
+SUITE_AES_256_GCM = 0x01
+SUITE_XAES_256_GCM = 0x02
+SUITE_HMAC_SHA256 = 0x81
+SUITES = (SUITE_AES_256_GCM, SUITE_XAES_256_GCM, SUITE_HMAC_SHA256)
+#: The suites each mode's reader opens (FORMAT.md, "Configuration both sides share").
+SEALED_SUITES = (SUITE_AES_256_GCM, SUITE_XAES_256_GCM)
+SIGNED_SUITES = (SUITE_HMAC_SHA256,)
+
+#: The version bytes without identity fields (also the readers' mode designators, as before).
+VERSION_SEALED = SUITE_AES_256_GCM
+VERSION_XAES = SUITE_XAES_256_GCM
+VERSION_SIGNED = SUITE_HMAC_SHA256
+
+#: Flags of the version byte (bits 4 and 5); bit 6 is always 0.
+FLAG_SESSION_ID = 0x10
+FLAG_SUBJECT = 0x20
+FLAGS = FLAG_SESSION_ID | FLAG_SUBJECT
+SUITE_MASK = 0x8F
+RESERVED_BIT = 0x40
 
 KEY_LEN = 32
 KEY_ID_LEN = 4
 NONCE_LEN = 12
+XAES_NONCE_LEN = 24
 GCM_TAG_LEN = 16
 HMAC_TAG_LEN = 32
 MIN_MASTER_LEN = 32
 MAX_PURPOSE_LEN = 255
+SESSION_ID_LEN = 16
+MIN_SUBJECT_LEN = 1
+MAX_SUBJECT_LEN = 64
 
-#: 1 + 4 + 12 + 3 + 16: the smallest well-formed sealed value, in bytes.
+#: 1 + 4 + 12 + 3 + 16: the smallest well-formed AES-256-GCM value, in bytes.
 MIN_SEALED_LEN = 1 + KEY_ID_LEN + NONCE_LEN + 3 + GCM_TAG_LEN
+#: 1 + 4 + 24 + 3 + 16: the smallest well-formed XAES-256-GCM value, in bytes.
+MIN_XAES_LEN = 1 + KEY_ID_LEN + XAES_NONCE_LEN + 3 + GCM_TAG_LEN
 #: 1 + 4 + 3 + 32: the smallest well-formed signed value, in bytes.
 MIN_SIGNED_LEN = 1 + KEY_ID_LEN + 3 + HMAC_TAG_LEN
+#: The smallest value of each suite, in bytes (FORMAT.md "Opening", step 3, after the version
+#: byte has been read and accepted).
+MIN_LEN = {
+    SUITE_AES_256_GCM: MIN_SEALED_LEN,
+    SUITE_XAES_256_GCM: MIN_XAES_LEN,
+    SUITE_HMAC_SHA256: MIN_SIGNED_LEN,
+}
+
+
+def encoded_len(n: int) -> int:
+    """Characters of the unpadded base64url encoding of ``n`` bytes: ``ceil(4 n / 3)``."""
+    return (4 * n + 2) // 3
+
+
+#: The shortest value each mode's reader looks at, in characters (step 2, before decoding):
+#: the encoding of the smallest value of the mode (48 sealed, 54 signed).
+MIN_SEALED_CHARS = encoded_len(MIN_SEALED_LEN)
+MIN_SIGNED_CHARS = encoded_len(MIN_SIGNED_LEN)
 
 #: The largest cookie (name + "=" + value) a writer may emit and a reader
 #: accepts. FORMAT.md says "at most 4096"; the default is an assumption.
@@ -64,6 +120,7 @@ U64_MAX = (1 << 64) - 1
 INFO_KEY_ID = b"sealed-session key id"
 INFO_AEAD = b"sealed-session v1 aes-256-gcm"
 INFO_HMAC = b"sealed-session v1 hmac-sha256"
+INFO_XAES = b"sealed-session v2 xaes-256-gcm"
 DERIVE_SALT = b"sealed-session derive"
 
 
@@ -89,11 +146,14 @@ class BadEncoding(OpenError):
 
 
 class TooShort(OpenError):
-    """The decoded value is shorter than the smallest well-formed value (step 2)."""
+    """The value is shorter than the encoding of the smallest value of the reader's mode
+    (step 2, before decoding), or, once decoded and its version byte accepted, shorter than the
+    smallest value of the suite that byte names (step 3)."""
 
 
 class UnknownVersion(OpenError):
-    """The version byte is not the one this reader implements (step 3)."""
+    """The version byte is reserved, or of the other mode than this reader's (step 3; checked
+    before the suite's smallest length, so whatever the value's length)."""
 
 
 class UnknownKey(OpenError):
@@ -106,6 +166,16 @@ class AuthenticationFailed(OpenError):
 
 class MalformedStamps(OpenError):
     """The stamps are not canonical varints, truncated, or overflow (step 6)."""
+
+
+class MalformedIdentity(OpenError):
+    """The identity fields the version byte announces are malformed (step 6): a session
+    id cut short, a subject length of 0, over 64, not a canonical varint or truncated, or
+    a subject cut short by the end of the plaintext."""
+
+
+class MissingSessionId(OpenError):
+    """This reader requires a session id and the (authentic) value has none (step 6)."""
 
 
 class NotYetValid(OpenError):
@@ -199,6 +269,7 @@ class Key:
         self.key_id = hkdf_expand(secret, INFO_KEY_ID, KEY_ID_LEN)
         self.aead_key = hkdf_expand(secret, INFO_AEAD, 32)
         self.hmac_key = hkdf_expand(secret, INFO_HMAC, 32)
+        self.xaes_key = hkdf_expand(secret, INFO_XAES, 32)
 
     @classmethod
     def derive(cls, master: bytes, label: str | bytes) -> "Key":
@@ -345,6 +416,108 @@ def expires_for(created: int, issued: int, idle: int, absolute: int) -> int:
 
 
 # --------------------------------------------------------------------------
+# The version byte and the identity fields
+# --------------------------------------------------------------------------
+
+
+def parse_version(byte: int) -> tuple[int, int]:
+    """``(suite, flags)`` of a version byte in FORMAT.md's table; UnknownVersion otherwise
+    (bit 6 set, or a suite other than 0x01, 0x02, 0x81)."""
+    if not 0 <= byte <= 0xFF or byte & RESERVED_BIT or byte & SUITE_MASK not in SUITES:
+        raise UnknownVersion(f"0x{byte:02x}")
+    return byte & SUITE_MASK, byte & FLAGS
+
+
+def version_byte(suite: int, session_id: bytes | None = None, subject: bytes | str | None = None) -> int:
+    """``suite | flags`` for the identity fields present."""
+    if suite not in SUITES:
+        raise InvalidInput(f"no suite 0x{suite:02x}")
+    return suite | (FLAG_SESSION_ID if session_id is not None else 0) | (FLAG_SUBJECT if subject is not None else 0)
+
+
+def new_session_id() -> bytes:
+    """16 random bytes, drawn when a session begins (renewals keep them)."""
+    return os.urandom(SESSION_ID_LEN)
+
+
+def encode_identity(session_id: bytes | None = None, subject: bytes | str | None = None) -> tuple[int, bytes]:
+    """``(flags, identity)``: ``[session_id] || [varint(len(subject)) || subject]``."""
+    flags, out = 0, b""
+    if session_id is not None:
+        session_id = bytes(session_id)
+        if len(session_id) != SESSION_ID_LEN:
+            raise InvalidInput(f"a session id is {SESSION_ID_LEN} bytes, got {len(session_id)}")
+        flags |= FLAG_SESSION_ID
+        out += session_id
+    if subject is not None:
+        subject = _utf8(subject)
+        if not MIN_SUBJECT_LEN <= len(subject) <= MAX_SUBJECT_LEN:
+            raise InvalidInput(f"a subject is {MIN_SUBJECT_LEN} to {MAX_SUBJECT_LEN} bytes, got {len(subject)}")
+        flags |= FLAG_SUBJECT
+        out += encode_varint(len(subject)) + subject
+    return flags, out
+
+
+def decode_identity(flags: int, buf: bytes) -> tuple[bytes | None, bytes | None, bytes]:
+    """Parse the identity fields ``flags`` announces at the start of ``buf`` (what follows
+    the stamps); returns ``(session_id, subject, payload)``, ``None`` for an absent field."""
+    session_id = subject = None
+    pos = 0
+    if flags & FLAG_SESSION_ID:
+        if len(buf) < SESSION_ID_LEN:
+            raise MalformedIdentity(f"a session id cut short: {len(buf)} of {SESSION_ID_LEN} bytes")
+        session_id, pos = bytes(buf[:SESSION_ID_LEN]), SESSION_ID_LEN
+    if flags & FLAG_SUBJECT:
+        try:
+            n, pos = decode_varint(buf, pos)
+        except MalformedStamps as e:
+            raise MalformedIdentity(f"subject length: {e}") from None
+        if not MIN_SUBJECT_LEN <= n <= MAX_SUBJECT_LEN:
+            raise MalformedIdentity(f"a subject length of {n}")
+        if len(buf) - pos < n:
+            raise MalformedIdentity(f"a subject cut short: {len(buf) - pos} of {n} bytes")
+        subject, pos = bytes(buf[pos : pos + n]), pos + n
+    return session_id, subject, bytes(buf[pos:])
+
+
+# --------------------------------------------------------------------------
+# XAES-256-GCM (C2SP, https://c2sp.org/XAES-256-GCM)
+# --------------------------------------------------------------------------
+
+
+def _aes_block(key: bytes, block: bytes) -> bytes:
+    """AES-256 encryption of one 16-byte block (ECB of a single block)."""
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return enc.update(block) + enc.finalize()
+
+
+def xaes_derive_key(key: bytes, nonce: bytes) -> bytes:
+    """The per-nonce AES-256-GCM key ``Kx`` of XAES-256-GCM (a 24-byte nonce)."""
+    if len(key) != 32 or len(nonce) != XAES_NONCE_LEN:
+        raise InvalidInput("XAES-256-GCM takes a 32-byte key and a 24-byte nonce")
+    l = int.from_bytes(_aes_block(key, bytes(16)), "big")
+    k1 = (l << 1) & ((1 << 128) - 1)
+    if l >> 127:
+        k1 ^= 0x87
+    k1b = k1.to_bytes(16, "big")
+    m1 = b"\x00\x01X\x00" + nonce[:12]
+    m2 = b"\x00\x02X\x00" + nonce[:12]
+    return _aes_block(key, bytes(a ^ b for a, b in zip(k1b, m1))) + _aes_block(
+        key, bytes(a ^ b for a, b in zip(k1b, m2))
+    )
+
+
+def xaes_256_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """``ciphertext || tag``."""
+    return AESGCM(xaes_derive_key(key, nonce)).encrypt(nonce[12:], bytes(plaintext), bytes(aad))
+
+
+def xaes_256_gcm_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, aad: bytes) -> bytes:
+    """The plaintext; raises ``cryptography.exceptions.InvalidTag`` on a forgery."""
+    return AESGCM(xaes_derive_key(key, nonce)).decrypt(nonce[12:], bytes(ciphertext_and_tag), bytes(aad))
+
+
+# --------------------------------------------------------------------------
 # Associated data, size rule, time checks
 # --------------------------------------------------------------------------
 
@@ -386,12 +559,19 @@ def check_time(stamps: Stamps, now: int, idle: int, absolute: int, leeway: int =
 
 @dataclass(frozen=True)
 class Opened:
-    """What a reader returns: the raw postcard payload and the stamps."""
+    """What a reader returns: the raw postcard payload, the stamps, the key id, the value's
+    own version byte, and its identity fields (``None`` when the version byte lacks them)."""
 
     payload: bytes
     stamps: Stamps
     key_id: bytes
     version: int
+    session_id: bytes | None = None
+    subject: bytes | None = None
+
+    @property
+    def suite(self) -> int:
+        return self.version & SUITE_MASK
 
 
 # --------------------------------------------------------------------------
@@ -419,16 +599,27 @@ def seal_plaintext(
     cookie_name: str | bytes,
     purpose: str | bytes = "session",
     nonce: bytes | None = None,
+    version: int = VERSION_SEALED,
 ) -> bytes:
-    """Low level: version 1 sealed bytes for any plaintext (stamps || payload),
-    well-formed or not. Tests use it to play a buggy writer."""
+    """Low level: sealed bytes for any plaintext (stamps || identity || payload) under any
+    version byte, well-formed or not. Tests use it to play a buggy writer. The cipher is
+    XAES-256-GCM (``xaes_key``, 24-byte nonce) when ``version & 0x8f == 0x02``, else
+    AES-256-GCM (``aead_key``, 12-byte nonce)."""
+    if not 0 <= version <= 0xFF:
+        raise InvalidInput("a version is one byte")
+    xaes = version & SUITE_MASK == SUITE_XAES_256_GCM
+    nonce_len = XAES_NONCE_LEN if xaes else NONCE_LEN
     if nonce is None:
-        nonce = os.urandom(NONCE_LEN)
-    if len(nonce) != NONCE_LEN:
-        raise InvalidInput(f"a nonce is {NONCE_LEN} bytes")
-    aad = associated_data(VERSION_SEALED, key.key_id, cookie_name, purpose)
-    ct_and_tag = AESGCM(key.aead_key).encrypt(nonce, bytes(plaintext), aad)
-    return bytes([VERSION_SEALED]) + key.key_id + nonce + ct_and_tag
+        nonce = os.urandom(nonce_len)
+    nonce = bytes(nonce)
+    if len(nonce) != nonce_len:
+        raise InvalidInput(f"a nonce is {nonce_len} bytes")
+    aad = associated_data(version, key.key_id, cookie_name, purpose)
+    if xaes:
+        ct_and_tag = xaes_256_gcm_encrypt(key.xaes_key, nonce, bytes(plaintext), aad)
+    else:
+        ct_and_tag = AESGCM(key.aead_key).encrypt(nonce, bytes(plaintext), aad)
+    return bytes([version]) + key.key_id + nonce + ct_and_tag
 
 
 def seal_bytes(
@@ -442,31 +633,56 @@ def seal_bytes(
     idle: int,
     absolute: int,
     nonce: bytes | None = None,
+    suite: int = SUITE_AES_256_GCM,
+    session_id: bytes | None = None,
+    subject: bytes | str | None = None,
 ) -> bytes:
-    """The version 1 sealed bytes (before base64url)."""
+    """The sealed bytes (before base64url): suite 0x01 (AES-256-GCM, the default) or 0x02
+    (XAES-256-GCM), with the identity fields given (flags 0x10, 0x20)."""
+    if suite not in SEALED_SUITES:
+        raise InvalidInput(f"0x{suite:02x} is not a sealed suite")
     stamps, _ = _writer_stamps(created, issued, idle, absolute)
+    flags, identity = encode_identity(session_id, subject)
     return seal_plaintext(
-        key, stamps + bytes(payload), cookie_name=cookie_name, purpose=purpose, nonce=nonce
-    )
+        key, stamps + identity + bytes(payload), cookie_name=cookie_name, purpose=purpose,
+        nonce=nonce, version=suite | flags,
+    )  # fmt: skip
 
 
 def seal(key: Key, payload: bytes, *, limit: int | None = DEFAULT_LIMIT, **kw) -> str:
-    """Seal (version 0x01) and encode; enforces the size rule unless ``limit`` is None
-    (use ``limit=None`` and then ``split_chunks`` to write chunked cookies)."""
+    """Seal (``suite=`` 0x01 by default, or 0x02; ``session_id=``, ``subject=`` optional)
+    and encode; enforces the size rule unless ``limit`` is None (use ``limit=None`` and then
+    ``split_chunks`` to write chunked cookies)."""
     value = b64encode(seal_bytes(key, payload, **kw))
     return _check_size(kw["cookie_name"], value, limit)
 
 
-def signed_mac_input(key_id: bytes, cookie_name: str | bytes, purpose: str | bytes, body: bytes) -> bytes:
-    """0x81 || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose || body."""
-    return associated_data(VERSION_SIGNED, key_id, cookie_name, purpose) + body
+def signed_mac_input(
+    key_id: bytes,
+    cookie_name: str | bytes,
+    purpose: str | bytes,
+    body: bytes,
+    version: int = VERSION_SIGNED,
+) -> bytes:
+    """version || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose || body."""
+    return associated_data(version, key_id, cookie_name, purpose) + body
 
 
-def sign_body(key: Key, body: bytes, *, cookie_name: str | bytes, purpose: str | bytes = "session") -> bytes:
-    """Low level: signed bytes for any body (stamps || payload), well-formed or not."""
-    mac_input = signed_mac_input(key.key_id, cookie_name, purpose, bytes(body))
+def sign_body(
+    key: Key,
+    body: bytes,
+    *,
+    cookie_name: str | bytes,
+    purpose: str | bytes = "session",
+    version: int = VERSION_SIGNED,
+) -> bytes:
+    """Low level: signed bytes for any body (stamps || identity || payload) under any version
+    byte, well-formed or not."""
+    if not 0 <= version <= 0xFF:
+        raise InvalidInput("a version is one byte")
+    mac_input = signed_mac_input(key.key_id, cookie_name, purpose, bytes(body), version)
     tag = hmac.new(key.hmac_key, mac_input, hashlib.sha256).digest()
-    return bytes([VERSION_SIGNED]) + key.key_id + bytes(body) + tag
+    return bytes([version]) + key.key_id + bytes(body) + tag
 
 
 def sign_bytes(
@@ -479,14 +695,20 @@ def sign_bytes(
     issued: int,
     idle: int,
     absolute: int,
+    session_id: bytes | None = None,
+    subject: bytes | str | None = None,
 ) -> bytes:
-    """The signed version 1 bytes (before base64url)."""
+    """The signed bytes (before base64url), with the identity fields given."""
     stamps, _ = _writer_stamps(created, issued, idle, absolute)
-    return sign_body(key, stamps + bytes(payload), cookie_name=cookie_name, purpose=purpose)
+    flags, identity = encode_identity(session_id, subject)
+    return sign_body(
+        key, stamps + identity + bytes(payload), cookie_name=cookie_name, purpose=purpose,
+        version=SUITE_HMAC_SHA256 | flags,
+    )  # fmt: skip
 
 
 def sign(key: Key, payload: bytes, *, limit: int | None = DEFAULT_LIMIT, **kw) -> str:
-    """Sign (version 0x81) and encode; size rule as in ``seal``."""
+    """Sign (0x81 and its flagged forms) and encode; size rule as in ``seal``."""
     value = b64encode(sign_bytes(key, payload, **kw))
     return _check_size(kw["cookie_name"], value, limit)
 
@@ -496,8 +718,18 @@ def sign(key: Key, payload: bytes, *, limit: int | None = DEFAULT_LIMIT, **kw) -
 # --------------------------------------------------------------------------
 
 
+def _mode_suites(mode: int | str) -> tuple[int, ...]:
+    """The suites a reader of this mode opens. The mode is ``"sealed"`` or ``"signed"``, or
+    (as before the suites existed) a version byte: any sealed one (0x01, 0x02) means the sealed
+    mode, 0x81 the signed mode."""
+    if mode in ("sealed", "signed"):
+        return SEALED_SUITES if mode == "sealed" else SIGNED_SUITES
+    suite, _ = parse_version(mode)
+    return SEALED_SUITES if suite in SEALED_SUITES else SIGNED_SUITES
+
+
 def _open(
-    version: int,
+    mode: int | str,
     keys: Key | Iterable[Key],
     value: str,
     *,
@@ -508,7 +740,10 @@ def _open(
     absolute: int,
     leeway: int,
     limit: int | None,
+    require_session_id: bool = False,
 ) -> Opened:
+    suites = _mode_suites(mode)
+    signed = suites == SIGNED_SUITES
     name = _utf8(cookie_name)
     # Configuration, not input: a purpose over 255 bytes is never valid.
     if len(_utf8(purpose)) > MAX_PURPOSE_LEN:
@@ -517,38 +752,58 @@ def _open(
     #    whose cookies were checked one by one).
     if limit is not None and len(value.encode("utf-8")) > limit - len(name) - 1:
         raise TooLong(f"{len(name)} + 1 + {len(value)} > {limit}")
-    # 2. Strict base64url; the smallest well-formed value of this reader's version
-    #    (36 bytes sealed, 40 signed: FORMAT.md's step 2 names only 36).
+    # 2. Shorter than the encoding of the mode's smallest value (48 characters sealed, 54
+    #    signed): refused before decoding. Then strict base64url. At least 36 bytes remain, so
+    #    there is a version byte to read.
+    min_chars = MIN_SIGNED_CHARS if signed else MIN_SEALED_CHARS
+    if len(value) < min_chars:
+        raise TooShort(f"{len(value)} < {min_chars} characters")
     raw = b64decode(value)
-    minimum = MIN_SEALED_LEN if version == VERSION_SEALED else MIN_SIGNED_LEN
-    if len(raw) < minimum:
-        raise TooShort(f"{len(raw)} < {minimum} bytes")
-    # 3. Version, before any key lookup.
-    if raw[0] != version:
-        raise UnknownVersion(f"0x{raw[0]:02x}")
+    # 3. Version, before any key lookup: in the table, and of this reader's mode. Only then
+    #    the smallest value of the suite it names (36 bytes for 0x01, 48 for 0x02, 40 for 0x81),
+    #    so a reserved byte or one of the other mode is refused as such whatever the length.
+    version = raw[0]
+    suite, flags = parse_version(version)
+    if suite not in suites:
+        raise UnknownVersion(f"0x{version:02x} is not a {'signed' if signed else 'sealed'} value")
+    if len(raw) < MIN_LEN[suite]:
+        raise TooShort(f"{len(raw)} < {MIN_LEN[suite]} bytes, the smallest 0x{suite:02x} value")
     # 4. Key id -> key; never try other keys.
     key_id = raw[1 : 1 + KEY_ID_LEN]
     key = _find_key(keys, key_id)
     aad = associated_data(version, key_id, name, purpose)
     # 5. Authenticate (and decrypt).
-    if version == VERSION_SEALED:
+    if suite == SUITE_AES_256_GCM:
         nonce = raw[5 : 5 + NONCE_LEN]
         try:
             body = AESGCM(key.aead_key).decrypt(nonce, raw[5 + NONCE_LEN :], aad)
         except InvalidTag:
             raise AuthenticationFailed("AES-256-GCM tag mismatch") from None
+    elif suite == SUITE_XAES_256_GCM:
+        nonce = raw[5 : 5 + XAES_NONCE_LEN]
+        try:
+            body = xaes_256_gcm_decrypt(key.xaes_key, nonce, raw[5 + XAES_NONCE_LEN :], aad)
+        except InvalidTag:
+            raise AuthenticationFailed("XAES-256-GCM tag mismatch") from None
     else:
         body, tag = raw[5:-HMAC_TAG_LEN], raw[-HMAC_TAG_LEN:]
         expected = hmac.new(key.hmac_key, aad + body, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, tag):
             raise AuthenticationFailed("HMAC-SHA256 tag mismatch")
-    # 6. Stamps.
-    stamps, payload = decode_stamps(body)
+    # 6. Stamps, then the identity fields the version byte announces; then, for a reader
+    #    that requires one, the session id.
+    stamps, rest = decode_stamps(body)
+    session_id, subject, payload = decode_identity(flags, rest)
+    if require_session_id and session_id is None:
+        raise MissingSessionId(f"0x{version:02x} carries no session id")
     # 7. Time, under the reader's own policy.
     check_time(stamps, now, idle, absolute, leeway)
     # 8. The payload is returned raw: the caller's postcard decoder must refuse
     #    leftover bytes.
-    return Opened(payload=payload, stamps=stamps, key_id=key_id, version=version)
+    return Opened(
+        payload=payload, stamps=stamps, key_id=key_id, version=version,
+        session_id=session_id, subject=subject,
+    )  # fmt: skip
 
 
 def open_sealed(
@@ -562,11 +817,13 @@ def open_sealed(
     absolute: int,
     leeway: int = DEFAULT_LEEWAY,
     limit: int | None = DEFAULT_LIMIT,
+    require_session_id: bool = False,
 ) -> Opened:
-    """Open a version 0x01 value."""
+    """Open a sealed value: suite 0x01 or 0x02, with any flags."""
     return _open(
-        VERSION_SEALED, keys, value, cookie_name=cookie_name, purpose=purpose,
+        "sealed", keys, value, cookie_name=cookie_name, purpose=purpose,
         now=now, idle=idle, absolute=absolute, leeway=leeway, limit=limit,
+        require_session_id=require_session_id,
     )  # fmt: skip
 
 
@@ -581,11 +838,13 @@ def verify_signed(
     absolute: int,
     leeway: int = DEFAULT_LEEWAY,
     limit: int | None = DEFAULT_LIMIT,
+    require_session_id: bool = False,
 ) -> Opened:
-    """Verify a version 0x81 value."""
+    """Verify a signed value: suite 0x81, with any flags."""
     return _open(
-        VERSION_SIGNED, keys, value, cookie_name=cookie_name, purpose=purpose,
+        "signed", keys, value, cookie_name=cookie_name, purpose=purpose,
         now=now, idle=idle, absolute=absolute, leeway=leeway, limit=limit,
+        require_session_id=require_session_id,
     )  # fmt: skip
 
 
@@ -729,7 +988,7 @@ def join_chunks(
 
 
 def open_cookies(
-    version: int,
+    version: int | str,
     keys: Key | Iterable[Key],
     cookies: Sequence[tuple[str, str]],
     *,
@@ -741,10 +1000,14 @@ def open_cookies(
     leeway: int = DEFAULT_LEEWAY,
     limit: int = DEFAULT_LIMIT,
     max_chunks: int = MAX_CHUNKS,
+    require_session_id: bool = False,
 ) -> Opened:
-    """Join (possibly chunked) cookies, then open the joined value as one value."""
+    """Join (possibly chunked) cookies, then open the joined value as one value. ``version``
+    names the reader's mode: ``"sealed"`` or a sealed version byte (0x01, 0x02: both sealed
+    suites open), ``"signed"`` or 0x81."""
     value = join_chunks(cookies, cookie_name, limit=limit, max_chunks=max_chunks)
     return _open(
         version, keys, value, cookie_name=cookie_name, purpose=purpose,
         now=now, idle=idle, absolute=absolute, leeway=leeway, limit=None,
+        require_session_id=require_session_id,
     )  # fmt: skip

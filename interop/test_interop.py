@@ -1,10 +1,12 @@
 """Interoperability tests: the Python implementation (written from FORMAT.md) against
 FORMAT.md's test vectors and against the Rust crate (through examples/interop.rs).
 
-(a) every FORMAT.md vector, every intermediate field, byte for byte;
-(b) values produced by the Rust crate open in Python;
-(c) values produced by Python open in Rust (sealed, signed, chunked), and Rust refuses
-    the same malformed or expired values Python refuses;
+(a) every FORMAT.md vector (1 to 8), every intermediate field, byte for byte;
+(b) values produced by the Rust crate open in Python (AES-256-GCM, XAES-256-GCM and signed,
+    with and without a session id and a subject, single and chunked);
+(c) values produced by Python open in Rust (the same suites, identity fields and chunking),
+    Rust reports the session id and subject Python sealed, and Rust refuses the same
+    malformed, expired, unidentified or misversioned values Python refuses;
 (d) tampering is refused by Python.
 
 Run: `bash .ci/interop.sh` from the repository root (or `pytest interop/`).
@@ -54,6 +56,28 @@ VECTORS = parse_vectors(FORMAT_MD.read_text(encoding="utf-8"))
 VECTOR_IDS = [f"vector{v['vector']}" for v in VECTORS]
 
 
+def vector_mode(v: dict) -> str:
+    """``sealed`` (AES-256-GCM, the default), ``xaes`` (XAES-256-GCM) or ``signed``."""
+    return v.get("mode", "sealed")
+
+
+def vector_suite(v: dict) -> int:
+    return {"sealed": ss.SUITE_AES_256_GCM, "xaes": ss.SUITE_XAES_256_GCM, "signed": ss.SUITE_HMAC_SHA256}[vector_mode(v)]
+
+
+def identity_of(v: dict) -> dict:
+    """The writer's identity arguments a vector gives (hex ``session_id``, hex ``subject``)."""
+    return dict(
+        session_id=bytes.fromhex(v["session_id"]) if "session_id" in v else None,
+        subject=bytes.fromhex(v["subject"]) if "subject" in v else None,
+    )
+
+
+def vector_version(v: dict) -> int:
+    """The version byte: the suite of the mode with the flags of the identity fields given."""
+    return ss.version_byte(vector_suite(v), **identity_of(v))
+
+
 def pc_varint(n: int) -> bytes:
     return ss.encode_varint(n)
 
@@ -79,7 +103,8 @@ def policy_of(v: dict) -> dict:
 
 
 def reader_for(mode: str):
-    return ss.open_sealed if mode == "sealed" else ss.verify_signed
+    """A sealed reader opens both sealed suites (``sealed`` and ``xaes`` vectors)."""
+    return ss.verify_signed if mode == "signed" else ss.open_sealed
 
 
 # --------------------------------------------------------------------------
@@ -113,21 +138,49 @@ def rust(*args: str | int) -> tuple[int, str]:
     return p.returncode, p.stdout.strip()
 
 
-def rust_open(mode, key: ss.Key | bytes, value, *, cookie_name, purpose, idle, absolute, now, type_="bytes"):
+def rust_mode(mode: str, require_session_id: bool = False) -> str:
+    """The example's reader mode: ``sealed``, ``xaes`` or ``signed``, with ``+sid`` for a reader
+    built with ``session_ids(true)`` (it refuses a value without a session id)."""
+    assert mode in ("sealed", "xaes", "signed"), mode
+    return mode + ("+sid" if require_session_id else "")
+
+
+def rust_open(
+    mode, key: ss.Key | bytes, value, *, cookie_name, purpose, idle, absolute, now, type_="bytes",
+    require_session_id=False,
+):  # fmt: skip
     secret = key._secret if isinstance(key, ss.Key) else key
+    mode = rust_mode(mode, require_session_id)
     return rust("open", mode, secret.hex(), cookie_name, purpose, idle, absolute, now, value, type_)
 
 
-def rust_open_cookies(mode, key: ss.Key, header, *, cookie_name, purpose, idle, absolute, now, max_chunks, type_="bytes"):
+def rust_open_cookies(
+    mode, key: ss.Key, header, *, cookie_name, purpose, idle, absolute, now, max_chunks, type_="bytes",
+    require_session_id=False,
+):  # fmt: skip
+    mode = rust_mode(mode, require_session_id)
     return rust(
         "open-cookies", mode, key._secret.hex(), cookie_name, purpose, idle, absolute, now, max_chunks, header, type_
     )
 
 
-def assert_rust_ok(result, payload: bytes, created: int, issued: int, expires: int):
+def _hex_or_dash(field: bytes | str | None) -> str:
+    if field is None:
+        return "-"
+    return (field.encode() if isinstance(field, str) else bytes(field)).hex()
+
+
+def rust_ok_line(payload: bytes, created: int, issued: int, expires: int, session_id=None, subject=None) -> str:
+    """What the example prints for a value that opened (see its module doc):
+    ``ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->``."""
+    return f"ok {payload.hex()} {created} {issued} {expires} {_hex_or_dash(session_id)} {_hex_or_dash(subject)}"
+
+
+def assert_rust_ok(result, payload: bytes, created: int, issued: int, expires: int, session_id=None, subject=None):
+    """Rust opened the value to this payload, these stamps and this identity (none by default)."""
     code, out = result
     assert code == 0, out
-    assert out == f"ok {payload.hex()} {created} {issued} {expires}"
+    assert out == rust_ok_line(payload, created, issued, expires, session_id, subject)
 
 
 def assert_rust_refuses(result, *needles: str):
@@ -138,25 +191,64 @@ def assert_rust_refuses(result, *needles: str):
         assert n in out, f"expected {n!r} in {out!r}"
 
 
+def parse_emitted(out: str) -> dict[str, dict]:
+    """The example's `emit` output: one JSON object per line, by kind."""
+    cases = [json.loads(line) for line in out.splitlines()]
+    by_kind = {c["kind"]: c for c in cases}
+    assert len(by_kind) == len(cases), "two emitted cases share a kind"
+    return by_kind
+
+
 @functools.lru_cache(maxsize=1)
 def rust_emitted() -> dict[str, dict]:
     code, out = rust("emit")
     assert code == 0
-    cases = [json.loads(line) for line in out.splitlines()]
-    return {c["kind"]: c for c in cases}
+    return parse_emitted(out)
 
 
-RUST_KINDS = [
-    "sealed-string",
-    "sealed-struct",
-    "sealed-bytes",
-    "sealed-key2",
-    "sealed-renewed",
-    "signed-string",
-    "signed-struct",
-    "chunked-sealed",
-    "chunked-signed",
-]
+#: Every kind `emit` prints, with the version byte its value must carry: the suite of its mode
+#: (0x01 sealed, 0x02 xaes, 0x81 signed) with the flags of its identity fields (0x10 session id,
+#: 0x20 subject).
+RUST_VERSIONS = {
+    "sealed-string": 0x01,
+    "sealed-struct": 0x01,
+    "sealed-bytes": 0x01,
+    "sealed-key2": 0x01,
+    "sealed-renewal-first": 0x01,
+    "sealed-renewed": 0x01,
+    "signed-string": 0x81,
+    "signed-struct": 0x81,
+    "xaes-string": 0x02,
+    "xaes-struct": 0x02,
+    "sealed-session-id": 0x11,
+    "sealed-subject": 0x21,
+    "xaes-identity": 0x32,
+    "signed-identity": 0xB1,
+    "sealed-identity": 0x31,
+    "sealed-identity-renewed": 0x31,
+    "chunked-sealed": 0x01,
+    "chunked-signed": 0x81,
+    "chunked-xaes-identity": 0x32,
+}
+RUST_KINDS = list(RUST_VERSIONS)
+#: The example's mode names and the suite each seals with.
+MODE_SUITE = {"sealed": ss.SUITE_AES_256_GCM, "xaes": ss.SUITE_XAES_256_GCM, "signed": ss.SUITE_HMAC_SHA256}
+#: `Suite::name()` of each suite (the `suite` field of `emit`).
+SUITE_NAMES = {"aes-256-gcm": ss.SUITE_AES_256_GCM, "xaes-256-gcm": ss.SUITE_XAES_256_GCM, "hmac-sha256": ss.SUITE_HMAC_SHA256}
+#: Bytes of each suite's value around the stamps, identity and payload (header, nonce, tag).
+SUITE_FIXED = {ss.SUITE_AES_256_GCM: 1 + 4 + 12 + 16, ss.SUITE_XAES_256_GCM: 1 + 4 + 24 + 16, ss.SUITE_HMAC_SHA256: 1 + 4 + 32}
+
+
+def reader_mode(mode: str) -> str:
+    """The Python reader's mode for an example mode: an ``xaes`` sealer reads as a sealed one."""
+    return "signed" if mode == "signed" else "sealed"
+
+
+def py_writer(mode: str):
+    """Python's writer for an example mode: ``seal`` with suite 0x01 or 0x02, or ``sign``."""
+    if mode == "signed":
+        return ss.sign
+    return functools.partial(ss.seal, suite=MODE_SUITE[mode])
 
 
 # --------------------------------------------------------------------------
@@ -165,8 +257,11 @@ RUST_KINDS = [
 
 
 def test_vectors_found():
-    assert [v["vector"] for v in VECTORS] == ["1", "2", "3", "4", "5"]
-    assert [v.get("mode", "sealed") for v in VECTORS] == ["sealed"] * 4 + ["signed"]
+    """FORMAT.md holds exactly vectors 1 to 8, in order: four sealed (AES-256-GCM), one signed,
+    one XAES-256-GCM, one sealed with both identity fields, one signed with a session id."""
+    assert [v["vector"] for v in VECTORS] == [str(i) for i in range(1, 9)]
+    assert [vector_mode(v) for v in VECTORS] == ["sealed"] * 4 + ["signed", "xaes", "sealed", "signed"]
+    assert [f"{vector_version(v):02x}" for v in VECTORS] == ["01"] * 4 + ["81", "02", "31", "91"]
 
 
 def test_vector_payloads_match_their_description():
@@ -177,6 +272,10 @@ def test_vector_payloads_match_their_description():
     assert by["3"] == b""
     assert by["4"] == pc_bytes(bytes(range(200)))
     assert by["5"] == pc_bytes(b"light")
+    assert by["6"] == pc_bytes(b"alice")
+    assert by["7"] == pc_varint(42)
+    assert by["8"] == pc_bytes(b"light")
+    assert bytes.fromhex(VECTORS[6]["subject"]) == b"user-42"
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
@@ -186,9 +285,10 @@ def test_vector_keys(v):
         assert derived._secret.hex() == v["key"]
     key = ss.Key(bytes.fromhex(v["key"]))
     assert key.key_id.hex() == v["key_id"]
-    assert key.hmac_key.hex() == v["hmac_key"]
-    if "aead_key" in v:
-        assert key.aead_key.hex() == v["aead_key"]
+    assert "hmac_key" in v or vector_mode(v) == "xaes"
+    for field in ("aead_key", "hmac_key", "xaes_key"):
+        if field in v:
+            assert getattr(key, field).hex() == v[field]
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
@@ -200,21 +300,34 @@ def test_vector_intermediates(v):
     payload = bytes.fromhex(v["payload"])
     key_id = bytes.fromhex(v["key_id"])
     signed = v.get("mode") == "signed"
-    version = ss.VERSION_SIGNED if signed else ss.VERSION_SEALED
+    version = vector_version(v)
+    if "version" in v:
+        assert v["version"] == f"{version:02x}"
+    flags, identity = ss.encode_identity(**identity_of(v))
+    assert version == vector_suite(v) | flags
+    if "identity" in v:
+        assert identity.hex() == v["identity"]
+    else:
+        assert identity == b""
     aad = ss.associated_data(version, key_id, v["cookie_name"], v["purpose"])
     assert aad.hex() == v["aad"]
+    body = stamps + identity + payload
     if signed:
-        assert ss.signed_mac_input(key_id, v["cookie_name"], v["purpose"], stamps + payload).hex() == v["mac_input"]
+        assert ss.signed_mac_input(key_id, v["cookie_name"], v["purpose"], body, version).hex() == v["mac_input"]
     else:
-        assert (stamps + payload).hex() == v["plaintext"]
-    decoded, rest = ss.decode_stamps(bytes.fromhex(v["stamps"]) + payload)
-    assert (decoded.created, decoded.issued, decoded.expires, rest) == (created, issued, expires, payload)
+        assert body.hex() == v["plaintext"]
+    if vector_mode(v) == "xaes":
+        key = ss.Key(bytes.fromhex(v["key"]))
+        assert ss.xaes_derive_key(key.xaes_key, bytes.fromhex(v["nonce"])).hex() == v["derived_key"]
+    decoded, rest = ss.decode_stamps(bytes.fromhex(v["stamps"]) + identity + payload)
+    assert (decoded.created, decoded.issued, decoded.expires, rest) == (created, issued, expires, identity + payload)
+    assert ss.decode_identity(flags, rest) == (identity_of(v)["session_id"], identity_of(v)["subject"], payload)
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_vector_reproduced_byte_for_byte(v):
     key = ss.Key(bytes.fromhex(v["key"]))
-    common = dict(policy_of(v), created=int(v["created"]), issued=int(v["issued"]))
+    common = dict(policy_of(v), created=int(v["created"]), issued=int(v["issued"]), **identity_of(v))
     payload = bytes.fromhex(v["payload"])
     if v.get("mode") == "signed":
         raw = ss.sign_bytes(key, payload, **common)
@@ -223,11 +336,13 @@ def test_vector_reproduced_byte_for_byte(v):
         value = ss.sign(key, payload, **common)
     else:
         nonce = bytes.fromhex(v["nonce"])
+        common["suite"] = vector_suite(v)
         raw = ss.seal_bytes(key, payload, nonce=nonce, **common)
         assert raw.hex() == v["sealed"]
         assert raw[-16:].hex() == v["tag"]
-        assert raw[5:17] == nonce
+        assert raw[5 : 5 + len(nonce)] == nonce
         value = ss.seal(key, payload, nonce=nonce, **common)
+    assert raw[0] == vector_version(v)
     assert value == v["value"]
     assert ss.b64encode(raw) == v["value"]
     assert ss.b64decode(v["value"]) == raw
@@ -248,6 +363,14 @@ def test_vector_opens(v):
         assert opened.payload.hex() == v["payload"]
         assert (opened.stamps.created, opened.stamps.issued, opened.stamps.expires) == (created, issued, expires)
         assert opened.key_id.hex() == v["key_id"]
+        assert opened.version == vector_version(v)
+        assert (opened.session_id, opened.subject) == tuple(identity_of(v).values())
+    # A reader that requires a session id opens only the vectors that carry one.
+    if "session_id" in v:
+        read(key, v["value"], now=issued, require_session_id=True, **policy_of(v))
+    else:
+        with pytest.raises(ss.MissingSessionId):
+            read(key, v["value"], now=issued, require_session_id=True, **policy_of(v))
     # Past the expiry: idle, or absolute when the stamped expiry is created + absolute (step 7
     # checks the absolute lifetime first; Rust reports the same, see test_error_precedence).
     late = ss.AbsoluteExpired if expires == created + int(v["absolute"]) else ss.IdleExpired
@@ -261,22 +384,44 @@ def test_vector_opens(v):
 
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_vector_opens_in_rust(v):
-    mode = v.get("mode", "sealed")
+    # A sealer opens both sealed suites, whichever it seals with: sealed vectors (AES-256-GCM
+    # and XAES-256-GCM) are opened by an AES-256-GCM sealer and by an XAES-256-GCM one.
+    modes = ["signed"] if vector_mode(v) == "signed" else ["sealed", "xaes"]
     key = ss.Key(bytes.fromhex(v["key"]))
     p = policy_of(v)
     payload = bytes.fromhex(v["payload"])
+    ident = identity_of(v)
+    stamps = int(v["created"]), int(v["issued"]), int(v["expires"])
     # Open as the type the vector describes, and compare the re-serialized payload.
-    type_ = {"1": "string", "2": "user", "4": "bytes", "5": "string"}.get(v["vector"])
-    if type_ is None:  # vector 3 is `()`: no type of the example is empty; a ByteBuf must fail
-        assert_rust_refuses(rust_open(mode, key, v["value"], now=v["issued"], **p), "Deserialize")
-        return
-    result = rust_open(mode, key, v["value"], now=v["issued"], type_=type_, **p)
-    assert_rust_ok(result, payload, int(v["created"]), int(v["issued"]), int(v["expires"]))
+    type_ = {"1": "string", "2": "user", "4": "bytes", "5": "string", "6": "string", "7": "u64", "8": "string"}.get(
+        v["vector"]
+    )
+    for mode in modes:
+        required = rust_open(mode, key, v["value"], now=v["issued"], type_=type_ or "bytes", require_session_id=True, **p)
+        if ident["session_id"] is None:
+            # Step 6, before the time checks and deserialization.
+            assert_rust_refuses(required, "MissingSessionId")
+        if type_ is None:
+            # Vector 3 is `()`: the example has no such type, and the authentic value must then
+            # fail as a ByteBuf, at deserialization.
+            assert_rust_refuses(rust_open(mode, key, v["value"], now=v["issued"], **p), "Deserialize")
+            continue
+        result = rust_open(mode, key, v["value"], now=v["issued"], type_=type_, **p)
+        assert_rust_ok(result, payload, *stamps, ident["session_id"], ident["subject"])
+        if ident["session_id"] is not None:
+            assert_rust_ok(required, payload, *stamps, ident["session_id"], ident["subject"])
 
 
 # --------------------------------------------------------------------------
 # (b) Rust -> Python
 # --------------------------------------------------------------------------
+
+
+def emitted_identity(c: dict) -> tuple[bytes | None, bytes | None]:
+    """The session id and subject an emitted case says its value carries (absent: None)."""
+    session_id = bytes.fromhex(c["session_id"]) if "session_id" in c else None
+    subject = bytes.fromhex(c["subject"]) if "subject" in c else None
+    return session_id, subject
 
 
 @pytest.mark.parametrize("kind", RUST_KINDS)
@@ -285,20 +430,29 @@ def test_rust_value_opens_in_python(kind):
     key = ss.Key(bytes.fromhex(c["key"]))
     assert key.key_id.hex() == c["key_id"]
     p = dict(cookie_name=c["cookie_name"], purpose=c["purpose"], idle=c["idle"], absolute=c["absolute"])
-    version = ss.VERSION_SIGNED if c["mode"] == "signed" else ss.VERSION_SEALED
+    session_id, subject = emitted_identity(c)
+    suite = MODE_SUITE[c["mode"]]
+    version = ss.version_byte(suite, session_id, subject)
+    # The version byte and suite the example read back with `peek` are those of its mode and
+    # identity fields, and the ones this kind must have.
+    assert c["version"] == version == RUST_VERSIONS[kind]
+    assert SUITE_NAMES[c["suite"]] == suite
+    if session_id is not None:
+        assert len(c["session_id"]) == 2 * ss.SESSION_ID_LEN
+    read = reader_for(c["mode"])
     if "cookies" in c:
         pairs = [tuple(x) for x in c["cookies"]]
         assert len(pairs) >= 2, "the chunked case should need several cookies"
         for name, value in pairs:
             assert ss.fits(name, value)
         header = "theme=dark; " + "; ".join(f"{n}={v}" for n, v in pairs) + "; other=1"
-        opened = ss.open_cookies(version, key, ss.parse_cookie_header(header), now=c["now"], **p)
+        opened = ss.open_cookies(reader_mode(c["mode"]), key, ss.parse_cookie_header(header), now=c["now"], **p)
         value = ss.join_chunks(pairs, c["cookie_name"])
         # Python's writer splits the joined value exactly as Rust did.
         assert ss.split_chunks(c["cookie_name"], value, max_chunks=c["max_chunks"]) == pairs
     else:
         value = c["value"]
-        opened = reader_for(c["mode"])(key, value, now=c["now"], **p)
+        opened = read(key, value, now=c["now"], **p)
     raw = ss.b64decode(value)
     assert raw[0] == version and raw[1:5] == key.key_id
     assert opened.payload.hex() == c["payload"]
@@ -308,7 +462,19 @@ def test_rust_value_opens_in_python(kind):
         c["expires"],
     )
     assert opened.stamps.expires == ss.expires_for(c["created"], c["issued"], c["idle"], c["absolute"])
-    read = reader_for(c["mode"])
+    assert (opened.version, opened.suite, opened.session_id, opened.subject) == (version, suite, session_id, subject)
+    # The layout: the suite's fixed bytes, the stamps, the identity fields, the payload.
+    stamps = ss.encode_stamps(c["created"], c["issued"], c["expires"])
+    identity = ss.encode_identity(session_id, subject)[1]
+    assert len(raw) == SUITE_FIXED[suite] + len(stamps) + len(identity) + len(opened.payload)
+    if suite == ss.SUITE_HMAC_SHA256:  # readable by the client
+        assert raw[5:-32] == stamps + identity + opened.payload
+    # A reader that requires a session id opens only the values that carry one.
+    if session_id is None:
+        with pytest.raises(ss.MissingSessionId):
+            read(key, value, now=c["now"], limit=None, require_session_id=True, **p)
+    else:
+        assert read(key, value, now=c["now"], limit=None, require_session_id=True, **p).session_id == session_id
     # The Python reader enforces time and binding on Rust's values too.
     with pytest.raises((ss.IdleExpired, ss.AbsoluteExpired)):
         read(key, value, now=c["expires"] + 61, limit=None, **p)
@@ -316,26 +482,61 @@ def test_rust_value_opens_in_python(kind):
         read(key, value, now=c["now"], limit=None, **dict(p, purpose=c["purpose"] + "x"))
     with pytest.raises(ss.AuthenticationFailed):
         read(key, value, now=c["now"], limit=None, **dict(p, cookie_name=c["cookie_name"] + "x"))
+    # The other mode's reader refuses the version byte.
+    other = ss.open_sealed if read is ss.verify_signed else ss.verify_signed
+    with pytest.raises(ss.UnknownVersion):
+        other(key, value, now=c["now"], limit=None, **p)
 
 
 def test_rust_emitted_expected_payloads():
-    """The example's expected payloads are what FORMAT.md's postcard description predicts."""
+    """The example's expected payloads are what FORMAT.md's postcard description predicts, and
+    its identity fields are those it was asked to seal."""
     e = rust_emitted()
-    assert set(e) == set(RUST_KINDS)
+    assert list(e) == RUST_KINDS
     assert e["sealed-string"]["payload"] == pc_bytes(b"alice").hex()
     assert e["sealed-struct"]["payload"] == pc_user(42, ["admin", "dev"]).hex()
     assert e["signed-string"]["payload"] == pc_bytes(b"light").hex()
     assert e["sealed-bytes"]["payload"] == pc_bytes(bytes(i % 251 for i in range(300))).hex()
+    assert e["xaes-string"]["payload"] == pc_bytes(b"alice").hex()
+    assert e["xaes-struct"]["payload"] == pc_user(42, ["admin", "dev"]).hex()
+    assert e["sealed-identity"]["payload"] == pc_varint(42).hex()
     assert e["sealed-renewed"]["created"] < e["sealed-renewed"]["issued"]
+    assert [e[k]["mode"] for k in ("xaes-string", "xaes-struct", "xaes-identity", "chunked-xaes-identity")] == ["xaes"] * 4
+    subjects = {k: emitted_identity(c)[1] for k, c in e.items()}
+    assert subjects["sealed-subject"] == subjects["signed-identity"] == subjects["sealed-identity"] == b"user-42"
+    assert subjects["xaes-identity"] == b"\x00\xff\x80\x2a"  # not UTF-8: carried as bytes
+    assert subjects["chunked-xaes-identity"] == b"user-42"
+    assert "session_id" not in e["sealed-subject"] and "subject" not in e["sealed-session-id"]
+    # Session ids are random per session: no two emitted sessions share one.
+    ids = [c["session_id"] for c in e.values() if "session_id" in c and c["kind"] != "sealed-identity-renewed"]
+    assert len(ids) == 5 and len(set(ids)) == 5
+
+
+@pytest.mark.parametrize("first,renewed", [("sealed-renewal-first", "sealed-renewed"), ("sealed-identity", "sealed-identity-renewed")])
+def test_rust_renewal_keeps_the_session(first, renewed):
+    """A renewal keeps the creation time, the session id and the subject; issued moves on."""
+    a, b = rust_emitted()[first], rust_emitted()[renewed]
+    assert a["created"] == a["issued"] == b["created"] == T0
+    assert b["issued"] == a["issued"] + 1000 == b["now"]
+    assert b["expires"] == ss.expires_for(b["created"], b["issued"], b["idle"], b["absolute"])
+    assert emitted_identity(a) == emitted_identity(b)
+    assert a["value"] != b["value"]
+    if first == "sealed-identity":
+        assert emitted_identity(b)[0] is not None and emitted_identity(b)[1] == b"user-42"
 
 
 def test_rust_nonces_are_fresh():
-    """Two runs of `emit` seal the same inputs at the same time with different nonces."""
-    first = rust_emitted()["sealed-string"]["value"]
+    """Two runs of `emit` seal the same inputs at the same time with different nonces (and draw
+    different session ids)."""
+    first = rust_emitted()
     code, out = rust("emit")
-    second = json.loads(out.splitlines()[0])["value"]
-    assert first != second
-    assert ss.b64decode(first)[5:17] != ss.b64decode(second)[5:17]
+    assert code == 0
+    second = parse_emitted(out)
+    for kind, nonce in (("sealed-string", slice(5, 17)), ("xaes-string", slice(5, 29))):
+        a, b = ss.b64decode(first[kind]["value"]), ss.b64decode(second[kind]["value"])
+        assert a != b and a[nonce] != b[nonce], kind
+    for kind in ("sealed-session-id", "xaes-identity", "signed-identity", "chunked-xaes-identity"):
+        assert first[kind]["session_id"] != second[kind]["session_id"], kind
 
 
 # --------------------------------------------------------------------------
@@ -368,11 +569,11 @@ def test_python_signed_opens_in_rust():
     assert_rust_ok(rust_open("signed", PY_KEY, value, now=T0 + 5, type_="bytes", **POLICY), payload, T0, T0 + 5, T0 + 1805)
 
 
-@pytest.mark.parametrize("mode", ["sealed", "signed"])
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
 def test_python_chunked_opens_in_rust(mode):
     payload = pc_bytes(os.urandom(7000))
-    write = ss.seal if mode == "sealed" else ss.sign
-    value = write(PY_KEY, payload, created=T0, issued=T0, limit=None, **POLICY)
+    value = py_writer(mode)(PY_KEY, payload, created=T0, issued=T0, limit=None, **POLICY)
+    assert ss.b64decode(value)[0] == MODE_SUITE[mode]
     cookies = ss.split_chunks(POLICY["cookie_name"], value, max_chunks=3)
     assert [n for n, _ in cookies] == ["__Host-py", "__Host-py.1", "__Host-py.2"]
     assert cookies[0][1].startswith("3.")
@@ -390,8 +591,8 @@ def test_python_chunked_opens_in_rust(mode):
     mid = mid[:i] + mid[i + 1] + mid[i] + mid[i + 2 :]
     swapped = "; ".join(f"{n}={v}" for n, v in [cookies[0], (cookies[1][0], mid), cookies[2]])
     with pytest.raises(ss.AuthenticationFailed):
-        ss.open_cookies(ss.VERSION_SEALED if mode == "sealed" else ss.VERSION_SIGNED, PY_KEY,
-                        ss.parse_cookie_header(swapped), now=T0, max_chunks=3, **POLICY)  # fmt: skip
+        ss.open_cookies(reader_mode(mode), PY_KEY, ss.parse_cookie_header(swapped), now=T0, max_chunks=3,
+                        **POLICY)  # fmt: skip
     assert_rust_refuses(rust_open_cookies(mode, PY_KEY, swapped, now=T0, max_chunks=3, **POLICY), "Authentication")
     too_few = rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=2, **POLICY)
     assert_rust_refuses(too_few)
@@ -405,6 +606,143 @@ def test_python_nonces_are_fresh():
     assert a[5:17] != b[5:17] and a != b
 
 
+def test_python_xaes_opens_in_rust():
+    """XAES-256-GCM values from Python open in Rust under a sealer of either suite (a sealer opens
+    both sealed suites); a signer refuses their version byte."""
+    payload = pc_bytes(os.urandom(300))
+    value = ss.seal(PY_KEY, payload, suite=ss.SUITE_XAES_256_GCM, created=T0, issued=T0, **POLICY)
+    assert ss.b64decode(value)[0] == 0x02
+    for mode in ("sealed", "xaes"):
+        assert_rust_ok(rust_open(mode, PY_KEY, value, now=T0 + 10, **POLICY), payload, T0, T0, T0 + 1800)
+    assert_rust_refuses(rust_open("signed", PY_KEY, value, now=T0, **POLICY), "UnsupportedVersion(2)")
+    # And an AES-256-GCM value opens under an XAES sealer.
+    aes = ss.seal(PY_KEY, payload, created=T0, issued=T0, **POLICY)
+    assert_rust_ok(rust_open("xaes", PY_KEY, aes, now=T0 + 10, **POLICY), payload, T0, T0, T0 + 1800)
+    # A renewal (created < issued), a struct, an empty purpose.
+    user = pc_user(7, ["x" * 100])
+    p = dict(POLICY, purpose="", cookie_name="s")
+    value = ss.seal(PY_KEY, user, suite=ss.SUITE_XAES_256_GCM, created=T0, issued=T0 + 28000, **p)
+    assert_rust_ok(rust_open("xaes", PY_KEY, value, now=T0 + 28000, type_="user", **p), user, T0, T0 + 28000, T0 + 28800)
+    # A changed nonce byte, in either half (the key derivation's or GCM's), fails authentication.
+    raw = ss.b64decode(value)
+    for i in (5, 5 + 12, 5 + 23):
+        assert_rust_refuses(rust_open("xaes", PY_KEY, ss.b64encode(flip(raw, i, 0)), now=T0 + 28000, **p), "Authentication")
+
+
+#: (session id, subject) pairs Python seals: none, each alone, both (a 64-byte subject that is
+#: not UTF-8).
+IDENTITIES = [
+    (None, None),
+    (bytes(range(16)), None),
+    (None, b"user-42"),
+    (b"\xff" * 16, b"\x00\xff" + b"s" * 62),
+]
+
+
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
+def test_python_identity_opens_in_rust(mode):
+    """Every combination of identity fields, in every suite: Rust opens the value and reports the
+    session id and the subject Python sealed; a Rust reader that requires a session id refuses a
+    value without one (after authentication, before the time checks)."""
+    payload = pc_user(7, ["reader"])
+    for session_id, subject in IDENTITIES:
+        value = py_writer(mode)(PY_KEY, payload, created=T0, issued=T0 + 100, session_id=session_id,
+                                subject=subject, **POLICY)  # fmt: skip
+        assert ss.b64decode(value)[0] == ss.version_byte(MODE_SUITE[mode], session_id, subject)
+        ok = (payload, T0, T0 + 100, T0 + 1900, session_id, subject)
+        assert_rust_ok(rust_open(mode, PY_KEY, value, now=T0 + 100, type_="user", **POLICY), *ok)
+        required = rust_open(mode, PY_KEY, value, now=T0 + 100, type_="user", require_session_id=True, **POLICY)
+        late = rust_open(mode, PY_KEY, value, now=T0 + 10**6, require_session_id=True, **POLICY)
+        forged = rust_open(mode, PY_KEY, value, now=T0, require_session_id=True, **dict(POLICY, purpose="x"))
+        assert_rust_refuses(forged, "Authentication")
+        if session_id is None:
+            assert_rust_refuses(required, "MissingSessionId")
+            assert_rust_refuses(late, "MissingSessionId")
+            with pytest.raises(ss.MissingSessionId):
+                reader_for(mode)(PY_KEY, value, now=T0 + 10**6, require_session_id=True, **POLICY)
+        else:
+            assert_rust_ok(required, *ok)
+            assert_rust_refuses(late, "lifetime: Absolute")
+
+
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
+def test_python_chunked_identity_opens_in_rust(mode):
+    """Identity fields through Rust's cookie layer: chunked, with a session id and a subject."""
+    payload = pc_bytes(os.urandom(7000))
+    session_id = ss.new_session_id()
+    write = py_writer(mode)
+    value = write(PY_KEY, payload, created=T0, issued=T0, limit=None, session_id=session_id, subject="user-42", **POLICY)
+    cookies = ss.split_chunks(POLICY["cookie_name"], value, max_chunks=3)
+    assert len(cookies) == 3
+    header = "; ".join(f"{n}={v}" for n, v in cookies)
+    for require in (False, True):
+        result = rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=3, require_session_id=require, **POLICY)
+        assert_rust_ok(result, payload, T0, T0, T0 + 1800, session_id, b"user-42")
+    value = write(PY_KEY, payload, created=T0, issued=T0, limit=None, subject="user-42", **POLICY)
+    header = "; ".join(f"{n}={v}" for n, v in ss.split_chunks(POLICY["cookie_name"], value, max_chunks=3))
+    assert_rust_ok(rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=3, **POLICY),
+                   payload, T0, T0, T0 + 1800, None, b"user-42")  # fmt: skip
+    result = rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=3, require_session_id=True, **POLICY)
+    assert_rust_refuses(result, "Open(MissingSessionId)")
+    with pytest.raises(ss.MissingSessionId):
+        ss.open_cookies(reader_mode(mode), PY_KEY, ss.parse_cookie_header(header), now=T0, max_chunks=3,
+                        require_session_id=True, **POLICY)  # fmt: skip
+
+
+#: Identity fields malformed (flags of the version byte, what follows the stamps), as only a
+#: writer holding the key can make them.
+MALFORMED_IDENTITY = [
+    (0x20, b"\x00" + pc_bytes(b"abc")),  # subject length 0
+    (0x20, b"\x41" + b"s" * 65),  # subject length 65
+    (0x20, b"\x81\x00" + b"s"),  # subject length 1, not a minimal varint
+    (0x20, b"\x0a" + b"s" * 9),  # subject cut short by the end of the plaintext
+    (0x10, bytes(15)),  # session id cut short
+    (0x30, bytes(16)),  # session id, then no subject length
+]
+
+
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
+def test_rust_refuses_malformed_identity(mode):
+    """Authentic values with malformed identity fields: both readers refuse them at step 6,
+    after the stamps, before the required session id and the time checks."""
+    suite = MODE_SUITE[mode]
+    stamps = ss.encode_stamps(T0, T0, T0 + 1800)
+    for flags, rest in MALFORMED_IDENTITY:
+        if suite == ss.SUITE_HMAC_SHA256:
+            raw = ss.sign_body(PY_KEY, stamps + rest, cookie_name="__Host-py", purpose="interop", version=suite | flags)
+        else:
+            raw = ss.seal_plaintext(PY_KEY, stamps + rest, cookie_name="__Host-py", purpose="interop", version=suite | flags)
+        value = ss.b64encode(raw)
+        for now, require in ((T0, False), (T0 + 10**6, False), (T0, True)):
+            result = rust_open(mode, PY_KEY, value, now=now, require_session_id=require, **POLICY)
+            assert_rust_refuses(result, "Malformed(Identity)")
+            with pytest.raises(ss.MalformedIdentity):
+                reader_for(mode)(PY_KEY, value, now=now, require_session_id=require, **POLICY)
+
+
+def test_version_before_suite_length_agrees_with_rust():
+    """FORMAT.md "Opening", step 3: the version byte is judged before the suite's smallest
+    length, so a short value of the other mode (or a reserved byte) is refused for its version
+    byte in both readers, and a short value of the reader's own mode as too short."""
+    signed = ss.b64decode(ss.sign(PY_KEY, b"", created=T0, issued=T0, session_id=bytes(16), **POLICY))
+    xaes = ss.b64decode(ss.seal(PY_KEY, pc_bytes(b"x" * 40), suite=ss.SUITE_XAES_256_GCM, created=T0, issued=T0, **POLICY))
+    cases = [
+        # (Rust mode, raw value, Python error, Rust's Debug)
+        ("sealed", signed[:38], ss.UnknownVersion, "UnsupportedVersion(145)"),  # 0x91, 38 < 40 bytes
+        ("xaes", signed[:36], ss.UnknownVersion, "UnsupportedVersion(145)"),
+        ("signed", xaes[:44], ss.UnknownVersion, "UnsupportedVersion(2)"),  # 0x02, 44 < 48 bytes
+        ("sealed", xaes[:44], ss.TooShort, "Malformed(TooShort)"),
+        ("xaes", xaes[:47], ss.TooShort, "Malformed(TooShort)"),
+        ("sealed", b"\x03" + xaes[1:36], ss.UnknownVersion, "UnsupportedVersion(3)"),
+        ("signed", b"\x42" + xaes[1:40], ss.UnknownVersion, "UnsupportedVersion(66)"),
+    ]
+    for mode, raw, err, rust_err in cases:
+        value = ss.b64encode(raw)
+        with pytest.raises(err):
+            reader_for(mode)(PY_KEY, value, now=T0, **POLICY)
+        assert_rust_refuses(rust_open(mode, PY_KEY, value, now=T0, **POLICY), rust_err)
+
+
 # Python's error classes and the Rust crate's `OpenError` (Debug) for the same refusal.
 RUST_ERROR = {
     ss.TooLong: "Oversized",
@@ -414,26 +752,29 @@ RUST_ERROR = {
     ss.UnknownKey: "UnknownKey(",
     ss.AuthenticationFailed: "Authentication",
     ss.MalformedStamps: "Malformed(Stamps)",
+    ss.MalformedIdentity: "Malformed(Identity)",
+    ss.MissingSessionId: "MissingSessionId",
     ss.NotYetValid: "NotYetValid",
     ss.AbsoluteExpired: "lifetime: Absolute",
     ss.IdleExpired: "lifetime: Idle",
 }
 
 
-@pytest.mark.parametrize("mode", ["sealed", "signed"])
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
 def test_rust_refuses_what_python_refuses(mode):
     """Python plays a buggy or hostile writer; both readers refuse, for the same reason."""
     other = ss.Key(os.urandom(32))
     body = ss.encode_stamps(T0, T0, T0 + 1800) + pc_bytes(b"abc")
-    version = ss.VERSION_SEALED if mode == "sealed" else ss.VERSION_SIGNED
-    minimum = ss.MIN_SEALED_LEN if mode == "sealed" else ss.MIN_SIGNED_LEN
+    version = MODE_SUITE[mode]
+    other_mode = ss.VERSION_SEALED if mode == "signed" else ss.VERSION_SIGNED
+    minimum = ss.MIN_LEN[version]
     read = reader_for(mode)
 
     def make(plaintext, key=PY_KEY, purpose="interop"):
-        if mode == "sealed":
-            raw = ss.seal_plaintext(key, plaintext, cookie_name="__Host-py", purpose=purpose)
-        else:
+        if mode == "signed":
             raw = ss.sign_body(key, plaintext, cookie_name="__Host-py", purpose=purpose)
+        else:
+            raw = ss.seal_plaintext(key, plaintext, cookie_name="__Host-py", purpose=purpose, version=version)
         return ss.b64encode(raw)
 
     good = make(body)
@@ -445,8 +786,9 @@ def test_rust_refuses_what_python_refuses(mode):
         (ss.MalformedStamps, make(top + b"\x01\x00")),  # stamps overflowing 64 bits
         (ss.MalformedStamps, make(b"\x80\x80\x80")),  # truncated varint
         (ss.MalformedStamps, make(b"\x00\x00" + b"\xff" * 9 + b"\x02")),  # tenth byte above 0x01
-        (ss.UnknownVersion, ss.b64encode(b"\x02" + ss.b64decode(good)[1:])),
-        (ss.UnknownVersion, ss.b64encode(bytes([version ^ 0x80]) + ss.b64decode(good)[1:])),  # other mode
+        (ss.UnknownVersion, ss.b64encode(b"\x03" + ss.b64decode(good)[1:])),  # reserved (0x02 is XAES now)
+        (ss.UnknownVersion, ss.b64encode(bytes([other_mode]) + ss.b64decode(good)[1:])),  # other mode
+        (ss.UnknownVersion, ss.b64encode(bytes([version | 0x40]) + ss.b64decode(good)[1:])),  # bit 6 set
         (ss.BadEncoding, good + "="),
         (ss.BadEncoding, good[:-1] + "+"),
         (ss.BadEncoding, good + "A" * (1 if len(good) % 4 == 0 else 5 - len(good) % 4)),  # 4k + 1
@@ -559,7 +901,12 @@ def test_every_bit_flip_is_refused(v):
             bad = ss.b64encode(flip(raw, i, bit))
             with pytest.raises(ss.OpenError) as e:
                 read(key, bad, now=int(v["issued"]), **policy_of(v))
-            expected = ss.UnknownVersion if i == 0 else ss.UnknownKey if i < 5 else ss.AuthenticationFailed
+            # Flipping a flag bit (0x10, 0x20) of the version byte gives another version of the
+            # same suite, which the version byte's place in the authenticated data refuses.
+            if i == 0:
+                expected = ss.AuthenticationFailed if bit in (4, 5) else ss.UnknownVersion
+            else:
+                expected = ss.UnknownKey if i < 5 else ss.AuthenticationFailed
             assert type(e.value) is expected, (i, bit, e.value)
 
 
@@ -568,7 +915,7 @@ def test_every_truncation_and_extension_is_refused(v):
     key = ss.Key(bytes.fromhex(v["key"]))
     read = reader_for(v.get("mode", "sealed"))
     raw = ss.b64decode(v["value"])
-    minimum = ss.MIN_SIGNED_LEN if v.get("mode") == "signed" else ss.MIN_SEALED_LEN
+    minimum = ss.MIN_LEN[vector_suite(v)]
     for n in range(len(raw)):
         with pytest.raises(ss.OpenError) as e:
             read(key, ss.b64encode(raw[:n]), now=int(v["issued"]), **policy_of(v))

@@ -4,6 +4,7 @@
 //! `Debug` output. A key id is public (it travels in every sealed value) and may appear.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::key::KeyId;
 
@@ -83,14 +84,15 @@ impl fmt::Display for KeyRingError {
 
 impl std::error::Error for KeyRingError {}
 
-/// Why a [`SealerBuilder`](crate::SealerBuilder) refused its configuration.
+/// Why a [`SealerBuilder`](crate::SealerBuilder) or [`SignerBuilder`](crate::SignerBuilder)
+/// refused its configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The cookie name is empty or holds a character outside an RFC 6265 `token`
     /// (controls, space, and `( ) < > @ , ; : \ " / [ ] ? = { }` are refused).
     InvalidCookieName,
-    /// The purpose is longer than [`MAX_PURPOSE_LEN`](crate::MAX_PURPOSE_LEN) bytes.
+    /// The purpose is longer than [`MAX_PURPOSE_LEN`](crate::session::MAX_PURPOSE_LEN) bytes.
     PurposeTooLong {
         /// The purpose's length in bytes.
         len: usize,
@@ -99,15 +101,24 @@ pub enum ConfigError {
     },
     /// A lifetime is zero, or the idle timeout is longer than the absolute lifetime.
     InvalidLifetimes,
-    /// The leeway is longer than [`MAX_LEEWAY`](crate::MAX_LEEWAY): every second of leeway is a
-    /// second more validity for every value (including stolen ones). Fix the clocks instead.
-    LeewayTooLong {
-        /// The leeway asked for, in seconds.
-        secs: u64,
-        /// The longest leeway accepted, in seconds.
-        max_secs: u64,
+    /// A lifetime, the leeway or the renewal interval is not a whole number of seconds. Stamps
+    /// count whole seconds, and rounding would silently change the setting: give whole seconds.
+    NotWholeSeconds {
+        /// The builder method that was given it (`"idle_timeout"`, `"leeway"`, ...).
+        setting: &'static str,
+        /// The duration that was given.
+        duration: Duration,
     },
-    /// The size limit is above [`BROWSER_COOKIE_LIMIT`](crate::BROWSER_COOKIE_LIMIT) (browsers drop such
+    /// The leeway is longer than [`MAX_LEEWAY`](crate::session::MAX_LEEWAY): every second of
+    /// leeway is a second more validity for every value (including stolen ones). Fix the clocks
+    /// instead.
+    LeewayTooLong {
+        /// The leeway asked for.
+        leeway: Duration,
+        /// The longest leeway accepted.
+        max: Duration,
+    },
+    /// The size limit is above [`BROWSER_COOKIE_LIMIT`](crate::cookie::BROWSER_COOKIE_LIMIT) (browsers drop such
     /// cookies), or so small that not even an empty payload fits next to the cookie name.
     InvalidSizeLimit {
         /// The limit that was asked for.
@@ -127,8 +138,11 @@ impl fmt::Display for ConfigError {
             Self::InvalidLifetimes => f.write_str(
                 "lifetimes must be non-zero and the idle timeout no longer than the absolute lifetime",
             ),
-            Self::LeewayTooLong { secs, max_secs } => {
-                write!(f, "a leeway of {secs} s is longer than the maximum of {max_secs} s")
+            Self::NotWholeSeconds { setting, duration } => {
+                write!(f, "{setting} of {duration:?} is not a whole number of seconds")
+            }
+            Self::LeewayTooLong { leeway, max } => {
+                write!(f, "a leeway of {leeway:?} is longer than the maximum of {max:?}")
             }
             Self::InvalidSizeLimit { limit } => write!(
                 f,
@@ -247,6 +261,10 @@ pub enum Malformed {
     /// The authenticated plaintext does not start with well-formed time stamps. Only a writer that
     /// holds the key can produce this: it points at a bug in another implementation of FORMAT.md.
     Stamps,
+    /// The authenticated plaintext's identity fields (session id, subject) are cut short or the
+    /// subject's length is 0 or over 64. As for [`Malformed::Stamps`], only a writer that holds
+    /// the key can produce this.
+    Identity,
 }
 
 /// Which lifetime ended.
@@ -260,7 +278,9 @@ pub enum Lifetime {
     Absolute,
 }
 
-/// Why [`Sealer::open`](crate::Sealer::open) refused a value. Treat every variant as "no session";
+/// Why [`Sealer::open`](crate::Sealer::open) (or [`Signer::verify`](crate::Signer::verify),
+/// or [`SessionCookie::open`](crate::SessionCookie::open) once the cookies are gathered) refused
+/// a value. Treat every variant as "no session";
 /// they are distinct so that logs and metrics can tell an attack from an expiry from a bad deploy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -298,6 +318,11 @@ pub enum OpenError {
         /// This server's time, in seconds since the Unix epoch.
         now: u64,
     },
+    /// The value is authentic but carries no session id, and this sealer requires one
+    /// ([`SealerBuilder::session_ids`](crate::session::Builder::session_ids)): it was sealed
+    /// before session ids were turned on, or by a sealer without them. Treat as "no session":
+    /// without an id it could not be revoked.
+    MissingSessionId,
     /// The value is authentic but its payload does not deserialize as the requested type (the
     /// session type changed between deploys, for example).
     Deserialize(CodecError),
@@ -320,6 +345,12 @@ impl fmt::Display for OpenError {
             }
             Self::Malformed(Malformed::Stamps) => {
                 f.write_str("the sealed value's time stamps are malformed")
+            }
+            Self::Malformed(Malformed::Identity) => {
+                f.write_str("the sealed value's session id or subject is malformed")
+            }
+            Self::MissingSessionId => {
+                f.write_str("the value carries no session id, and this sealer requires one")
             }
             Self::UnsupportedVersion(v) => write!(f, "unsupported sealed value version {v}"),
             Self::UnknownKey(id) => write!(f, "no key with id {id} in the key ring"),
@@ -345,158 +376,6 @@ impl std::error::Error for OpenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Deserialize(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// Why the cookie layer ([`SessionCookie`](crate::SessionCookie), [`CookieOptions`](crate::CookieOptions))
-/// refused to emit cookies or to read a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CookieError {
-    /// Sealing or signing failed; with chunking off, a session too large for one cookie is
-    /// `Seal(SealError::TooLarge { size, limit })`.
-    Seal(SealError),
-    /// The value (or the joined chunks) did not open; treat as "no valid session".
-    Open(OpenError),
-    /// The session does not fit in the configured number of chunks. Nothing was emitted.
-    TooManyChunks {
-        /// Length of the encoded value, in characters.
-        size: usize,
-        /// The most characters `max_chunks` cookies can carry.
-        capacity: usize,
-        /// The configured number of chunks.
-        max_chunks: usize,
-    },
-    /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
-    /// [`MAX_CHUNKS`](crate::MAX_CHUNKS).
-    InvalidChunkCount {
-        /// The count asked for.
-        max: usize,
-    },
-    /// The `Cookie` header is longer than [`MAX_COOKIE_HEADER_LEN`](crate::MAX_COOKIE_HEADER_LEN);
-    /// nothing in it was read.
-    HeaderTooLong {
-        /// The header's length in bytes.
-        len: usize,
-        /// The longest header read.
-        max: usize,
-    },
-    /// The header holds the session cookie (chunk 0) or one of its chunks more than once: a
-    /// cookie for another path or a sibling domain shadows it (cookie tossing). Refused rather
-    /// than guessing which one is genuine; a `__Host-` name prevents it.
-    DuplicateCookie {
-        /// The chunk index (0: the cookie itself).
-        chunk: usize,
-    },
-    /// A chunk the first cookie announces is absent (or, for index 0, chunks came without the
-    /// first cookie).
-    MissingChunk {
-        /// The missing chunk's index.
-        chunk: usize,
-    },
-    /// A chunk beyond the announced count, or beyond the configured maximum, is present.
-    UnexpectedChunk {
-        /// The unexpected chunk's index.
-        chunk: usize,
-    },
-    /// The first cookie's chunk count is not a canonical number from 2 to the configured maximum.
-    MalformedChunkCount,
-    /// The chunks are complete, but they are not the one split a writer makes of their joined
-    /// value (FORMAT.md, "Chunked cookies"): a value that fits one cookie sent chunked, more
-    /// chunks than the value needs, or a part other than the last not filled to exactly its room
-    /// under the size limit (a shifted boundary, an empty middle or last part). Each value has
-    /// exactly one accepted cookie set. Refused before decoding, from the parts' lengths alone;
-    /// treat as "no valid session".
-    NonCanonicalChunks,
-    /// A `__Host-` cookie without `Secure` (browsers reject it).
-    HostPrefixWithoutSecure,
-    /// A `__Host-` cookie with a `Domain` attribute (browsers reject it).
-    HostPrefixWithDomain,
-    /// A `__Host-` cookie with a `Path` other than `/` (browsers reject it).
-    HostPrefixWithPath,
-    /// A `__Secure-` cookie without `Secure` (browsers reject it).
-    SecurePrefixWithoutSecure,
-    /// `SameSite=None` without `Secure` (browsers reject it).
-    SameSiteNoneWithoutSecure,
-    /// An attribute value holds a control character or `;`, or is otherwise invalid (a `Path`
-    /// that does not start with `/`, an empty `Domain`).
-    InvalidAttribute {
-        /// The attribute's name, as in `Set-Cookie`.
-        attribute: &'static str,
-    },
-    /// An attribute value is longer than 1024 octets (browsers ignore it).
-    AttributeTooLong {
-        /// The attribute's name, as in `Set-Cookie`.
-        attribute: &'static str,
-        /// Its length in octets.
-        len: usize,
-        /// The most allowed.
-        max: usize,
-    },
-}
-
-impl fmt::Display for CookieError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Seal(e) => e.fmt(f),
-            Self::Open(e) => e.fmt(f),
-            Self::TooManyChunks {
-                size,
-                capacity,
-                max_chunks,
-            } => write!(
-                f,
-                "a value of {size} characters does not fit {max_chunks} cookies ({capacity} at most)"
-            ),
-            Self::InvalidChunkCount { max } => {
-                write!(f, "chunk count {max} is not between 1 and the maximum")
-            }
-            Self::HeaderTooLong { len, max } => {
-                write!(f, "the Cookie header is {len} bytes long, more than {max}")
-            }
-            Self::DuplicateCookie { chunk } => {
-                write!(
-                    f,
-                    "the session cookie (chunk {chunk}) was sent more than once"
-                )
-            }
-            Self::MissingChunk { chunk } => write!(f, "session cookie chunk {chunk} is missing"),
-            Self::UnexpectedChunk { chunk } => {
-                write!(f, "session cookie chunk {chunk} was not expected")
-            }
-            Self::MalformedChunkCount => {
-                f.write_str("the session cookie's chunk count is malformed")
-            }
-            Self::NonCanonicalChunks => {
-                f.write_str("the session cookie's chunks are not split as a writer splits them")
-            }
-            Self::HostPrefixWithoutSecure => f.write_str("a __Host- cookie must be Secure"),
-            Self::HostPrefixWithDomain => f.write_str("a __Host- cookie must not have a Domain"),
-            Self::HostPrefixWithPath => f.write_str("a __Host- cookie must have Path=/"),
-            Self::SecurePrefixWithoutSecure => f.write_str("a __Secure- cookie must be Secure"),
-            Self::SameSiteNoneWithoutSecure => f.write_str("SameSite=None requires Secure"),
-            Self::InvalidAttribute { attribute } => {
-                write!(f, "the {attribute} attribute is invalid")
-            }
-            Self::AttributeTooLong {
-                attribute,
-                len,
-                max,
-            } => write!(
-                f,
-                "the {attribute} attribute is {len} octets long, more than {max}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CookieError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Seal(e) => Some(e),
-            Self::Open(e) => Some(e),
             _ => None,
         }
     }

@@ -17,46 +17,47 @@
 //!
 //! ## Design
 //! ```text
-//! seal: T --postcard--> payload;  plaintext = stamps || payload
-//!       sealed = version || key_id || nonce || AES-256-GCM(plaintext, aad) || tag
+//! seal: T --postcard--> payload;  plaintext = stamps || [session id] [subject] || payload
+//!       value  = version || key_id || nonce || suite.protect(plaintext, aad) || tag
 //!       aad    = version || key_id || len || cookie name || len || purpose
-//!       value  = base64url-nopad(sealed) --size check (name=value <= limit)--> cookie
-//! open: value --length bound--> base64url --> version, key_id --lookup by id--> key
-//!       --> authenticate + decrypt --> stamps checked --> postcard --> T
+//!       cookie = base64url-nopad(value) --size check (name=value <= 4096)--> Set-Cookie
+//! open: cookie --length bound--> base64url --> version byte: suite --> key_id: key (no trial)
+//!       --> authenticate --> stamps, identity checked --> postcard --> T
 //! ```
-//! FORMAT.md in the repository is the byte-exact specification, with test vectors.
+//! One pipeline seals and opens every value; a cipher suite (AES-256-GCM `0x01`, XAES-256-GCM
+//! `0x02`, HMAC-SHA256 `0x81`) only protects the bytes. FORMAT.md in the repository is the
+//! byte-exact specification, with test vectors.
 //!
 //! ## Getting started
 //! ```
 //! use std::time::Duration;
 //! use serde::{Deserialize, Serialize};
-//! use sealed_session::{Key, KeyRing, OpenError, Sealer};
+//! use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
 //!
 //! #[derive(Serialize, Deserialize)]
 //! struct Session { user_id: u64 }
 //!
-//! // Load keys from your secret store; `Key::generate` makes a new one.
+//! // Load keys from your secret store (`Key::from_base64`); `Key::generate` makes a new one.
 //! let ring = KeyRing::new(Key::generate()?);
-//! let sealer = Sealer::builder(ring.clone(), "session")
-//!     .purpose("login")
+//! let sealer = Sealer::builder(ring.clone(), "__Host-session")
 //!     .idle_timeout(Duration::from_secs(30 * 60))
 //!     .absolute_lifetime(Duration::from_secs(12 * 3600))
 //!     .build()?;
+//! let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
 //!
-//! let sealed = sealer.seal(&Session { user_id: 7 })?;
-//! let cookie = format!("session={}; Max-Age={}", sealed.value(), sealed.max_age().as_secs());
-//! # let _ = cookie;
+//! // Response: one `Set-Cookie` header per string (Secure, HttpOnly, SameSite=Lax, Max-Age).
+//! let set_cookie = cookie.set_cookies(&Session { user_id: 7 })?;
 //!
-//! // Later, on a request:
-//! let opened = sealer.open::<Session>(sealed.value())?;
+//! // Next request: the browser sends the cookie back in its `Cookie` header.
+//! let header = set_cookie[0].split(';').next().unwrap();
+//! let opened = cookie.open::<Session>(header)?.expect("a session");
 //! assert_eq!(opened.state.user_id, 7);
-//! if opened.needs_reseal() {
-//!     let renewed = sealer.renew(&opened.state, &opened.stamps)?;
-//!     # let _ = renewed;
+//! if opened.needs_renewal() {
+//!     let _renewed = cookie.renew_cookies(&opened.state, &opened.envelope())?;
 //! }
 //!
-//! // Anything else is refused with a typed error.
-//! assert!(matches!(sealer.open::<Session>("garbage"), Err(OpenError::Malformed(_))));
+//! // A tampered or foreign cookie is a typed error: treat it as "no session".
+//! assert!(cookie.open::<Session>("__Host-session=garbage").is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -64,19 +65,22 @@
 //! - [`Key`]: generation from the OS, parsing from bytes and base64, HKDF-SHA256 derivation of
 //!   per-purpose keys from a master secret; zeroized on drop, redacted in `Debug`.
 //! - [`KeyRing`]: primary + open-only keys, [`add`](KeyRing::add) / [`promote`](KeyRing::promote) /
-//!   [`retire`](KeyRing::retire) while the program runs.
+//!   [`retire`](KeyRing::retire) while the program runs; each key's subkeys derived once.
 //! - [`Sealer`]: seal / open / renew of any `serde` type, idle and absolute lifetimes, leeway,
-//!   an injectable [`Clock`], re-seal hints ([`ResealReason`]), the exact size rule and
-//!   [`Sealer::max_payload_len`].
+//!   an injectable [`Clock`], renewal hints ([`RenewalReason`]), the exact size rule,
+//!   [`Sealer::max_payload_len`]; AES-256-GCM by default, XAES-256-GCM on request
+//!   ([`SealerBuilder::extended_nonce`]); an optional [`SessionId`] and [`Subject`] sealed in.
 //! - [`Signer`]: the signed-only mode (HMAC-SHA256) for state the client may read but not change,
-//!   with the same key ring, stamps, binding and size rule.
+//!   with the same key ring, stamps, identity, binding and size rule.
 //! - [`SessionCookie`] and [`CookieOptions`]: `Set-Cookie` rendering with secure defaults,
 //!   `__Host-`/`__Secure-` prefix rules, removal cookies, `Cookie` header parsing
-//!   ([`cookie_pairs`]) in one bounded pass, and opt-in chunking over up to [`MAX_CHUNKS`] cookies.
+//!   ([`cookie_pairs`]) in one bounded pass, and opt-in chunking over up to
+//!   [`MAX_CHUNKS`](cookie::MAX_CHUNKS) cookies.
+//! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! ## Possible future features
-//! Tower/axum and actix integrations, server-side revocation lists (embedded store, Redis), an
-//! extended-nonce (XAES-256-GCM) suite under a new version byte.
+//! Tower/axum and actix integrations, server-side revocation and sessions (embedded store,
+//! Redis), a key-ring file with staged activation and a command-line tool.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -85,18 +89,17 @@
 //! - **No server-side storage.** Large or frequently changing data belongs in a database; a cookie
 //!   holds at most about 3 KB.
 //! - **No hiding of the size.** The length of the value reveals the length of the state.
-//! - **No custom cryptography.** AES-256-GCM comes from `aws-lc-rs` (AWS-LC, rustls's default
-//!   provider; chosen over RustCrypto's `aes-gcm` because it seals this crate's inputs two to
-//!   three times faster, see the README) or, with the `rust-crypto` feature, from RustCrypto's
-//!   `aes-gcm`; HKDF, HMAC, SHA-2 from RustCrypto, constant-time comparison from `subtle`,
-//!   base64 from `base64-simd`.
+//! - **No custom cryptography.** AES-256-GCM and XAES-256-GCM from RustCrypto's `aes-gcm` and
+//!   `xaes-256-gcm` (or AWS-LC through `aws-lc-rs`, feature `aws-lc`); HKDF, HMAC, SHA-2 from
+//!   RustCrypto, constant-time comparison from `subtle`, base64 from `base64-simd`.
 //!
 //! ## Crate features
-//! The AES-256-GCM implementation; the format, the API and every test are the same with either.
-//! - `aws-lc` (default): AWS-LC through `aws-lc-rs`. The fastest (two to three times RustCrypto's
-//!   `aes-gcm` on this crate's inputs); C and assembly, so building needs a C compiler.
-//! - `rust-crypto`: RustCrypto's `aes-gcm`, pure Rust, for targets AWS-LC does not build for. It
-//!   is used only when `aws-lc` is off: `default-features = false, features = ["rust-crypto"]`.
+//! The AES implementation; the format, the API and every test are the same with either.
+//! - `rust-crypto` (default): RustCrypto's `aes-gcm` and `xaes-256-gcm`, pure Rust: builds
+//!   wherever Rust does, no C compiler.
+//! - `aws-lc`: AWS-LC through `aws-lc-rs`, faster (`cargo bench --bench levers`, lever
+//!   `aead_backend`); C and assembly, so building needs a C compiler. Takes precedence over
+//!   `rust-crypto` when both are on.
 //!
 //! With neither, the crate does not compile, and says why.
 
@@ -104,43 +107,43 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
-mod aead;
 mod b64;
-mod clock;
-mod config;
-pub(crate) mod cookie;
+mod backend;
+pub mod clock;
+pub mod cookie;
 mod error;
 mod format;
-mod key;
-mod keyring;
+pub mod key;
 mod nonce;
 mod scratch;
-mod sealer;
-mod signed;
-mod stamps;
+pub mod session;
+mod suite;
 
 #[cfg(test)]
 mod vectors;
 
 // The public interface is:
 pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{
-    BROWSER_COOKIE_LIMIT, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
-    DEFAULT_PURPOSE, MAX_LEEWAY, MAX_PURPOSE_LEN, Opened, ResealReason, Sealed, SealerBuilder,
-};
 pub use crate::cookie::{
-    CookieOptions, MAX_ATTRIBUTE_LEN, MAX_CHUNKS, MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite,
-    SessionCookie, cookie_pairs,
+    CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, SameSite, SessionCookie,
+    cookie_pairs,
 };
 pub use crate::error::{
-    CodecError, ConfigError, CookieError, KeyError, KeyRingError, Lifetime, Malformed, OpenError,
-    SealError,
+    CodecError, ConfigError, KeyError, KeyRingError, Lifetime, Malformed, OpenError, SealError,
 };
-pub use crate::key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, MIN_MASTER_LEN};
-pub use crate::keyring::KeyRing;
-pub use crate::sealer::Sealer;
-pub use crate::signed::Signer;
-pub use crate::stamps::Stamps;
+pub use crate::key::{Key, KeyId, KeyRing};
+pub use crate::session::{
+    Envelope, Header, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId, Signer,
+    SignerBuilder, Stamps, Subject, SubjectError, peek,
+};
+pub use crate::suite::Suite;
+
+/// The AES implementation this build uses: `"rust-crypto"` (RustCrypto's `aes-gcm` and
+/// `xaes-256-gcm`, the default) or `"aws-lc"` (feature `aws-lc`). Values are the same either way;
+/// reports and operators use it to say which one they measured or run.
+pub fn aes_backend() -> &'static str {
+    backend::NAME
+}
 
 /// The README's example, compiled and run as a doctest so it cannot drift from the API.
 #[cfg(doctest)]

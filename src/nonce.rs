@@ -1,7 +1,11 @@
-//! Nonces: 96 random bits per seal from a ChaCha20 generator held per thread and seeded once from
-//! the operating system, so that sealing costs no system call (on the reference machine a
-//! `getrandom` call costs 25 to 30 times what the generator does: `cargo bench --bench levers`,
-//! lever `nonce`).
+//! Nonces and session ids: random bytes from a ChaCha20 generator held per thread and seeded from
+//! the operating system, so that sealing makes no system call (a `getrandom` call per seal costs
+//! far more: `cargo bench --bench levers`, lever `nonce`).
+//!
+//! A forked child inherits its parent's generator; were it kept, parent and child would seal with
+//! the same nonces. On Unix a `pthread_atfork` handler (the `forkguard` crate) counts forks, and a
+//! generator seeded before the latest fork is seeded again before its next use: one atomic load
+//! per call instead of a `getpid` system call.
 //!
 //! Random 96-bit nonces bound a key to about 2^32 seals (NIST SP 800-38D, section 8.3): see
 //! SECURITY.md for what that means for rotation.
@@ -12,11 +16,56 @@ use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zeroize::Zeroizing;
 
-use crate::format::NONCE_LEN;
-
 thread_local! {
     // `ChaCha20Rng` wipes its state on drop (the `zeroize` feature), at thread exit.
-    static NONCE_RNG: RefCell<Option<ChaCha20Rng>> = const { RefCell::new(None) };
+    static NONCE_RNG: RefCell<Option<Seeded>> = const { RefCell::new(None) };
+}
+
+/// A generator and the fork count it was seeded under.
+struct Seeded {
+    rng: ChaCha20Rng,
+    #[cfg(unix)]
+    fork: ForkGuard,
+}
+
+/// Tells whether the process forked since the generator was seeded.
+#[cfg(unix)]
+enum ForkGuard {
+    Atfork(forkguard::atfork::Guard),
+    // If the handler cannot be registered (the C library refused), compare process ids instead:
+    // slower, never wrong.
+    Pid(forkguard::pid::Guard),
+}
+
+#[cfg(unix)]
+impl ForkGuard {
+    fn new() -> Self {
+        match forkguard::atfork::Guard::try_new() {
+            Ok(g) => Self::Atfork(g),
+            Err(_) => Self::Pid(forkguard::pid::Guard::default()),
+        }
+    }
+
+    #[inline]
+    fn forked(&mut self) -> bool {
+        match self {
+            Self::Atfork(g) => g.detected_fork(),
+            Self::Pid(g) => g.detected_fork(),
+        }
+    }
+}
+
+fn seed() -> Result<Seeded, RandomError> {
+    // The guard first, so that a fork between the two steps is seen at the next call.
+    #[cfg(unix)]
+    let fork = ForkGuard::new();
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut_slice()).map_err(|_| RandomError)?;
+    Ok(Seeded {
+        rng: ChaCha20Rng::from_seed(*seed),
+        #[cfg(unix)]
+        fork,
+    })
 }
 
 /// The OS random number generator failed while seeding this thread's generator.
@@ -24,24 +73,33 @@ thread_local! {
 pub(crate) struct RandomError;
 
 /// Fills `out` with fresh random bytes from this thread's generator, seeding it from the OS on
-/// first use in the thread.
-pub(crate) fn fill_nonce(out: &mut [u8; NONCE_LEN]) -> Result<(), RandomError> {
+/// first use in the thread and again after a fork.
+pub(crate) fn fill(out: &mut [u8]) -> Result<(), RandomError> {
     NONCE_RNG.with(|cell| {
-        // Nothing inside this closure can reach back into `fill_nonce`, so the borrow is free;
+        // Nothing inside this closure can reach back into `fill`, so the borrow is free;
         // `try_borrow_mut` turns even that impossible case into an error rather than a panic.
         let mut slot = cell.try_borrow_mut().map_err(|_| RandomError)?;
-        let rng = match &mut *slot {
-            Some(rng) => rng,
-            empty => {
-                let mut seed = Zeroizing::new([0u8; 32]);
-                getrandom::fill(seed.as_mut_slice()).map_err(|_| RandomError)?;
-                empty.insert(ChaCha20Rng::from_seed(*seed))
+        #[cfg(unix)]
+        if let Some(seeded) = &mut *slot {
+            if seeded.fork.forked() {
+                *slot = None;
             }
+        }
+        let seeded = match &mut *slot {
+            Some(seeded) => seeded,
+            empty => empty.insert(seed()?),
         };
-        // Two word reads from the generator's buffered block (`fill_bytes` on 12 bytes takes
-        // about ten times the instructions).
-        out[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
-        out[8..].copy_from_slice(&rng.next_u32().to_le_bytes());
+        // Whole words from the generator's buffered block: far fewer instructions than
+        // `fill_bytes` on a short buffer.
+        let mut words = out.chunks_exact_mut(8);
+        for word in &mut words {
+            word.copy_from_slice(&seeded.rng.next_u64().to_le_bytes());
+        }
+        let rest = words.into_remainder();
+        if !rest.is_empty() {
+            let last = seeded.rng.next_u64().to_le_bytes();
+            rest.copy_from_slice(&last[..rest.len()]);
+        }
         Ok(())
     })
 }
@@ -54,15 +112,15 @@ mod tests {
     fn nonces_differ_within_a_thread_and_across_threads() {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10_000 {
-            let mut n = [0u8; NONCE_LEN];
-            fill_nonce(&mut n).unwrap();
+            let mut n = [0u8; 12];
+            fill(&mut n).unwrap();
             assert!(seen.insert(n), "nonce repeated");
         }
-        let others: Vec<[u8; NONCE_LEN]> = (0..4)
+        let others: Vec<[u8; 12]> = (0..4)
             .map(|_| {
                 std::thread::spawn(|| {
-                    let mut n = [0u8; NONCE_LEN];
-                    fill_nonce(&mut n).unwrap();
+                    let mut n = [0u8; 12];
+                    fill(&mut n).unwrap();
                     n
                 })
                 .join()

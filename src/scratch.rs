@@ -44,6 +44,23 @@ pub(crate) fn wipe(buf: &mut Vec<u8>) {
     buf.clear();
 }
 
+/// Makes room for `additional` more bytes without ever freeing a block that still holds
+/// plaintext: instead of letting `Vec` reallocate (which frees the old block unwiped), moves the
+/// contents to a larger block and wipes the old one.
+pub(crate) fn reserve_wiping(v: &mut Vec<u8>, additional: usize) {
+    if v.capacity() - v.len() >= additional {
+        return;
+    }
+    let wanted = v
+        .len()
+        .saturating_add(additional)
+        .max(v.capacity().saturating_mul(2));
+    let mut bigger = Vec::with_capacity(wanted);
+    bigger.extend_from_slice(v);
+    wipe(v);
+    *v = bigger;
+}
+
 /// Wipes a buffer on every way out of a scope, `?` and panics included.
 pub(crate) struct WipeOnDrop<'a>(pub(crate) &'a mut Vec<u8>);
 
@@ -51,6 +68,24 @@ impl Drop for WipeOnDrop<'_> {
     fn drop(&mut self) {
         wipe(self.0);
     }
+}
+
+/// Wipes a buffer if the scope is left by a panic (a `Serialize` impl that panics halfway through
+/// a seal, say), and costs nothing otherwise: on the normal path the caller decides.
+pub(crate) struct WipeOnUnwind<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl Drop for WipeOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            wipe(self.0);
+        }
+    }
+}
+
+/// What this thread's scratch buffer holds between uses: tests check that no plaintext is left.
+#[cfg(test)]
+pub(crate) fn retained() -> Vec<u8> {
+    SCRATCH.with(|cell| cell.borrow().clone())
 }
 
 #[cfg(test)]

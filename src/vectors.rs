@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::ser::{SerializeTuple, Serializer};
 
-use crate::format::{self, NONCE_LEN};
-use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, Key};
-use crate::{KeyRing, ManualClock, Sealer, Stamps};
+use crate::format;
+use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, Key};
+use crate::session::{Builder, Envelope, SessionId, Subject};
+use crate::{KeyRing, ManualClock, Sealer, Signer, Stamps};
 
 const FORMAT_MD: &str = include_str!("../FORMAT.md");
 
@@ -62,18 +63,71 @@ fn vectors() -> Vec<BTreeMap<String, String>> {
     out
 }
 
-/// A sealer or signer configured as the vector says, with the clock at `issued`.
-fn builder(v: &BTreeMap<String, String>, key: Key) -> crate::SealerBuilder {
+/// A sealer or signer builder configured as the vector says, with the clock at `issued`.
+fn configure<M>(v: &BTreeMap<String, String>, b: Builder<M>) -> Builder<M> {
     let num = |k: &str| v[k].parse::<u64>().expect("number");
-    Sealer::builder(KeyRing::new(key), &v["cookie_name"])
-        .purpose(&v["purpose"])
+    b.purpose(&v["purpose"])
         .idle_timeout(std::time::Duration::from_secs(num("idle")))
         .absolute_lifetime(std::time::Duration::from_secs(num("absolute")))
         .clock(ManualClock::new(num("issued")))
+        .session_ids(v.contains_key("session_id"))
+}
+
+fn sealer(v: &BTreeMap<String, String>, key: Key) -> Sealer {
+    let b = configure(v, Sealer::builder(KeyRing::new(key), &v["cookie_name"]));
+    let b = if mode(v) == "xaes" {
+        b.extended_nonce()
+    } else {
+        b
+    };
+    b.build().unwrap()
+}
+
+fn signer(v: &BTreeMap<String, String>, key: Key) -> Signer {
+    configure(v, Signer::builder(KeyRing::new(key), &v["cookie_name"]))
+        .build()
+        .unwrap()
+}
+
+/// `sealed` (AES-256-GCM, the default), `xaes` or `signed`.
+fn mode(v: &BTreeMap<String, String>) -> &str {
+    v.get("mode").map_or("sealed", String::as_str)
 }
 
 fn is_signed(v: &BTreeMap<String, String>) -> bool {
-    v.get("mode").map(String::as_str) == Some("signed")
+    mode(v) == "signed"
+}
+
+/// The identity fields the vector gives, as a renewal would carry them forward.
+fn identity(v: &BTreeMap<String, String>) -> (Option<SessionId>, Option<Subject>) {
+    let id = v
+        .get("session_id")
+        .map(|h| SessionId::from_bytes(unhex(h).try_into().expect("16-byte session id")));
+    let subject = v
+        .get("subject")
+        .map(|h| Subject::new(unhex(h)).expect("a valid subject"));
+    (id, subject)
+}
+
+/// XAES-256-GCM's per-message key (FORMAT.md, "XAES-256-GCM"), computed here from its
+/// spelled-out definition with RustCrypto's AES, apart from either backend.
+fn xaes_derived_key(xaes_key: &[u8; 32], nonce: &[u8]) -> [u8; 32] {
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
+    let aes = aes::Aes256::new(xaes_key.into());
+    let mut l = [0u8; 16];
+    aes.encrypt_block((&mut l).into());
+    let l = u128::from_be_bytes(l);
+    let k1 = (l << 1) ^ if l >> 127 == 1 { 0x87 } else { 0 };
+    let mut out = [0u8; 32];
+    for (i, half) in out.chunks_exact_mut(16).enumerate() {
+        let mut m = [0u8; 16];
+        m[..4].copy_from_slice(&[0, i as u8 + 1, b'X', 0]);
+        m[4..].copy_from_slice(&nonce[..12]);
+        let mut block = (u128::from_be_bytes(m) ^ k1).to_be_bytes();
+        aes.encrypt_block((&mut block).into());
+        half.copy_from_slice(&block);
+    }
+    out
 }
 
 /// Everything a vector's inputs determine, as the lines FORMAT.md shows.
@@ -89,24 +143,25 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         None => Key::from_bytes(&unhex(&get("key"))).unwrap(),
     };
     let payload = unhex(&get("payload"));
-    // The previous value of the session, issued just now: renewing keeps its `created`.
-    let previous = Stamps::new(num("created"), num("issued"), num("issued")).unwrap();
-    let version = if is_signed(v) {
-        crate::signed::VERSION_SIGNED_1
-    } else {
-        format::VERSION_1
+    // The previous value of the session, issued just now: renewing keeps its `created` and
+    // its identity.
+    let (session_id, subject) = identity(v);
+    let previous = Envelope {
+        stamps: Stamps::new(num("created"), num("issued"), num("issued")).unwrap(),
+        session_id,
+        subject,
     };
     let sealed = if is_signed(v) {
-        let signer = builder(v, key.clone()).build_signer().unwrap();
-        signer.renew(&Raw(&payload), &previous).unwrap()
-    } else {
-        let nonce: [u8; NONCE_LEN] = unhex(&get("nonce")).try_into().expect("12-byte nonce");
-        let sealer = builder(v, key.clone())
-            .build()
+        signer(v, key.clone())
+            .renew(&Raw(&payload), &previous)
             .unwrap()
-            .with_fixed_nonce_for_vectors(nonce);
-        sealer.renew(&Raw(&payload), &previous).unwrap()
+    } else {
+        sealer(v, key.clone())
+            .with_fixed_nonce_for_vectors(&unhex(&get("nonce")))
+            .renew(&Raw(&payload), &previous)
+            .unwrap()
     };
+    let crate::Header { version, .. } = crate::peek(sealed.value()).unwrap();
     let raw = base64::Engine::decode(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         sealed.value(),
@@ -123,6 +178,8 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut plaintext = Vec::new();
     format::put_stamps(&mut plaintext, sealed.stamps());
     let stamps_len = plaintext.len();
+    format::put_identity(&mut plaintext, session_id.as_ref(), subject.as_ref());
+    let identity_bytes = plaintext[stamps_len..].to_vec();
     plaintext.extend_from_slice(&payload);
     let key_text = key.to_base64();
     let key_bytes = base64::Engine::decode(
@@ -152,6 +209,10 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
             put(&format!("chunk_{i}"), cookie);
         }
     }
+    if session_id.is_some() || subject.is_some() {
+        put("version", hex(&[version]));
+        put("identity", hex(&identity_bytes));
+    }
     if is_signed(v) {
         put("hmac_key", hex(&mac_key));
         let mut mac_input = aad.clone();
@@ -159,6 +220,17 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         put("mac_input", hex(&mac_input));
         put("tag", hex(&raw[raw.len() - 32..]));
         put("signed", hex(&raw));
+    } else if mode(v) == "xaes" {
+        let mut xaes_key = [0u8; 32];
+        key.expand(INFO_XAES_256_GCM, &mut xaes_key);
+        put("xaes_key", hex(&xaes_key));
+        put(
+            "derived_key",
+            hex(&xaes_derived_key(&xaes_key, &unhex(&get("nonce")))),
+        );
+        put("plaintext", hex(&plaintext));
+        put("tag", hex(&raw[raw.len() - 16..]));
+        put("sealed", hex(&raw));
     } else {
         put("aead_key", hex(&aead_key));
         put("hmac_key", hex(&mac_key));
@@ -215,7 +287,7 @@ impl Opener for Sealer {
     }
 }
 
-impl Opener for crate::Signer {
+impl Opener for Signer {
     fn open_as<T: serde::Serialize + serde::de::DeserializeOwned>(
         &self,
         value: &str,
@@ -229,7 +301,8 @@ impl Opener for crate::Signer {
 /// serialized again, which must equal the vector's payload bytes.
 fn open_typed<O: Opener>(n: &str, opener: &O, value: &str) -> (Vec<u8>, Stamps) {
     match n {
-        "1" | "5" => opener.open_as::<String>(value),
+        "1" | "5" | "6" | "8" => opener.open_as::<String>(value),
+        "7" => opener.open_as::<u64>(value),
         "2" => opener.open_as::<(u64, Vec<String>)>(value),
         "3" => opener.open_as::<()>(value),
         "4" => opener.open_as::<serde_bytes::ByteBuf>(value),
@@ -243,11 +316,9 @@ fn every_format_md_vector_opens_to_its_payload_and_stamps() {
         let num = |k: &str| v[k].parse::<u64>().unwrap();
         let key = Key::from_bytes(&unhex(&v["key"])).unwrap();
         let (payload, stamps) = if is_signed(&v) {
-            let signer = builder(&v, key).build_signer().unwrap();
-            open_typed(&v["vector"], &signer, &v["value"])
+            open_typed(&v["vector"], &signer(&v, key), &v["value"])
         } else {
-            let sealer = builder(&v, key).build().unwrap();
-            open_typed(&v["vector"], &sealer, &v["value"])
+            open_typed(&v["vector"], &sealer(&v, key), &v["value"])
         };
         assert_eq!(hex(&payload), v["payload"], "vector {}", v["vector"]);
         assert_eq!(stamps.created(), num("created"));

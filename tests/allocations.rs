@@ -126,7 +126,7 @@ fn refusing_garbage_allocates_nothing() {
 fn sign_and_verify_allocate_as_seal_and_open_do() {
     let signer = Signer::builder(ring(), "prefs")
         .clock(ManualClock::new(1_800_000_000))
-        .build_signer()
+        .build()
         .unwrap();
     let state = session(300);
     let value = signer.sign(&state).unwrap().into_value();

@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 
 use common_cookie::{
     NAME, T0_STAMPS_LEN, base64_len, builder, bytes, bytes_postcard_len, clock, decode, header_of,
-    is_removal, key_a, ring, sealer, stored,
+    is_removal, key_a, ring, sealer, signer_builder, stored,
 };
 use sealed_session::{
-    CookieError, CookieOptions, KeyId, Malformed, OpenError, SealError, SessionCookie,
+    CookieOptions, CookieReadError, CookieWriteError, KeyId, Malformed, OpenError, SealError,
+    SessionCookie,
 };
 use serde_bytes::ByteBuf;
 
@@ -152,7 +153,7 @@ fn chunks_of(cookie: &SessionCookie, n: usize) -> Vec<(String, String)> {
     stored(&cookie.set_cookies(&bytes(n)).unwrap())
 }
 
-fn open(cookie: &SessionCookie, header: &str) -> Result<Option<ByteBuf>, CookieError> {
+fn open(cookie: &SessionCookie, header: &str) -> Result<Option<ByteBuf>, CookieReadError> {
     cookie
         .open::<ByteBuf>(header)
         .map(|o| o.map(|o| o.into_state()))
@@ -343,7 +344,7 @@ fn non_canonical_chunk_names_are_other_cookies() {
 
 #[test]
 fn chunked_signed_session_round_trips() {
-    let signer = builder(&ring(), &clock(), NAME).build_signer().unwrap();
+    let signer = signer_builder(&ring(), &clock(), NAME).build().unwrap();
     let c = SessionCookie::signed(signer, CookieOptions::new())
         .unwrap()
         .max_chunks(2)
@@ -371,7 +372,7 @@ fn renewing_a_chunked_session_keeps_its_creation_time() {
         .unwrap()
         .unwrap();
     clock.advance(std::time::Duration::from_secs(600));
-    let renewed = c.renew_cookies(&opened.state, &opened.stamps).unwrap();
+    let renewed = c.renew_cookies(&opened.state, &opened.envelope()).unwrap();
     let again = c
         .open::<ByteBuf>(&header_of(&stored(&renewed)))
         .unwrap()
@@ -447,7 +448,7 @@ fn session_over_the_capacity_of_its_chunks_is_too_many_chunks() {
         let n = largest_payload_within(capacity(NAME, LIMIT, k)) + 1;
         assert_eq!(
             c.set_cookies(&bytes(n)).unwrap_err(),
-            CookieError::TooManyChunks {
+            CookieWriteError::TooManyChunks {
                 size: value_len(n),
                 capacity: capacity(NAME, LIMIT, k),
                 max_chunks: k,
@@ -463,7 +464,7 @@ fn session_over_one_cookie_without_chunking_is_too_large() {
     let n = largest_payload_within(capacity(NAME, LIMIT, 1)) + 1;
     assert_eq!(
         c.set_cookies(&bytes(n)).unwrap_err(),
-        CookieError::Seal(SealError::TooLarge {
+        CookieWriteError::Seal(SealError::TooLarge {
             size: NAME.len() + 1 + value_len(n),
             limit: LIMIT
         })
@@ -487,7 +488,7 @@ fn largest_single_cookie_is_exactly_4096_octets_and_one_byte_more_is_refused() {
     assert_eq!(s.seal(&bytes(n + 1)).unwrap_err(), over);
     assert_eq!(
         cookie(1).set_cookies(&bytes(n + 1)).unwrap_err(),
-        CookieError::Seal(over)
+        CookieWriteError::Seal(over)
     );
 }
 
@@ -504,7 +505,7 @@ fn dropping_any_chunk_is_a_missing_chunk() {
         rest.remove(drop);
         assert_eq!(
             open(&c, &header_of(&rest)).unwrap_err(),
-            CookieError::MissingChunk { chunk: drop },
+            CookieReadError::MissingChunk { chunk: drop },
             "dropped {drop}"
         );
     }
@@ -515,7 +516,7 @@ fn chunks_without_the_first_cookie_are_missing_chunk_zero() {
     let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     assert_eq!(
         open(&c, &header_of(&chunks[2..])).unwrap_err(),
-        CookieError::MissingChunk { chunk: 0 }
+        CookieReadError::MissingChunk { chunk: 0 }
     );
 }
 
@@ -527,7 +528,7 @@ fn duplicating_any_chunk_is_a_duplicate_cookie() {
         more.push(chunks[dup].clone());
         assert_eq!(
             open(&c, &header_of(&more)).unwrap_err(),
-            CookieError::DuplicateCookie { chunk: dup },
+            CookieReadError::DuplicateCookie { chunk: dup },
             "duplicated {dup}"
         );
     }
@@ -540,7 +541,7 @@ fn chunk_beyond_the_announced_count_is_unexpected() {
     chunks.push(("session.3".into(), "AAAA".into()));
     assert_eq!(
         open(&c, &header_of(&chunks)).unwrap_err(),
-        CookieError::UnexpectedChunk { chunk: 3 }
+        CookieReadError::UnexpectedChunk { chunk: 3 }
     );
 }
 
@@ -550,7 +551,7 @@ fn chunk_beyond_the_configured_maximum_is_unexpected() {
     chunks.push(("session.5".into(), "AAAA".into()));
     assert_eq!(
         open(&c, &header_of(&chunks)).unwrap_err(),
-        CookieError::UnexpectedChunk { chunk: 5 }
+        CookieReadError::UnexpectedChunk { chunk: 5 }
     );
 }
 
@@ -561,7 +562,7 @@ fn chunk_next_to_an_unchunked_session_is_unexpected() {
     chunks.push(("session.1".into(), "AAAA".into()));
     assert_eq!(
         open(&c, &header_of(&chunks)).unwrap_err(),
-        CookieError::UnexpectedChunk { chunk: 1 }
+        CookieReadError::UnexpectedChunk { chunk: 1 }
     );
 }
 
@@ -573,7 +574,7 @@ fn chunk_longer_than_its_own_size_rule_is_oversized() {
     chunks[1].1.push('A');
     assert_eq!(
         open(&c, &header_of(&chunks)).unwrap_err(),
-        CookieError::Open(OpenError::Oversized { len: 291, max: 290 })
+        CookieReadError::Open(OpenError::Oversized { len: 291, max: 290 })
     );
 }
 
@@ -606,10 +607,10 @@ fn swapping_two_chunk_bodies_fails_to_open() {
         }
         let expected = if b == 2 {
             // The short last part moved forward: not the writer's split, refused before decoding.
-            CookieError::NonCanonicalChunks
+            CookieReadError::NonCanonicalChunks
         } else {
             // Same split; moving another part to the front moves the version and key id too.
-            CookieError::Open(expected_for_joined(&joined(&swapped)))
+            CookieReadError::Open(expected_for_joined(&joined(&swapped)))
         };
         assert_eq!(
             open(&c, &header_of(&swapped)).unwrap_err(),
@@ -629,7 +630,7 @@ fn swapping_two_full_middle_chunks_fails_authentication() {
     swapped[2].1 = chunks[1].1.clone();
     assert_eq!(
         open(&c, &header_of(&swapped)).unwrap_err(),
-        CookieError::Open(OpenError::Authentication)
+        CookieReadError::Open(OpenError::Authentication)
     );
 }
 
@@ -642,7 +643,7 @@ fn swapping_whole_values_moves_the_marker_and_breaks_the_size_rule() {
     // "3." + 290 characters is 292, two more than "session.1" may carry.
     assert_eq!(
         open(&c, &header_of(&swapped)).unwrap_err(),
-        CookieError::Open(OpenError::Oversized { len: 292, max: 290 })
+        CookieReadError::Open(OpenError::Oversized { len: 292, max: 290 })
     );
 }
 
@@ -654,7 +655,7 @@ fn chunks_from_another_session_fail_authentication() {
     mixed[2] = b[2].clone();
     assert_eq!(
         open(&c, &header_of(&mixed)).unwrap_err(),
-        CookieError::Open(OpenError::Authentication)
+        CookieReadError::Open(OpenError::Authentication)
     );
 }
 
@@ -667,9 +668,9 @@ fn truncating_any_chunk_by_one_character_fails_to_open() {
         // A full part one short is not the writer's split (refused before decoding); a shorter
         // last part is, and the value is then not the authentic one.
         let expected = if i < 2 {
-            CookieError::NonCanonicalChunks
+            CookieReadError::NonCanonicalChunks
         } else {
-            CookieError::Open(expected_for_joined(&joined(&cut)))
+            CookieReadError::Open(expected_for_joined(&joined(&cut)))
         };
         assert_eq!(
             open(&c, &header_of(&cut)).unwrap_err(),
@@ -688,7 +689,7 @@ fn truncating_the_last_chunk_by_one_character_is_not_canonical_base64url() {
     chunks[2].1.pop();
     assert_eq!(
         open(&c, &header_of(&chunks)).unwrap_err(),
-        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
     );
 }
 
@@ -701,7 +702,8 @@ fn expected_for_joined(text: &str) -> OpenError {
     let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text) else {
         return OpenError::Malformed(Malformed::Encoding);
     };
-    if raw[0] != 1 {
+    // A sealed reader opens the sealed suites' version bytes, with any identity flags.
+    if !sealed_session::Suite::from_version(raw[0]).is_some_and(|s| s.is_sealed()) {
         return OpenError::UnsupportedVersion(raw[0]);
     }
     let id = KeyId::from_bytes(raw[1..5].try_into().unwrap());
@@ -739,36 +741,36 @@ fn every_single_bit_flip_of_every_chunk_character_is_refused() {
                     // The first cookie is full: a two-octet character breaks its size rule.
                     assert_eq!(
                         err,
-                        CookieError::Open(OpenError::Oversized { len: 293, max: 292 })
+                        CookieReadError::Open(OpenError::Oversized { len: 293, max: 292 })
                     );
                 } else if in_marker && at == 0 {
-                    assert_eq!(err, CookieError::MalformedChunkCount, "{flipped:?}");
+                    assert_eq!(err, CookieReadError::MalformedChunkCount, "{flipped:?}");
                 } else if in_marker {
                     // Without its '.', the first cookie reads as unchunked next to a chunk.
                     assert_eq!(
                         err,
-                        CookieError::UnexpectedChunk { chunk: 1 },
+                        CookieReadError::UnexpectedChunk { chunk: 1 },
                         "{flipped:?}"
                     );
                 } else if ALPHABET.contains(flipped) {
                     let expected = expected_for_joined(&joined(&bad));
                     assert_eq!(
                         err,
-                        CookieError::Open(expected),
+                        CookieReadError::Open(expected),
                         "chunk {i} at {at} bit {bit}"
                     );
                 } else if !is_canonical(NAME, SMALL_LIMIT, &part_lens_in(NAME, &header_of(&bad))) {
                     // A ';' (or trailing whitespace) cuts the cookie short: another split.
                     assert_eq!(
                         err,
-                        CookieError::NonCanonicalChunks,
+                        CookieReadError::NonCanonicalChunks,
                         "chunk {i} at {at} bit {bit} -> {flipped:?}"
                     );
                     non_canonical += 1;
                 } else {
                     // '.', ';', '=', quotes, whitespace, controls, non-ASCII: never a session.
                     assert!(
-                        matches!(err, CookieError::Open(_)),
+                        matches!(err, CookieReadError::Open(_)),
                         "chunk {i} at {at} bit {bit} -> {flipped:?}: {err:?}"
                     );
                 }
@@ -830,7 +832,7 @@ fn shifted_boundary_of_an_authentic_value_is_non_canonical() {
     ] {
         assert_eq!(
             open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
-            CookieError::NonCanonicalChunks,
+            CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
     }
@@ -848,7 +850,7 @@ fn empty_middle_or_last_part_is_non_canonical() {
     ] {
         assert_eq!(
             open(&c, &header_of(&split_as(&value, lens))).unwrap_err(),
-            CookieError::NonCanonicalChunks,
+            CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
     }
@@ -861,7 +863,7 @@ fn empty_middle_or_last_part_is_non_canonical() {
             &header_of(&split_as(&value, &[290, value.len() - 290, 0]))
         )
         .unwrap_err(),
-        CookieError::NonCanonicalChunks
+        CookieReadError::NonCanonicalChunks
     );
 }
 
@@ -874,12 +876,12 @@ fn marker_with_an_empty_head_is_non_canonical() {
     let header = format!("session=2.; session.1={value}");
     assert_eq!(
         open(&c, &header).unwrap_err(),
-        CookieError::NonCanonicalChunks
+        CookieReadError::NonCanonicalChunks
     );
     let header = format!("session=3.; session.1={value}; session.2=");
     assert_eq!(
         open(&c, &header).unwrap_err(),
-        CookieError::NonCanonicalChunks
+        CookieReadError::NonCanonicalChunks
     );
     assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(10)));
 }
@@ -905,7 +907,7 @@ fn chunked_form_of_a_value_that_fits_one_cookie_is_non_canonical() {
     ] {
         assert_eq!(
             open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
-            CookieError::NonCanonicalChunks,
+            CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
     }
@@ -914,7 +916,7 @@ fn chunked_form_of_a_value_that_fits_one_cookie_is_non_canonical() {
     let value = joined(&small);
     assert_eq!(
         open(&c, &header_of(&split_as(&value, &[40, value.len() - 40]))).unwrap_err(),
-        CookieError::NonCanonicalChunks
+        CookieReadError::NonCanonicalChunks
     );
     assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
 }
@@ -934,7 +936,7 @@ fn three_chunk_form_of_a_value_that_fits_two_is_non_canonical() {
     ] {
         assert_eq!(
             open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
-            CookieError::NonCanonicalChunks,
+            CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
     }
@@ -983,8 +985,8 @@ fn only_the_writers_split_opens_at_every_size_and_every_moved_boundary_is_refuse
                     .map(|(name, v)| (v.len(), SMALL_LIMIT - name.len() - 1))
                     .find(|(len, max)| len > max);
                 let expected = match over {
-                    Some((len, max)) => CookieError::Open(OpenError::Oversized { len, max }),
-                    None => CookieError::NonCanonicalChunks,
+                    Some((len, max)) => CookieReadError::Open(OpenError::Oversized { len, max }),
+                    None => CookieReadError::NonCanonicalChunks,
                 };
                 assert_eq!(got, expected, "n={n} {other:?}");
                 moved += 1;
@@ -996,7 +998,7 @@ fn only_the_writers_split_opens_at_every_size_and_every_moved_boundary_is_refuse
             more.push(0);
             assert_eq!(
                 open(&c, &header_of(&split_as(&value, &more))).unwrap_err(),
-                CookieError::NonCanonicalChunks,
+                CookieReadError::NonCanonicalChunks,
                 "n={n}"
             );
         }
@@ -1012,7 +1014,7 @@ fn reader_and_writer_must_share_the_size_limit() {
     assert_eq!(chunks.len(), 3);
     assert_eq!(
         open(&cookie(3), &header_of(&chunks)).unwrap_err(),
-        CookieError::NonCanonicalChunks
+        CookieReadError::NonCanonicalChunks
     );
     // And the other way round, a full 4096-octet chunk breaks the smaller size rule.
     let c = cookie(2);
@@ -1020,7 +1022,7 @@ fn reader_and_writer_must_share_the_size_limit() {
     assert_eq!(big.len(), 2);
     assert!(matches!(
         open(&small_cookie(2), &header_of(&big)).unwrap_err(),
-        CookieError::Open(OpenError::Oversized { .. })
+        CookieReadError::Open(OpenError::Oversized { .. })
     ));
 }
 
@@ -1043,7 +1045,7 @@ fn malformed_chunk_counts_are_refused() {
         assert!(bad[0].1.len() <= chunks[0].1.len());
         assert_eq!(
             open(&c, &header_of(&bad)).unwrap_err(),
-            CookieError::MalformedChunkCount,
+            CookieReadError::MalformedChunkCount,
             "{marker:?}"
         );
     }
@@ -1057,7 +1059,7 @@ fn chunk_count_larger_than_the_chunks_sent_is_a_missing_chunk() {
     bad[0].1 = format!("3.{body}");
     assert_eq!(
         open(&c, &header_of(&bad)).unwrap_err(),
-        CookieError::MissingChunk { chunk: 2 }
+        CookieReadError::MissingChunk { chunk: 2 }
     );
 }
 
@@ -1069,7 +1071,7 @@ fn chunk_count_smaller_than_the_chunks_sent_is_an_unexpected_chunk() {
     bad[0].1 = format!("2.{body}");
     assert_eq!(
         open(&c, &header_of(&bad)).unwrap_err(),
-        CookieError::UnexpectedChunk { chunk: 2 }
+        CookieReadError::UnexpectedChunk { chunk: 2 }
     );
 }
 
@@ -1080,11 +1082,11 @@ fn chunked_value_is_refused_when_chunking_is_off() {
     // The chunk cookie is ignored and "2.<part>" is not base64url.
     assert_eq!(
         open(&unchunked, &header_of(&chunks)).unwrap_err(),
-        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
     );
     assert_eq!(
         open(&unchunked, &header_of(&chunks[..1])).unwrap_err(),
-        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
     );
     // Alone, a chunk is just another cookie to it.
     assert_eq!(open(&unchunked, &header_of(&chunks[1..])).unwrap(), None);
@@ -1109,6 +1111,6 @@ fn chunked_session_opens_with_a_larger_maximum_but_not_a_smaller_one() {
     // A reader allowing two chunks refuses session.2 outright.
     assert_eq!(
         open(&small_cookie(2), &header_of(&chunks)).unwrap_err(),
-        CookieError::UnexpectedChunk { chunk: 2 }
+        CookieReadError::UnexpectedChunk { chunk: 2 }
     );
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use common::{key_id_of, secs};
-use sealed_session::{Key, KeyId, KeyRing, ManualClock, OpenError, ResealReason, Sealer};
+use sealed_session::{Key, KeyId, KeyRing, ManualClock, OpenError, RenewalReason, Sealer};
 use serde_bytes::ByteBuf;
 
 const WORKERS: usize = 4;
@@ -48,7 +48,7 @@ impl Shared {
         match self.sealer.open::<State>(value) {
             Ok(opened) => {
                 assert_eq!(&opened.state, expected, "{who}: opened to another state");
-                if opened.reseal == Some(ResealReason::OldKey) {
+                if opened.renewal == Some(RenewalReason::OldKey) {
                     self.old_key_opens.fetch_add(1, Ordering::Relaxed);
                 }
             }

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use common::{NAME, T0, secs};
 use sealed_session::{
-    BROWSER_COOKIE_LIMIT, ConfigError, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_LEEWAY, DEFAULT_PURPOSE, Key, KeyRing, Lifetime, MAX_PURPOSE_LEN, ManualClock,
-    OpenError, ResealReason, SealError, Sealer, SealerBuilder,
+    ConfigError, Key, KeyRing, Lifetime, ManualClock, OpenError, RenewalReason, SealError, Sealer,
+    SealerBuilder, cookie::BROWSER_COOKIE_LIMIT, session::DEFAULT_ABSOLUTE_LIFETIME,
+    session::DEFAULT_IDLE_TIMEOUT, session::DEFAULT_LEEWAY, session::DEFAULT_PURPOSE,
+    session::MAX_PURPOSE_LEN,
 };
 
 fn builder(name: &str) -> SealerBuilder {
@@ -153,14 +154,47 @@ fn a_zero_absolute_lifetime_is_refused() {
 }
 
 #[test]
-fn lifetimes_shorter_than_a_second_count_as_zero() {
+fn durations_that_are_not_whole_seconds_are_refused_by_name() {
+    // Stamps count whole seconds: truncating 999 ms to zero (or 300.5 s to 300) would change the
+    // setting silently, so the builder names the setting instead.
     assert_eq!(
         builder(NAME)
             .idle_timeout(Duration::from_millis(999))
             .build()
             .unwrap_err(),
-        ConfigError::InvalidLifetimes
+        ConfigError::NotWholeSeconds {
+            setting: "idle_timeout",
+            duration: Duration::from_millis(999)
+        }
     );
+    let leeway = Duration::from_millis(300_500);
+    let err = builder(NAME).leeway(leeway).build().unwrap_err();
+    assert_eq!(
+        err,
+        ConfigError::NotWholeSeconds {
+            setting: "leeway",
+            duration: leeway
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "leeway of 300.5s is not a whole number of seconds"
+    );
+    for (setting, b) in [
+        (
+            "absolute_lifetime",
+            builder(NAME).absolute_lifetime(Duration::from_millis(28_800_001)),
+        ),
+        (
+            "renew_after",
+            builder(NAME).renew_after(Duration::from_nanos(1)),
+        ),
+    ] {
+        assert!(
+            matches!(b.build(), Err(ConfigError::NotWholeSeconds { setting: s, .. }) if s == setting),
+            "{setting}"
+        );
+    }
 }
 
 #[test]
@@ -249,7 +283,7 @@ fn the_default_absolute_lifetime_applies() {
     assert_eq!(last.stamps().expires(), T0 + absolute);
     f.clock.set(T0 + absolute);
     assert_eq!(
-        f.sealer.renew(&1u8, last.stamps()).unwrap_err(),
+        f.sealer.renew(&1u8, last.envelope()).unwrap_err(),
         SealError::Expired {
             expired_at: T0 + absolute
         }
@@ -262,11 +296,11 @@ fn the_default_renewal_is_due_after_a_tenth_of_the_idle_timeout() {
     let sealed = f.sealer.seal(&1u8).unwrap();
     let tenth = DEFAULT_IDLE_TIMEOUT.as_secs() / 10;
     f.clock.set(T0 + tenth - 1);
-    assert_eq!(f.sealer.open::<u8>(sealed.value()).unwrap().reseal, None);
+    assert_eq!(f.sealer.open::<u8>(sealed.value()).unwrap().renewal, None);
     f.clock.set(T0 + tenth);
     assert_eq!(
-        f.sealer.open::<u8>(sealed.value()).unwrap().reseal,
-        Some(ResealReason::RenewalDue)
+        f.sealer.open::<u8>(sealed.value()).unwrap().renewal,
+        Some(RenewalReason::Due)
     );
 }
 
@@ -291,4 +325,21 @@ fn debug_of_a_builder_and_a_sealer_names_the_cookie_and_purpose() {
     let sealer = b.build().unwrap();
     let shown = format!("{sealer:?}");
     assert!(shown.contains(NAME) && shown.contains("login"), "{shown}");
+}
+
+#[test]
+fn the_least_size_limit_holds_an_empty_payload_with_the_longest_stamps() {
+    // FORMAT.md, "Size rule": floor(3 (limit - 8) / 4) >= 33 + 5 + 3 + 2 for cookie "session",
+    // the default lifetimes and a clock in 2027: limit 66. Vector 1's chunk_limit (48) is below.
+    for limit in [48, 65] {
+        assert_eq!(
+            builder(NAME).size_limit(limit).build().unwrap_err(),
+            ConfigError::InvalidSizeLimit { limit },
+            "{limit}"
+        );
+    }
+    let sealer = builder(NAME).size_limit(66).build().unwrap();
+    assert_eq!(sealer.max_payload_len(), 0);
+    let sealed = sealer.seal(&()).unwrap();
+    assert!(NAME.len() + 1 + sealed.value().len() <= 66);
 }

@@ -8,19 +8,21 @@ use std::time::Duration;
 
 use common_cookie::{
     DEFAULT_TAIL, NAME, T0, T0_PLUS_IDLE_HTTP_DATE, builder, clock, header_from, key_a, ring,
-    sealed_cookie, sealer, value_of,
+    sealed_cookie, sealer, signer_builder, value_of,
 };
 use sealed_session::{
-    Clock, CookieError, CookieOptions, KeyRing, MAX_ATTRIBUTE_LEN, MAX_CHUNKS, ManualClock,
-    SameSite, SealError, SessionCookie,
+    Clock, CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, KeyRing,
+    ManualClock, SameSite, SealError, SessionCookie, cookie::MAX_ATTRIBUTE_LEN, cookie::MAX_CHUNKS,
 };
 
 const STATE: &str = "alice";
 
 /// The single `Set-Cookie` of a new session holding [`STATE`], for cookie `name` with `options`.
-fn render(name: &str, options: CookieOptions) -> Result<String, CookieError> {
+fn render(name: &str, options: CookieOptions) -> Result<String, CookieOptionsError> {
     let cookie = SessionCookie::sealed(sealer(name), options)?;
-    let mut set = cookie.set_cookies(STATE)?;
+    let mut set = cookie
+        .set_cookies(STATE)
+        .expect("a small session is written");
     assert_eq!(set.len(), 1, "one cookie, no chunking: {set:?}");
     Ok(set.remove(0))
 }
@@ -69,7 +71,7 @@ fn expires_is_the_sealed_expiry_and_max_age_the_time_left_to_it() {
     assert_eq!(opened.stamps.created(), T0);
     assert_eq!(opened.stamps.issued(), T0);
     assert_eq!(opened.stamps.expires(), 1_800_001_800);
-    assert_eq!(opened.max_age(), Duration::from_secs(1800));
+    assert_eq!(opened.valid_until - opened.opened_at, 1800);
     assert!(
         set[0].contains("; Max-Age=1800; Expires=Fri, 15 Jan 2027 08:30:00 GMT;"),
         "{}",
@@ -80,11 +82,11 @@ fn expires_is_the_sealed_expiry_and_max_age_the_time_left_to_it() {
 #[test]
 fn signed_cookie_renders_format_vector_5_byte_for_byte() {
     // FORMAT.md vector 5: key 00..1f, cookie "prefs", purpose "ui", idle = absolute = 3600 s.
-    let signer = builder(&KeyRing::new(key_a()), &clock(), "prefs")
+    let signer = signer_builder(&KeyRing::new(key_a()), &clock(), "prefs")
         .purpose("ui")
         .idle_timeout(Duration::from_secs(3600))
         .absolute_lifetime(Duration::from_secs(3600))
-        .build_signer()
+        .build()
         .unwrap();
     let cookie = SessionCookie::signed(signer, CookieOptions::new()).unwrap();
     assert_eq!(
@@ -188,7 +190,7 @@ fn browser_session_cookie_still_expires_on_open() {
     clock.set(T0 + 1800 + 60 + 1);
     assert_eq!(
         cookie.open::<String>(&header).unwrap_err(),
-        CookieError::Open(sealed_session::OpenError::Expired {
+        CookieReadError::Open(sealed_session::OpenError::Expired {
             lifetime: sealed_session::Lifetime::Idle,
             expired_at: T0 + 1800,
         })
@@ -237,7 +239,7 @@ fn host_prefix_with_defaults_is_accepted() {
 fn host_prefix_with_domain_is_refused() {
     assert_eq!(
         render("__Host-session", CookieOptions::new().domain("example.com")).unwrap_err(),
-        CookieError::HostPrefixWithDomain
+        CookieOptionsError::HostPrefixWithDomain
     );
 }
 
@@ -245,7 +247,7 @@ fn host_prefix_with_domain_is_refused() {
 fn host_prefix_with_a_path_other_than_root_is_refused() {
     assert_eq!(
         render("__Host-session", CookieOptions::new().path("/app")).unwrap_err(),
-        CookieError::HostPrefixWithPath
+        CookieOptionsError::HostPrefixWithPath
     );
 }
 
@@ -257,7 +259,7 @@ fn host_prefix_without_secure_is_refused() {
             CookieOptions::new().dangerous_omit_secure()
         )
         .unwrap_err(),
-        CookieError::HostPrefixWithoutSecure
+        CookieOptionsError::HostPrefixWithoutSecure
     );
 }
 
@@ -269,7 +271,7 @@ fn secure_prefix_without_secure_is_refused() {
             CookieOptions::new().dangerous_omit_secure()
         )
         .unwrap_err(),
-        CookieError::SecurePrefixWithoutSecure
+        CookieOptionsError::SecurePrefixWithoutSecure
     );
 }
 
@@ -291,27 +293,27 @@ fn prefixes_match_case_insensitively() {
         (
             "__host-x",
             CookieOptions::new().domain("example.com"),
-            CookieError::HostPrefixWithDomain,
+            CookieOptionsError::HostPrefixWithDomain,
         ),
         (
             "__HOST-x",
             CookieOptions::new().path("/app"),
-            CookieError::HostPrefixWithPath,
+            CookieOptionsError::HostPrefixWithPath,
         ),
         (
             "__hOsT-x",
             CookieOptions::new().dangerous_omit_secure(),
-            CookieError::HostPrefixWithoutSecure,
+            CookieOptionsError::HostPrefixWithoutSecure,
         ),
         (
             "__secure-x",
             CookieOptions::new().dangerous_omit_secure(),
-            CookieError::SecurePrefixWithoutSecure,
+            CookieOptionsError::SecurePrefixWithoutSecure,
         ),
         (
             "__SECURE-x",
             CookieOptions::new().dangerous_omit_secure(),
-            CookieError::SecurePrefixWithoutSecure,
+            CookieOptionsError::SecurePrefixWithoutSecure,
         ),
     ];
     for (name, options, expected) in cases {
@@ -341,12 +343,12 @@ fn host_prefix_checks_secure_before_domain_and_path() {
         .dangerous_omit_secure();
     assert_eq!(
         options.validate("__Host-x"),
-        Err(CookieError::HostPrefixWithoutSecure)
+        Err(CookieOptionsError::HostPrefixWithoutSecure)
     );
     let options = CookieOptions::new().domain("example.com").path("/app");
     assert_eq!(
         options.validate("__Host-x"),
-        Err(CookieError::HostPrefixWithDomain)
+        Err(CookieOptionsError::HostPrefixWithDomain)
     );
 }
 
@@ -360,18 +362,18 @@ fn same_site_none_without_secure_is_refused() {
                 .dangerous_omit_secure()
         )
         .unwrap_err(),
-        CookieError::SameSiteNoneWithoutSecure
+        CookieOptionsError::SameSiteNoneWithoutSecure
     );
 }
 
 #[test]
 fn signed_cookies_obey_the_same_prefix_rules() {
-    let signer = builder(&ring(), &clock(), "__Host-prefs")
-        .build_signer()
+    let signer = signer_builder(&ring(), &clock(), "__Host-prefs")
+        .build()
         .unwrap();
     assert_eq!(
         SessionCookie::signed(signer, CookieOptions::new().path("/app")).unwrap_err(),
-        CookieError::HostPrefixWithPath
+        CookieOptionsError::HostPrefixWithPath
     );
 }
 
@@ -391,7 +393,7 @@ fn path_over_1024_octets_is_too_long() {
     let path = format!("/{}", "a".repeat(MAX_ATTRIBUTE_LEN));
     assert_eq!(
         render(NAME, CookieOptions::new().path(&path)).unwrap_err(),
-        CookieError::AttributeTooLong {
+        CookieOptionsError::AttributeTooLong {
             attribute: "Path",
             len: 1025,
             max: 1024
@@ -404,7 +406,7 @@ fn domain_over_1024_octets_is_too_long() {
     let domain = "a".repeat(MAX_ATTRIBUTE_LEN + 1);
     assert_eq!(
         render(NAME, CookieOptions::new().domain(&domain)).unwrap_err(),
-        CookieError::AttributeTooLong {
+        CookieOptionsError::AttributeTooLong {
             attribute: "Domain",
             len: 1025,
             max: 1024
@@ -419,7 +421,7 @@ fn path_with_a_semicolon_is_invalid() {
     // Otherwise "/; Domain=evil.example" would inject an attribute.
     assert_eq!(
         render(NAME, CookieOptions::new().path("/; Domain=evil.example")).unwrap_err(),
-        CookieError::InvalidAttribute { attribute: "Path" }
+        CookieOptionsError::InvalidAttribute { attribute: "Path" }
     );
 }
 
@@ -427,7 +429,7 @@ fn path_with_a_semicolon_is_invalid() {
 fn domain_with_a_semicolon_is_invalid() {
     assert_eq!(
         render(NAME, CookieOptions::new().domain("example.com; Secure")).unwrap_err(),
-        CookieError::InvalidAttribute {
+        CookieOptionsError::InvalidAttribute {
             attribute: "Domain"
         }
     );
@@ -439,7 +441,7 @@ fn path_with_any_control_character_is_invalid() {
         let path = format!("/a{}b", char::from(b));
         assert_eq!(
             CookieOptions::new().path(&path).validate(NAME),
-            Err(CookieError::InvalidAttribute { attribute: "Path" }),
+            Err(CookieOptionsError::InvalidAttribute { attribute: "Path" }),
             "byte {b:#04x}"
         );
     }
@@ -451,7 +453,7 @@ fn domain_with_any_control_character_is_invalid() {
         let domain = format!("exa{}mple.com", char::from(b));
         assert_eq!(
             CookieOptions::new().domain(&domain).validate(NAME),
-            Err(CookieError::InvalidAttribute {
+            Err(CookieOptionsError::InvalidAttribute {
                 attribute: "Domain"
             }),
             "byte {b:#04x}"
@@ -463,7 +465,7 @@ fn domain_with_any_control_character_is_invalid() {
 fn header_injection_through_crlf_in_the_path_is_refused() {
     assert_eq!(
         render(NAME, CookieOptions::new().path("/\r\nSet-Cookie: admin=1")).unwrap_err(),
-        CookieError::InvalidAttribute { attribute: "Path" }
+        CookieOptionsError::InvalidAttribute { attribute: "Path" }
     );
 }
 
@@ -472,7 +474,7 @@ fn path_not_starting_with_a_slash_is_invalid() {
     for path in ["app", "", " /", "*"] {
         assert_eq!(
             CookieOptions::new().path(path).validate(NAME),
-            Err(CookieError::InvalidAttribute { attribute: "Path" }),
+            Err(CookieOptionsError::InvalidAttribute { attribute: "Path" }),
             "{path:?}"
         );
     }
@@ -482,7 +484,7 @@ fn path_not_starting_with_a_slash_is_invalid() {
 fn empty_domain_is_invalid() {
     assert_eq!(
         render(NAME, CookieOptions::new().domain("")).unwrap_err(),
-        CookieError::InvalidAttribute {
+        CookieOptionsError::InvalidAttribute {
             attribute: "Domain"
         }
     );
@@ -493,7 +495,7 @@ fn over_long_attribute_is_reported_before_its_characters() {
     let path = format!("/{};", "a".repeat(MAX_ATTRIBUTE_LEN));
     assert!(matches!(
         CookieOptions::new().path(&path).validate(NAME),
-        Err(CookieError::AttributeTooLong {
+        Err(CookieOptionsError::AttributeTooLong {
             attribute: "Path",
             len: 1026,
             ..
@@ -506,7 +508,7 @@ fn attribute_values_outside_visible_ascii_are_invalid() {
     for path in ["/caf\u{e9}", "/a\u{85}b", "/\u{2028}"] {
         assert_eq!(
             CookieOptions::new().path(path).validate(NAME),
-            Err(CookieError::InvalidAttribute { attribute: "Path" }),
+            Err(CookieOptionsError::InvalidAttribute { attribute: "Path" }),
             "{path:?}"
         );
     }
@@ -514,7 +516,7 @@ fn attribute_values_outside_visible_ascii_are_invalid() {
         CookieOptions::new()
             .domain("b\u{fc}cher.example")
             .validate(NAME),
-        Err(CookieError::InvalidAttribute {
+        Err(CookieOptionsError::InvalidAttribute {
             attribute: "Domain"
         })
     );
@@ -607,11 +609,11 @@ fn max_chunks_must_be_between_1_and_8() {
     assert_eq!(MAX_CHUNKS, 8);
     assert_eq!(
         sealed_cookie(NAME).max_chunks(0).unwrap_err(),
-        CookieError::InvalidChunkCount { max: 0 }
+        CookieOptionsError::InvalidChunkCount { max: 0 }
     );
     assert_eq!(
         sealed_cookie(NAME).max_chunks(9).unwrap_err(),
-        CookieError::InvalidChunkCount { max: 9 }
+        CookieOptionsError::InvalidChunkCount { max: 9 }
     );
     for k in 1..=MAX_CHUNKS {
         assert_eq!(
@@ -630,7 +632,7 @@ fn max_chunks_must_be_between_1_and_8() {
 // ---------------------------------------------------------------------------------------------
 
 /// A default sealed cookie on `clock`, and a fresh session's stamps from it.
-fn session_on(clock: &ManualClock) -> (SessionCookie, sealed_session::Stamps) {
+fn session_on(clock: &ManualClock) -> (SessionCookie, sealed_session::Envelope) {
     let sealer = builder(&ring(), clock, NAME).build().unwrap();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
     let set = cookie.set_cookies(STATE).unwrap();
@@ -638,7 +640,7 @@ fn session_on(clock: &ManualClock) -> (SessionCookie, sealed_session::Stamps) {
         .open::<String>(&header_from(&set))
         .unwrap()
         .expect("the session");
-    (cookie, opened.stamps)
+    (cookie, opened.envelope())
 }
 
 #[test]
@@ -669,9 +671,9 @@ fn renew_cookies_keeps_created_and_restarts_the_idle_timeout() {
 fn keep_alive(
     cookie: &SessionCookie,
     clock: &ManualClock,
-    mut stamps: sealed_session::Stamps,
+    mut stamps: sealed_session::Envelope,
     until: u64,
-) -> sealed_session::Stamps {
+) -> sealed_session::Envelope {
     while clock.now_unix() + 1500 <= until {
         clock.advance(Duration::from_secs(1500));
         let set = cookie.renew_cookies(STATE, &stamps).unwrap();
@@ -679,7 +681,7 @@ fn keep_alive(
             .open::<String>(&header_from(&set))
             .unwrap()
             .expect("the session")
-            .stamps;
+            .envelope();
     }
     clock.set(until);
     stamps
@@ -708,7 +710,7 @@ fn renewal_at_the_absolute_end_is_refused() {
     let stamps = keep_alive(&cookie, &clock, stamps, T0 + 28_800);
     assert_eq!(
         cookie.renew_cookies(STATE, &stamps).unwrap_err(),
-        CookieError::Seal(SealError::Expired {
+        CookieWriteError::Seal(SealError::Expired {
             expired_at: T0 + 28_800
         })
     );
@@ -722,7 +724,7 @@ fn renewal_after_the_idle_timeout_is_refused() {
     clock.set(T0 + 1861);
     assert_eq!(
         cookie.renew_cookies(STATE, &stamps).unwrap_err(),
-        CookieError::Seal(SealError::Expired {
+        CookieWriteError::Seal(SealError::Expired {
             expired_at: T0 + 1800
         })
     );
@@ -732,7 +734,7 @@ fn renewal_after_the_idle_timeout_is_refused() {
 /// reporting a panic as `Err`.
 fn render_with_lifetime(
     lifetime: Duration,
-) -> std::thread::Result<Result<Vec<String>, CookieError>> {
+) -> std::thread::Result<Result<Vec<String>, CookieWriteError>> {
     let sealer = builder(&ring(), &clock(), NAME)
         .idle_timeout(lifetime)
         .absolute_lifetime(lifetime)

@@ -7,7 +7,8 @@ mod common_cookie;
 use common_cookie::{NAME, header_from, pair, sealed_cookie, value_of};
 use proptest::prelude::*;
 use sealed_session::{
-    CookieError, MAX_COOKIE_HEADER_LEN, Malformed, OpenError, SessionCookie, cookie_pairs,
+    CookieReadError, Malformed, OpenError, SessionCookie, cookie::MAX_COOKIE_HEADER_LEN,
+    cookie_pairs,
 };
 
 const STATE: (&str, u32) = ("alice", 42);
@@ -235,7 +236,7 @@ fn duplicate_session_cookie_is_refused() {
         cookie
             .open::<State>(&format!("{pair}; theme=dark; {other}"))
             .unwrap_err(),
-        CookieError::DuplicateCookie { chunk: 0 }
+        CookieReadError::DuplicateCookie { chunk: 0 }
     );
 }
 
@@ -246,7 +247,7 @@ fn duplicate_session_cookie_is_refused_even_with_identical_values() {
         cookie
             .open::<State>(&format!("{pair}; {pair}"))
             .unwrap_err(),
-        CookieError::DuplicateCookie { chunk: 0 }
+        CookieReadError::DuplicateCookie { chunk: 0 }
     );
 }
 
@@ -257,7 +258,7 @@ fn duplicate_session_cookie_with_an_empty_value_is_refused() {
         cookie
             .open::<State>(&format!("session=; {pair}"))
             .unwrap_err(),
-        CookieError::DuplicateCookie { chunk: 0 }
+        CookieReadError::DuplicateCookie { chunk: 0 }
     );
 }
 
@@ -270,7 +271,7 @@ fn empty_session_value_is_a_malformed_value() {
     let (cookie, _) = session();
     assert_eq!(
         cookie.open::<State>("session=").unwrap_err(),
-        CookieError::Open(OpenError::Malformed(Malformed::TooShort))
+        CookieReadError::Open(OpenError::Malformed(Malformed::TooShort))
     );
 }
 
@@ -281,7 +282,7 @@ fn garbage_session_value_is_a_malformed_value() {
         cookie
             .open::<State>(&format!("session={}", "*".repeat(60)))
             .unwrap_err(),
-        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
     );
 }
 
@@ -324,7 +325,7 @@ fn header_longer_than_the_maximum_is_refused_unread() {
     let header = padded_to(&pair, MAX_COOKIE_HEADER_LEN + 1);
     assert_eq!(
         cookie.open::<State>(&header).unwrap_err(),
-        CookieError::HeaderTooLong {
+        CookieReadError::HeaderTooLong {
             len: MAX_COOKIE_HEADER_LEN + 1,
             max: MAX_COOKIE_HEADER_LEN
         }
@@ -337,7 +338,7 @@ fn header_too_long_is_refused_even_without_the_session() {
     let header = "x".repeat(MAX_COOKIE_HEADER_LEN + 1);
     assert!(matches!(
         cookie.open::<State>(&header),
-        Err(CookieError::HeaderTooLong { .. })
+        Err(CookieReadError::HeaderTooLong { .. })
     ));
 }
 
@@ -348,7 +349,7 @@ fn very_long_session_value_is_oversized_before_decoding() {
     let header = format!("session={}", "A".repeat(10_000));
     assert_eq!(
         cookie.open::<State>(&header).unwrap_err(),
-        CookieError::Open(OpenError::Oversized {
+        CookieReadError::Open(OpenError::Oversized {
             len: 10_000,
             max: 4088
         })
@@ -361,7 +362,7 @@ fn session_value_one_over_the_size_rule_is_oversized() {
     let header = format!("session={}", "*".repeat(4089));
     assert_eq!(
         cookie.open::<State>(&header).unwrap_err(),
-        CookieError::Open(OpenError::Oversized {
+        CookieReadError::Open(OpenError::Oversized {
             len: 4089,
             max: 4088
         })
@@ -370,7 +371,7 @@ fn session_value_one_over_the_size_rule_is_oversized() {
     let header = format!("session={}", "*".repeat(4088));
     assert_eq!(
         cookie.open::<State>(&header).unwrap_err(),
-        CookieError::Open(OpenError::Malformed(Malformed::Encoding))
+        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
     );
 }
 
@@ -389,7 +390,7 @@ fn session_for_another_cookie_name_does_not_open() {
     let header = format!("other={}", value_of(&pair));
     assert_eq!(
         other.open::<State>(&header).unwrap_err(),
-        CookieError::Open(OpenError::Authentication)
+        CookieReadError::Open(OpenError::Authentication)
     );
     assert_eq!(opened_state(&cookie, &header), None);
 }

@@ -5,8 +5,8 @@ mod common;
 
 use common::{Fixture, T0, secs};
 use sealed_session::{
-    DEFAULT_LEEWAY, Key, KeyRing, Lifetime, ManualClock, OpenError, Opened, ResealReason,
-    SealError, Sealed, Sealer,
+    Key, KeyRing, Lifetime, ManualClock, OpenError, Opened, RenewalReason, SealError, Sealed,
+    Sealer, session::DEFAULT_LEEWAY,
 };
 
 const LEEWAY: u64 = 60;
@@ -76,7 +76,7 @@ fn renewing_keeps_a_session_alive_until_its_absolute_lifetime_ends() {
         now += IDLE / 2;
         let opened = open_at(&f, &value, now).expect("an active session stays open");
         assert_eq!(opened.stamps.created(), T0);
-        match f.sealer.renew(&opened.state, &opened.stamps) {
+        match f.sealer.renew(&opened.state, &opened.envelope()) {
             Ok(sealed) => {
                 assert!(now < T0 + ABSOLUTE);
                 assert_eq!(sealed.stamps().created(), T0);
@@ -131,7 +131,7 @@ fn renewal_after_the_absolute_lifetime_is_refused_as_expired() {
     ] {
         f.clock.set(now);
         assert_eq!(
-            f.sealer.renew(&1u32, last.stamps()).unwrap_err(),
+            f.sealer.renew(&1u32, last.envelope()).unwrap_err(),
             SealError::Expired {
                 expired_at: T0 + ABSOLUTE
             },
@@ -148,14 +148,14 @@ fn renewing_a_session_whose_idle_timeout_has_passed_is_refused_as_expired() {
     // Stamps kept past their idle expiry must not revive the session.
     f.clock.set(T0 + IDLE + LEEWAY + 1);
     assert_eq!(
-        f.sealer.renew(&1u32, sealed.stamps()).unwrap_err(),
+        f.sealer.renew(&1u32, sealed.envelope()).unwrap_err(),
         SealError::Expired {
             expired_at: T0 + IDLE
         }
     );
     // Within the leeway the session is still open, so it may still be renewed.
     f.clock.set(T0 + IDLE + LEEWAY);
-    let renewed = f.sealer.renew(&1u32, sealed.stamps()).unwrap();
+    let renewed = f.sealer.renew(&1u32, sealed.envelope()).unwrap();
     assert_eq!(renewed.stamps().created(), T0);
     assert_eq!(renewed.stamps().issued(), T0 + IDLE + LEEWAY);
 }
@@ -301,20 +301,20 @@ fn renewal_is_due_once_renew_after_has_passed_and_not_before() {
     // Default renew_after is a tenth of the idle timeout.
     let f = fixture();
     let value = seal_at(&f, T0);
-    assert_eq!(open_at(&f, &value, T0).unwrap().reseal, None);
+    assert_eq!(open_at(&f, &value, T0).unwrap().renewal, None);
     assert_eq!(
-        open_at(&f, &value, T0 + IDLE / 10 - 1).unwrap().reseal,
+        open_at(&f, &value, T0 + IDLE / 10 - 1).unwrap().renewal,
         None
     );
     for now in [T0 + IDLE / 10, T0 + IDLE / 2, T0 + IDLE + LEEWAY] {
         let opened = open_at(&f, &value, now).unwrap();
         assert_eq!(
-            opened.reseal,
-            Some(ResealReason::RenewalDue),
+            opened.renewal,
+            Some(RenewalReason::Due),
             "at T0 + {}",
             now - T0
         );
-        assert!(opened.needs_reseal());
+        assert!(opened.needs_renewal());
     }
 }
 
@@ -326,10 +326,10 @@ fn a_configured_renew_after_replaces_the_default() {
             .renew_after(secs(300))
     });
     let value = seal_at(&f, T0);
-    assert_eq!(open_at(&f, &value, T0 + 299).unwrap().reseal, None);
+    assert_eq!(open_at(&f, &value, T0 + 299).unwrap().renewal, None);
     assert_eq!(
-        open_at(&f, &value, T0 + 300).unwrap().reseal,
-        Some(ResealReason::RenewalDue)
+        open_at(&f, &value, T0 + 300).unwrap().renewal,
+        Some(RenewalReason::Due)
     );
 }
 
@@ -341,7 +341,7 @@ fn renewal_is_not_due_when_renewing_would_not_move_the_expiry() {
     let late = renewed_at(&f, &first, T0 + ABSOLUTE - IDLE / 2);
     assert_eq!(late.stamps().expires(), T0 + ABSOLUTE);
     let opened = open_at(&f, late.value(), T0 + ABSOLUTE - IDLE / 2 + IDLE / 5).unwrap();
-    assert_eq!(opened.reseal, None);
+    assert_eq!(opened.renewal, None);
 }
 
 #[test]
@@ -350,13 +350,13 @@ fn renewal_keeps_the_creation_time_and_moves_the_issue_time() {
     let first = f.sealer.seal(&1u32).unwrap();
     f.clock.set(T0 + 100);
     let opened = f.sealer.open::<u32>(first.value()).unwrap();
-    let renewed = f.sealer.renew(&opened.state, &opened.stamps).unwrap();
+    let renewed = f.sealer.renew(&opened.state, &opened.envelope()).unwrap();
     assert_eq!(renewed.stamps().created(), T0);
     assert_eq!(renewed.stamps().issued(), T0 + 100);
     assert_eq!(renewed.stamps().expires(), T0 + 100 + IDLE);
     let reopened = f.sealer.open::<u32>(renewed.value()).unwrap();
     assert_eq!(reopened.stamps, *renewed.stamps());
-    assert_eq!(reopened.reseal, None);
+    assert_eq!(reopened.renewal, None);
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn a_renewed_value_outlives_the_value_it_replaced() {
     let f = fixture();
     let first = f.sealer.seal(&1u32).unwrap();
     f.clock.set(T0 + 300);
-    let renewed = f.sealer.renew(&1u32, first.stamps()).unwrap();
+    let renewed = f.sealer.renew(&1u32, first.envelope()).unwrap();
     let after_first = T0 + IDLE + LEEWAY + 1;
     assert!(matches!(
         open_at(&f, first.value(), after_first),
@@ -388,7 +388,7 @@ fn renewing_a_session_created_slightly_in_the_future_counts_its_creation_as_now(
     let sealed = ahead.seal(&1u32).unwrap();
     let opened = here.open::<u32>(sealed.value()).unwrap();
     assert_eq!(opened.stamps.created(), T0 + 30);
-    let renewed = here.renew(&1u32, &opened.stamps).unwrap();
+    let renewed = here.renew(&1u32, &opened.envelope()).unwrap();
     assert_eq!(renewed.stamps().created(), T0);
     assert_eq!(renewed.stamps().issued(), T0);
 }
@@ -417,7 +417,7 @@ fn opened_max_age_counts_down_to_zero_and_stays_there() {
     ] {
         let opened = open_at(&f, &value, now).unwrap();
         assert_eq!(
-            opened.max_age(),
+            secs(opened.valid_until.saturating_sub(opened.opened_at)),
             secs(left),
             "at T0 + {}",
             now as i64 - T0 as i64
@@ -426,15 +426,15 @@ fn opened_max_age_counts_down_to_zero_and_stays_there() {
 }
 
 #[test]
-fn stamps_max_age_at_counts_down_to_the_stamped_expiry() {
+fn sealed_max_age_is_the_time_from_sealing_to_the_stamped_expiry() {
     let f = fixture();
     let sealed = f.sealer.seal(&1u32).unwrap();
-    let s = sealed.stamps();
-    assert_eq!(s.max_age_at(0), secs(T0 + IDLE));
-    assert_eq!(s.max_age_at(T0), secs(IDLE));
-    assert_eq!(s.max_age_at(T0 + 599), secs(1));
-    assert_eq!(s.max_age_at(T0 + 600), secs(0));
-    assert_eq!(s.max_age_at(u64::MAX), secs(0));
+    assert_eq!(sealed.max_age(), secs(IDLE));
+    assert_eq!(sealed.stamps().expires(), T0 + IDLE);
+    // Renewed later in its lifetime, the Max-Age is the new idle window again.
+    f.clock.set(T0 + 599);
+    let renewed = f.sealer.renew(&1u32, sealed.envelope()).unwrap();
+    assert_eq!(renewed.max_age(), secs(IDLE));
 }
 
 #[test]

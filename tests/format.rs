@@ -9,7 +9,7 @@ use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
 use common::{KEY_ID, NONCE, Session, T0, TAG_LEN, decode, encode, secs, session};
 use hkdf::Hkdf;
 use sealed_session::{
-    Key, KeyRing, Lifetime, Malformed, ManualClock, OpenError, ResealReason, Sealer,
+    Key, KeyRing, Lifetime, Malformed, ManualClock, OpenError, RenewalReason, Sealer,
 };
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -650,8 +650,8 @@ fn renewal_of_a_forged_session_keeps_its_creation_time() {
     let f = Forger::new();
     let value = f.forge_stamped(T0 - 100, T0 - 100, T0 - 100 + IDLE, &5u32);
     let opened = f.sealer.open::<u32>(&value).unwrap();
-    assert_eq!(opened.reseal, Some(ResealReason::RenewalDue));
-    let renewed = f.sealer.renew(&opened.state, &opened.stamps).unwrap();
+    assert_eq!(opened.renewal, Some(RenewalReason::Due));
+    let renewed = f.sealer.renew(&opened.state, &opened.envelope()).unwrap();
     let plaintext = unseal(&f.key, common::NAME, "session", renewed.value());
     assert_eq!(
         plaintext,

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE};
 use common::{KEY_ID, MIN_SEALED_LEN, Session, decode, encode, fixture, session};
 use proptest::prelude::*;
-use sealed_session::{Key, KeyId, KeyRing, Malformed, OpenError, Sealer};
+use sealed_session::{Key, KeyId, KeyRing, Malformed, OpenError, Sealer, Suite};
 use serde_bytes::ByteBuf;
 
 /// The shortest text that can be a sealed value: 36 bytes are 48 characters.
@@ -233,8 +233,10 @@ fn random_bytes_of_every_length_are_refused_by_length_version_or_key() {
             }
         } else if len < MIN_SEALED_LEN {
             OpenError::Malformed(Malformed::TooShort)
-        } else if raw[0] != 1 {
+        } else if !Suite::from_version(raw[0]).is_some_and(Suite::is_sealed) {
             OpenError::UnsupportedVersion(raw[0])
+        } else if Suite::from_version(raw[0]) == Some(Suite::Xaes256Gcm) && len < 48 {
+            OpenError::Malformed(Malformed::TooShort)
         } else {
             let id = KeyId::from_bytes(raw[KEY_ID].try_into().unwrap());
             assert_ne!(id, primary);
@@ -248,7 +250,8 @@ fn random_bytes_of_every_length_are_refused_by_length_version_or_key() {
 fn a_header_with_an_unknown_version_is_unsupported_whatever_follows() {
     let f = fixture();
     let raw = decode(f.sealer.seal(&session()).unwrap().value());
-    for version in [0u8, 2, 3, 0x7f, 0x80, 0xfe, 0xff] {
+    // Reserved bytes, a reserved bit on a sealed suite, and the signed suite's bytes.
+    for version in [0u8, 3, 0x41, 0x42, 0x7f, 0x80, 0x81, 0x91, 0xfe, 0xff] {
         let mut bad = raw.clone();
         bad[0] = version;
         assert_eq!(

@@ -5,7 +5,9 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use sealed_session::{KEY_ID_LEN, KEY_LEN, Key, KeyError, KeyId, KeyRing, MIN_MASTER_LEN};
+use sealed_session::{
+    Key, KeyError, KeyId, KeyRing, key::KEY_ID_LEN, key::KEY_LEN, key::MIN_MASTER_LEN,
+};
 
 /// Key bytes that encode differently in the two alphabets (0xfb 0xff give '+' '/' vs '-' '_'),
 /// and whose decimal, hex and base64 forms are all distinctive.

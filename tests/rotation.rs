@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Session, fixture, key_id_of, session};
-use sealed_session::{Key, KeyRing, KeyRingError, OpenError, ResealReason, Sealer};
+use sealed_session::{Key, KeyRing, KeyRingError, OpenError, RenewalReason, Sealer};
 
 fn new_key() -> Key {
     Key::generate().unwrap()
@@ -53,7 +53,7 @@ fn after_promotion_new_seals_use_the_new_primary() {
         f.ring.primary_id().to_bytes()
     );
     let opened = f.sealer.open::<Session>(&value).unwrap();
-    assert_eq!(opened.reseal, None);
+    assert_eq!(opened.renewal, None);
 }
 
 #[test]
@@ -64,7 +64,7 @@ fn old_key_values_open_after_promotion_and_ask_for_a_reseal() {
     f.ring.promote(new_id).unwrap();
     let opened = f.sealer.open::<Session>(&value).unwrap();
     assert_eq!(opened.state, session());
-    assert_eq!(opened.reseal, Some(ResealReason::OldKey));
+    assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
 }
 
 #[test]
@@ -73,10 +73,10 @@ fn renewing_an_old_key_value_moves_it_to_the_new_primary() {
     let value = f.sealer.seal(&session()).unwrap().into_value();
     let new_id = f.ring.rotate(new_key()).unwrap();
     let opened = f.sealer.open::<Session>(&value).unwrap();
-    let renewed = f.sealer.renew(&opened.state, &opened.stamps).unwrap();
+    let renewed = f.sealer.renew(&opened.state, &opened.envelope()).unwrap();
     assert_eq!(key_id_of(renewed.value()), new_id);
     let reopened = f.sealer.open::<Session>(renewed.value()).unwrap();
-    assert_eq!(reopened.reseal, None);
+    assert_eq!(reopened.renewal, None);
     assert_eq!(reopened.state, session());
 }
 
@@ -120,7 +120,7 @@ fn promoting_an_older_key_again_rolls_sealing_back_to_it() {
     assert_eq!(key_id_of(f.sealer.seal(&session()).unwrap().value()), first);
     assert_eq!(key_id_of(&by_second), second);
     let opened = f.sealer.open::<Session>(&by_second).unwrap();
-    assert_eq!(opened.reseal, Some(ResealReason::OldKey));
+    assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
 }
 
 #[test]
@@ -231,7 +231,7 @@ fn a_refused_change_leaves_the_ring_unchanged() {
     assert_eq!(state(), before, "after a refused retire of a stranger");
 
     assert_eq!(before, (first, vec![first, second]));
-    assert_eq!(f.sealer.open::<Session>(&value).unwrap().reseal, None);
+    assert_eq!(f.sealer.open::<Session>(&value).unwrap().renewal, None);
 }
 
 #[test]
@@ -299,8 +299,8 @@ fn values_of_every_key_still_in_the_ring_open() {
         assert_eq!(key_id_of(value), *id);
         let opened = f.sealer.open::<u32>(value).unwrap();
         assert_eq!(opened.state, i as u32);
-        let expected = (i < values.len() - 1).then_some(ResealReason::OldKey);
-        assert_eq!(opened.reseal, expected, "value {i}");
+        let expected = (i < values.len() - 1).then_some(RenewalReason::OldKey);
+        assert_eq!(opened.renewal, expected, "value {i}");
     }
 }
 
@@ -311,5 +311,5 @@ fn old_key_reseal_takes_precedence_over_renewal_due() {
     f.ring.rotate(new_key()).unwrap();
     f.clock.advance(common::secs(1000)); // renewal is due as well
     let opened = f.sealer.open::<Session>(&value).unwrap();
-    assert_eq!(opened.reseal, Some(ResealReason::OldKey));
+    assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
 }

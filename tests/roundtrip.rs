@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use common::{Fixture, Session, T0, fixture, secs};
 use proptest::prelude::*;
-use sealed_session::{DEFAULT_IDLE_TIMEOUT, Opened, SealError};
+use sealed_session::{Opened, SealError, session::DEFAULT_IDLE_TIMEOUT};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
@@ -70,6 +70,7 @@ where
     let sealed = f.sealer.seal(state).expect("seal");
     let opened = f.sealer.open::<T>(sealed.value()).expect("open");
     assert_eq!(&opened.stamps, sealed.stamps());
+    assert_eq!(&opened.envelope(), sealed.envelope());
     opened
 }
 
@@ -140,8 +141,8 @@ fn a_sample_session_opens_back_equal_with_no_reseal_hint() {
     let f = fixture();
     let opened = round_trip(&f, &common::session());
     assert_eq!(opened.state, common::session());
-    assert_eq!(opened.reseal, None);
-    assert!(!opened.needs_reseal());
+    assert_eq!(opened.renewal, None);
+    assert!(!opened.needs_renewal());
     assert_eq!(opened.opened_at, T0);
     assert_eq!(opened.into_state(), common::session());
 }

@@ -10,13 +10,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common_cookie::{
-    NAME, T0, T0_STAMPS_LEN, base64_len, builder, bytes, bytes_postcard_len, clock, decode, encode,
-    header_from, key_a, key_b, ring, sealer, signer, value_of,
+    NAME, T0, T0_STAMPS_LEN, base64_len, bytes, bytes_postcard_len, clock, decode, encode,
+    header_from, key_a, key_b, ring, sealer, signer, signer_builder, value_of,
 };
 use proptest::prelude::*;
 use sealed_session::{
-    CookieError, CookieOptions, KeyId, KeyRing, Lifetime, Malformed, ManualClock, OpenError,
-    ResealReason, SealError, Sealed, SessionCookie, Signer,
+    CookieOptions, CookieReadError, CookieWriteError, KeyId, KeyRing, Lifetime, Malformed,
+    ManualClock, OpenError, RenewalReason, SealError, Sealed, SessionCookie, Signer, Suite,
 };
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -61,7 +61,7 @@ fn verify_u8(signer: &Signer, value: &str) -> Result<u8, OpenError> {
 
 /// A default signer for `name` on `clock` over `ring`.
 fn signer_on(ring: &KeyRing, clock: &ManualClock, name: &str) -> Signer {
-    builder(ring, clock, name).build_signer().unwrap()
+    signer_builder(ring, clock, name).build().unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ proptest! {
         let opened = s.verify::<Prefs>(signed.value()).unwrap();
         prop_assert_eq!(&opened.state, &state);
         prop_assert_eq!(opened.stamps, *signed.stamps());
-        prop_assert_eq!(opened.reseal, None);
+        prop_assert_eq!(opened.renewal, None);
     }
 
     #[test]
@@ -135,11 +135,11 @@ fn signing_is_deterministic() {
 
 #[test]
 fn format_vector_5_is_reproduced_and_verifies() {
-    let s = builder(&KeyRing::new(key_a()), &clock(), "prefs")
+    let s = signer_builder(&KeyRing::new(key_a()), &clock(), "prefs")
         .purpose("ui")
         .idle_timeout(Duration::from_secs(3600))
         .absolute_lifetime(Duration::from_secs(3600))
-        .build_signer()
+        .build()
         .unwrap();
     let signed = s.sign("light").unwrap();
     assert_eq!(
@@ -160,10 +160,10 @@ fn sign_reports_stamps_and_max_age() {
 
 #[test]
 fn signer_reports_its_configuration() {
-    let s = builder(&ring(), &clock(), "prefs")
+    let s = signer_builder(&ring(), &clock(), "prefs")
         .purpose("ui")
         .size_limit(2000)
-        .build_signer()
+        .build()
         .unwrap();
     assert_eq!(s.cookie_name(), "prefs");
     assert_eq!(s.purpose(), "ui");
@@ -213,11 +213,14 @@ fn every_bit_flip_of_the_version_byte_is_an_unsupported_version() {
     for bit in 0..8 {
         let mut bad = raw.clone();
         bad[0] ^= 1 << bit;
-        assert_eq!(
-            verify_u8(&s, &encode(&bad)),
-            Err(OpenError::UnsupportedVersion(VERSION ^ (1 << bit))),
-            "bit {bit}"
-        );
+        // Bits 4 and 5 are the identity flags: still the signed suite, but authenticated, so
+        // the tag no longer verifies. Every other flip names no signed suite.
+        let expected = if bit == 4 || bit == 5 {
+            OpenError::Authentication
+        } else {
+            OpenError::UnsupportedVersion(VERSION ^ (1 << bit))
+        };
+        assert_eq!(verify_u8(&s, &encode(&bad)), Err(expected), "bit {bit}");
     }
 }
 
@@ -271,7 +274,7 @@ fn expected_rejection(s: &Signer, text: &str) -> OpenError {
     let Ok(raw) = URL_SAFE_NO_PAD.decode(text) else {
         return OpenError::Malformed(Malformed::Encoding);
     };
-    if raw[0] != VERSION {
+    if Suite::from_version(raw[0]) != Some(Suite::HmacSha256) {
         return OpenError::UnsupportedVersion(raw[0]);
     }
     let id = KeyId::from_bytes(raw[1..HEADER_LEN].try_into().unwrap());
@@ -435,13 +438,13 @@ fn value_signed_for_one_cookie_name_is_refused_for_another() {
 #[test]
 fn value_signed_for_one_purpose_is_refused_for_another() {
     let (ring, clock) = (ring(), clock());
-    let login = builder(&ring, &clock, NAME)
+    let login = signer_builder(&ring, &clock, NAME)
         .purpose("login")
-        .build_signer()
+        .build()
         .unwrap();
-    let csrf = builder(&ring, &clock, NAME)
+    let csrf = signer_builder(&ring, &clock, NAME)
         .purpose("csrf")
-        .build_signer()
+        .build()
         .unwrap();
     let value = login.sign(&SHORT).unwrap().into_value();
     assert_eq!(verify_u8(&csrf, &value), Err(OpenError::Authentication));
@@ -450,13 +453,13 @@ fn value_signed_for_one_purpose_is_refused_for_another() {
 #[test]
 fn name_and_purpose_boundary_is_unambiguous() {
     let (ring, clock) = (ring(), clock());
-    let ab_c = builder(&ring, &clock, "ab")
+    let ab_c = signer_builder(&ring, &clock, "ab")
         .purpose("c")
-        .build_signer()
+        .build()
         .unwrap();
-    let a_bc = builder(&ring, &clock, "a")
+    let a_bc = signer_builder(&ring, &clock, "a")
         .purpose("bc")
-        .build_signer()
+        .build()
         .unwrap();
     let value = ab_c.sign(&SHORT).unwrap().into_value();
     assert_eq!(verify_u8(&a_bc, &value), Err(OpenError::Authentication));
@@ -465,9 +468,9 @@ fn name_and_purpose_boundary_is_unambiguous() {
 #[test]
 fn empty_purpose_differs_from_the_default_purpose() {
     let (ring, clock) = (ring(), clock());
-    let empty = builder(&ring, &clock, NAME)
+    let empty = signer_builder(&ring, &clock, NAME)
         .purpose("")
-        .build_signer()
+        .build()
         .unwrap();
     let value = empty.sign(&SHORT).unwrap().into_value();
     assert_eq!(verify_u8(&empty, &value), Ok(SHORT));
@@ -484,7 +487,7 @@ fn signed_cookie_moved_to_another_cookie_name_is_refused() {
     let value = value_of(&a.set_cookies(&SHORT).unwrap()[0]).to_owned();
     assert_eq!(
         b.open::<u8>(&format!("b={value}")).unwrap_err(),
-        CookieError::Open(OpenError::Authentication)
+        CookieReadError::Open(OpenError::Authentication)
     );
 }
 
@@ -513,16 +516,16 @@ fn idle_timeout_is_enforced_after_the_leeway() {
 #[test]
 fn absolute_lifetime_is_enforced_across_renewals() {
     let clock = clock();
-    let s = builder(&ring(), &clock, NAME)
+    let s = signer_builder(&ring(), &clock, NAME)
         .idle_timeout(Duration::from_secs(1800))
         .absolute_lifetime(Duration::from_secs(3600))
-        .build_signer()
+        .build()
         .unwrap();
     let mut signed = s.sign(&SHORT).unwrap();
     for at in [1500, 3000] {
         clock.set(T0 + at);
         let opened = s.verify::<u8>(signed.value()).unwrap();
-        signed = s.renew(&opened.state, &opened.stamps).unwrap();
+        signed = s.renew(&opened.state, &opened.envelope()).unwrap();
     }
     assert_eq!(signed.stamps().created(), T0);
     assert_eq!(signed.stamps().expires(), T0 + 3600);
@@ -552,7 +555,7 @@ where
 {
     while s.now() + 1500 <= until {
         clock.advance(Duration::from_secs(1500));
-        signed = s.renew(state, signed.stamps()).unwrap();
+        signed = s.renew(state, signed.envelope()).unwrap();
     }
     clock.set(until);
     signed
@@ -565,7 +568,7 @@ fn renewing_at_the_end_of_the_absolute_lifetime_is_refused() {
     let signed = s.sign(&SHORT).unwrap();
     let signed = keep_alive(&s, &clock, &SHORT, signed, T0 + 8 * 3600);
     assert_eq!(
-        s.renew(&SHORT, signed.stamps()).unwrap_err(),
+        s.renew(&SHORT, signed.envelope()).unwrap_err(),
         SealError::Expired {
             expired_at: T0 + 8 * 3600
         }
@@ -579,12 +582,12 @@ fn renewing_after_the_idle_timeout_is_refused() {
     let signed = s.sign(&SHORT).unwrap();
     clock.set(T0 + 1860);
     assert!(
-        s.renew(&SHORT, signed.stamps()).is_ok(),
+        s.renew(&SHORT, signed.envelope()).is_ok(),
         "within the leeway"
     );
     clock.set(T0 + 1861);
     assert_eq!(
-        s.renew(&SHORT, signed.stamps()).unwrap_err(),
+        s.renew(&SHORT, signed.envelope()).unwrap_err(),
         SealError::Expired {
             expired_at: T0 + 1800
         }
@@ -611,9 +614,9 @@ fn value_issued_in_the_future_is_accepted_within_the_leeway_only() {
 #[test]
 fn zero_leeway_makes_the_edges_exact() {
     let clock = clock();
-    let s = builder(&ring(), &clock, NAME)
+    let s = signer_builder(&ring(), &clock, NAME)
         .leeway(Duration::ZERO)
-        .build_signer()
+        .build()
         .unwrap();
     let value = s.sign(&SHORT).unwrap().into_value();
     clock.set(T0 - 1);
@@ -641,9 +644,9 @@ fn shortened_idle_timeout_applies_to_values_already_signed() {
     let (ring, clock) = (ring(), clock());
     let long = signer_on(&ring, &clock, NAME);
     let value = long.sign(&SHORT).unwrap().into_value();
-    let short = builder(&ring, &clock, NAME)
+    let short = signer_builder(&ring, &clock, NAME)
         .idle_timeout(Duration::from_secs(600))
-        .build_signer()
+        .build()
         .unwrap();
     clock.set(T0 + 661);
     assert_eq!(
@@ -662,11 +665,11 @@ fn renewal_is_due_after_a_tenth_of_the_idle_timeout() {
     let s = signer_on(&ring(), &clock, NAME);
     let value = s.sign(&SHORT).unwrap().into_value();
     clock.set(T0 + 179);
-    assert_eq!(s.verify::<u8>(&value).unwrap().reseal, None);
+    assert_eq!(s.verify::<u8>(&value).unwrap().renewal, None);
     clock.set(T0 + 180);
     assert_eq!(
-        s.verify::<u8>(&value).unwrap().reseal,
-        Some(ResealReason::RenewalDue)
+        s.verify::<u8>(&value).unwrap().renewal,
+        Some(RenewalReason::Due)
     );
 }
 
@@ -682,11 +685,11 @@ fn value_from_an_old_key_verifies_and_asks_for_a_reseal() {
     let new_id = ring.rotate(key_b()).unwrap();
     let opened = s.verify::<u8>(&old).unwrap();
     assert_eq!(opened.state, SHORT);
-    assert_eq!(opened.reseal, Some(ResealReason::OldKey));
+    assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
     // Re-signing moves it to the new primary.
-    let renewed = s.renew(&opened.state, &opened.stamps).unwrap();
+    let renewed = s.renew(&opened.state, &opened.envelope()).unwrap();
     assert_eq!(&decode(renewed.value())[1..HEADER_LEN], &new_id.to_bytes());
-    assert_eq!(s.verify::<u8>(renewed.value()).unwrap().reseal, None);
+    assert_eq!(s.verify::<u8>(renewed.value()).unwrap().renewal, None);
 }
 
 #[test]
@@ -715,7 +718,7 @@ fn value_from_a_key_added_but_not_promoted_verifies_as_old_key() {
     );
     ring.add(key_b()).unwrap();
     let opened = s.verify::<u8>(&value).unwrap();
-    assert_eq!(opened.reseal, Some(ResealReason::OldKey));
+    assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
 }
 
 #[test]
@@ -784,12 +787,12 @@ fn signed_cookie_never_opens_in_a_sealed_session_cookie() {
     let header = header_from(&signed.set_cookies(&prefs()).unwrap());
     assert_eq!(
         sealed.open::<Prefs>(&header).unwrap_err(),
-        CookieError::Open(OpenError::UnsupportedVersion(VERSION))
+        CookieReadError::Open(OpenError::UnsupportedVersion(VERSION))
     );
     let header = header_from(&sealed.set_cookies(&prefs()).unwrap());
     assert_eq!(
         signed.open::<Prefs>(&header).unwrap_err(),
-        CookieError::Open(OpenError::UnsupportedVersion(1))
+        CookieReadError::Open(OpenError::UnsupportedVersion(1))
     );
 }
 
@@ -825,7 +828,9 @@ fn signed_session_cookie_renews_keeping_its_creation_time() {
     let first = cookie.set_cookies(&prefs()).unwrap();
     let opened = cookie.open::<Prefs>(&header_from(&first)).unwrap().unwrap();
     clock.set(T0 + 900);
-    let renewed = cookie.renew_cookies(&opened.state, &opened.stamps).unwrap();
+    let renewed = cookie
+        .renew_cookies(&opened.state, &opened.envelope())
+        .unwrap();
     let again = cookie
         .open::<Prefs>(&header_from(&renewed))
         .unwrap()
@@ -860,7 +865,7 @@ fn largest_signed_payload_fills_4096_octets_and_one_byte_more_is_too_large() {
     let cookie = SessionCookie::signed(s, CookieOptions::new()).unwrap();
     assert_eq!(
         cookie.set_cookies(&bytes(n + 1)).unwrap_err(),
-        CookieError::Seal(over)
+        CookieWriteError::Seal(over)
     );
     assert_eq!(
         cookie.set_cookies(&bytes(n)).unwrap()[0]

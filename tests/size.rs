@@ -5,8 +5,8 @@ mod common;
 
 use common::{ENVELOPE_LEN, NAME, T0, base64_len, decode, fixture, fixture_with, secs, varint_len};
 use sealed_session::{
-    BROWSER_COOKIE_LIMIT, ConfigError, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, Key,
-    KeyRing, OpenError, SealError, Sealer,
+    ConfigError, Key, KeyRing, OpenError, SealError, Sealer, cookie::BROWSER_COOKIE_LIMIT,
+    session::DEFAULT_ABSOLUTE_LIFETIME, session::DEFAULT_IDLE_TIMEOUT,
 };
 use serde_bytes::ByteBuf;
 
@@ -163,7 +163,7 @@ fn max_payload_len_is_tight_for_the_longest_stamps() {
     f.clock.set(at);
     let one_more = payload_of_len(f.sealer.max_payload_len() + 1);
     assert!(matches!(
-        f.sealer.renew(&one_more, previous.stamps()),
+        f.sealer.renew(&one_more, previous.envelope()),
         Err(SealError::TooLarge {
             limit: BROWSER_COOKIE_LIMIT,
             ..

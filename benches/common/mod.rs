@@ -5,10 +5,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::inout::InOutBuf;
-use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use cookie::{Cookie, CookieJar};
+use sealed_session::Suite;
+
+mod raw;
+
+pub(crate) use raw::RawAead;
 use serde::{Deserialize, Serialize};
 
 /// The payload sizes every benchmark reports: postcard bytes of the state.
@@ -87,34 +89,28 @@ pub(crate) fn medians(fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
         .collect()
 }
 
-/// The floor every ratio is taken against: raw RustCrypto `aes-gcm` `Aes256Gcm` with a
-/// pre-expanded key, on a payload's bytes with no associated data. Each instance owns its buffers,
-/// so each timed closure holds its own.
+/// The floor: the raw AEAD of the backend in use ([`RawAead`]) for one sealed suite, with a
+/// pre-expanded key, on the payload's bytes and no associated data.
 pub(crate) struct Floor {
-    aes: Aes256Gcm,
-    nonce: Nonce<Aes256Gcm>,
-    /// Encrypted in place again and again by `seal`.
+    aead: RawAead,
+    nonce: Vec<u8>,
     buf: Vec<u8>,
-    /// The payload's ciphertext and tag, opened by `open` and `reject`.
     ct: Vec<u8>,
-    tag: Tag<Aes256Gcm>,
-    /// `tag` with one bit flipped.
-    bad_tag: Tag<Aes256Gcm>,
+    tag: [u8; 16],
+    bad_tag: [u8; 16],
     out: Vec<u8>,
 }
 
 impl Floor {
-    pub(crate) fn new(payload: &[u8]) -> Self {
-        let aes = Aes256Gcm::new(&[9u8; 32].into());
-        let nonce = [3u8; 12].into();
+    pub(crate) fn new(suite: Suite, payload: &[u8]) -> Self {
+        let aead = RawAead::new(suite, &[9u8; 32]);
+        let nonce = vec![3u8; aead.nonce_len()];
         let mut ct = payload.to_vec();
-        let tag = aes
-            .encrypt_inout_detached(&nonce, b"", ct.as_mut_slice().into())
-            .unwrap();
+        let tag = aead.seal(&nonce, b"", &mut ct);
         let mut bad_tag = tag;
         bad_tag[0] ^= 1;
         Floor {
-            aes,
+            aead,
             nonce,
             buf: payload.to_vec(),
             out: vec![0; ct.len()],
@@ -126,30 +122,25 @@ impl Floor {
 
     /// Encrypts the payload's bytes in place: the floor of a seal.
     pub(crate) fn seal(&mut self) {
-        let tag = self
-            .aes
-            .encrypt_inout_detached(&self.nonce, b"", self.buf.as_mut_slice().into())
-            .unwrap();
-        black_box(tag);
+        black_box(self.aead.seal(&self.nonce, b"", &mut self.buf));
     }
 
     /// Authenticates and decrypts the payload's ciphertext into a separate buffer: the floor of
     /// an open.
     pub(crate) fn open(&mut self) {
-        let io = InOutBuf::new(self.ct.as_slice(), self.out.as_mut_slice()).unwrap();
-        self.aes
-            .decrypt_inout_detached(&self.nonce, b"", io, &self.tag)
-            .unwrap();
+        assert!(
+            self.aead
+                .open(&self.nonce, b"", &self.ct, &self.tag, &mut self.out)
+        );
         black_box(&self.out);
     }
 
     /// The same with a tag that does not verify: the floor of a refusal.
     pub(crate) fn reject(&mut self) {
-        let io = InOutBuf::new(self.ct.as_slice(), self.out.as_mut_slice()).unwrap();
         let refused = self
-            .aes
-            .decrypt_inout_detached(&self.nonce, b"", io, &self.bad_tag);
-        black_box(refused.unwrap_err());
+            .aead
+            .open(&self.nonce, b"", &self.ct, &self.bad_tag, &mut self.out);
+        assert!(!black_box(refused));
     }
 }
 

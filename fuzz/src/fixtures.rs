@@ -6,9 +6,10 @@
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
+use sealed_session::session::Builder;
 use sealed_session::{
-    CookieOptions, Key, KeyRing, ManualClock, Opened, ResealReason, Sealer, SealerBuilder,
-    SessionCookie, Signer,
+    CookieOptions, Key, KeyRing, ManualClock, Opened, RenewalReason, Sealer, SealerBuilder,
+    SessionCookie, Signer, SignerBuilder,
 };
 use serde::{Deserialize, Serialize};
 
@@ -80,8 +81,16 @@ pub fn ring_of(key: Key) -> KeyRing {
 
 /// A builder with the harness lifetimes and a frozen clock at `now`.
 pub fn builder(ring: KeyRing, name: &str, purpose: &str, now: u64) -> SealerBuilder {
-    Sealer::builder(ring, name)
-        .purpose(purpose)
+    configure(Sealer::builder(ring, name), purpose, now)
+}
+
+/// As [`builder`], for a signer.
+pub fn signer_builder(ring: KeyRing, name: &str, purpose: &str, now: u64) -> SignerBuilder {
+    configure(Signer::builder(ring, name), purpose, now)
+}
+
+fn configure<M>(b: Builder<M>, purpose: &str, now: u64) -> Builder<M> {
+    b.purpose(purpose)
         .idle_timeout(Duration::from_secs(IDLE))
         .absolute_lifetime(Duration::from_secs(ABSOLUTE))
         .clock(ManualClock::new(now))
@@ -103,8 +112,8 @@ pub fn other_sealer(ring: KeyRing) -> Sealer {
 
 /// The signed-mode signer over `ring`, at [`NOW`].
 pub fn signer(ring: KeyRing) -> Signer {
-    builder(ring, SIGNED_NAME, SIGNED_PURPOSE, NOW)
-        .build_signer()
+    signer_builder(ring, SIGNED_NAME, SIGNED_PURPOSE, NOW)
+        .build()
         .expect("valid config")
 }
 
@@ -129,8 +138,8 @@ pub fn single_cookie(ring: KeyRing, now: u64) -> SessionCookie {
 
 /// The signed cookie of `cookie_header`.
 pub fn signed_cookie(ring: KeyRing, now: u64) -> SessionCookie {
-    let signer = builder(ring, SIGNED_NAME, SIGNED_PURPOSE, now)
-        .build_signer()
+    let signer = signer_builder(ring, SIGNED_NAME, SIGNED_PURPOSE, now)
+        .build()
         .expect("valid config");
     SessionCookie::signed(signer, CookieOptions::new().http_only(false)).expect("valid options")
 }
@@ -240,14 +249,14 @@ pub fn check_opened<T>(opened: &Opened<T>) {
 
 /// The re-seal hint an opened value must carry: `OldKey` when its key is not the primary,
 /// else `RenewalDue` when re-sealing now would extend it and `RENEW_AFTER` has passed.
-pub fn expected_reseal<T>(opened: &Opened<T>, from_primary: bool) -> Option<ResealReason> {
+pub fn expected_reseal<T>(opened: &Opened<T>, from_primary: bool) -> Option<RenewalReason> {
     if !from_primary {
-        return Some(ResealReason::OldKey);
+        return Some(RenewalReason::OldKey);
     }
     let s = opened.stamps;
     let absolute_end = s.created().saturating_add(ABSOLUTE);
     let due = NOW.saturating_sub(s.issued()) >= RENEW_AFTER
         && NOW < absolute_end
         && NOW.saturating_add(IDLE).min(absolute_end) > s.expires();
-    due.then_some(ResealReason::RenewalDue)
+    due.then_some(RenewalReason::Due)
 }

@@ -2,7 +2,7 @@
 //! strict base64url rule, the order of the pre-authentication checks, the `Cookie` header
 //! split and the chunk gathering rules. Targets compare the crate's behaviour with them.
 
-use sealed_session::{CookieError, KeyId, KeyRing, OpenError};
+use sealed_session::{CookieReadError, KeyId, KeyRing, OpenError};
 
 /// Sealed (version 1) constants from FORMAT.md.
 pub const SEALED_VERSION: u8 = 0x01;
@@ -62,14 +62,49 @@ pub fn strict_b64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Smallest XAES-256-GCM value in bytes: 1 + 4 + 24 + 3 + 16.
+pub const XAES_MIN_BYTES: usize = 48;
+
+/// Which mode a reader is configured for (FORMAT.md, "Configuration both sides share").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderMode {
+    /// Opens the sealed suites, `0x01` and `0x02`, with any identity flags.
+    Sealed,
+    /// Opens the signed suite, `0x81`, with any identity flags.
+    Signed,
+}
+
+impl ReaderMode {
+    /// The smallest value of any suite of the mode (FORMAT.md step 2).
+    fn min_bytes(self) -> usize {
+        match self {
+            Self::Sealed => SEALED_MIN_BYTES,
+            Self::Signed => SIGNED_MIN_BYTES,
+        }
+    }
+
+    /// The smallest value of the suite a version byte names, if this mode opens it: bits 4 and 5
+    /// are flags, bit 6 must be 0 (FORMAT.md, "Versions").
+    fn suite_min_bytes(self, version: u8) -> Option<usize> {
+        if version & 0x40 != 0 {
+            return None;
+        }
+        match (self, version & !0x30) {
+            (Self::Sealed, 0x01) => Some(SEALED_MIN_BYTES),
+            (Self::Sealed, 0x02) => Some(XAES_MIN_BYTES),
+            (Self::Signed, 0x81) => Some(SIGNED_MIN_BYTES),
+            _ => None,
+        }
+    }
+}
+
 /// What FORMAT.md's "Opening, in this order" says must happen to `value` before any secret is
 /// used: either an exact error, or "reaches the key" (`Ok(raw)`), after which only the MAC/AEAD
 /// decides.
 pub fn pre_auth(
     value: &str,
     max_len: usize,
-    version: u8,
-    min_bytes: usize,
+    mode: ReaderMode,
     ring: &KeyRing,
 ) -> Result<Vec<u8>, OpenError> {
     if value.len() > max_len {
@@ -78,16 +113,16 @@ pub fn pre_auth(
             max: max_len,
         });
     }
-    if value.len() < b64_len(min_bytes) {
+    if value.len() < b64_len(mode.min_bytes()) {
         return Err(OpenError::Malformed(sealed_session::Malformed::TooShort));
     }
     let raw = strict_b64url_decode(value)
         .ok_or(OpenError::Malformed(sealed_session::Malformed::Encoding))?;
+    let min_bytes = mode
+        .suite_min_bytes(raw[0])
+        .ok_or(OpenError::UnsupportedVersion(raw[0]))?;
     if raw.len() < min_bytes {
         return Err(OpenError::Malformed(sealed_session::Malformed::TooShort));
-    }
-    if raw[0] != version {
-        return Err(OpenError::UnsupportedVersion(raw[0]));
     }
     let id = key_id_of_raw(&raw);
     if !ring.contains(id) {
@@ -197,7 +232,7 @@ pub fn model_gather(
     name: &str,
     limit: usize,
     max_chunks: usize,
-) -> Result<Option<String>, CookieError> {
+) -> Result<Option<String>, CookieReadError> {
     let mut parts: Vec<Option<&str>> = vec![None; max_chunks];
     // While scanning: an index at or beyond max, a duplicated name, an over-long cookie.
     for (n, v) in model_cookie_pairs(header) {
@@ -216,10 +251,10 @@ pub fn model_gather(
             continue;
         };
         if index >= max_chunks {
-            return Err(CookieError::UnexpectedChunk { chunk: index });
+            return Err(CookieReadError::UnexpectedChunk { chunk: index });
         }
         if parts[index].is_some() {
-            return Err(CookieError::DuplicateCookie { chunk: index });
+            return Err(CookieReadError::DuplicateCookie { chunk: index });
         }
         let name_len = if index == 0 {
             name.len()
@@ -228,7 +263,7 @@ pub fn model_gather(
         };
         let max = limit.saturating_sub(name_len + 1);
         if v.len() > max {
-            return Err(CookieError::Open(OpenError::Oversized {
+            return Err(CookieReadError::Open(OpenError::Oversized {
                 len: v.len(),
                 max,
             }));
@@ -239,7 +274,7 @@ pub fn model_gather(
     let Some(first) = parts[0] else {
         // Chunks without the first cookie.
         return match present(1) {
-            Some(_) => Err(CookieError::MissingChunk { chunk: 0 }),
+            Some(_) => Err(CookieReadError::MissingChunk { chunk: 0 }),
             None => Ok(None),
         };
     };
@@ -251,19 +286,19 @@ pub fn model_gather(
     let Some((count, head)) = marked else {
         // An unchunked first cookie with any chunk present.
         return match present(1) {
-            Some(i) => Err(CookieError::UnexpectedChunk { chunk: i }),
+            Some(i) => Err(CookieReadError::UnexpectedChunk { chunk: i }),
             None => Ok(Some(first.to_owned())),
         };
     };
     let k = canonical_index(count)
         .filter(|k| (2..=max_chunks).contains(k))
-        .ok_or(CookieError::MalformedChunkCount)?;
+        .ok_or(CookieReadError::MalformedChunkCount)?;
     // Missing parts, lowest first (an empty part is not missing), then parts beyond k.
     if let Some(i) = (1..k).find(|&i| parts[i].is_none()) {
-        return Err(CookieError::MissingChunk { chunk: i });
+        return Err(CookieReadError::MissingChunk { chunk: i });
     }
     if let Some(i) = present(k) {
-        return Err(CookieError::UnexpectedChunk { chunk: i });
+        return Err(CookieReadError::UnexpectedChunk { chunk: i });
     }
     let mut joined = head.to_owned();
     for p in parts.iter().take(k).skip(1).flatten() {
@@ -274,7 +309,7 @@ pub fn model_gather(
         .chain(parts[1..k].iter().map(|p| p.map_or(0, str::len)))
         .collect();
     if writer_part_lens(name, limit, k, joined.len()) != Some(lens) {
-        return Err(CookieError::NonCanonicalChunks);
+        return Err(CookieReadError::NonCanonicalChunks);
     }
     Ok(Some(joined))
 }

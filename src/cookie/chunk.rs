@@ -11,7 +11,8 @@ use std::borrow::Cow;
 
 use super::MAX_CHUNKS;
 use super::header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
-use crate::error::{CookieError, OpenError, SealError};
+use super::{CookieReadError, CookieWriteError};
+use crate::error::{OpenError, SealError};
 
 /// The name of chunk `i`: the cookie name itself for the first, `name.i` for the others.
 pub(crate) fn chunk_name(name: &str, i: usize) -> Cow<'_, str> {
@@ -63,18 +64,18 @@ pub(crate) fn split<'a>(
     limit: usize,
     max_chunks: usize,
     value: &'a str,
-) -> Result<Vec<Cow<'a, str>>, CookieError> {
+) -> Result<Vec<Cow<'a, str>>, CookieWriteError> {
     if room(name, limit, 0, 1) >= value.len() {
         return Ok(vec![Cow::Borrowed(value)]);
     }
     if max_chunks <= 1 {
-        return Err(CookieError::Seal(SealError::TooLarge {
+        return Err(CookieWriteError::Seal(SealError::TooLarge {
             size: name.len() + 1 + value.len(),
             limit,
         }));
     }
     let Some(k) = (2..=max_chunks).find(|&k| total_room(name, limit, k) >= value.len()) else {
-        return Err(CookieError::TooManyChunks {
+        return Err(CookieWriteError::TooManyChunks {
             size: value.len(),
             capacity: capacity(name, limit, max_chunks),
             max_chunks,
@@ -86,7 +87,12 @@ pub(crate) fn split<'a>(
         let end = (at + room(name, limit, i, k)).min(value.len());
         // The value is base64url (ASCII), so every index is a character boundary; `get` keeps
         // even a broken invariant from panicking.
-        let part = value.get(at..end).ok_or(CookieError::MalformedChunkCount)?;
+        let part = value
+            .get(at..end)
+            .ok_or(CookieWriteError::Seal(SealError::TooLarge {
+                size: name.len() + 1 + value.len(),
+                limit,
+            }))?;
         out.push(if i == 0 {
             Cow::Owned(format!("{k}.{part}"))
         } else {
@@ -107,7 +113,7 @@ fn parse_index(s: &str) -> Option<usize> {
 
 /// Finds the session's cookie(s) in a `Cookie` header and joins the chunks. `Ok(None)` if the
 /// header holds neither the cookie nor any chunk of it. Chunks are accepted only as [`split`]
-/// makes them under the same `limit` ([`CookieError::NonCanonicalChunks`] otherwise). One pass
+/// makes them under the same `limit` ([`CookieReadError::NonCanonicalChunks`] otherwise). One pass
 /// over the header; no allocation unless there are chunks to join, and only once every check
 /// has passed.
 pub(crate) fn gather<'h>(
@@ -115,9 +121,9 @@ pub(crate) fn gather<'h>(
     limit: usize,
     max_chunks: usize,
     header: &'h str,
-) -> Result<Option<Cow<'h, str>>, CookieError> {
+) -> Result<Option<Cow<'h, str>>, CookieReadError> {
     if header.len() > MAX_COOKIE_HEADER_LEN {
-        return Err(CookieError::HeaderTooLong {
+        return Err(CookieReadError::HeaderTooLong {
             len: header.len(),
             max: MAX_COOKIE_HEADER_LEN,
         });
@@ -136,19 +142,19 @@ pub(crate) fn gather<'h>(
                 continue; // another cookie
             };
             if i >= max_chunks {
-                return Err(CookieError::UnexpectedChunk { chunk: i });
+                return Err(CookieReadError::UnexpectedChunk { chunk: i });
             }
             i
         } else {
             continue;
         };
         if parts[index].is_some() {
-            return Err(CookieError::DuplicateCookie { chunk: index });
+            return Err(CookieReadError::DuplicateCookie { chunk: index });
         }
         // Each cookie obeys the size rule on its own; refuse a longer one before decoding.
         let max = limit.saturating_sub(chunk_name_len(name, index) + 1);
         if v.len() > max {
-            return Err(CookieError::Open(OpenError::Oversized {
+            return Err(CookieReadError::Open(OpenError::Oversized {
                 len: v.len(),
                 max,
             }));
@@ -158,7 +164,7 @@ pub(crate) fn gather<'h>(
     let rest = &parts[1..max_chunks];
     let Some(first) = parts[0] else {
         return match rest.iter().position(Option::is_some) {
-            Some(_) => Err(CookieError::MissingChunk { chunk: 0 }),
+            Some(_) => Err(CookieReadError::MissingChunk { chunk: 0 }),
             None => Ok(None),
         };
     };
@@ -169,19 +175,19 @@ pub(crate) fn gather<'h>(
     };
     let Some((count, head)) = marked else {
         if let Some(i) = rest.iter().position(Option::is_some) {
-            return Err(CookieError::UnexpectedChunk { chunk: i + 1 });
+            return Err(CookieReadError::UnexpectedChunk { chunk: i + 1 });
         }
         return Ok(Some(Cow::Borrowed(first)));
     };
     let k = parse_index(count)
         .filter(|k| (2..=max_chunks).contains(k))
-        .ok_or(CookieError::MalformedChunkCount)?;
+        .ok_or(CookieReadError::MalformedChunkCount)?;
     // Missing parts, lowest index first, then parts beyond `k` (every index below `k` comes
     // before every index at or beyond it, so one pass in index order keeps that order).
     for (i, part) in parts.iter().enumerate().take(max_chunks).skip(1) {
         match (part, i < k) {
-            (None, true) => return Err(CookieError::MissingChunk { chunk: i }),
-            (Some(_), false) => return Err(CookieError::UnexpectedChunk { chunk: i }),
+            (None, true) => return Err(CookieReadError::MissingChunk { chunk: i }),
+            (Some(_), false) => return Err(CookieReadError::UnexpectedChunk { chunk: i }),
             _ => {}
         }
     }
@@ -193,7 +199,7 @@ pub(crate) fn gather<'h>(
         }
     };
     if !is_writer_split(name, limit, k, part_len) {
-        return Err(CookieError::NonCanonicalChunks);
+        return Err(CookieReadError::NonCanonicalChunks);
     }
     let len = (0..k).map(part_len).sum();
     let mut joined = String::with_capacity(len);
@@ -264,7 +270,7 @@ mod tests {
     const NAME: &str = "s";
     const LIMIT: usize = 20;
 
-    fn gather_parts(max: usize, parts: &[&str]) -> Result<Option<String>, CookieError> {
+    fn gather_parts(max: usize, parts: &[&str]) -> Result<Option<String>, CookieReadError> {
         gather(NAME, LIMIT, max, &header_of(NAME, parts)).map(|v| v.map(Cow::into_owned))
     }
 
@@ -297,7 +303,7 @@ mod tests {
             match gather_parts(MAX, &[&value]) {
                 Ok(Some(v)) if v == value => sets.push(vec![len]),
                 // Longer than one cookie's size rule.
-                Err(CookieError::Open(OpenError::Oversized { .. })) => {
+                Err(CookieReadError::Open(OpenError::Oversized { .. })) => {
                     assert!(len > room(NAME, LIMIT, 0, 1), "{len}");
                 }
                 other => panic!("unchunked {len}: {other:?}"),
@@ -321,7 +327,7 @@ mod tests {
                         assert_eq!(v, value, "{lens:?}");
                         accepted[len].push(lens.clone());
                     }
-                    Err(CookieError::NonCanonicalChunks) => refused += 1,
+                    Err(CookieReadError::NonCanonicalChunks) => refused += 1,
                     other => panic!("{lens:?}: {other:?}"),
                 }
                 // Next length tuple, like an odometer.
@@ -368,7 +374,7 @@ mod tests {
         ] {
             assert_eq!(
                 gather_parts(4, parts),
-                Err(CookieError::NonCanonicalChunks),
+                Err(CookieReadError::NonCanonicalChunks),
                 "{parts:?}"
             );
         }
@@ -376,13 +382,13 @@ mod tests {
         let short = value_of(16);
         assert_eq!(
             gather_parts(2, &["", &short]),
-            Err(CookieError::NonCanonicalChunks)
+            Err(CookieReadError::NonCanonicalChunks)
         );
         // A value that fits one cookie (18 characters), chunked with full parts.
         let fits_one = value_of(18);
         assert_eq!(
             gather_parts(2, &[&fits_one[..16], &fits_one[16..]]),
-            Err(CookieError::NonCanonicalChunks)
+            Err(CookieReadError::NonCanonicalChunks)
         );
         assert_eq!(
             gather_parts(2, &[&fits_one]).unwrap(),
@@ -392,7 +398,7 @@ mod tests {
         let fits_two = value_of(32);
         assert_eq!(
             gather_parts(3, &[&fits_two[..16], &fits_two[16..31], &fits_two[31..]]),
-            Err(CookieError::NonCanonicalChunks)
+            Err(CookieReadError::NonCanonicalChunks)
         );
         assert_eq!(
             gather_parts(3, &[&fits_two[..16], &fits_two[16..]]).unwrap(),
@@ -412,12 +418,12 @@ mod tests {
         let header = format!("s=3.{}; s.3={}", &v[..10], &v[10..20]);
         assert_eq!(
             gather(NAME, LIMIT, 4, &header),
-            Err(CookieError::MissingChunk { chunk: 1 })
+            Err(CookieReadError::MissingChunk { chunk: 1 })
         );
         let header = format!("s=2.{}; s.1={}; s.2=x", &v[..10], &v[10..20]);
         assert_eq!(
             gather(NAME, LIMIT, 4, &header),
-            Err(CookieError::UnexpectedChunk { chunk: 2 })
+            Err(CookieReadError::UnexpectedChunk { chunk: 2 })
         );
     }
 

@@ -120,7 +120,7 @@ pub(crate) fn renewed_at<T: Serialize>(
         now = (now + step).min(at);
         clock.set(now);
         current = sealer
-            .renew(state, current.stamps())
+            .renew(state, current.envelope())
             .unwrap_or_else(|e| panic!("renewal at {now}: {e:?}"));
     }
     clock.set(at);

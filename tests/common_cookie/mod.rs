@@ -7,6 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sealed_session::{
     CookieOptions, Key, KeyRing, ManualClock, Sealer, SealerBuilder, SessionCookie, Signer,
+    SignerBuilder,
 };
 
 /// 2027-01-15T08:00:00Z. Its varint takes 5 bytes, so a default new session's stamps take 8.
@@ -44,6 +45,11 @@ pub(crate) fn builder(ring: &KeyRing, clock: &ManualClock, name: &str) -> Sealer
     Sealer::builder(ring.clone(), name).clock(clock.clone())
 }
 
+/// As [`builder`], for a signer.
+pub(crate) fn signer_builder(ring: &KeyRing, clock: &ManualClock, name: &str) -> SignerBuilder {
+    Signer::builder(ring.clone(), name).clock(clock.clone())
+}
+
 pub(crate) fn sealer(name: &str) -> Sealer {
     builder(&ring(), &clock(), name)
         .build()
@@ -51,8 +57,8 @@ pub(crate) fn sealer(name: &str) -> Sealer {
 }
 
 pub(crate) fn signer(name: &str) -> Signer {
-    builder(&ring(), &clock(), name)
-        .build_signer()
+    signer_builder(&ring(), &clock(), name)
+        .build()
         .expect("valid configuration")
 }
 

@@ -12,12 +12,12 @@
 //! the AEAD, and every malformed one before decoding with exactly the error FORMAT.md's refusal
 //! order gives. FORMAT.md says splits are canonical, so a re-split of a real value (same joined
 //! value, other boundaries) is refused before decoding with exactly
-//! `CookieError::NonCanonicalChunks`, although the value it joins to is authentic.
+//! `CookieReadError::NonCanonicalChunks`, although the value it joins to is authentic.
 
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use sealed_session::{CookieError, MAX_COOKIE_HEADER_LEN, OpenError, SessionCookie};
+use sealed_session::{CookieReadError, OpenError, SessionCookie, cookie::MAX_COOKIE_HEADER_LEN};
 
 use crate::fixtures::{self, NOW, Session};
 use crate::oracle;
@@ -324,14 +324,14 @@ pub fn run(input: &ChunkSet) -> Outcome {
     let header = assemble(input, &h.reals);
     let got = h.cookie.open::<Session>(&header);
     if header.len() > MAX_COOKIE_HEADER_LEN {
-        assert!(matches!(got, Err(CookieError::HeaderTooLong { .. })));
+        assert!(matches!(got, Err(CookieReadError::HeaderTooLong { .. })));
         return Outcome::RefusedBeforeDecoding;
     }
     let joined = match oracle::model_gather(&header, NAME, LIMIT, MAX) {
-        Err(CookieError::NonCanonicalChunks) => {
+        Err(CookieReadError::NonCanonicalChunks) => {
             assert_eq!(
                 got.err(),
-                Some(CookieError::NonCanonicalChunks),
+                Some(CookieReadError::NonCanonicalChunks),
                 "a split other than the writer's"
             );
             let authentic = resplit_joins_to_a_real_value(&header, &h.reals);
@@ -349,7 +349,7 @@ pub fn run(input: &ChunkSet) -> Outcome {
     };
     let Some(n) = h.reals.iter().position(|r| r.joined == joined) else {
         match &got {
-            Err(CookieError::Open(e))
+            Err(CookieReadError::Open(e))
                 if !matches!(e, OpenError::Oversized { .. }) && !oracle::is_post_auth(e) => {}
             other => panic!("a chunk set that is no real session gave {other:?}"),
         }

@@ -10,7 +10,8 @@
 use std::sync::OnceLock;
 
 use sealed_session::{
-    CookieError, KeyRing, MAX_COOKIE_HEADER_LEN, OpenError, Opened, SessionCookie, cookie_pairs,
+    CookieReadError, KeyRing, OpenError, Opened, SessionCookie, cookie::MAX_COOKIE_HEADER_LEN,
+    cookie_pairs,
 };
 
 use crate::fixtures::{self, CHUNKED_LIMIT, CHUNKED_MAX, CHUNKED_NAME, NOW, Session};
@@ -22,8 +23,8 @@ pub struct Case {
     pub name: &'static str,
     pub limit: usize,
     pub max_chunks: usize,
-    pub version: u8,
-    pub min_bytes: usize,
+    /// Which suites the cookie's reader opens.
+    pub mode: oracle::ReaderMode,
 }
 
 /// The three cookies, over the three-key ring.
@@ -43,24 +44,21 @@ pub fn harness() -> &'static Harness {
                 name: CHUNKED_NAME,
                 limit: CHUNKED_LIMIT,
                 max_chunks: CHUNKED_MAX,
-                version: oracle::SEALED_VERSION,
-                min_bytes: oracle::SEALED_MIN_BYTES,
+                mode: oracle::ReaderMode::Sealed,
             },
             Case {
                 cookie: fixtures::single_cookie(ring.clone(), NOW),
                 name: fixtures::SEALED_NAME,
-                limit: sealed_session::BROWSER_COOKIE_LIMIT,
+                limit: sealed_session::cookie::BROWSER_COOKIE_LIMIT,
                 max_chunks: 1,
-                version: oracle::SEALED_VERSION,
-                min_bytes: oracle::SEALED_MIN_BYTES,
+                mode: oracle::ReaderMode::Sealed,
             },
             Case {
                 cookie: fixtures::signed_cookie(ring.clone(), NOW),
                 name: fixtures::SIGNED_NAME,
-                limit: sealed_session::BROWSER_COOKIE_LIMIT,
+                limit: sealed_session::cookie::BROWSER_COOKIE_LIMIT,
                 max_chunks: 1,
-                version: oracle::SIGNED_VERSION,
-                min_bytes: oracle::SIGNED_MIN_BYTES,
+                mode: oracle::ReaderMode::Signed,
             },
         ];
         Harness { ring, cases }
@@ -95,7 +93,7 @@ pub fn check_case(ring: &KeyRing, case: &Case, header: &str) -> Option<Opened<Se
     let got = case.cookie.open::<Session>(header);
     if header.len() > MAX_COOKIE_HEADER_LEN {
         assert!(
-            matches!(got, Err(CookieError::HeaderTooLong { .. })),
+            matches!(got, Err(CookieReadError::HeaderTooLong { .. })),
             "{got:?}"
         );
         return None;
@@ -118,17 +116,17 @@ pub fn check_case(ring: &KeyRing, case: &Case, header: &str) -> Option<Opened<Se
     };
     // Well-formed: the joined value is opened as one value (never `Oversized`: each part obeyed
     // the size rule, so the joined value fits the chunks' capacity).
-    let expected = oracle::pre_auth(&joined, usize::MAX, case.version, case.min_bytes, ring);
+    let expected = oracle::pre_auth(&joined, usize::MAX, case.mode, ring);
     match (expected, got) {
         (Err(e), got) => {
-            assert_eq!(got.err(), Some(CookieError::Open(e)), "{}", case.name);
+            assert_eq!(got.err(), Some(CookieReadError::Open(e)), "{}", case.name);
             None
         }
         (Ok(_), Ok(Some(opened))) => {
             fixtures::check_opened(&opened);
             Some(opened)
         }
-        (Ok(_), Err(CookieError::Open(e)))
+        (Ok(_), Err(CookieReadError::Open(e)))
             if e == OpenError::Authentication || oracle::is_post_auth(&e) =>
         {
             None

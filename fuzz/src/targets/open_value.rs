@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use sealed_session::{KeyRing, OpenError, Opened, SealError, Sealer, Signer};
 
 use crate::fixtures::{self, NOW, Session};
-use crate::oracle::{self, SEALED_MIN_BYTES, SEALED_VERSION, SIGNED_MIN_BYTES, SIGNED_VERSION};
+use crate::oracle::{self, ReaderMode, SEALED_VERSION, SIGNED_VERSION};
 
 /// Everything `open_value` (and `signed_verify`) opens with.
 pub struct Harness {
@@ -33,9 +33,14 @@ pub fn harness() -> &'static Harness {
             sealer: fixtures::sealer(ring.clone()),
             other_sealer: fixtures::other_sealer(ring.clone()),
             signer: fixtures::signer(ring.clone()),
-            other_signer: fixtures::builder(ring.clone(), "prefz", fixtures::SIGNED_PURPOSE, NOW)
-                .build_signer()
-                .expect("valid config"),
+            other_signer: fixtures::signer_builder(
+                ring.clone(),
+                "prefz",
+                fixtures::SIGNED_PURPOSE,
+                NOW,
+            )
+            .build()
+            .expect("valid config"),
             ring,
         }
     })
@@ -59,10 +64,9 @@ fn common_checks(
     value: &str,
     got: Result<Opened<Session>, OpenError>,
     max: usize,
-    version: u8,
-    min_bytes: usize,
+    mode: ReaderMode,
 ) -> Option<(Vec<u8>, Opened<Session>)> {
-    let raw = match oracle::pre_auth(value, max, version, min_bytes, &h.ring) {
+    let raw = match oracle::pre_auth(value, max, mode, &h.ring) {
         Err(e) => {
             assert_eq!(
                 got.err(),
@@ -86,7 +90,7 @@ fn common_checks(
     fixtures::check_opened(&opened);
     let id = oracle::key_id_of_raw(&raw);
     assert_eq!(
-        opened.reseal,
+        opened.renewal,
         fixtures::expected_reseal(&opened, id == h.ring.primary_id()),
         "re-seal hint"
     );
@@ -97,8 +101,7 @@ fn common_checks(
 pub fn check_sealed(h: &Harness, value: &str) -> bool {
     let got = h.sealer.open::<Session>(value);
     let max = h.sealer.max_value_len();
-    let Some((_, opened)) = common_checks(h, value, got, max, SEALED_VERSION, SEALED_MIN_BYTES)
-    else {
+    let Some((_, opened)) = common_checks(h, value, got, max, ReaderMode::Sealed) else {
         return false;
     };
     // Bound to the cookie name and the mode.
@@ -113,7 +116,7 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
         "a sealed value reached the signed mode's key lookup"
     );
     // Renewing keeps the state and the creation time.
-    match h.sealer.renew(&opened.state, &opened.stamps) {
+    match h.sealer.renew(&opened.state, &opened.envelope()) {
         Ok(renewed) => {
             assert_eq!(renewed.stamps().created(), opened.stamps.created().min(NOW));
             let again = h
@@ -121,7 +124,7 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
                 .open::<Session>(renewed.value())
                 .expect("a renewed value opens");
             assert_eq!(again.state, opened.state);
-            assert_eq!(again.reseal, None, "fresh value under the primary key");
+            assert_eq!(again.renewal, None, "fresh value under the primary key");
         }
         Err(SealError::Expired { .. } | SealError::TooLarge { .. }) => {}
         Err(e) => panic!("renew failed: {e:?}"),
@@ -133,8 +136,7 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
 pub fn check_signed(h: &Harness, value: &str) -> bool {
     let got = h.signer.verify::<Session>(value);
     let max = h.signer.max_value_len();
-    let Some((raw, opened)) = common_checks(h, value, got, max, SIGNED_VERSION, SIGNED_MIN_BYTES)
-    else {
+    let Some((raw, opened)) = common_checks(h, value, got, max, ReaderMode::Signed) else {
         return false;
     };
     assert_eq!(
@@ -159,7 +161,7 @@ pub fn check_signed(h: &Harness, value: &str) -> bool {
         Some(&opened.state),
         "signed payload readable by the client"
     );
-    match h.signer.renew(&opened.state, &opened.stamps) {
+    match h.signer.renew(&opened.state, &opened.envelope()) {
         Ok(renewed) => {
             let again = h
                 .signer

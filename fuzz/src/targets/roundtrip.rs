@@ -14,8 +14,8 @@ use arbitrary::Arbitrary;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sealed_session::{
-    ConfigError, CookieError, CookieOptions, Key, KeyId, KeyRing, KeyRingError, OpenError,
-    ResealReason, SealError, Sealed, Sealer, SessionCookie, Signer,
+    ConfigError, CookieOptions, CookieReadError, CookieWriteError, Key, KeyId, KeyRing,
+    KeyRingError, OpenError, RenewalReason, SealError, Sealed, Sealer, SessionCookie, Signer,
 };
 
 use crate::fixtures::{self, ABSOLUTE, IDLE, NOW, Session};
@@ -110,9 +110,9 @@ pub fn run(input: &Input) {
             return;
         }
     };
-    let signer = fixtures::builder(keys.clone(), NAME, "roundtrip", NOW)
+    let signer = fixtures::signer_builder(keys.clone(), NAME, "roundtrip", NOW)
         .size_limit(limit)
-        .build_signer()
+        .build()
         .expect("a limit that fits a sealed value fits a signed one");
     let cookie = SessionCookie::sealed(sealer.clone(), CookieOptions::new())
         .and_then(|c| c.max_chunks(MAX_CHUNKS))
@@ -313,7 +313,7 @@ fn cookie(w: &mut World, state: &Session) {
             }
             keep(w, Kept::Cookie(pairs.join("; ")), state);
         }
-        Err(CookieError::TooManyChunks {
+        Err(CookieWriteError::TooManyChunks {
             size, max_chunks, ..
         }) => {
             assert_eq!(size, value_len, "TooManyChunks reports the value length");
@@ -332,14 +332,14 @@ fn reopen_all(w: &World) {
 
 fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
     let in_ring = w.model.ring.contains(id);
-    let reseal = (*id != w.model.primary).then_some(ResealReason::OldKey);
+    let reseal = (*id != w.model.primary).then_some(RenewalReason::OldKey);
     let result = match kept {
         Kept::Sealed(v) => w.sealer.open::<Session>(v),
         Kept::Signed(v) => w.signer.verify::<Session>(v),
         Kept::Cookie(header) => match w.cookie.open::<Session>(header) {
             Ok(Some(opened)) => Ok(opened),
             Ok(None) => panic!("the session's own cookies were not found"),
-            Err(CookieError::Open(e)) => Err(e),
+            Err(CookieReadError::Open(e)) => Err(e),
             Err(e) => panic!("cookie refused before decoding: {e:?}"),
         },
     };
@@ -347,7 +347,7 @@ fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
         let opened =
             result.unwrap_or_else(|e| panic!("{kept:?} under key {id} in the ring: {e:?}"));
         assert_eq!(&opened.state, state, "round trip");
-        assert_eq!(opened.reseal, reseal, "re-seal hint");
+        assert_eq!(opened.renewal, reseal, "re-seal hint");
         assert_eq!(opened.stamps.created(), NOW);
     } else {
         assert_eq!(

@@ -1,32 +1,33 @@
-//! The byte layout of FORMAT.md, version 1. Encoding and bounds-checked decoding only: which key,
-//! which clock and which policy are decided elsewhere.
+//! The byte layout of FORMAT.md: version byte and flags, varints, base64 lengths, the associated
+//! data, and (in [`plaintext`]) the stamps and identity fields. Encoding and bounds-checked
+//! decoding only: which key, which suite, which clock and which policy are decided elsewhere.
 //!
 //! ```text
-//! sealed    = version(1) || key_id(4) || nonce(12) || ciphertext || tag(16)
-//! plaintext = varint(created) || varint(issued - created) || varint(expires - issued) || payload
+//! value     = base64url-nopad(version || key_id || nonce || protected body || tag)
+//! plaintext = stamps || identity || payload
 //! aad       = version || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose
-//! value     = base64url-nopad(sealed)
 //! ```
 
-use crate::key::KEY_ID_LEN;
-use crate::stamps::Stamps;
+mod plaintext;
 
-/// The version byte of the AES-256-GCM format (FORMAT.md, version 1).
-pub(crate) const VERSION_1: u8 = 1;
+pub(crate) use plaintext::{put_identity, put_stamps, take_identity, take_stamps};
+
+use crate::key::KEY_ID_LEN;
+
 /// version byte + key id.
 pub(crate) const HEADER_LEN: usize = 1 + KEY_ID_LEN;
-/// AES-GCM nonce: 96 bits.
-pub(crate) const NONCE_LEN: usize = 12;
-/// AES-GCM tag: 128 bits.
-pub(crate) const TAG_LEN: usize = 16;
+/// Version-byte flag: a session id follows the stamps.
+pub(crate) const FLAG_SESSION_ID: u8 = 0x10;
+/// Version-byte flag: a subject follows the stamps (and the session id, if any).
+pub(crate) const FLAG_SUBJECT: u8 = 0x20;
+/// Both identity flags.
+pub(crate) const FLAGS_MASK: u8 = FLAG_SESSION_ID | FLAG_SUBJECT;
+/// Bit 6 of the version byte: always 0 (reserved).
+pub(crate) const RESERVED_BIT: u8 = 0x40;
 /// The longest LEB128 encoding of a u64.
 pub(crate) const MAX_VARINT_LEN: usize = 10;
 /// Three stamps of one byte each is the least a plaintext holds.
 pub(crate) const MIN_STAMPS_LEN: usize = 3;
-/// Bytes around the plaintext: header, nonce and tag.
-pub(crate) const ENVELOPE_LEN: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
-/// The shortest well-formed sealed value, in bytes.
-pub(crate) const MIN_SEALED_LEN: usize = ENVELOPE_LEN + MIN_STAMPS_LEN;
 
 /// Unsigned LEB128: 7 bits per byte, least significant group first, high bit = "more follows".
 pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -62,45 +63,6 @@ pub(crate) fn take_varint(input: &[u8]) -> Option<(u64, &[u8])> {
         }
     }
     None
-}
-
-/// Appends the three stamps as FORMAT.md says: `created` absolute, then two non-negative deltas.
-/// `Stamps` guarantees `created <= issued <= expires`.
-pub(crate) fn put_stamps(out: &mut Vec<u8>, s: &Stamps) {
-    // Encoded on the stack and appended once: one capacity check instead of one per byte.
-    let mut buf = [0u8; 3 * MAX_VARINT_LEN];
-    let mut len = 0;
-    for v in [
-        s.created(),
-        s.issued() - s.created(),
-        s.expires() - s.issued(),
-    ] {
-        len += write_varint(&mut buf[len..], v);
-    }
-    out.extend_from_slice(&buf[..len]);
-}
-
-/// Writes `v` as LEB128 at the start of `out` (at least `varint_len(v)` bytes); returns its length.
-fn write_varint(out: &mut [u8], mut v: u64) -> usize {
-    let mut i = 0;
-    while v >= 0x80 {
-        out[i] = (v as u8) | 0x80;
-        v >>= 7;
-        i += 1;
-    }
-    out[i] = v as u8;
-    i + 1
-}
-
-/// Reads the three stamps from the start of a plaintext. `None` if any varint is bad or a sum
-/// overflows.
-pub(crate) fn take_stamps(input: &[u8]) -> Option<(Stamps, &[u8])> {
-    let (created, rest) = take_varint(input)?;
-    let (d_issued, rest) = take_varint(rest)?;
-    let (d_expires, rest) = take_varint(rest)?;
-    let issued = created.checked_add(d_issued)?;
-    let expires = issued.checked_add(d_expires)?;
-    Some((Stamps::new(created, issued, expires)?, rest))
 }
 
 /// The length of `n` bytes in unpadded base64: ceil(4n/3).
@@ -167,14 +129,5 @@ mod tests {
                 assert!(max_bytes_in_base64(enc.len() - 1) < n);
             }
         }
-    }
-
-    #[test]
-    fn stamps_refuse_overflowing_sums() {
-        let mut buf = Vec::new();
-        put_varint(&mut buf, u64::MAX);
-        put_varint(&mut buf, 1);
-        put_varint(&mut buf, 0);
-        assert!(take_stamps(&buf).is_none());
     }
 }

@@ -13,25 +13,30 @@ use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::aead::AeadKey;
+use crate::backend::{AesGcmKey, XaesKey};
 use crate::error::KeyRingError;
-use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, KEY_LEN, Key, KeyId};
+use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, KEY_LEN, Key, KeyId};
 
-/// One key of the ring with everything derived from it, computed once when the key is added:
-/// the AES-256-GCM key schedule is expanded here and never again per call.
+/// One key of the ring with its subkey for every suite, derived and expanded once when the key
+/// joins the ring (never per call). Each suite reads its own field (src/suite/).
 pub(crate) struct KeyEntry {
     pub(crate) id: KeyId,
-    pub(crate) aead: AeadKey,
-    /// HMAC-SHA256 keyed with the signing subkey, its inner and outer pads already hashed;
-    /// the signed mode clones it per value instead of re-keying.
+    /// AES-256-GCM under `aead_key` (FORMAT.md, "Keys").
+    pub(crate) aes_gcm: AesGcmKey,
+    /// XAES-256-GCM under `xaes_key`.
+    pub(crate) xaes: XaesKey,
+    /// HMAC-SHA256 keyed with `hmac_key`, its inner and outer pads already hashed; the signed
+    /// suite clones it per value instead of re-keying.
     pub(crate) mac: Hmac<Sha256>,
 }
 
 impl KeyEntry {
     fn new(key: &Key) -> Self {
-        let mut aead_key = Zeroizing::new([0u8; KEY_LEN]);
-        key.expand(INFO_AES_256_GCM, aead_key.as_mut_slice());
-        let aead = AeadKey::new(&aead_key);
+        let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
+        key.expand(INFO_AES_256_GCM, subkey.as_mut_slice());
+        let aes_gcm = AesGcmKey::new(&subkey);
+        key.expand(INFO_XAES_256_GCM, subkey.as_mut_slice());
+        let xaes = XaesKey::new(&subkey);
         let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
         key.expand(INFO_HMAC_SHA256, mac_key.as_mut_slice());
         // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
@@ -41,7 +46,8 @@ impl KeyEntry {
         let mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
         Self {
             id: key.id(),
-            aead,
+            aes_gcm,
+            xaes,
             mac,
         }
     }

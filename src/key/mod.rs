@@ -1,4 +1,7 @@
-//! Keys: 32 secret bytes, a public 4-byte id derived from them, and the per-algorithm subkeys.
+//! Keys: 32 secret bytes, a public 4-byte id derived from them, the per-suite subkeys, and the
+//! ring of keys a sealer uses.
+
+mod ring;
 
 use std::fmt;
 
@@ -7,6 +10,9 @@ use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::KeyError;
+
+pub(crate) use ring::KeyEntry;
+pub use ring::KeyRing;
 
 /// Length of a [`Key`] in bytes (AES-256 and HMAC-SHA256 both take 256-bit keys).
 pub const KEY_LEN: usize = 32;
@@ -22,6 +28,7 @@ pub const MIN_MASTER_LEN: usize = 32;
 pub(crate) const INFO_KEY_ID: &[u8] = b"sealed-session key id";
 pub(crate) const INFO_AES_256_GCM: &[u8] = b"sealed-session v1 aes-256-gcm";
 pub(crate) const INFO_HMAC_SHA256: &[u8] = b"sealed-session v1 hmac-sha256";
+pub(crate) const INFO_XAES_256_GCM: &[u8] = b"sealed-session v2 xaes-256-gcm";
 const DERIVE_SALT: &[u8] = b"sealed-session derive";
 
 /// A 256-bit secret key.

@@ -1,0 +1,48 @@
+//! The AES implementations behind the sealed suites, chosen once per build: every function of the
+//! crate calls `backend::AesGcmKey` and `backend::XaesKey`, and only this file knows which module
+//! provides them.
+//!
+//! Both modules offer the same items with the same contract:
+//! - `AesGcmKey::new(&[u8; 32])`, `seal(nonce: &[u8; 12], aad, buf) -> tag`,
+//!   `open(nonce, aad, buf, tag) -> Result<(), AeadError>`;
+//! - `XaesKey` the same with a 24-byte nonce (C2SP XAES-256-GCM);
+//! - `NAME`, the backend's name in reports.
+//!
+//! The key schedule is expanded when a key joins the ring, never per call; a failed `open` leaves
+//! the buffer all zeros (the implementation may have written to it before the tag check failed),
+//! so no byte of an unauthenticated decryption leaves the backend. The fixed-size arguments make
+//! the sizes FORMAT.md allows the only ones expressible.
+
+#[cfg(not(any(feature = "aws-lc", feature = "rust-crypto")))]
+compile_error!(
+    "sealed-session needs an AES implementation: enable the `rust-crypto` feature (the default) \
+     or the `aws-lc` feature"
+);
+
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
+#[cfg(feature = "aws-lc")]
+pub(crate) use aws_lc::{AesGcmKey, NAME, XaesKey};
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+mod rust_crypto;
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
+pub(crate) use rust_crypto::{AesGcmKey, NAME, XaesKey};
+
+/// AES-GCM nonce: 96 bits.
+pub(crate) const GCM_NONCE_LEN: usize = 12;
+/// XAES-256-GCM nonce: 192 bits.
+pub(crate) const XAES_NONCE_LEN: usize = 24;
+/// GCM tag: 128 bits.
+pub(crate) const GCM_TAG_LEN: usize = 16;
+
+/// The backend refused: the tag did not verify on decryption, or an input exceeded what AES-GCM
+/// allows (NIST SP 800-38D).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AeadError;
+
+/// Wipes `buf` after a failed decryption (see the module documentation).
+fn refuse(buf: &mut [u8]) -> Result<(), AeadError> {
+    buf.fill(0);
+    Err(AeadError)
+}

@@ -1,0 +1,211 @@
+//! The cookie layer's errors, one type per stage: configuring a cookie, writing it, reading it.
+//! Each call returns only the errors that can happen at its stage.
+
+use std::fmt;
+
+use crate::error::{OpenError, SealError};
+
+/// Why [`SessionCookie::sealed`](crate::SessionCookie::sealed), [`SessionCookie::signed`](crate::SessionCookie::signed),
+/// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) or [`CookieOptions::validate`](crate::CookieOptions::validate)
+/// refused the cookie's configuration. Fix the configuration: these never depend on a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieOptionsError {
+    /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
+    /// [`MAX_CHUNKS`](crate::cookie::MAX_CHUNKS).
+    InvalidChunkCount {
+        /// The count asked for.
+        max: usize,
+    },
+    /// A `__Host-` cookie without `Secure` (browsers reject it).
+    HostPrefixWithoutSecure,
+    /// A `__Host-` cookie with a `Domain` attribute (browsers reject it).
+    HostPrefixWithDomain,
+    /// A `__Host-` cookie with a `Path` other than `/` (browsers reject it).
+    HostPrefixWithPath,
+    /// A `__Secure-` cookie without `Secure` (browsers reject it).
+    SecurePrefixWithoutSecure,
+    /// `SameSite=None` without `Secure` (browsers reject it).
+    SameSiteNoneWithoutSecure,
+    /// An attribute value holds a control character or `;`, or is otherwise invalid (a `Path`
+    /// that does not start with `/`, an empty `Domain`).
+    InvalidAttribute {
+        /// The attribute's name, as in `Set-Cookie`.
+        attribute: &'static str,
+    },
+    /// An attribute value is longer than 1024 octets (browsers ignore it).
+    AttributeTooLong {
+        /// The attribute's name, as in `Set-Cookie`.
+        attribute: &'static str,
+        /// Its length in octets.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
+}
+
+impl fmt::Display for CookieOptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidChunkCount { max } => {
+                write!(f, "chunk count {max} is not between 1 and the maximum")
+            }
+            Self::HostPrefixWithoutSecure => f.write_str("a __Host- cookie must be Secure"),
+            Self::HostPrefixWithDomain => f.write_str("a __Host- cookie must not have a Domain"),
+            Self::HostPrefixWithPath => f.write_str("a __Host- cookie must have Path=/"),
+            Self::SecurePrefixWithoutSecure => f.write_str("a __Secure- cookie must be Secure"),
+            Self::SameSiteNoneWithoutSecure => f.write_str("SameSite=None requires Secure"),
+            Self::InvalidAttribute { attribute } => {
+                write!(f, "the {attribute} attribute is invalid")
+            }
+            Self::AttributeTooLong {
+                attribute,
+                len,
+                max,
+            } => write!(
+                f,
+                "the {attribute} attribute is {len} octets long, more than {max}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CookieOptionsError {}
+
+/// Why [`SessionCookie::set_cookies`](crate::SessionCookie::set_cookies) or
+/// [`SessionCookie::renew_cookies`](crate::SessionCookie::renew_cookies) emitted nothing. The
+/// response should keep the cookie the request had (or none), never a partial set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieWriteError {
+    /// Sealing or signing failed; with chunking off, a session too large for one cookie is
+    /// `Seal(SealError::TooLarge { size, limit })`.
+    Seal(SealError),
+    /// The session does not fit in the configured number of chunks. Nothing was emitted.
+    TooManyChunks {
+        /// Length of the encoded value, in characters.
+        size: usize,
+        /// The most characters `max_chunks` cookies can carry.
+        capacity: usize,
+        /// The configured number of chunks.
+        max_chunks: usize,
+    },
+}
+
+impl fmt::Display for CookieWriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Seal(e) => e.fmt(f),
+            Self::TooManyChunks {
+                size,
+                capacity,
+                max_chunks,
+            } => write!(
+                f,
+                "a value of {size} characters does not fit {max_chunks} cookies ({capacity} at most)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CookieWriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Seal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why [`SessionCookie::open`](crate::SessionCookie::open) found no valid session in a `Cookie`
+/// header. Every variant means "no session": answer as for a logged-out user and, for the
+/// cookie-shape variants, send [`SessionCookie::removal_cookies`](crate::SessionCookie::removal_cookies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieReadError {
+    /// The value (or the joined chunks) did not open; treat as "no valid session".
+    Open(OpenError),
+    /// The `Cookie` header is longer than [`MAX_COOKIE_HEADER_LEN`](crate::cookie::MAX_COOKIE_HEADER_LEN);
+    /// nothing in it was read.
+    HeaderTooLong {
+        /// The header's length in bytes.
+        len: usize,
+        /// The longest header read.
+        max: usize,
+    },
+    /// The header holds the session cookie (chunk 0) or one of its chunks more than once: a
+    /// cookie for another path or a sibling domain shadows it (cookie tossing). Refused rather
+    /// than guessing which one is genuine; a `__Host-` name prevents it.
+    DuplicateCookie {
+        /// The chunk index (0: the cookie itself).
+        chunk: usize,
+    },
+    /// A chunk the first cookie announces is absent (or, for index 0, chunks came without the
+    /// first cookie).
+    MissingChunk {
+        /// The missing chunk's index.
+        chunk: usize,
+    },
+    /// A chunk beyond the announced count, or beyond the configured maximum, is present.
+    UnexpectedChunk {
+        /// The unexpected chunk's index.
+        chunk: usize,
+    },
+    /// The first cookie's chunk count is not a canonical number from 2 to the configured maximum.
+    MalformedChunkCount,
+    /// The chunks are complete, but they are not the one split a writer makes of their joined
+    /// value (FORMAT.md, "Chunked cookies"): a value that fits one cookie sent chunked, more
+    /// chunks than the value needs, or a part other than the last not filled to exactly its room
+    /// under the size limit (a shifted boundary, an empty middle or last part). Each value has
+    /// exactly one accepted cookie set. Refused before decoding, from the parts' lengths alone;
+    /// treat as "no valid session".
+    NonCanonicalChunks,
+}
+
+impl fmt::Display for CookieReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Open(e) => e.fmt(f),
+            Self::HeaderTooLong { len, max } => {
+                write!(f, "the Cookie header is {len} bytes long, more than {max}")
+            }
+            Self::DuplicateCookie { chunk } => {
+                write!(
+                    f,
+                    "the session cookie (chunk {chunk}) was sent more than once"
+                )
+            }
+            Self::MissingChunk { chunk } => write!(f, "session cookie chunk {chunk} is missing"),
+            Self::UnexpectedChunk { chunk } => {
+                write!(f, "session cookie chunk {chunk} was not expected")
+            }
+            Self::MalformedChunkCount => {
+                f.write_str("the session cookie's chunk count is malformed")
+            }
+            Self::NonCanonicalChunks => {
+                f.write_str("the session cookie's chunks are not split as a writer splits them")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CookieReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Open(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SealError> for CookieWriteError {
+    fn from(e: SealError) -> Self {
+        Self::Seal(e)
+    }
+}
+
+impl From<OpenError> for CookieReadError {
+    fn from(e: OpenError) -> Self {
+        Self::Open(e)
+    }
+}

@@ -1,0 +1,218 @@
+//! The cookie's attributes: secure defaults, prefix rules, and `Set-Cookie` rendering.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{CookieOptionsError, MAX_ATTRIBUTE_LEN};
+use crate::session::Stamps;
+
+/// 9999-12-31T23:59:59Z, the last instant an HTTP date can express.
+const MAX_HTTP_DATE: u64 = 253_402_300_799;
+
+/// The `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SameSite {
+    /// Sent only with same-site requests.
+    Strict,
+    /// Sent with same-site requests and top-level cross-site navigations (the default).
+    Lax,
+    /// Sent with every request; browsers require `Secure` with it.
+    None,
+}
+
+impl SameSite {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "Strict",
+            Self::Lax => "Lax",
+            Self::None => "None",
+        }
+    }
+}
+
+/// Attributes of the session cookie. The defaults are the safe ones: `Path=/`, `Secure`,
+/// `HttpOnly`, `SameSite=Lax`, no `Domain`, and `Max-Age`/`Expires` from the sealed expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieOptions {
+    path: String,
+    domain: Option<String>,
+    secure: bool,
+    http_only: bool,
+    same_site: SameSite,
+    persistent: bool,
+}
+
+impl Default for CookieOptions {
+    fn default() -> Self {
+        Self {
+            path: "/".to_owned(),
+            domain: None,
+            secure: true,
+            http_only: true,
+            same_site: SameSite::Lax,
+            persistent: true,
+        }
+    }
+}
+
+impl CookieOptions {
+    /// The defaults (see the type's documentation).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The `Path` attribute. Must start with `/`. A `__Host-` cookie must keep `/`.
+    pub fn path(mut self, path: &str) -> Self {
+        path.clone_into(&mut self.path);
+        self
+    }
+
+    /// The `Domain` attribute (the cookie is then also sent to subdomains). Not allowed with a
+    /// `__Host-` name.
+    pub fn domain(mut self, domain: &str) -> Self {
+        self.domain = Some(domain.to_owned());
+        self
+    }
+
+    /// The `SameSite` attribute. `SameSite::None` requires `Secure`.
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// Whether to set `HttpOnly` (default true: page scripts cannot read the cookie). Turn it off
+    /// only for signed values that scripts must read.
+    pub fn http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+
+    /// Omits the `Secure` attribute, so the cookie also travels over plain HTTP, where anyone on
+    /// the path can copy it. For local development only; refused with `__Host-`/`__Secure-` names
+    /// and with `SameSite=None`.
+    pub fn dangerous_omit_secure(mut self) -> Self {
+        self.secure = false;
+        self
+    }
+
+    /// Makes a browser-session cookie: no `Max-Age` or `Expires`, so the browser forgets it when
+    /// it closes (many browsers restore sessions, so this is not a logout). The sealed expiry is
+    /// still enforced on open.
+    pub fn browser_session(mut self) -> Self {
+        self.persistent = false;
+        self
+    }
+
+    /// Checks these attributes for a cookie named `name`: prefix rules, `SameSite=None` without
+    /// `Secure`, and each attribute value's syntax and length.
+    ///
+    /// # Errors
+    /// The [`CookieOptionsError`] attribute variants.
+    pub fn validate(&self, name: &str) -> Result<(), CookieOptionsError> {
+        check_attribute("Path", &self.path)?;
+        if !self.path.starts_with('/') {
+            return Err(CookieOptionsError::InvalidAttribute { attribute: "Path" });
+        }
+        if let Some(domain) = &self.domain {
+            check_attribute("Domain", domain)?;
+            if domain.is_empty() {
+                return Err(CookieOptionsError::InvalidAttribute {
+                    attribute: "Domain",
+                });
+            }
+        }
+        // RFC 6265bis section 4.1.3: prefixes match case-insensitively.
+        let has_prefix = |p: &str| {
+            name.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p))
+        };
+        if has_prefix("__Secure-") && !self.secure {
+            return Err(CookieOptionsError::SecurePrefixWithoutSecure);
+        }
+        if has_prefix("__Host-") {
+            if !self.secure {
+                return Err(CookieOptionsError::HostPrefixWithoutSecure);
+            }
+            if self.domain.is_some() {
+                return Err(CookieOptionsError::HostPrefixWithDomain);
+            }
+            if self.path != "/" {
+                return Err(CookieOptionsError::HostPrefixWithPath);
+            }
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err(CookieOptionsError::SameSiteNoneWithoutSecure);
+        }
+        Ok(())
+    }
+
+    /// Renders a `Set-Cookie` header value for `name=value` holding a value with `stamps`; a
+    /// browser-session cookie leaves `Max-Age` and `Expires` out.
+    pub(super) fn render(&self, name: &str, value: &str, stamps: &Stamps) -> String {
+        let mut out = String::with_capacity(name.len() + value.len() + 128);
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+        if self.persistent {
+            // `Max-Age` as `Sealed::max_age` gives it (at most the 400 days browsers keep a
+            // cookie), and HTTP dates end in year 9999: render within both, whatever the
+            // lifetimes (the sealed expiry inside the value is what is enforced).
+            let max_age = stamps.max_age().as_secs();
+            let expires = stamps.issued().saturating_add(max_age).min(MAX_HTTP_DATE);
+            let when = UNIX_EPOCH
+                .checked_add(Duration::from_secs(expires))
+                .unwrap_or(UNIX_EPOCH);
+            out.push_str(&format!(
+                "; Max-Age={max_age}; Expires={}",
+                httpdate::fmt_http_date(when)
+            ));
+        }
+        self.push_common(&mut out);
+        out
+    }
+
+    /// A `Set-Cookie` value that deletes `name` (same path and domain, so it hits the same cookie).
+    pub(super) fn render_removal(&self, name: &str) -> String {
+        let mut out = String::with_capacity(name.len() + 128);
+        out.push_str(name);
+        out.push_str("=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+        self.push_common(&mut out);
+        out
+    }
+
+    fn push_common(&self, out: &mut String) {
+        if let Some(domain) = &self.domain {
+            out.push_str("; Domain=");
+            out.push_str(domain);
+        }
+        out.push_str("; Path=");
+        out.push_str(&self.path);
+        if self.secure {
+            out.push_str("; Secure");
+        }
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        out.push_str("; SameSite=");
+        out.push_str(self.same_site.as_str());
+    }
+}
+
+/// An attribute value may hold only visible ASCII and space, no `;` (RFC 6265bis section 4.1.1:
+/// `%x20-3A / %x3C-7E`), and at most 1024 octets.
+fn check_attribute(attribute: &'static str, value: &str) -> Result<(), CookieOptionsError> {
+    if value.len() > MAX_ATTRIBUTE_LEN {
+        return Err(CookieOptionsError::AttributeTooLong {
+            attribute,
+            len: value.len(),
+            max: MAX_ATTRIBUTE_LEN,
+        });
+    }
+    if value
+        .bytes()
+        .any(|b| !(0x20..=0x7e).contains(&b) || b == b';')
+    {
+        return Err(CookieOptionsError::InvalidAttribute { attribute });
+    }
+    Ok(())
+}
