@@ -1,6 +1,6 @@
 """Checks the shape of the benchmark commands' output (not their speed: CI never times anything).
 
-Usage: python3 .ci/bench-smoke.py report|levers|noise < output
+Usage: python3 .ci/bench-smoke.py report BACKEND|levers|noise < output
 """
 import json
 import sys
@@ -18,27 +18,43 @@ def positive(x):
 
 
 if kind == "report":
-    ops = ["seal", "open", "open_old_key", "reject_garbage", "sign", "verify"]
+    backend = sys.argv[2]
+    sealed_ops = ["seal", "open", "open_old_key", "reject_garbage"]
+    signed_ops = ["sign", "verify"]
     sizes = [64, 512, 3000]
     timed = [l for l in lines if l.get("op") != "overhead"]
     overhead = [l for l in lines if l.get("op") == "overhead"]
-    if sorted((l["op"], l["size"]) for l in timed) != sorted((o, s) for o in ops for s in sizes):
-        fail("not one line per op and size")
+    expected = sorted(
+        [(o, s, u) for o in sealed_ops for s in sizes for u in ["aes-256-gcm", "xaes-256-gcm"]]
+        + [(o, s, "hmac-sha256") for o in signed_ops for s in sizes]
+    )
+    if sorted((l["op"], l["size"], l["suite"]) for l in timed) != expected:
+        fail("not one line per op, size and suite")
     for l in timed:
-        if list(l) != ["op", "size", "ours_ns", "floor_ns", "cookie_rs_ns"]:
+        if list(l) != ["op", "size", "ours_ns", "floor_ns", "cookie_rs_ns", "suite", "backend", "parts_ns"]:
             fail(f"fields {list(l)}")
-        if not (positive(l["ours_ns"]) and positive(l["floor_ns"])):
+        if l["backend"] != backend:
+            fail(f"backend {l['backend']}, expected {backend}")
+        if not (positive(l["ours_ns"]) and positive(l["floor_ns"]) and positive(l["parts_ns"])):
             fail(f"non-positive time in {l}")
         if (l["cookie_rs_ns"] is None) != (l["op"] == "open_old_key"):
             fail(f"cookie_rs_ns must be null exactly where cookie-rs has no such operation: {l}")
-    if [l["size"] for l in overhead] != sizes:
-        fail("not one overhead line per size")
+    shapes = sorted((l["size"], l["suite"], l["session_id"]) for l in overhead)
+    want = sorted(
+        (s, u, i) for s in sizes for (u, i) in
+        [("aes-256-gcm", False), ("xaes-256-gcm", False), ("aes-256-gcm", True)]
+    )
+    if shapes != want:
+        fail(f"not one overhead line per size and value shape: {shapes}")
     for l in overhead:
-        if list(l) != ["op", "size", "value_len", "cookie_rs_value_len"]:
+        if list(l) != ["op", "size", "value_len", "cookie_rs_value_len", "suite", "session_id"]:
             fail(f"fields {list(l)}")
+        # Fixed characters over the payload's base64: 33 bytes + stamps for AES-256-GCM, 12 more
+        # for XAES-256-GCM, 16 more with a session id (FORMAT.md, "Overhead").
         payload_b64 = -(-4 * l["size"] // 3)
-        if l["value_len"] - payload_b64 > 60:
-            fail(f"overhead over 60 characters: {l}")
+        bound = 60 + (16 if l["suite"] == "xaes-256-gcm" else 0) + (22 if l["session_id"] else 0)
+        if l["value_len"] - payload_b64 > bound:
+            fail(f"overhead over {bound} characters: {l}")
 elif kind == "levers":
     if len(lines) != 8 * 3 + 2:
         fail(f"{len(lines)} lines")
