@@ -19,10 +19,10 @@ pub trait Clock: Send + Sync {
 ///
 /// On Linux it reads `CLOCK_REALTIME_COARSE` (through `rustix` and the C library, from the
 /// vDSO): the wall clock as of the last timer tick, a few milliseconds at most behind
-/// `CLOCK_REALTIME`, which is far inside the one-second resolution of the stamps. It costs about a
-/// fifth of `SystemTime::now()` on this project's reference machine (a virtual machine where
-/// reading the TSC is slow; `cargo bench --bench levers`, lever `coarse_clock`), and every seal
-/// and every open reads the clock once.
+/// `CLOCK_REALTIME`, which is far inside the one-second resolution of the stamps. It is cheaper
+/// than `SystemTime::now()`, most of all on virtual machines where reading the TSC is slow
+/// (`cargo bench --bench levers`, lever `coarse_clock`), and every seal and every open reads the
+/// clock once.
 /// Elsewhere it reads [`SystemTime::now`](std::time::SystemTime::now).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -114,6 +114,7 @@ pub mod cookie;
 mod error;
 mod format;
 pub mod key;
+mod limits;
 mod nonce;
 mod scratch;
 pub mod session;
@@ -128,10 +129,8 @@ pub use crate::cookie::{
     CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, SameSite, SessionCookie,
     cookie_pairs,
 };
-pub use crate::error::{
-    CodecError, ConfigError, KeyError, KeyRingError, Lifetime, Malformed, OpenError, SealError,
-};
-pub use crate::key::{Key, KeyId, KeyRing};
+pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
+pub use crate::key::{Key, KeyError, KeyId, KeyRing, KeyRingError};
 pub use crate::session::{
     Envelope, Header, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId, Signer,
     SignerBuilder, Stamps, Subject, SubjectError, peek,

@@ -34,10 +34,10 @@ pub(crate) fn with_scratch<R>(capacity: usize, f: impl FnOnce(&mut Vec<u8>) -> R
 }
 
 /// Wipes the bytes in use with a fill the optimizer cannot drop (`black_box` observes it), then
-/// empties the buffer. A `memset`, unlike `zeroize`'s byte-by-byte volatile writes, which cost
-/// about a cycle per byte: a third of an AES-GCM pass on a 3 KB session. Key material is still
-/// wiped with `zeroize`; this is for session bytes, of which the application holds a
-/// deserialized copy anyway.
+/// empties the buffer. A `memset` moves many bytes per instruction, where `zeroize`'s volatile
+/// writes go one byte at a time, a cost that grows with the session next to the AEAD pass. Key
+/// material is still wiped with `zeroize`; this is for session bytes, of which the application
+/// holds a deserialized copy anyway.
 pub(crate) fn wipe(buf: &mut Vec<u8>) {
     buf.fill(0);
     std::hint::black_box(&mut *buf);

@@ -176,9 +176,14 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     aad.extend_from_slice(&key.id().to_bytes());
     aad.extend_from_slice(&format::aad_suffix(&get("cookie_name"), &get("purpose")));
     let mut plaintext = Vec::new();
-    format::put_stamps(&mut plaintext, sealed.stamps());
+    let s = sealed.stamps();
+    format::put_stamps(&mut plaintext, s.created(), s.issued(), s.expires());
     let stamps_len = plaintext.len();
-    format::put_identity(&mut plaintext, session_id.as_ref(), subject.as_ref());
+    format::put_identity(
+        &mut plaintext,
+        session_id.as_ref().map(SessionId::as_bytes),
+        subject.as_ref().map(Subject::as_bytes),
+    );
     let identity_bytes = plaintext[stamps_len..].to_vec();
     plaintext.extend_from_slice(&payload);
     let key_text = key.to_base64();

@@ -669,3 +669,15 @@ fn a_session_state_round_trips_through_the_independent_implementation() {
     let value = f.forge_stamped(T0, T0, T0 + IDLE, &session());
     assert_eq!(f.sealer.open::<Session>(&value).unwrap().state, session());
 }
+
+#[test]
+fn the_payload_follows_postcards_own_rules_which_accept_non_minimal_varints() {
+    // FORMAT.md, "Plaintext": the stamps must be minimal, the payload is postcard's business. A
+    // key holder's non-minimal encoding of a u32 (0x80 0x00 for 0) opens; no one else can make it.
+    let v = &vectors()[0];
+    let key: [u8; 32] = hex(v.key).try_into().unwrap();
+    let mut plaintext = stamps(v.created, v.issued, v.expires);
+    plaintext.extend([0x80, 0x00]);
+    let value = forge(&key, key_id(&key), [9; 12], &v.name, v.purpose, &plaintext);
+    assert_eq!(vector_sealer(v).open::<u32>(&value).unwrap().state, 0);
+}

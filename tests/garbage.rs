@@ -368,3 +368,21 @@ proptest! {
         prop_assert_eq!(open(&f.sealer, &encode(&raw)).unwrap_err(), OpenError::Authentication);
     }
 }
+
+#[test]
+fn a_value_too_short_for_its_mode_is_refused_before_decoding() {
+    // FORMAT.md, "Opening", step 2: fewer characters than the smallest sealed value (48) is
+    // refused on its length alone, whatever the characters; from 48 on, decoding judges them.
+    let f = fixture();
+    for len in [0, 1, 47] {
+        assert_eq!(
+            open(&f.sealer, &"!".repeat(len)).unwrap_err(),
+            OpenError::Malformed(Malformed::TooShort),
+            "{len}"
+        );
+    }
+    assert_eq!(
+        open(&f.sealer, &"!".repeat(48)).unwrap_err(),
+        OpenError::Malformed(Malformed::Encoding)
+    );
+}

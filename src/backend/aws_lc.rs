@@ -10,8 +10,7 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
 use zeroize::Zeroizing;
 
-use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, XAES_NONCE_LEN, refuse};
-use crate::key::KEY_LEN;
+use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, KEY_LEN, XAES_NONCE_LEN, refuse};
 
 /// The backend's name in reports.
 pub(crate) const NAME: &str = "aws-lc";

@@ -29,6 +29,8 @@ mod rust_crypto;
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc")))]
 pub(crate) use rust_crypto::{AesGcmKey, NAME, XaesKey};
 
+/// AES-256 key: 256 bits (each suite's subkey, FORMAT.md "Keys").
+pub(crate) const KEY_LEN: usize = 32;
 /// AES-GCM nonce: 96 bits.
 pub(crate) const GCM_NONCE_LEN: usize = 12;
 /// XAES-256-GCM nonce: 192 bits.

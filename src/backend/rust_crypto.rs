@@ -5,8 +5,7 @@ use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use xaes_256_gcm::Xaes256Gcm;
 
-use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, XAES_NONCE_LEN, refuse};
-use crate::key::KEY_LEN;
+use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, KEY_LEN, XAES_NONCE_LEN, refuse};
 
 /// The backend's name in reports.
 pub(crate) const NAME: &str = "rust-crypto";

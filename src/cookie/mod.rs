@@ -11,7 +11,6 @@ mod options;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,16 +21,10 @@ pub use error::{CookieOptionsError, CookieReadError, CookieWriteError};
 pub use header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
 pub use options::{CookieOptions, SameSite};
 
-/// The most octets of `name=value` a browser keeps in one cookie (RFC 6265bis section 5.7;
-/// Chromium and Firefox drop larger cookies without a word).
-pub const BROWSER_COOKIE_LIMIT: usize = 4096;
+pub use crate::limits::{BROWSER_COOKIE_LIMIT, MAX_COOKIE_AGE};
 
 /// The most octets a browser accepts in one attribute value (RFC 6265bis section 5.7).
 pub const MAX_ATTRIBUTE_LEN: usize = 1024;
-
-/// The longest lifetime browsers keep a cookie: 400 days (RFC 6265bis section 5.5). Longer
-/// `Max-Age`/`Expires` values are rendered as this.
-pub const MAX_COOKIE_AGE: Duration = Duration::from_secs(400 * 24 * 3600);
 
 /// The most cookies one session may be split into. Each may be 4 KB, and request headers are
 /// capped by servers (nginx: 8 KiB per header line by default; hyper: 64 KiB for all headers),

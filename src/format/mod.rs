@@ -10,7 +10,9 @@
 
 mod plaintext;
 
-pub(crate) use plaintext::{put_identity, put_stamps, take_identity, take_stamps};
+pub(crate) use plaintext::{
+    MAX_SUBJECT_LEN, SESSION_ID_LEN, put_identity, put_stamps, take_identity, take_stamps,
+};
 
 use crate::key::KEY_ID_LEN;
 

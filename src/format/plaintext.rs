@@ -2,19 +2,20 @@
 //! fields the version byte announces. What follows is the payload.
 
 use super::{FLAG_SESSION_ID, FLAG_SUBJECT, MAX_VARINT_LEN, put_varint, take_varint};
-use crate::session::{MAX_SUBJECT_LEN, SESSION_ID_LEN, SessionId, Stamps, Subject};
+
+/// Bytes of a session id.
+pub(crate) const SESSION_ID_LEN: usize = 16;
+
+/// The longest subject, in bytes.
+pub(crate) const MAX_SUBJECT_LEN: usize = 64;
 
 /// Appends the three stamps as FORMAT.md says: `created` absolute, then two non-negative deltas.
-/// `Stamps` guarantees `created <= issued <= expires`.
-pub(crate) fn put_stamps(out: &mut Vec<u8>, s: &Stamps) {
+/// The caller guarantees `created <= issued <= expires`.
+pub(crate) fn put_stamps(out: &mut Vec<u8>, created: u64, issued: u64, expires: u64) {
     // Encoded on the stack and appended once: one capacity check instead of one per byte.
     let mut buf = [0u8; 3 * MAX_VARINT_LEN];
     let mut len = 0;
-    for v in [
-        s.created(),
-        s.issued() - s.created(),
-        s.expires() - s.issued(),
-    ] {
+    for v in [created, issued - created, expires - issued] {
         len += write_varint(&mut buf[len..], v);
     }
     out.extend_from_slice(&buf[..len]);
@@ -32,39 +33,48 @@ fn write_varint(out: &mut [u8], mut v: u64) -> usize {
     i + 1
 }
 
+/// The stamps as numbers: `(created, issued, expires)`.
+pub(crate) type RawStamps = (u64, u64, u64);
+
 /// Reads the three stamps from the start of a plaintext. `None` if any varint is bad or a sum
-/// overflows.
-pub(crate) fn take_stamps(input: &[u8]) -> Option<(Stamps, &[u8])> {
+/// overflows; the sums make `created <= issued <= expires`.
+pub(crate) fn take_stamps(input: &[u8]) -> Option<(RawStamps, &[u8])> {
     let (created, rest) = take_varint(input)?;
     let (d_issued, rest) = take_varint(rest)?;
     let (d_expires, rest) = take_varint(rest)?;
     let issued = created.checked_add(d_issued)?;
     let expires = issued.checked_add(d_expires)?;
-    Some((Stamps::new(created, issued, expires)?, rest))
+    Some(((created, issued, expires), rest))
 }
 
 /// Appends the identity fields: the session id's 16 bytes, then the subject after its length.
-pub(crate) fn put_identity(out: &mut Vec<u8>, id: Option<&SessionId>, subject: Option<&Subject>) {
+/// The subject must be 1 to [`MAX_SUBJECT_LEN`] bytes (the caller's type guarantees it).
+pub(crate) fn put_identity(
+    out: &mut Vec<u8>,
+    id: Option<&[u8; SESSION_ID_LEN]>,
+    subject: Option<&[u8]>,
+) {
     if let Some(id) = id {
-        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(id);
     }
     if let Some(subject) = subject {
-        put_varint(out, subject.as_bytes().len() as u64);
-        out.extend_from_slice(subject.as_bytes());
+        put_varint(out, subject.len() as u64);
+        out.extend_from_slice(subject);
     }
 }
 
-/// The identity fields a plaintext carries after its stamps, as the version byte's `flags` say.
-pub(crate) type Identity = (Option<SessionId>, Option<Subject>);
+/// The identity fields a plaintext carries after its stamps, as the version byte's `flags` say:
+/// the session id's bytes and the subject's.
+pub(crate) type Identity<'a> = (Option<[u8; SESSION_ID_LEN]>, Option<&'a [u8]>);
 
 /// Reads the identity fields `flags` announces from the start of `input`. `None` if one is cut
 /// short or a subject's length is 0 or over 64.
-pub(crate) fn take_identity(flags: u8, input: &[u8]) -> Option<(Identity, &[u8])> {
+pub(crate) fn take_identity(flags: u8, input: &[u8]) -> Option<(Identity<'_>, &[u8])> {
     let mut rest = input;
     let id = if flags & FLAG_SESSION_ID != 0 {
         let (id, tail) = rest.split_first_chunk::<SESSION_ID_LEN>()?;
         rest = tail;
-        Some(SessionId::from_bytes(*id))
+        Some(*id)
     } else {
         None
     };
@@ -75,7 +85,7 @@ pub(crate) fn take_identity(flags: u8, input: &[u8]) -> Option<(Identity, &[u8])
             .filter(|l| (1..=MAX_SUBJECT_LEN).contains(l))?;
         let bytes = tail.get(..len)?;
         rest = &tail[len..];
-        Some(Subject::new(bytes).ok()?)
+        Some(bytes)
     } else {
         None
     };
@@ -98,18 +108,18 @@ mod tests {
 
     #[test]
     fn identity_fields_round_trip_under_every_flag_combination() {
-        let id = SessionId::from_bytes([7; SESSION_ID_LEN]);
+        let id = [7; SESSION_ID_LEN];
         for len in [1, 2, 63, MAX_SUBJECT_LEN] {
-            let subject = Subject::new(vec![b'u'; len]).unwrap();
+            let subject = vec![b'u'; len];
             for flags in [0, FLAG_SESSION_ID, FLAG_SUBJECT, FLAGS_MASK] {
                 let with_id = (flags & FLAG_SESSION_ID != 0).then_some(&id);
-                let with_subject = (flags & FLAG_SUBJECT != 0).then_some(&subject);
+                let with_subject = (flags & FLAG_SUBJECT != 0).then_some(subject.as_slice());
                 let mut buf = Vec::new();
                 put_identity(&mut buf, with_id, with_subject);
                 buf.push(0xAA);
                 let ((got_id, got_subject), rest) = take_identity(flags, &buf).unwrap();
                 assert_eq!(got_id.as_ref(), with_id);
-                assert_eq!(got_subject.as_ref(), with_subject);
+                assert_eq!(got_subject, with_subject);
                 assert_eq!(rest, [0xAA]);
             }
         }

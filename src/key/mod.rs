@@ -1,6 +1,7 @@
 //! Keys: 32 secret bytes, a public 4-byte id derived from them, the per-suite subkeys, and the
 //! ring of keys a sealer uses.
 
+mod error;
 mod ring;
 
 use std::fmt;
@@ -9,8 +10,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::KeyError;
-
+pub use error::{KeyError, KeyRingError};
 pub(crate) use ring::KeyEntry;
 pub use ring::KeyRing;
 

@@ -13,9 +13,10 @@ use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use super::{
+    INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, KEY_LEN, Key, KeyId, KeyRingError,
+};
 use crate::backend::{AesGcmKey, XaesKey};
-use crate::error::KeyRingError;
-use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, KEY_LEN, Key, KeyId};
 
 /// One key of the ring with its subkey for every suite, derived and expanded once when the key
 /// joins the ring (never per call). Each suite reads its own field (src/suite/).
@@ -53,8 +54,8 @@ impl KeyEntry {
     }
 }
 
-/// An immutable snapshot of the ring. Small: a linear scan over a handful of 4-byte ids is
-/// faster than hashing, and it is a lookup by id, not a trial of keys.
+/// An immutable snapshot of the ring. A ring holds a handful of keys, so finding one is a linear
+/// scan over 4-byte ids with no hashing; it is a lookup by id, not a trial of keys.
 pub(crate) struct Ring {
     primary: Arc<KeyEntry>,
     // Every key, the primary included, in the order they were added.

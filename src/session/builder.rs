@@ -12,10 +12,10 @@ use super::policy::{
 };
 use super::{Sealer, Signer};
 use crate::clock::{Clock, SystemClock};
-use crate::cookie::BROWSER_COOKIE_LIMIT;
 use crate::error::ConfigError;
 use crate::format;
 use crate::key::KeyRing;
+use crate::limits::BROWSER_COOKIE_LIMIT;
 use crate::suite::{Mode, Suite};
 
 /// The longest purpose a builder accepts, in bytes.

@@ -5,12 +5,13 @@
 use std::fmt;
 
 use super::Stamps;
+use crate::format;
 
 /// Bytes of a [`SessionId`].
-pub const SESSION_ID_LEN: usize = 16;
+pub const SESSION_ID_LEN: usize = format::SESSION_ID_LEN;
 
 /// The longest [`Subject`], in bytes.
-pub const MAX_SUBJECT_LEN: usize = 64;
+pub const MAX_SUBJECT_LEN: usize = format::MAX_SUBJECT_LEN;
 
 /// A 128-bit random id naming one session, drawn when the session begins and kept by renewals.
 /// Revocation lists and server-side stores key on it. Shown as 32 lowercase hex digits.

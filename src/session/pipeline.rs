@@ -6,9 +6,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::context::Context;
-use super::identity::Envelope;
+use super::identity::{Envelope, SessionId, Subject};
 use super::outcome::{Opened, RenewalReason, Sealed};
 use super::sink::Sink;
+use super::stamps::Stamps;
 use crate::error::{CodecError, Malformed, OpenError, SealError};
 use crate::format::{self, FLAG_SESSION_ID, FLAG_SUBJECT, FLAGS_MASK, HEADER_LEN};
 use crate::key::{KEY_ID_LEN, KeyId};
@@ -53,11 +54,12 @@ pub(crate) fn seal_value<T: Serialize + ?Sized>(
         raw.0.extend_from_slice(&key.id.0);
         raw.0.resize(body_at, 0);
         ctx.fill_random(&mut raw.0[HEADER_LEN..body_at])?;
-        format::put_stamps(raw.0, &envelope.stamps);
+        let s = &envelope.stamps;
+        format::put_stamps(raw.0, s.created(), s.issued(), s.expires());
         format::put_identity(
             raw.0,
-            envelope.session_id.as_ref(),
-            envelope.subject.as_ref(),
+            envelope.session_id.as_ref().map(SessionId::as_bytes),
+            envelope.subject.as_ref().map(Subject::as_bytes),
         );
         if let Err(e) = Sink(raw.0).serialize(state) {
             scratch::wipe(raw.0);
@@ -189,10 +191,19 @@ fn finish_open<T: DeserializeOwned>(
     body: &[u8],
     from_primary: bool,
 ) -> Result<Opened<T>, OpenError> {
-    let (stamps, rest) =
+    let ((created, issued, expires), rest) =
         format::take_stamps(body).ok_or(OpenError::Malformed(Malformed::Stamps))?;
-    let ((session_id, subject), payload) = format::take_identity(version & FLAGS_MASK, rest)
+    let stamps =
+        Stamps::new(created, issued, expires).ok_or(OpenError::Malformed(Malformed::Stamps))?;
+    let ((id, subject), payload) = format::take_identity(version & FLAGS_MASK, rest)
         .ok_or(OpenError::Malformed(Malformed::Identity))?;
+    let session_id = id.map(SessionId::from_bytes);
+    let subject = match subject {
+        Some(bytes) => {
+            Some(Subject::new(bytes).map_err(|_| OpenError::Malformed(Malformed::Identity))?)
+        }
+        None => None,
+    };
     if ctx.session_ids && session_id.is_none() {
         return Err(OpenError::MissingSessionId);
     }

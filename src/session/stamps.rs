@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::cookie::MAX_COOKIE_AGE;
+use crate::limits::MAX_COOKIE_AGE;
 
 /// The three authenticated time stamps inside a sealed value, in seconds since the Unix epoch.
 ///
