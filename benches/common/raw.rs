@@ -110,12 +110,17 @@ impl RawAead {
         }
     }
 
-    /// The AES-GCM key and nonce of one message: the key itself, or XAES's derived key.
-    fn message_key(&self, nonce: &[u8]) -> (Option<aws_lc_rs::aead::LessSafeKey>, [u8; 12]) {
-        use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
+    /// Runs `f` with the AES-GCM key and nonce of one message: the key itself, or XAES's
+    /// derived key and the second half of the nonce.
+    fn with_message_key<R>(
+        &self,
+        nonce: &[u8],
+        f: impl FnOnce(&aws_lc_rs::aead::LessSafeKey, aws_lc_rs::aead::Nonce) -> R,
+    ) -> R {
+        use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, Nonce, UnboundKey};
         use aws_lc_rs::cipher::EncryptionContext;
         match &self.0 {
-            Inner::Aes(_) => (None, nonce.try_into().unwrap()),
+            Inner::Aes(key) => f(key, Nonce::try_assume_unique_for_key(nonce).unwrap()),
             Inner::Xaes { ecb, k1 } => {
                 let mut kx = [0u8; 32];
                 for (half, counter) in kx.chunks_exact_mut(16).zip([1u8, 2]) {
@@ -128,24 +133,23 @@ impl RawAead {
                 ecb.less_safe_encrypt(&mut kx, EncryptionContext::None)
                     .unwrap();
                 let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kx).unwrap());
-                (Some(key), nonce[12..].try_into().unwrap())
+                f(
+                    &key,
+                    Nonce::try_assume_unique_for_key(&nonce[12..]).unwrap(),
+                )
             }
         }
     }
 
     /// Encrypts `buf` in place; returns the tag.
     pub(crate) fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> [u8; 16] {
-        use aws_lc_rs::aead::{Aad, Nonce};
-        let (derived, n) = self.message_key(nonce);
-        let key = match (&self.0, &derived) {
-            (Inner::Aes(k), _) => k,
-            (_, Some(k)) => k,
-            _ => unreachable!(),
-        };
-        let tag = key
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(n), Aad::from(aad), buf)
-            .unwrap();
-        tag.as_ref().try_into().unwrap()
+        use aws_lc_rs::aead::Aad;
+        self.with_message_key(nonce, |key, n| {
+            let tag = key
+                .seal_in_place_separate_tag(n, Aad::from(aad), buf)
+                .unwrap();
+            tag.as_ref().try_into().unwrap()
+        })
     }
 
     /// Authenticates `ct` and decrypts it into `out`; whether the tag verified.
@@ -157,20 +161,10 @@ impl RawAead {
         tag: &[u8; 16],
         out: &mut [u8],
     ) -> bool {
-        use aws_lc_rs::aead::{Aad, Nonce};
-        let (derived, n) = self.message_key(nonce);
-        let key = match (&self.0, &derived) {
-            (Inner::Aes(k), _) => k,
-            (_, Some(k)) => k,
-            _ => unreachable!(),
-        };
-        key.open_separate_gather(
-            Nonce::assume_unique_for_key(n),
-            Aad::from(aad),
-            ct,
-            tag,
-            out,
-        )
-        .is_ok()
+        use aws_lc_rs::aead::Aad;
+        self.with_message_key(nonce, |key, n| {
+            key.open_separate_gather(n, Aad::from(aad), ct, tag, out)
+                .is_ok()
+        })
     }
 }

@@ -10,7 +10,7 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
 use zeroize::Zeroizing;
 
-use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, KEY_LEN, XAES_NONCE_LEN, refuse};
+use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, GcmKey, KEY_LEN, XAES_NONCE_LEN, refuse};
 
 /// The backend's name in reports.
 pub(crate) const NAME: &str = "aws-lc";
@@ -28,37 +28,33 @@ impl AesGcmKey {
         let unbound = UnboundKey::new(&AES_256_GCM, key).expect("AES-256-GCM takes 32-byte keys");
         Self(LessSafeKey::new(unbound))
     }
+}
 
-    /// Encrypts `buf` in place, authenticating `aad` too; returns the tag.
+impl GcmKey for AesGcmKey {
     #[inline]
-    pub(crate) fn seal(
+    fn seal(
         &self,
-        nonce: &[u8; GCM_NONCE_LEN],
+        nonce: &[u8],
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| AeadError)?;
         let tag = self
             .0
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), buf)
+            .seal_in_place_separate_tag(nonce, Aad::from(aad), buf)
             .map_err(|_| AeadError)?;
         tag.as_ref().try_into().map_err(|_| AeadError)
     }
 
-    /// Verifies `tag` and, only if it verifies, leaves the plaintext in `buf` (zeros otherwise).
     #[inline]
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; GCM_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; GCM_TAG_LEN],
-    ) -> Result<(), AeadError> {
-        match self.0.open_in_place_separate_tag(
-            Nonce::assume_unique_for_key(*nonce),
-            Aad::from(aad),
-            tag,
-            buf,
-        ) {
+    fn open(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<(), AeadError> {
+        let Ok(nonce) = Nonce::try_assume_unique_for_key(nonce) else {
+            return refuse(buf);
+        };
+        match self
+            .0
+            .open_in_place_separate_tag(nonce, Aad::from(aad), tag, buf)
+        {
             Ok(_) => Ok(()),
             Err(_) => refuse(buf),
         }
@@ -104,31 +100,27 @@ impl XaesKey {
         encrypt_blocks(&self.aes, kx.as_mut_slice())?;
         Ok(AesGcmKey::new(&kx))
     }
+}
 
-    /// Encrypts `buf` in place, authenticating `aad` too; returns the tag.
+impl GcmKey for XaesKey {
     #[inline]
-    pub(crate) fn seal(
+    fn seal(
         &self,
-        nonce: &[u8; XAES_NONCE_LEN],
+        nonce: &[u8],
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
-        let n = gcm_nonce(nonce);
-        self.message_key(nonce)?.seal(&n, aad, buf)
+        let nonce: &[u8; XAES_NONCE_LEN] = nonce.try_into().map_err(|_| AeadError)?;
+        self.message_key(nonce)?.seal(&gcm_nonce(nonce), aad, buf)
     }
 
-    /// Verifies `tag` and, only if it verifies, leaves the plaintext in `buf` (zeros otherwise).
     #[inline]
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; XAES_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; GCM_TAG_LEN],
-    ) -> Result<(), AeadError> {
-        let n = gcm_nonce(nonce);
+    fn open(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<(), AeadError> {
+        let Ok(nonce) = <&[u8; XAES_NONCE_LEN]>::try_from(nonce) else {
+            return refuse(buf);
+        };
         match self.message_key(nonce) {
-            Ok(key) => key.open(&n, aad, buf, tag),
+            Ok(key) => key.open(&gcm_nonce(nonce), aad, buf, tag),
             Err(_) => refuse(buf),
         }
     }

@@ -3,9 +3,8 @@
 //! provides them.
 //!
 //! Both modules offer the same items with the same contract:
-//! - `AesGcmKey::new(&[u8; 32])`, `seal(nonce: &[u8; 12], aad, buf) -> tag`,
-//!   `open(nonce, aad, buf, tag) -> Result<(), AeadError>`;
-//! - `XaesKey` the same with a 24-byte nonce (C2SP XAES-256-GCM);
+//! - `AesGcmKey::new(&[u8; 32])` (12-byte nonces) and `XaesKey::new(&[u8; 32])` (24-byte
+//!   nonces, C2SP XAES-256-GCM), both [`GcmKey`]s;
 //! - `NAME`, the backend's name in reports.
 //!
 //! The key schedule is expanded when a key joins the ring, never per call; a failed `open` leaves
@@ -38,8 +37,25 @@ pub(crate) const XAES_NONCE_LEN: usize = 24;
 /// GCM tag: 128 bits.
 pub(crate) const GCM_TAG_LEN: usize = 16;
 
-/// The backend refused: the tag did not verify on decryption, or an input exceeded what AES-GCM
-/// allows (NIST SP 800-38D).
+/// A GCM key of either sealed suite, its schedule expanded once: what a sealed suite asks of a
+/// backend.
+pub(crate) trait GcmKey: Send + Sync {
+    /// Encrypts `buf` in place under `nonce` (exactly the suite's nonce length, or refused),
+    /// authenticating `aad` as well; returns the tag.
+    fn seal(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], AeadError>;
+
+    /// Verifies `tag` over `aad` and the ciphertext in `buf` and, only if it verifies, leaves the
+    /// plaintext in `buf`. On `Err`, `buf` is all zeros.
+    fn open(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<(), AeadError>;
+}
+
+/// The backend refused: the tag did not verify on decryption, a nonce or tag had the wrong
+/// length, or an input exceeded what AES-GCM allows (NIST SP 800-38D).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AeadError;
 

@@ -1,91 +1,57 @@
 //! The `rust-crypto` backend (the default): RustCrypto's `aes-gcm` and `xaes-256-gcm`, pure Rust,
-//! with their round keys and GHASH keys zeroized on drop.
+//! with their round keys and GHASH keys zeroized on drop. Both implement the same `aead` traits,
+//! so one generic key serves both suites.
 
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{Aes256Gcm, KeyInit};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use xaes_256_gcm::Xaes256Gcm;
 
-use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, KEY_LEN, XAES_NONCE_LEN, refuse};
+use super::{AeadError, GCM_TAG_LEN, GcmKey, KEY_LEN, refuse};
 
 /// The backend's name in reports.
 pub(crate) const NAME: &str = "rust-crypto";
 
 /// An AES-256-GCM key with its schedule expanded once.
-pub(crate) struct AesGcmKey(Aes256Gcm);
-
-impl AesGcmKey {
-    pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
-        Self(Aes256Gcm::new(key.into()))
-    }
-
-    /// Encrypts `buf` in place, authenticating `aad` too; returns the tag.
-    #[inline]
-    pub(crate) fn seal(
-        &self,
-        nonce: &[u8; GCM_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
-        self.0
-            .encrypt_inout_detached(nonce.into(), aad, buf.into())
-            .map(Into::into)
-            .map_err(|_| AeadError)
-    }
-
-    /// Verifies `tag` and, only if it verifies, leaves the plaintext in `buf` (zeros otherwise).
-    #[inline]
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; GCM_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; GCM_TAG_LEN],
-    ) -> Result<(), AeadError> {
-        match self
-            .0
-            .decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into())
-        {
-            Ok(()) => Ok(()),
-            Err(_) => refuse(buf),
-        }
-    }
-}
+pub(crate) type AesGcmKey = Key<Aes256Gcm>;
 
 /// An XAES-256-GCM key: the AES-256 schedule and the CMAC subkey `K1`, computed once; each
 /// message derives its own AES-256-GCM key from the first half of its nonce.
-pub(crate) struct XaesKey(Xaes256Gcm);
+pub(crate) type XaesKey = Key<Xaes256Gcm>;
 
-impl XaesKey {
+/// A RustCrypto AEAD with a 256-bit key and a 128-bit tag.
+pub(crate) struct Key<C>(C);
+
+impl<C: KeyInit> Key<C> {
     pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
-        Self(Xaes256Gcm::new(key.into()))
+        // Both ciphers take 32-byte keys, which the type guarantees.
+        Self(C::new_from_slice(key).expect("a 256-bit key"))
     }
+}
 
-    /// Encrypts `buf` in place, authenticating `aad` too; returns the tag.
+impl<C: AeadInOut + Send + Sync> GcmKey for Key<C> {
     #[inline]
-    pub(crate) fn seal(
+    fn seal(
         &self,
-        nonce: &[u8; XAES_NONCE_LEN],
+        nonce: &[u8],
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
-        self.0
-            .encrypt_inout_detached(nonce.into(), aad, buf.into())
-            .map(Into::into)
-            .map_err(|_| AeadError)
+        let nonce = Nonce::<C>::try_from(nonce).map_err(|_| AeadError)?;
+        let tag = self
+            .0
+            .encrypt_inout_detached(&nonce, aad, buf.into())
+            .map_err(|_| AeadError)?;
+        tag.as_slice().try_into().map_err(|_| AeadError)
     }
 
-    /// Verifies `tag` and, only if it verifies, leaves the plaintext in `buf` (zeros otherwise).
     #[inline]
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; XAES_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; GCM_TAG_LEN],
-    ) -> Result<(), AeadError> {
+    fn open(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<(), AeadError> {
+        let (Ok(nonce), Ok(tag)) = (Nonce::<C>::try_from(nonce), Tag::<C>::try_from(tag)) else {
+            return refuse(buf);
+        };
         match self
             .0
-            .decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into())
+            .decrypt_inout_detached(&nonce, aad, (&mut *buf).into(), &tag)
         {
             Ok(()) => Ok(()),
             Err(_) => refuse(buf),

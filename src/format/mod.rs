@@ -50,6 +50,12 @@ pub(crate) const fn varint_len(v: u64) -> usize {
 /// that overflows 64 bits, and a non-minimal one (a final byte of 0 after the first), so that each
 /// number has exactly one encoding.
 pub(crate) fn take_varint(input: &[u8]) -> Option<(u64, &[u8])> {
+    // One byte (the deltas of most stamps, every short length) needs no loop.
+    if let Some((&b, rest)) = input.split_first() {
+        if b < 0x80 {
+            return Some((u64::from(b), rest));
+        }
+    }
     let mut v: u64 = 0;
     for (i, &b) in input.iter().enumerate().take(MAX_VARINT_LEN) {
         let group = u64::from(b & 0x7f);

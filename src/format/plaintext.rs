@@ -23,6 +23,10 @@ pub(crate) fn put_stamps(out: &mut Vec<u8>, created: u64, issued: u64, expires: 
 
 /// Writes `v` as LEB128 at the start of `out` (at least `varint_len(v)` bytes); returns its length.
 fn write_varint(out: &mut [u8], mut v: u64) -> usize {
+    if v < 0x80 {
+        out[0] = v as u8;
+        return 1;
+    }
     let mut i = 0;
     while v >= 0x80 {
         out[i] = (v as u8) | 0x80;

@@ -16,8 +16,10 @@ use crate::key::{KEY_ID_LEN, KeyId};
 use crate::scratch::{self, WipeOnDrop, WipeOnUnwind};
 use crate::suite::CipherSuite;
 
-// Associated data fits on the stack for every name and purpose up to this length.
-const AAD_STACK: usize = 192;
+// Associated data fits on the stack up to this length: every cookie name and purpose of
+// ordinary length. Longer ones take a heap buffer; the stack one is zeroed on every call, so it
+// is kept small.
+const AAD_STACK: usize = 64;
 
 /// Seals one cookie's value and applies the size rule to it.
 pub(crate) fn seal_one<T: Serialize + ?Sized>(

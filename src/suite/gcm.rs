@@ -1,0 +1,60 @@
+//! The two sealed suites, AES-256-GCM and XAES-256-GCM, are one construction: a GCM key of the
+//! backend (src/backend/) under the suite's own subkey, a random nonce of the suite's length and
+//! a 16-byte tag. They differ only in those lengths and in which subkey they use.
+
+use super::{CipherSuite, Refused, Suite};
+use crate::backend::{GCM_TAG_LEN, GcmKey};
+use crate::key::KeyEntry;
+
+/// A sealed suite: its name, its nonce length and its subkey of each key.
+pub(crate) struct GcmSuite {
+    pub(super) suite: Suite,
+    pub(super) nonce_len: usize,
+    pub(super) key: fn(&KeyEntry) -> &dyn GcmKey,
+}
+
+impl CipherSuite for GcmSuite {
+    fn suite(&self) -> Suite {
+        self.suite
+    }
+
+    fn nonce_len(&self) -> usize {
+        self.nonce_len
+    }
+
+    fn tag_len(&self) -> usize {
+        GCM_TAG_LEN
+    }
+
+    fn confidential(&self) -> bool {
+        true
+    }
+
+    fn protect(
+        &self,
+        key: &KeyEntry,
+        nonce: &[u8],
+        aad: &[u8],
+        body: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), Refused> {
+        let out = (self.key)(key)
+            .seal(nonce, aad, body)
+            .map_err(|_| Refused)?;
+        tag.copy_from_slice(&out);
+        Ok(())
+    }
+
+    fn unprotect(
+        &self,
+        key: &KeyEntry,
+        nonce: &[u8],
+        aad: &[u8],
+        body: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Refused> {
+        (self.key)(key)
+            .open(nonce, aad, body, tag)
+            .map_err(|_| Refused)
+    }
+}
