@@ -36,22 +36,22 @@ impl<C: AeadInOut + Send + Sync> GcmKey for Key<C> {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
-        let nonce = Nonce::<C>::try_from(nonce).map_err(|_| AeadError)?;
+        let nonce = <&Nonce<C>>::try_from(nonce).map_err(|_| AeadError)?;
         let tag = self
             .0
-            .encrypt_inout_detached(&nonce, aad, buf.into())
+            .encrypt_inout_detached(nonce, aad, buf.into())
             .map_err(|_| AeadError)?;
         tag.as_slice().try_into().map_err(|_| AeadError)
     }
 
     #[inline]
     fn open(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<(), AeadError> {
-        let (Ok(nonce), Ok(tag)) = (Nonce::<C>::try_from(nonce), Tag::<C>::try_from(tag)) else {
+        let (Ok(nonce), Ok(tag)) = (<&Nonce<C>>::try_from(nonce), <&Tag<C>>::try_from(tag)) else {
             return refuse(buf);
         };
         match self
             .0
-            .decrypt_inout_detached(&nonce, aad, (&mut *buf).into(), &tag)
+            .decrypt_inout_detached(nonce, aad, (&mut *buf).into(), tag)
         {
             Ok(()) => Ok(()),
             Err(_) => refuse(buf),

@@ -2,17 +2,17 @@
 
 use super::Suite;
 use super::gcm::GcmSuite;
-use crate::backend::{GCM_NONCE_LEN, GcmKey};
+use crate::backend::{AesGcmKey, GCM_NONCE_LEN};
 use crate::key::KeyEntry;
 
 /// AES-256-GCM with a 96-bit random nonce, under each key's `aead_key`.
-pub(crate) static AES_256_GCM: GcmSuite = GcmSuite {
+pub(crate) static AES_256_GCM: GcmSuite<AesGcmKey> = GcmSuite {
     suite: Suite::Aes256Gcm,
     nonce_len: GCM_NONCE_LEN,
     key: aead_key,
 };
 
-fn aead_key(key: &KeyEntry) -> &dyn GcmKey {
+fn aead_key(key: &KeyEntry) -> &AesGcmKey {
     &key.aes_gcm
 }
 

@@ -6,14 +6,15 @@ use super::{CipherSuite, Refused, Suite};
 use crate::backend::{GCM_TAG_LEN, GcmKey};
 use crate::key::KeyEntry;
 
-/// A sealed suite: its name, its nonce length and its subkey of each key.
-pub(crate) struct GcmSuite {
+/// A sealed suite: its name, its nonce length and its subkey of each key. Generic over the key
+/// type so that each suite's calls into the backend are direct.
+pub(crate) struct GcmSuite<K: 'static> {
     pub(super) suite: Suite,
     pub(super) nonce_len: usize,
-    pub(super) key: fn(&KeyEntry) -> &dyn GcmKey,
+    pub(super) key: fn(&KeyEntry) -> &K,
 }
 
-impl CipherSuite for GcmSuite {
+impl<K: GcmKey + 'static> CipherSuite for GcmSuite<K> {
     fn suite(&self) -> Suite {
         self.suite
     }

@@ -4,17 +4,17 @@
 
 use super::Suite;
 use super::gcm::GcmSuite;
-use crate::backend::{GcmKey, XAES_NONCE_LEN};
+use crate::backend::{XAES_NONCE_LEN, XaesKey};
 use crate::key::KeyEntry;
 
 /// XAES-256-GCM (C2SP) under each key's `xaes_key`.
-pub(crate) static XAES_256_GCM: GcmSuite = GcmSuite {
+pub(crate) static XAES_256_GCM: GcmSuite<XaesKey> = GcmSuite {
     suite: Suite::Xaes256Gcm,
     nonce_len: XAES_NONCE_LEN,
     key: xaes_key,
 };
 
-fn xaes_key(key: &KeyEntry) -> &dyn GcmKey {
+fn xaes_key(key: &KeyEntry) -> &XaesKey {
     &key.xaes
 }
 
