@@ -57,7 +57,7 @@ fn after_promotion_new_seals_use_the_new_primary() {
 }
 
 #[test]
-fn old_key_values_open_after_promotion_and_ask_for_a_reseal() {
+fn old_key_values_open_after_promotion_and_ask_for_renewal() {
     let f = fixture();
     let value = f.sealer.seal(&session()).unwrap().into_value();
     let new_id = f.ring.add(new_key()).unwrap();
@@ -305,7 +305,7 @@ fn values_of_every_key_still_in_the_ring_open() {
 }
 
 #[test]
-fn old_key_reseal_takes_precedence_over_renewal_due() {
+fn old_key_renewal_takes_precedence_over_renewal_due() {
     let f = fixture();
     let value = f.sealer.seal(&session()).unwrap().into_value();
     f.ring.rotate(new_key()).unwrap();

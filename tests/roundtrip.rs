@@ -137,7 +137,7 @@ proptest! {
 }
 
 #[test]
-fn a_sample_session_opens_back_equal_with_no_reseal_hint() {
+fn a_sample_session_opens_back_equal_with_no_renewal_hint() {
     let f = fixture();
     let opened = round_trip(&f, &common::session());
     assert_eq!(opened.state, common::session());

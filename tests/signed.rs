@@ -678,7 +678,7 @@ fn renewal_is_due_after_a_tenth_of_the_idle_timeout() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn value_from_an_old_key_verifies_and_asks_for_a_reseal() {
+fn value_from_an_old_key_verifies_and_asks_for_renewal() {
     let (ring, clock) = (ring(), clock());
     let s = signer_on(&ring, &clock, NAME);
     let old = s.sign(&SHORT).unwrap().into_value();

@@ -247,9 +247,9 @@ pub fn check_opened<T>(opened: &Opened<T>) {
     );
 }
 
-/// The re-seal hint an opened value must carry: `OldKey` when its key is not the primary,
-/// else `RenewalDue` when re-sealing now would extend it and `RENEW_AFTER` has passed.
-pub fn expected_reseal<T>(opened: &Opened<T>, from_primary: bool) -> Option<RenewalReason> {
+/// The renewal hint an opened value must carry: `OldKey` when its key is not the primary,
+/// else `Due` when renewing now would extend it and `RENEW_AFTER` has passed.
+pub fn expected_renewal<T>(opened: &Opened<T>, from_primary: bool) -> Option<RenewalReason> {
     if !from_primary {
         return Some(RenewalReason::OldKey);
     }

@@ -92,7 +92,7 @@ struct Shared {
 /// # Rotating keys across several servers
 /// 1. [`add`](Self::add) the new key on every server (it opens, but does not seal yet);
 /// 2. once all servers have it, [`promote`](Self::promote) it everywhere: new values use it, old
-///    values still open and are reported as needing a re-seal;
+///    values still open and are reported as due for renewal (`RenewalReason::OldKey`);
 /// 3. after the longest lifetime has passed, [`retire`](Self::retire) the old key.
 ///
 /// A single server can do steps 1 and 2 at once with [`rotate`](Self::rotate).

@@ -74,7 +74,7 @@ impl Policy {
             .min(s.created().saturating_add(self.absolute))
     }
 
-    /// Whether re-sealing now would move the expiry later and enough time has passed since the
+    /// Whether renewing now would move the expiry later and enough time has passed since the
     /// last seal to be worth a new cookie.
     pub(crate) fn renewal_due(&self, s: &Stamps, now: u64) -> bool {
         now.saturating_sub(s.issued()) >= self.renew_after

@@ -5,8 +5,8 @@
 //! "Opening, in this order" prescribes (length bound, length floor, strict base64url, version,
 //! key id), computed by an independent model; after the key lookup only `Authentication` or a
 //! post-authentication error is possible; anything that opens has ordered stamps valid at the
-//! harness time, the right re-seal hint, does not open under another cookie name or in the other
-//! mode, and re-seals to the same state.
+//! harness time, the right renewal hint, does not open under another cookie name or in the other
+//! mode, and renews to the same state.
 
 use std::sync::OnceLock;
 
@@ -58,7 +58,7 @@ pub fn run(data: &[u8]) {
 
 /// The checks both modes share: a refusal before authentication is exactly the model's, one
 /// after the key lookup is `Authentication` or a post-authentication error, and an opened value
-/// has ordered stamps and the right re-seal hint. `Some((decoded bytes, opened))` if it opened.
+/// has ordered stamps and the right renewal hint. `Some((decoded bytes, opened))` if it opened.
 fn common_checks(
     h: &Harness,
     value: &str,
@@ -91,8 +91,8 @@ fn common_checks(
     let id = oracle::key_id_of_raw(&raw);
     assert_eq!(
         opened.renewal,
-        fixtures::expected_reseal(&opened, id == h.ring.primary_id()),
-        "re-seal hint"
+        fixtures::expected_renewal(&opened, id == h.ring.primary_id()),
+        "renewal hint"
     );
     Some((raw, opened))
 }

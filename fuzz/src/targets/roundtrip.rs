@@ -332,7 +332,7 @@ fn reopen_all(w: &World) {
 
 fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
     let in_ring = w.model.ring.contains(id);
-    let reseal = (*id != w.model.primary).then_some(RenewalReason::OldKey);
+    let renewal = (*id != w.model.primary).then_some(RenewalReason::OldKey);
     let result = match kept {
         Kept::Sealed(v) => w.sealer.open::<Session>(v),
         Kept::Signed(v) => w.signer.verify::<Session>(v),
@@ -347,7 +347,7 @@ fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
         let opened =
             result.unwrap_or_else(|e| panic!("{kept:?} under key {id} in the ring: {e:?}"));
         assert_eq!(&opened.state, state, "round trip");
-        assert_eq!(opened.renewal, reseal, "re-seal hint");
+        assert_eq!(opened.renewal, renewal, "renewal hint");
         assert_eq!(opened.stamps.created(), NOW);
     } else {
         assert_eq!(
