@@ -76,11 +76,15 @@
 //!   `__Host-`/`__Secure-` prefix rules, removal cookies, `Cookie` header parsing
 //!   ([`cookie_pairs`]) in one bounded pass, and opt-in chunking over up to
 //!   [`MAX_CHUNKS`](cookie::MAX_CHUNKS) cookies.
+//! - [`Session`]: the session of one request for any web framework: read lazily (a request that
+//!   never touches it decrypts nothing and gets no `Set-Cookie`), changes sealed when made (a
+//!   state too large is an error the handler sees), renewal only when due, a bad cookie read as
+//!   no session and deleted, logout deleting exactly the chunks the request carried.
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! ## Possible future features
-//! Tower/axum and actix integrations, server-side revocation and sessions (embedded store,
-//! Redis), a key-ring file with staged activation and a command-line tool.
+//! Tower/axum and actix adapters over [`Session`], server-side revocation and sessions (embedded
+//! store, Redis), a key-ring file with staged activation and a command-line tool.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -113,6 +117,7 @@ pub mod clock;
 pub mod cookie;
 mod error;
 mod format;
+mod handle;
 pub mod key;
 mod limits;
 mod nonce;
@@ -130,6 +135,7 @@ pub use crate::cookie::{
     cookie_pairs,
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
+pub use crate::handle::{Session, join_cookie_headers};
 pub use crate::key::{Key, KeyError, KeyId, KeyRing, KeyRingError};
 pub use crate::session::{
     Envelope, Header, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId, Signer,

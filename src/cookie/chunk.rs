@@ -103,6 +103,63 @@ pub(crate) fn split<'a>(
     Ok(out)
 }
 
+/// Which of a session's cookie names (`name` is index 0, `name.i` index `i`) a request carried,
+/// whatever their values: the names a response must delete when the session ends or shrinks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Carried(u16);
+
+impl Carried {
+    /// Chunk `i` was carried.
+    pub(crate) fn contains(self, i: usize) -> bool {
+        i < 16 && self.0 & (1 << i) != 0
+    }
+
+    /// The same set with chunk `i` added.
+    pub(crate) fn with(self, i: usize) -> Self {
+        if i < 16 {
+            Self(self.0 | (1 << i))
+        } else {
+            self
+        }
+    }
+
+    /// Whether the request carried any of them.
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The indices carried, lowest first.
+    pub(crate) fn iter(self) -> impl Iterator<Item = usize> {
+        (0..16).filter(move |&i| self.contains(i))
+    }
+}
+
+/// The session's cookie names present in a `Cookie` header. With chunking on (`max_chunks > 1`)
+/// every canonical chunk name below [`MAX_CHUNKS`] counts, also beyond this writer's maximum (a
+/// stray chunk left by a deployment that allowed more); with chunking off only `name` itself,
+/// since `name.i` may then be another cookie of the application. No allocation.
+pub(crate) fn carried(name: &str, max_chunks: usize, header: &str) -> Carried {
+    if header.len() > MAX_COOKIE_HEADER_LEN {
+        return Carried::default();
+    }
+    let mut bits = 0u16;
+    for (n, _) in cookie_pairs(header) {
+        if n == name {
+            bits |= 1;
+        } else if max_chunks > 1 {
+            if let Some(i) = n
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .and_then(parse_index)
+                .filter(|&i| i < MAX_CHUNKS)
+            {
+                bits |= 1 << i;
+            }
+        }
+    }
+    Carried(bits)
+}
+
 /// A canonical decimal (no sign, no leading zero, at most 3 digits), or `None`.
 fn parse_index(s: &str) -> Option<usize> {
     if s.is_empty() || s.len() > 3 || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {

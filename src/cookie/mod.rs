@@ -17,6 +17,8 @@ use serde::de::DeserializeOwned;
 
 use crate::session::{self, Context, Envelope, Opened, Sealer, Signer, Subject};
 
+pub(crate) use chunk::Carried;
+
 pub use error::{CookieOptionsError, CookieReadError, CookieWriteError};
 pub use header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
 pub use options::{CookieOptions, SameSite};
@@ -174,22 +176,56 @@ impl SessionCookie {
         state: &T,
         envelope: &Envelope,
     ) -> Result<Vec<String>, CookieWriteError> {
+        // Without the request at hand, every chunk name the cookie may have used is removed.
+        let every = (0..self.max_chunks).fold(Carried::default(), |c, i| c.with(i));
+        self.write(state, envelope, every)
+    }
+
+    /// The `Set-Cookie` values for `state` sealed with `envelope`, followed by removals of the
+    /// chunk names in `carried` that the new value does not use.
+    pub(crate) fn write<T: Serialize + ?Sized>(
+        &self,
+        state: &T,
+        envelope: &Envelope,
+        carried: Carried,
+    ) -> Result<Vec<String>, CookieWriteError> {
         let ctx = &self.ctx;
         let capacity = chunk::capacity(&ctx.name, ctx.limit, self.max_chunks);
         let value = session::seal_value(ctx, state, envelope, capacity)?;
         let pieces = chunk::split(&ctx.name, ctx.limit, self.max_chunks, &value)?;
-        let mut out = Vec::with_capacity(self.max_chunks);
+        let mut out = Vec::with_capacity(pieces.len());
         for (i, piece) in pieces.iter().enumerate() {
             let name = chunk::chunk_name(&ctx.name, i);
             out.push(self.options.render(&name, piece, &envelope.stamps));
         }
-        for i in pieces.len().max(1)..self.max_chunks {
+        for i in carried.iter().filter(|&i| i >= pieces.len()) {
             out.push(
                 self.options
                     .render_removal(&chunk::chunk_name(&ctx.name, i)),
             );
         }
         Ok(out)
+    }
+
+    /// Removals of exactly the names in `carried`.
+    pub(crate) fn removals(&self, carried: Carried) -> Vec<String> {
+        carried
+            .iter()
+            .map(|i| {
+                self.options
+                    .render_removal(&chunk::chunk_name(&self.ctx.name, i))
+            })
+            .collect()
+    }
+
+    /// Which of this session's cookie names a `Cookie` header carries.
+    pub(crate) fn carried(&self, cookie_header: &str) -> Carried {
+        chunk::carried(&self.ctx.name, self.max_chunks, cookie_header)
+    }
+
+    /// The context: new and renewed envelopes, for the session handle.
+    pub(crate) fn context(&self) -> &Context {
+        &self.ctx
     }
 
     /// `Set-Cookie` header values that delete the session: the cookie and every chunk it may

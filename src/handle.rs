@@ -1,0 +1,362 @@
+//! The session of one request, for any web framework: what a handler reads and changes, and the
+//! `Set-Cookie` lines that follow from it at the end of the request. Framework adapters create a
+//! [`Session`] from the request's `Cookie` header, hand clones of it to handlers, and send what
+//! [`Session::finish`] returns; everything they would otherwise each get slightly wrong lives
+//! here once.
+//!
+//! The rules, in the order a request meets them:
+//! - **Nothing is decrypted until the handler looks.** Creating a `Session` only notes which of
+//!   the session's cookie names the request carried. A request whose handler never touches the
+//!   session gets no `Set-Cookie` at all, whatever its cookie holds.
+//! - **A bad cookie is no session.** A tampered, expired, unknown-key, truncated, duplicated or
+//!   oversized cookie, or a stray chunk, reads as "no session"; [`Session::refused`] says why, and
+//!   the response deletes every one of the session's cookie names the request carried, so a
+//!   browser is never stuck with a cookie that locks its user out until it expires.
+//! - **A change is sealed when it is made.** [`Session::replace`], [`Session::modify`],
+//!   [`Session::login`] and [`Session::renew_identity`] seal at once, so a state too large for
+//!   the cookies is a [`CookieWriteError`] the handler sees (and can act on) while it still
+//!   writes its response; the previous state and cookie are then left as they were.
+//! - **An unchanged session is written only when its renewal is due** (sliding expiry), its key
+//!   is no longer the primary or its suite changed: not on every request.
+//! - **Logout deletes what the request carried.** [`Session::clear`] decrypts nothing and makes
+//!   the response delete the cookie and each chunk the request sent.
+//!
+//! Overlapping requests of one browser each end with their own `Set-Cookie` lines, and the
+//! browser keeps the last it receives. A request that only read the session writes nothing
+//! unless its renewal was due, so it cannot bring back a session that a concurrent logout
+//! removed, except in the one request per renewal interval that renews it: that window is the
+//! limit of a cookie session without server-side state (SECURITY.md), which revocation closes.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
+use crate::session::{Envelope, RenewalReason, SessionId, Subject};
+
+/// The session of one request: a typed state `T`, read lazily from the request's cookies,
+/// changed by handlers, and turned into `Set-Cookie` lines by [`finish`](Self::finish).
+///
+/// Clones share one session, so a middleware and the handler it wraps see the same state. It is
+/// `Send` and `Sync` when `T` is `Send`.
+///
+/// ```
+/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+///
+/// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+/// let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+///
+/// // A request without cookies; the handler stores a counter.
+/// let session = Session::<u32>::new(cookie.clone(), "");
+/// assert_eq!(session.get(), None);
+/// session.replace(1)?;
+/// let set_cookie = session.finish()?;
+///
+/// // The next request carries the cookie back; a handler that only reads writes nothing.
+/// let header = set_cookie[0].split(';').next().unwrap();
+/// let session = Session::<u32>::new(cookie, header);
+/// assert_eq!(session.get(), Some(1));
+/// assert!(session.finish()?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Session<T> {
+    inner: Arc<Mutex<Inner<T>>>,
+}
+
+impl<T> Clone for Session<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+struct Inner<T> {
+    cookie: Arc<SessionCookie>,
+    /// The request's `Cookie` header(s), kept until the state is first read.
+    header: String,
+    /// Which of the session's cookie names the request carried.
+    carried: Carried,
+    state: State<T>,
+    /// The `Set-Cookie` lines of the last change, sealed when it was made.
+    written: Option<Vec<String>>,
+    /// Logout: delete what the request carried.
+    cleared: bool,
+}
+
+enum State<T> {
+    /// Not looked at: nothing decrypted yet.
+    Unread,
+    /// No session: no cookie, or one that did not open (`refused` says why).
+    Absent { refused: Option<CookieReadError> },
+    /// A session, opened from the cookie or set in this request.
+    Present {
+        state: T,
+        envelope: Envelope,
+        renewal: Option<RenewalReason>,
+    },
+}
+
+impl<T> Session<T>
+where
+    T: Serialize + DeserializeOwned,
+{
+    /// The session of a request whose `Cookie` header is `cookie_header` (all of the request's
+    /// `Cookie` fields joined with `"; "`, see [`join_cookie_headers`]; empty if it had none).
+    /// Decrypts nothing.
+    pub fn new(cookie: Arc<SessionCookie>, cookie_header: impl Into<String>) -> Self {
+        let header = cookie_header.into();
+        let carried = cookie.carried(&header);
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                cookie,
+                header,
+                carried,
+                state: State::Unread,
+                written: None,
+                cleared: false,
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+        // A handler that panicked while holding the lock left the state as whole values (every
+        // change is a whole-value swap), so the guard is still good.
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.load();
+        inner
+    }
+
+    /// Reads the state through `f`: `None` when there is no session. Opens the cookie on the
+    /// first access of the request.
+    pub fn read<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        let inner = self.lock();
+        match &inner.state {
+            State::Present { state, .. } => f(Some(state)),
+            _ => f(None),
+        }
+    }
+
+    /// A copy of the state, `None` when there is no session.
+    pub fn get(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        self.read(|s| s.cloned())
+    }
+
+    /// Sets the state, keeping the session's identity (its session id, subject and creation
+    /// time), or starting a new session if there was none.
+    ///
+    /// # Errors
+    /// [`CookieWriteError`] if the state does not fit the cookies (or cannot be serialized): the
+    /// session and the response are then left as they were.
+    pub fn replace(&self, state: T) -> Result<(), CookieWriteError> {
+        let mut inner = self.lock();
+        let envelope = match &inner.state {
+            State::Present { envelope, .. } => inner.cookie.context().renewed_envelope(envelope)?,
+            _ => inner.cookie.context().new_envelope(None)?,
+        };
+        inner.commit(state, envelope)
+    }
+
+    /// Changes the state in place through `f` (on a copy, committed only once it is sealed);
+    /// `None`, and no change, when there is no session.
+    ///
+    /// # Errors
+    /// As [`replace`](Self::replace).
+    pub fn modify<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<Option<R>, CookieWriteError>
+    where
+        T: Clone,
+    {
+        let mut inner = self.lock();
+        let State::Present {
+            state, envelope, ..
+        } = &inner.state
+        else {
+            return Ok(None);
+        };
+        let mut next = state.clone();
+        let out = f(&mut next);
+        let envelope = inner.cookie.context().renewed_envelope(envelope)?;
+        inner.commit(next, envelope)?;
+        Ok(Some(out))
+    }
+
+    /// Logs `subject` in: a new session (a fresh session id and creation time, against session
+    /// fixation) holding `state`, whatever the request carried.
+    ///
+    /// # Errors
+    /// As [`replace`](Self::replace).
+    pub fn login(&self, subject: &Subject, state: T) -> Result<(), CookieWriteError> {
+        let mut inner = self.lock();
+        let envelope = inner.cookie.context().new_envelope(Some(*subject))?;
+        inner.commit(state, envelope)
+    }
+
+    /// Keeps the state and subject but gives the session a new identity: a fresh session id and
+    /// creation time (after a privilege change, against fixation). Nothing happens without a
+    /// session.
+    ///
+    /// # Errors
+    /// As [`replace`](Self::replace).
+    pub fn renew_identity(&self) -> Result<(), CookieWriteError>
+    where
+        T: Clone,
+    {
+        let mut inner = self.lock();
+        let State::Present {
+            state, envelope, ..
+        } = &inner.state
+        else {
+            return Ok(());
+        };
+        let (state, subject) = (state.clone(), envelope.subject);
+        let envelope = inner.cookie.context().new_envelope(subject)?;
+        inner.commit(state, envelope)
+    }
+
+    /// Logs out: no session from now on, and the response deletes the cookie and every chunk
+    /// the request carried. Deleting the cookie does not revoke copies of it (SECURITY.md).
+    pub fn clear(&self) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A logout needs no decryption of the old cookie.
+        inner.state = State::Absent { refused: None };
+        inner.written = None;
+        inner.cleared = true;
+    }
+
+    /// The session id, if the session has one.
+    pub fn session_id(&self) -> Option<SessionId> {
+        match &self.lock().state {
+            State::Present { envelope, .. } => envelope.session_id(),
+            _ => None,
+        }
+    }
+
+    /// The subject the session belongs to, if any.
+    pub fn subject(&self) -> Option<Subject> {
+        match &self.lock().state {
+            State::Present { envelope, .. } => envelope.subject().copied(),
+            _ => None,
+        }
+    }
+
+    /// Why the request's cookie did not open, if it carried one that did not: for the adapter's
+    /// log. `None` when it opened, when there was none, and when it was never read.
+    pub fn refused(&self) -> Option<CookieReadError> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &inner.state {
+            State::Absent { refused } => refused.clone(),
+            _ => None,
+        }
+    }
+
+    /// The `Set-Cookie` header values the response must carry, in order: none when the session
+    /// was not read, or was read and neither changed nor due for renewal.
+    ///
+    /// # Errors
+    /// [`CookieWriteError`] only if a renewal due at the end of the request cannot be sealed
+    /// (the session expired during the request, or its stamps grew past the size limit). The
+    /// response should then leave the cookie as it was.
+    pub fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(lines) = &inner.written {
+            return Ok(lines.clone());
+        }
+        if inner.cleared {
+            // The cookie itself, even if this request did not carry it (it may have been sent
+            // only to another path), and every chunk it did carry.
+            return Ok(inner.cookie.removals(inner.carried.with(0)));
+        }
+        match &inner.state {
+            State::Unread | State::Absent { refused: None } => Ok(Vec::new()),
+            State::Absent { refused: Some(_) } => Ok(inner.cookie.removals(inner.carried)),
+            State::Present { renewal: None, .. } => Ok(Vec::new()),
+            State::Present {
+                state, envelope, ..
+            } => {
+                let envelope = inner.cookie.context().renewed_envelope(envelope)?;
+                inner.cookie.write(state, &envelope, inner.carried)
+            }
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Serialize> Inner<T> {
+    /// Opens the cookie on first access.
+    fn load(&mut self) {
+        if !matches!(self.state, State::Unread) {
+            return;
+        }
+        self.state = if self.carried.is_empty() {
+            State::Absent { refused: None }
+        } else {
+            match self.cookie.open::<T>(&self.header) {
+                Ok(Some(opened)) => State::Present {
+                    envelope: opened.envelope(),
+                    renewal: opened.renewal,
+                    state: opened.state,
+                },
+                Ok(None) => State::Absent { refused: None },
+                Err(e) => State::Absent { refused: Some(e) },
+            }
+        };
+        // The header is not needed again; its session cookie is a bearer credential.
+        self.header = String::new();
+    }
+
+    /// Seals `state` under `envelope` and, only if that succeeds, makes it the session.
+    fn commit(&mut self, state: T, envelope: Envelope) -> Result<(), CookieWriteError> {
+        let lines = self.cookie.write(&state, &envelope, self.carried)?;
+        self.state = State::Present {
+            state,
+            envelope,
+            renewal: None,
+        };
+        self.written = Some(lines);
+        self.cleared = false;
+        Ok(())
+    }
+}
+
+impl<T> fmt::Debug for Session<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Neither the state nor the header: both may hold secrets.
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+/// Joins the values of a request's `Cookie` header fields into one header, as HTTP/2 clients
+/// send them split (RFC 9113 section 8.2.3): `"; "` between them, so that the duplicate-cookie
+/// rule applies across all of them.
+///
+/// ```
+/// use sealed_session::join_cookie_headers;
+///
+/// assert_eq!(join_cookie_headers(["a=1", "b=2; c=3"]), "a=1; b=2; c=3");
+/// ```
+pub fn join_cookie_headers<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for field in fields {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(field);
+    }
+    out
+}
