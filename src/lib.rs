@@ -83,8 +83,8 @@
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! ## Possible future features
-//! Tower/axum and actix adapters over [`Session`], server-side revocation and sessions (embedded
-//! store, Redis), a key-ring file with staged activation and a command-line tool.
+//! An actix-web adapter over [`Session`], server-side revocation and sessions (embedded store,
+//! Redis), a key-ring file with staged activation and a command-line tool.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -106,6 +106,10 @@
 //!   `rust-crypto` when both are on.
 //!
 //! With neither, the crate does not compile, and says why.
+//!
+//! The web adapters, each adding its framework's crates to the build:
+//! - `axum`: [`web::axum::SessionLayer`] (a tower layer) and the `Session<T>` extractor for
+//!   axum 0.8 handlers, with `tracing` for why a cookie was refused.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -124,6 +128,7 @@ mod nonce;
 mod scratch;
 pub mod session;
 mod suite;
+pub mod web;
 
 #[cfg(test)]
 mod vectors;

@@ -1,0 +1,216 @@
+//! The axum adapter end to end: a real server on loopback, a real HTTP client keeping cookies.
+//! Run with `cargo test --features axum` (CI does).
+
+mod common_axum;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use common_axum::app;
+use reqwest::header::{COOKIE, SET_COOKIE};
+
+/// Serves `app` on a free loopback port for the rest of the test.
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// A client that keeps cookies, as a browser does.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+async fn get_text(client: &reqwest::Client, addr: SocketAddr, path: &str) -> (StatusCode, String) {
+    let response = client
+        .get(format!("http://{addr}{path}"))
+        .send()
+        .await
+        .unwrap();
+    let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+    (status, response.text().await.unwrap())
+}
+
+/// The `Set-Cookie` lines of one request sent with exactly `cookie_header`.
+async fn set_cookies(addr: SocketAddr, path: &str, cookie_header: &[&str]) -> (u16, Vec<String>) {
+    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
+    for field in cookie_header {
+        request = request.header(COOKIE, *field);
+    }
+    let response = request.send().await.unwrap();
+    let lines = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    (response.status().as_u16(), lines)
+}
+
+/// Logs `user` in through a plain client and returns the `Cookie` header a browser would send.
+async fn session_header(addr: SocketAddr) -> String {
+    let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+    lines
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn a_session_lives_across_requests_of_a_cookie_keeping_client() {
+    let addr = serve(app()).await;
+    let client = browser();
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "none");
+    assert_eq!(
+        get_text(&client, addr, "/login?user=alice").await.1,
+        "hello alice"
+    );
+    assert_eq!(get_text(&client, addr, "/rw").await.1, "1");
+    assert_eq!(get_text(&client, addr, "/rw").await.1, "2");
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 2");
+    assert_eq!(get_text(&client, addr, "/logout").await.1, "bye");
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "none");
+    assert_eq!(
+        get_text(&client, addr, "/rw").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_never_touches_the_session_gets_no_set_cookie() {
+    let addr = serve(app()).await;
+    let good = session_header(addr).await;
+    for header in [good.as_str(), "sid=garbage", ""] {
+        let (status, lines) = set_cookies(addr, "/none", &[header]).await;
+        assert_eq!(status, 200);
+        assert!(lines.is_empty(), "{header}: {lines:?}");
+    }
+}
+
+#[tokio::test]
+async fn reading_an_unchanged_session_writes_nothing() {
+    let addr = serve(app()).await;
+    let good = session_header(addr).await;
+    let (status, lines) = set_cookies(addr, "/ro", &[&good]).await;
+    assert_eq!(status, 200);
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
+#[tokio::test]
+async fn a_bad_cookie_is_an_empty_session_and_its_removal_never_an_error_page() {
+    let addr = serve(app()).await;
+    let good = session_header(addr).await;
+    let value = good.strip_prefix("sid=").unwrap();
+    let mut tampered = value.as_bytes().to_vec();
+    tampered[30] = if tampered[30] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("sid={}", String::from_utf8(tampered).unwrap());
+    let duplicated = format!("{good}; {good}");
+    let stray = format!("{good}; sid.2=left-over");
+    for header in [
+        tampered.as_str(),
+        "sid=garbage",
+        duplicated.as_str(),
+        stray.as_str(),
+    ] {
+        let (status, lines) = set_cookies(addr, "/ro", &[header]).await;
+        assert_eq!(status, 200, "{header}");
+        assert!(!lines.is_empty(), "{header}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.contains("Max-Age=0") && l.contains("Path=/")),
+            "{lines:?}"
+        );
+    }
+    // The stray chunk is deleted along with the cookie.
+    let (_, lines) = set_cookies(addr, "/ro", &[&stray]).await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}
+
+#[tokio::test]
+async fn cookie_fields_sent_separately_are_read_as_one_header() {
+    let addr = serve(app()).await;
+    let good = session_header(addr).await;
+    let (status, lines) = set_cookies(addr, "/ro", &["theme=dark", &good]).await;
+    assert_eq!((status, lines.len()), (200, 0));
+    // The same cookie in two fields is a duplicate across them: refused, deleted.
+    let (status, lines) = set_cookies(addr, "/ro", &[&good, &good]).await;
+    assert_eq!(status, 200);
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with("sid=; Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_session_grows_into_chunks_and_back() {
+    let addr = serve(app()).await;
+    let client = browser();
+    get_text(&client, addr, "/login?user=alice").await;
+    assert_eq!(get_text(&client, addr, "/grow?bytes=6000").await.1, "grown");
+    assert_eq!(get_text(&client, addr, "/rw").await.1, "1");
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 1");
+    // Checked at the header level: three cookies, then back to one with two removals.
+    let header = {
+        let (_, lines) = set_cookies(addr, "/login?user=bob", &[]).await;
+        let first = lines[0].split(';').next().unwrap().to_owned();
+        let (_, lines) = set_cookies(addr, "/grow?bytes=8500", &[&first]).await;
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        lines
+            .iter()
+            .map(|l| l.split(';').next().unwrap())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let (_, lines) = set_cookies(addr, "/grow?bytes=10", &[&header]).await;
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[1].starts_with("sid.1=; Max-Age=0"), "{lines:?}");
+    assert!(lines[2].starts_with("sid.2=; Max-Age=0"), "{lines:?}");
+}
+
+#[tokio::test]
+async fn a_state_too_large_is_seen_by_the_handler_and_the_old_cookie_stays() {
+    let addr = serve(app()).await;
+    let good = session_header(addr).await;
+    let (status, lines) = set_cookies(addr, "/grow?bytes=20000", &[&good]).await;
+    assert_eq!(status, 413);
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
+#[tokio::test]
+async fn a_server_error_writes_no_cookie() {
+    let addr = serve(app()).await;
+    let good = session_header(addr).await;
+    let (status, lines) = set_cookies(addr, "/fail", &[&good]).await;
+    assert_eq!(status, 500);
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
+#[tokio::test]
+async fn a_handler_without_the_layer_gets_a_500_not_a_panic() {
+    let addr = serve(app()).await;
+    let (status, _) = set_cookies(addr, "/unwired", &[]).await;
+    assert_eq!(status, 500);
+}
+
+#[tokio::test]
+async fn concurrent_requests_of_one_client_all_succeed() {
+    let addr = serve(app()).await;
+    let good = Arc::new(session_header(addr).await);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let good = Arc::clone(&good);
+            tokio::spawn(async move { set_cookies(addr, "/ro", &[&good]).await })
+        })
+        .collect();
+    for task in tasks {
+        let (status, lines) = task.await.unwrap();
+        assert_eq!(status, 200);
+        assert!(lines.is_empty());
+    }
+}
