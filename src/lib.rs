@@ -108,7 +108,7 @@
 //! With neither, the crate does not compile, and says why.
 //!
 //! The web adapters, each adding its framework's crates to the build:
-//! - `axum`: [`web::axum::SessionLayer`] (a tower layer) and the `Session<T>` extractor for
+//! - `axum`: `web::axum::SessionLayer` (a tower layer) and the `Session<T>` extractor for
 //!   axum 0.8 handlers, with `tracing` for why a cookie was refused.
 
 #![forbid(unsafe_code)]
