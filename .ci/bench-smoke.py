@@ -1,6 +1,6 @@
 """Checks the shape of the benchmark commands' output (not their speed: CI never times anything).
 
-Usage: python3 .ci/bench-smoke.py report BACKEND|levers|noise < output
+Usage: python3 .ci/bench-smoke.py report BACKEND|levers|noise|web < output
 """
 import json
 import sys
@@ -63,6 +63,17 @@ elif kind == "levers":
             fail(f"fields {list(l)}")
         if not (positive(l["kept_ns"]) and positive(l["replaced_ns"])):
             fail(f"non-positive time in {l}")
+elif kind == "web":
+    contenders = ["none", "sealed-session", "tower-sessions-memory-store",
+                  "axum-extra-private-cookie-jar", "tower-sessions-cookie-store"]
+    routes = ["/ro", "/rw", "/none"]
+    if sorted((l["contender"], l["route"]) for l in lines) != sorted((c, r) for c in contenders for r in routes):
+        fail("not one line per contender and route")
+    for l in lines:
+        if list(l) != ["contender", "route", "requests", "rps", "p50_us", "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"]:
+            fail(f"fields {list(l)}")
+        if not (positive(l["rps"]) and positive(l["p50_us"]) and positive(l["cpu_us_per_request"])):
+            fail(f"non-positive number in {l}")
 elif kind == "noise":
     if not lines or not lines[-1].get("summary"):
         fail("no summary line")

@@ -1,0 +1,435 @@
+//! The web layer against the peers a user would pick instead: `cargo bench --bench web --features
+//! axum` (about a minute; `-- quick` for a short smoke run).
+//!
+//! One axum app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,
+//! `/rw` changes it, `/none` ignores it. Contenders: no session layer at all (the baseline), this
+//! crate's `SessionLayer`, `tower-sessions` 0.15 with its `MemoryStore`, `axum-extra` 0.12's
+//! `PrivateCookieJar`, and `tower-sessions-cookie-store` 0.5 (private cookies).
+//!
+//! Each app is served on loopback by a one-thread tokio runtime pinned to core 0; the load
+//! generator runs on core 1, with a fixed number of keep-alive connections each sending requests
+//! one after another (bounded load), every request carrying the session cookie `/login` set. For
+//! each contender and route the bench reports requests per second, p50 and p99 latency, and the
+//! server thread's CPU time per request (from `CLOCK_THREAD_CPUTIME_ID`, read inside the server
+//! thread by a route of its own), and that CPU time over the baseline's on the same route: the
+//! number that does not depend on how many connections wait in line.
+//!
+//! Prints one JSON object per line: `{"contender", "route", "requests", "rps", "p50_us",
+//! "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"}`, the medians of three rounds.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::routing::get;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::{Deserialize, Serialize};
+
+const ROUTES: [&str; 3] = ["/ro", "/rw", "/none"];
+const CONNECTIONS: usize = 8;
+
+/// The state every contender keeps: a user and a counter.
+#[derive(Serialize, Deserialize, Clone, Default)]
+struct Visit {
+    user: String,
+    counter: u64,
+}
+
+/// The server thread's CPU time so far, in nanoseconds: served by each app at `/__cpu`, so that
+/// it is read on the thread that serves.
+async fn cpu() -> String {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    (t.tv_sec as u128 * 1_000_000_000 + t.tv_nsec as u128).to_string()
+}
+
+fn with_cpu(app: Router) -> Router {
+    app.route("/__cpu", get(cpu))
+}
+
+mod baseline {
+    use super::*;
+
+    pub(super) fn app() -> Router {
+        Router::new()
+            .route("/login", get(|| async { "alice" }))
+            .route("/ro", get(|| async { "alice 0" }))
+            .route("/rw", get(|| async { "1" }))
+            .route("/none", get(|| async { "none" }))
+    }
+}
+
+mod ours {
+    use super::*;
+    use sealed_session::web::axum::SessionLayer;
+    use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+
+    pub(super) fn app() -> Router {
+        let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "session")
+            .build()
+            .unwrap();
+        let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+        Router::new()
+            .route(
+                "/login",
+                get(|s: Session<Visit>| async move {
+                    s.replace(Visit {
+                        user: "alice".into(),
+                        counter: 0,
+                    })
+                    .unwrap();
+                    "alice"
+                }),
+            )
+            .route(
+                "/ro",
+                get(|s: Session<Visit>| async move {
+                    s.read(|v| v.map(|v| format!("{} {}", v.user, v.counter)))
+                        .unwrap_or_default()
+                }),
+            )
+            .route(
+                "/rw",
+                get(|s: Session<Visit>| async move {
+                    s.modify(|v| {
+                        v.counter += 1;
+                        v.counter
+                    })
+                    .unwrap()
+                    .unwrap_or_default()
+                    .to_string()
+                }),
+            )
+            .route("/none", get(|| async { "none" }))
+            .layer(SessionLayer::<Visit>::new(cookie))
+    }
+}
+
+mod tower_sessions_memory {
+    use super::*;
+    use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+
+    pub(super) fn app() -> Router {
+        let layer = SessionManagerLayer::new(MemoryStore::default()).with_secure(false);
+        Router::new()
+            .route(
+                "/login",
+                get(|s: Session| async move {
+                    s.insert(
+                        "v",
+                        Visit {
+                            user: "alice".into(),
+                            counter: 0,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    "alice"
+                }),
+            )
+            .route(
+                "/ro",
+                get(|s: Session| async move {
+                    let v: Visit = s.get("v").await.unwrap().unwrap_or_default();
+                    format!("{} {}", v.user, v.counter)
+                }),
+            )
+            .route(
+                "/rw",
+                get(|s: Session| async move {
+                    let mut v: Visit = s.get("v").await.unwrap().unwrap_or_default();
+                    v.counter += 1;
+                    s.insert("v", &v).await.unwrap();
+                    v.counter.to_string()
+                }),
+            )
+            .route("/none", get(|| async { "none" }))
+            .layer(layer)
+    }
+}
+
+mod private_cookie_jar {
+    use super::*;
+    use axum::extract::FromRef;
+    use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar};
+
+    #[derive(Clone)]
+    struct AppState(Key);
+
+    impl FromRef<AppState> for Key {
+        fn from_ref(state: &AppState) -> Key {
+            state.0.clone()
+        }
+    }
+
+    fn read(jar: &PrivateCookieJar) -> Visit {
+        jar.get("session")
+            .and_then(|c| serde_json::from_str(c.value()).ok())
+            .unwrap_or_default()
+    }
+
+    fn write(jar: PrivateCookieJar, v: &Visit) -> PrivateCookieJar {
+        jar.add(Cookie::new("session", serde_json::to_string(v).unwrap()))
+    }
+
+    pub(super) fn app() -> Router {
+        Router::new()
+            .route(
+                "/login",
+                get(|jar: PrivateCookieJar| async move {
+                    let v = Visit {
+                        user: "alice".into(),
+                        counter: 0,
+                    };
+                    (write(jar, &v), "alice")
+                }),
+            )
+            .route(
+                "/ro",
+                get(|jar: PrivateCookieJar| async move {
+                    let v = read(&jar);
+                    format!("{} {}", v.user, v.counter)
+                }),
+            )
+            .route(
+                "/rw",
+                get(|jar: PrivateCookieJar| async move {
+                    let mut v = read(&jar);
+                    v.counter += 1;
+                    let n = v.counter.to_string();
+                    (write(jar, &v), n)
+                }),
+            )
+            .route("/none", get(|| async { "none" }))
+            .with_state(AppState(Key::generate()))
+    }
+}
+
+mod cookie_store {
+    use super::*;
+    use tower_sessions_cookie_store::{
+        CookieSessionConfig, CookieSessionManagerLayer, Key, Session,
+    };
+
+    pub(super) fn app() -> Router {
+        let layer = CookieSessionManagerLayer::private(Key::generate())
+            .with_config(CookieSessionConfig::default().with_secure(false));
+        Router::new()
+            .route(
+                "/login",
+                get(|s: Session| async move {
+                    s.insert(
+                        "v",
+                        Visit {
+                            user: "alice".into(),
+                            counter: 0,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    "alice"
+                }),
+            )
+            .route(
+                "/ro",
+                get(|s: Session| async move {
+                    let v: Visit = s.get("v").await.unwrap().unwrap_or_default();
+                    format!("{} {}", v.user, v.counter)
+                }),
+            )
+            .route(
+                "/rw",
+                get(|s: Session| async move {
+                    let mut v: Visit = s.get("v").await.unwrap().unwrap_or_default();
+                    v.counter += 1;
+                    s.insert("v", &v).await.unwrap();
+                    v.counter.to_string()
+                }),
+            )
+            .route("/none", get(|| async { "none" }))
+            .layer(layer)
+    }
+}
+
+/// Serves `app` on a one-thread runtime pinned to core 0; returns its address.
+fn serve(app: Router) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        pin(0);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, with_cpu(app)).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn pin(core: usize) {
+    if let Some(id) = core_affinity::get_core_ids().and_then(|ids| ids.get(core).copied()) {
+        core_affinity::set_for_current(id);
+    }
+}
+
+type HttpClient = Client<HttpConnector, Body>;
+
+async fn send(
+    client: &HttpClient,
+    addr: SocketAddr,
+    path: &str,
+    cookie: &str,
+) -> (StatusCode, Vec<String>, String) {
+    let mut request = Request::get(format!("http://{addr}{path}"))
+        .body(Body::empty())
+        .unwrap();
+    if !cookie.is_empty() {
+        request
+            .headers_mut()
+            .insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+    }
+    let response = client.request(request).await.unwrap();
+    let status = response.status();
+    let set_cookie = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let body = axum::body::to_bytes(Body::new(response.into_body()), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        set_cookie,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+async fn server_cpu_ns(client: &HttpClient, addr: SocketAddr) -> u128 {
+    send(client, addr, "/__cpu", "").await.2.parse().unwrap()
+}
+
+/// One measurement: `requests` requests to `route` over `CONNECTIONS` connections.
+struct Measured {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+    cpu_us: f64,
+}
+
+async fn measure(addr: SocketAddr, route: &'static str, cookie: &str, requests: usize) -> Measured {
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    // Warm up every connection and the server's caches.
+    for _ in 0..200 {
+        send(&client, addr, route, cookie).await;
+    }
+    let before = server_cpu_ns(&client, addr).await;
+    let start = Instant::now();
+    let per = requests / CONNECTIONS;
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let client = client.clone();
+            let cookie = cookie.to_owned();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(per);
+                for _ in 0..per {
+                    let t = Instant::now();
+                    let (status, _, _) = send(&client, addr, route, &cookie).await;
+                    assert!(status.is_success(), "{route}: {status}");
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = Vec::with_capacity(requests);
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = start.elapsed();
+    let after = server_cpu_ns(&client, addr).await;
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
+    let done = latencies.len();
+    Measured {
+        rps: done as f64 / elapsed.as_secs_f64(),
+        p50_us: at(0.50),
+        p99_us: at(0.99),
+        // The two `/__cpu` reads are themselves served on the thread: subtract nothing, they are
+        // a few microseconds against thousands of requests.
+        cpu_us: (after - before) as f64 / 1000.0 / done as f64,
+    }
+}
+
+/// How a contender builds its app.
+type App = fn() -> Router;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let (requests, rounds) = if quick { (800, 1) } else { (8000, 3) };
+    let contenders: [(&str, App); 5] = [
+        ("none", baseline::app),
+        ("sealed-session", ours::app),
+        ("tower-sessions-memory-store", tower_sessions_memory::app),
+        ("axum-extra-private-cookie-jar", private_cookie_jar::app),
+        ("tower-sessions-cookie-store", cookie_store::app),
+    ];
+    let servers: Vec<(&str, SocketAddr)> = contenders
+        .iter()
+        .map(|(name, app)| (*name, serve(app())))
+        .collect();
+
+    pin(1);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+        let mut results: Vec<(&str, &str, Vec<Measured>)> = Vec::new();
+        for &(name, addr) in &servers {
+            let (_, set_cookie, _) = send(&client, addr, "/login", "").await;
+            let cookie = set_cookie
+                .iter()
+                .map(|l| l.split(';').next().unwrap())
+                .collect::<Vec<_>>()
+                .join("; ");
+            for route in ROUTES {
+                let mut rounds_of = Vec::new();
+                for _ in 0..rounds {
+                    rounds_of.push(measure(addr, route, &cookie, requests).await);
+                }
+                results.push((name, route, rounds_of));
+            }
+        }
+        let cpu_of = |name: &str, route: &str| {
+            let (_, _, m) = results
+                .iter()
+                .find(|(n, r, _)| *n == name && *r == route)
+                .unwrap();
+            median(m.iter().map(|m| m.cpu_us).collect())
+        };
+        for (name, route, m) in &results {
+            let cpu = median(m.iter().map(|m| m.cpu_us).collect());
+            println!(
+                r#"{{"contender": "{name}", "route": "{route}", "requests": {requests}, "rps": {:.0}, "p50_us": {:.1}, "p99_us": {:.1}, "cpu_us_per_request": {cpu:.2}, "cpu_us_over_baseline": {:.2}}}"#,
+                median(m.iter().map(|m| m.rps).collect()),
+                median(m.iter().map(|m| m.p50_us).collect()),
+                median(m.iter().map(|m| m.p99_us).collect()),
+                cpu - cpu_of("none", route),
+            );
+        }
+    });
+}
