@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use common_axum::app;
+use common_axum::{app, app_with, cookie_with, now};
 use reqwest::header::{COOKIE, SET_COOKIE};
+use sealed_session::{Key, KeyRing, ManualClock};
 
 /// Serves `app` on a free loopback port for the rest of the test.
 async fn serve(app: Router) -> SocketAddr {
@@ -21,10 +22,24 @@ async fn serve(app: Router) -> SocketAddr {
 
 /// A client that keeps cookies, as a browser does.
 fn browser() -> reqwest::Client {
+    browser_with(Arc::new(reqwest::cookie::Jar::default()))
+}
+
+/// A client keeping its cookies in `jar`, which the test can read and change.
+fn browser_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
     reqwest::Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar)
         .build()
         .unwrap()
+}
+
+/// The `Cookie` header the jar would send to `addr`.
+fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {
+    use reqwest::cookie::CookieStore as _;
+    let url = format!("http://{addr}/").parse().unwrap();
+    jar.cookies(&url)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 async fn get_text(client: &reqwest::Client, addr: SocketAddr, path: &str) -> (StatusCode, String) {
@@ -213,4 +228,71 @@ async fn concurrent_requests_of_one_client_all_succeed() {
         assert_eq!(status, 200);
         assert!(lines.is_empty());
     }
+}
+
+/// A server over a ring and a clock the test holds.
+async fn serve_with_keys() -> (SocketAddr, KeyRing, ManualClock) {
+    let ring = KeyRing::new(Key::generate().unwrap());
+    let clock = ManualClock::new(now());
+    let addr = serve(app_with(cookie_with(ring.clone(), clock.clone()))).await;
+    (addr, ring, clock)
+}
+
+#[tokio::test]
+async fn an_expired_session_is_no_session_and_the_browser_forgets_it() {
+    let (addr, _, clock) = serve_with_keys().await;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = browser_with(jar.clone());
+    get_text(&client, addr, "/login?user=alice").await;
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 0");
+    clock.advance(std::time::Duration::from_secs(31 * 60 + 61));
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "none");
+    assert_eq!(jar_header(&jar, addr), "", "the removal was applied");
+}
+
+#[tokio::test]
+async fn keys_rotate_mid_session_without_logging_anyone_out() {
+    let (addr, ring, _) = serve_with_keys().await;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = browser_with(jar.clone());
+    get_text(&client, addr, "/login?user=alice").await;
+    assert_eq!(get_text(&client, addr, "/rw").await.1, "1");
+    let old = ring.primary_id();
+    let before = jar_header(&jar, addr);
+    ring.rotate(Key::generate().unwrap()).unwrap();
+    // The old key still opens the cookie; reading it moves it to the new key.
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 1");
+    assert_ne!(jar_header(&jar, addr), before, "renewed under the new key");
+    ring.retire(old).unwrap();
+    assert_eq!(get_text(&client, addr, "/rw").await.1, "2");
+}
+
+#[tokio::test]
+async fn logout_clears_every_chunk_the_browser_holds() {
+    let addr = serve(app()).await;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = browser_with(jar.clone());
+    get_text(&client, addr, "/login?user=alice").await;
+    assert_eq!(get_text(&client, addr, "/grow?bytes=8500").await.1, "grown");
+    assert_eq!(jar_header(&jar, addr).matches("sid").count(), 3);
+    assert_eq!(get_text(&client, addr, "/logout").await.1, "bye");
+    assert_eq!(jar_header(&jar, addr), "");
+}
+
+#[tokio::test]
+async fn after_a_bad_cookie_the_browser_recovers() {
+    let addr = serve(app()).await;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let url = format!("http://{addr}/").parse().unwrap();
+    jar.add_cookie_str(&format!("sid={}; Path=/", "!".repeat(60)), &url);
+    let client = browser_with(jar.clone());
+    // An empty session, not an error page, and the bad cookie is gone.
+    assert_eq!(
+        get_text(&client, addr, "/ro").await,
+        (StatusCode::OK, "none".into())
+    );
+    assert_eq!(jar_header(&jar, addr), "");
+    // Logging in works at once.
+    get_text(&client, addr, "/login?user=alice").await;
+    assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 0");
 }

@@ -98,7 +98,12 @@ pub(crate) fn now() -> u64 {
 
 /// The app's cookie, reading `clock` (the tests that move time hold on to it).
 pub(crate) fn cookie_on(clock: ManualClock) -> SessionCookie {
-    let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), NAME)
+    cookie_with(KeyRing::new(Key::generate().unwrap()), clock)
+}
+
+/// The app's cookie over `ring`, reading `clock` (for tests that rotate keys or move time).
+pub(crate) fn cookie_with(ring: KeyRing, clock: ManualClock) -> SessionCookie {
+    let sealer = Sealer::builder(ring, NAME)
         .session_ids(true)
         .clock(clock)
         .build()
