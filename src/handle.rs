@@ -73,12 +73,17 @@ impl<T> Clone for Session<T> {
     }
 }
 
+/// Produces the request's `Cookie` header when it is first needed.
+type HeaderSource = Box<dyn FnOnce() -> String + Send>;
+
 struct Inner<T> {
     cookie: Arc<SessionCookie>,
-    /// The request's `Cookie` header(s), kept until the state is first read.
-    header: String,
-    /// Which of the session's cookie names the request carried.
-    carried: Carried,
+    /// The request's `Cookie` header(s), made when first needed (an untouched session never
+    /// needs it) and dropped once the state is read.
+    source: Option<HeaderSource>,
+    header: Option<String>,
+    /// Which of the session's cookie names the request carried, found when first needed.
+    carried: Option<Carried>,
     state: State<T>,
     /// The `Set-Cookie` lines of the last change, sealed when it was made.
     written: Option<Vec<String>>,
@@ -107,13 +112,30 @@ where
     /// `Cookie` fields joined with `"; "`, see [`join_cookie_headers`]; empty if it had none).
     /// Decrypts nothing.
     pub fn new(cookie: Arc<SessionCookie>, cookie_header: impl Into<String>) -> Self {
-        let header = cookie_header.into();
-        let carried = cookie.carried(&header);
+        Self::build(cookie, None, Some(cookie_header.into()))
+    }
+
+    /// As [`new`](Self::new), with the header made by `header` only if the session is used: a
+    /// request whose handler never touches the session does not even read its `Cookie` fields.
+    /// For adapters, which can hand over the fields cheaply (shared buffers) and join them here.
+    pub fn lazy(
+        cookie: Arc<SessionCookie>,
+        header: impl FnOnce() -> String + Send + 'static,
+    ) -> Self {
+        Self::build(cookie, Some(Box::new(header)), None)
+    }
+
+    fn build(
+        cookie: Arc<SessionCookie>,
+        source: Option<HeaderSource>,
+        header: Option<String>,
+    ) -> Self {
         Self {
             inner: Arc::new(Mutex::new(Inner {
                 cookie,
+                source,
                 header,
-                carried,
+                carried: None,
                 state: State::Unread,
                 written: None,
                 cleared: false,
@@ -228,7 +250,9 @@ where
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A logout needs no decryption of the old cookie.
+        // A logout needs no decryption of the old cookie, only the names it came under.
+        inner.carried();
+        inner.header = None;
         inner.state = State::Absent { refused: None };
         inner.written = None;
         inner.cleared = true;
@@ -271,42 +295,68 @@ where
     /// (the session expired during the request, or its stamps grew past the size limit). The
     /// response should then leave the cookie as it was.
     pub fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
-        let inner = self
+        let mut inner = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if matches!(inner.state, State::Unread) && !inner.cleared {
+            // Never touched: nothing to write, and nothing read.
+            return Ok(Vec::new());
+        }
+        let carried = inner.carried();
         if let Some(lines) = &inner.written {
             return Ok(lines.clone());
         }
         if inner.cleared {
             // The cookie itself, even if this request did not carry it (it may have been sent
             // only to another path), and every chunk it did carry.
-            return Ok(inner.cookie.removals(inner.carried.with(0)));
+            return Ok(inner.cookie.removals(carried.with(0)));
         }
         match &inner.state {
             State::Unread | State::Absent { refused: None } => Ok(Vec::new()),
-            State::Absent { refused: Some(_) } => Ok(inner.cookie.removals(inner.carried)),
+            State::Absent { refused: Some(_) } => Ok(inner.cookie.removals(carried)),
             State::Present { renewal: None, .. } => Ok(Vec::new()),
             State::Present {
                 state, envelope, ..
             } => {
                 let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-                inner.cookie.write(state, &envelope, inner.carried)
+                inner.cookie.write(state, &envelope, carried)
             }
         }
     }
 }
 
 impl<T: DeserializeOwned + Serialize> Inner<T> {
+    /// Makes the request's `Cookie` header now if it was not yet.
+    fn resolve_header(&mut self) {
+        if let Some(source) = self.source.take() {
+            self.header = Some(source());
+        }
+    }
+
+    /// Which of the session's cookie names the request carried (scanned once).
+    fn carried(&mut self) -> Carried {
+        if let Some(carried) = self.carried {
+            return carried;
+        }
+        self.resolve_header();
+        let carried = self.cookie.carried(self.header.as_deref().unwrap_or(""));
+        self.carried = Some(carried);
+        carried
+    }
+
     /// Opens the cookie on first access.
     fn load(&mut self) {
         if !matches!(self.state, State::Unread) {
             return;
         }
-        self.state = if self.carried.is_empty() {
+        let carried = self.carried();
+        // Taken: not needed again, and its session cookie is a bearer credential.
+        let header = self.header.take().unwrap_or_default();
+        self.state = if carried.is_empty() {
             State::Absent { refused: None }
         } else {
-            match self.cookie.open::<T>(&self.header) {
+            match self.cookie.open::<T>(&header) {
                 Ok(Some(opened)) => State::Present {
                     envelope: opened.envelope(),
                     renewal: opened.renewal,
@@ -316,13 +366,12 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
                 Err(e) => State::Absent { refused: Some(e) },
             }
         };
-        // The header is not needed again; its session cookie is a bearer credential.
-        self.header = String::new();
     }
 
     /// Seals `state` under `envelope` and, only if that succeeds, makes it the session.
     fn commit(&mut self, state: T, envelope: Envelope) -> Result<(), CookieWriteError> {
-        let lines = self.cookie.write(&state, &envelope, self.carried)?;
+        let carried = self.carried();
+        let lines = self.cookie.write(&state, &envelope, carried)?;
         self.state = State::Present {
             state,
             envelope,

@@ -474,3 +474,28 @@ fn debug_output_shows_neither_state_nor_cookie() {
     let shown = format!("{session:?}");
     assert!(!shown.contains(header.split_once('=').unwrap().1));
 }
+
+#[test]
+fn a_lazy_session_reads_its_cookie_header_only_when_used_and_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let site = site();
+    let header = site.logged_in().header();
+    let make = |calls: &Arc<AtomicUsize>| {
+        let calls = Arc::clone(calls);
+        let header = header.clone();
+        Session::<State>::lazy(site.cookie.clone(), move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            header
+        })
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let untouched = make(&calls);
+    assert!(untouched.finish().unwrap().is_empty());
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let used = make(&calls);
+    assert_eq!(used.get(), Some(state(7)));
+    assert_eq!(used.get(), Some(state(7)));
+    used.replace(state(8)).unwrap();
+    assert_eq!(used.finish().unwrap().len(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -156,10 +156,16 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        // HTTP/2 clients send one `Cookie` field per cookie: read them as one header.
-        let fields = request.headers().get_all(COOKIE);
-        let header = join_cookie_headers(fields.iter().filter_map(|v| v.to_str().ok()));
-        let session = Session::<T>::new(Arc::clone(&self.config.cookie), header);
+        // The fields are shared buffers: keeping them is cheap, and they are read (and, as HTTP/2
+        // clients send one field per cookie, joined into one header) only if the handler uses
+        // the session.
+        let mut fields = request.headers().get_all(COOKIE).iter();
+        let first = fields.next().cloned();
+        let rest: Vec<HeaderValue> = fields.cloned().collect();
+        let session = Session::<T>::lazy(Arc::clone(&self.config.cookie), move || {
+            let all = first.iter().chain(&rest);
+            join_cookie_headers(all.filter_map(|v| v.to_str().ok()))
+        });
         request.extensions_mut().insert(session.clone());
         let response = self.inner.call(request);
         let config = Arc::clone(&self.config);
