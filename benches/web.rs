@@ -15,7 +15,8 @@
 //! number that does not depend on how many connections wait in line.
 //!
 //! Prints one JSON object per line: `{"contender", "route", "requests", "rps", "p50_us",
-//! "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"}`, the medians of three rounds.
+//! "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"}`, the medians of five rounds, each
+//! round measuring every contender and route in turn.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -378,7 +379,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
-    let (requests, rounds) = if quick { (800, 1) } else { (8000, 3) };
+    let (requests, rounds) = if quick { (800, 1) } else { (8000, 5) };
     let contenders: [(&str, App); 5] = [
         ("none", baseline::app),
         ("sealed-session", ours::app),
@@ -398,20 +399,29 @@ fn main() {
         .unwrap();
     runtime.block_on(async move {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-        let mut results: Vec<(&str, &str, Vec<Measured>)> = Vec::new();
-        for &(name, addr) in &servers {
+        let mut cookies = Vec::new();
+        for &(_, addr) in &servers {
             let (_, set_cookie, _) = send(&client, addr, "/login", "").await;
             let cookie = set_cookie
                 .iter()
                 .map(|l| l.split(';').next().unwrap())
                 .collect::<Vec<_>>()
                 .join("; ");
+            cookies.push(cookie);
+        }
+        // Rounds outermost, so that a slow stretch of the machine hits every contender alike.
+        let mut results: Vec<(&str, &str, Vec<Measured>)> = Vec::new();
+        for &(name, _) in &servers {
             for route in ROUTES {
-                let mut rounds_of = Vec::new();
-                for _ in 0..rounds {
-                    rounds_of.push(measure(addr, route, &cookie, requests).await);
+                results.push((name, route, Vec::new()));
+            }
+        }
+        for _ in 0..rounds {
+            for (i, &(_, addr)) in servers.iter().enumerate() {
+                for (j, route) in ROUTES.into_iter().enumerate() {
+                    let m = measure(addr, route, &cookies[i], requests).await;
+                    results[i * ROUTES.len() + j].2.push(m);
                 }
-                results.push((name, route, rounds_of));
             }
         }
         let cpu_of = |name: &str, route: &str| {
