@@ -109,16 +109,15 @@ mod ours {
     }
 }
 
-mod tower_sessions_memory {
-    use super::*;
-    use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
-
-    pub(super) fn app() -> Router {
-        let layer = SessionManagerLayer::new(MemoryStore::default()).with_secure(false);
+/// The routes of a contender whose session is a key-value map with async `get`/`insert`
+/// (`tower-sessions` and `tower-sessions-cookie-store` share that shape, from two versions of
+/// their core crate).
+macro_rules! key_value_routes {
+    ($session:ty) => {
         Router::new()
             .route(
                 "/login",
-                get(|s: Session| async move {
+                get(|s: $session| async move {
                     s.insert(
                         "v",
                         Visit {
@@ -133,14 +132,14 @@ mod tower_sessions_memory {
             )
             .route(
                 "/ro",
-                get(|s: Session| async move {
+                get(|s: $session| async move {
                     let v: Visit = s.get("v").await.unwrap().unwrap_or_default();
                     format!("{} {}", v.user, v.counter)
                 }),
             )
             .route(
                 "/rw",
-                get(|s: Session| async move {
+                get(|s: $session| async move {
                     let mut v: Visit = s.get("v").await.unwrap().unwrap_or_default();
                     v.counter += 1;
                     s.insert("v", &v).await.unwrap();
@@ -148,7 +147,16 @@ mod tower_sessions_memory {
                 }),
             )
             .route("/none", get(|| async { "none" }))
-            .layer(layer)
+    };
+}
+
+mod tower_sessions_memory {
+    use super::*;
+    use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+
+    pub(super) fn app() -> Router {
+        let layer = SessionManagerLayer::new(MemoryStore::default()).with_secure(false);
+        key_value_routes!(Session).layer(layer)
     }
 }
 
@@ -218,40 +226,7 @@ mod cookie_store {
     pub(super) fn app() -> Router {
         let layer = CookieSessionManagerLayer::private(Key::generate())
             .with_config(CookieSessionConfig::default().with_secure(false));
-        Router::new()
-            .route(
-                "/login",
-                get(|s: Session| async move {
-                    s.insert(
-                        "v",
-                        Visit {
-                            user: "alice".into(),
-                            counter: 0,
-                        },
-                    )
-                    .await
-                    .unwrap();
-                    "alice"
-                }),
-            )
-            .route(
-                "/ro",
-                get(|s: Session| async move {
-                    let v: Visit = s.get("v").await.unwrap().unwrap_or_default();
-                    format!("{} {}", v.user, v.counter)
-                }),
-            )
-            .route(
-                "/rw",
-                get(|s: Session| async move {
-                    let mut v: Visit = s.get("v").await.unwrap().unwrap_or_default();
-                    v.counter += 1;
-                    s.insert("v", &v).await.unwrap();
-                    v.counter.to_string()
-                }),
-            )
-            .route("/none", get(|| async { "none" }))
-            .layer(layer)
+        key_value_routes!(Session).layer(layer)
     }
 }
 

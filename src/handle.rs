@@ -143,13 +143,17 @@ where
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
-        // A handler that panicked while holding the lock left the state as whole values (every
-        // change is a whole-value swap), so the guard is still good.
-        let mut inner = self
-            .inner
+    /// The session, as it stands. A handler that panicked while holding the lock left the state
+    /// as whole values (every change is a whole-value swap), so the guard is still good.
+    fn guard(&self) -> MutexGuard<'_, Inner<T>> {
+        self.inner
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The session, its cookie opened if this is the first access.
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+        let mut inner = self.guard();
         inner.load();
         inner
     }
@@ -246,10 +250,7 @@ where
     /// Logs out: no session from now on, and the response deletes the cookie and every chunk
     /// the request carried. Deleting the cookie does not revoke copies of it (SECURITY.md).
     pub fn clear(&self) {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut inner = self.guard();
         // A logout needs no decryption of the old cookie, only the names it came under.
         inner.carried();
         inner.header = None;
@@ -277,10 +278,7 @@ where
     /// Why the request's cookie did not open, if it carried one that did not: for the adapter's
     /// log. `None` when it opened, when there was none, and when it was never read.
     pub fn refused(&self) -> Option<CookieReadError> {
-        let inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let inner = self.guard();
         match &inner.state {
             State::Absent { refused } => refused.clone(),
             _ => None,
@@ -295,10 +293,7 @@ where
     /// (the session expired during the request, or its stamps grew past the size limit). The
     /// response should then leave the cookie as it was.
     pub fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut inner = self.guard();
         if matches!(inner.state, State::Unread) && !inner.cleared {
             // Never touched: nothing to write, and nothing read.
             return Ok(Vec::new());
