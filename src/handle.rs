@@ -79,7 +79,7 @@ type HeaderSource = Box<dyn FnOnce() -> String + Send>;
 struct Inner<T> {
     cookie: Arc<SessionCookie>,
     /// The request's `Cookie` header(s), made when first needed (an untouched session never
-    /// needs it) and dropped once the state is read.
+    /// needs it) and kept for the request, in case its response must delete what it carried.
     source: Option<HeaderSource>,
     header: Option<String>,
     /// Which of the session's cookie names the request carried, found when first needed.
@@ -253,7 +253,6 @@ where
         let mut inner = self.guard();
         // A logout needs no decryption of the old cookie, only the names it came under.
         inner.carried();
-        inner.header = None;
         inner.state = State::Absent { refused: None };
         inner.written = None;
         inner.cleared = true;
@@ -298,22 +297,30 @@ where
             // Never touched: nothing to write, and nothing read.
             return Ok(Vec::new());
         }
-        let carried = inner.carried();
         if let Some(lines) = &inner.written {
             return Ok(lines.clone());
         }
         if inner.cleared {
             // The cookie itself, even if this request did not carry it (it may have been sent
             // only to another path), and every chunk it did carry.
+            let carried = inner.carried();
             return Ok(inner.cookie.removals(carried.with(0)));
         }
         match &inner.state {
             State::Unread | State::Absent { refused: None } => Ok(Vec::new()),
-            State::Absent { refused: Some(_) } => Ok(inner.cookie.removals(carried)),
             State::Present { renewal: None, .. } => Ok(Vec::new()),
-            State::Present {
-                state, envelope, ..
-            } => {
+            State::Absent { refused: Some(_) } => {
+                let carried = inner.carried();
+                Ok(inner.cookie.removals(carried))
+            }
+            State::Present { .. } => {
+                let carried = inner.carried();
+                let State::Present {
+                    state, envelope, ..
+                } = &inner.state
+                else {
+                    return Ok(Vec::new());
+                };
                 let envelope = inner.cookie.context().renewed_envelope(envelope)?;
                 inner.cookie.write(state, &envelope, carried)
             }
@@ -340,27 +347,24 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         carried
     }
 
-    /// Opens the cookie on first access.
+    /// Opens the cookie on first access. Which chunk names the request carried is found only if
+    /// a response must delete or replace them, not for a session that is only read.
     fn load(&mut self) {
         if !matches!(self.state, State::Unread) {
             return;
         }
-        let carried = self.carried();
-        // Taken: not needed again, and its session cookie is a bearer credential.
-        let header = self.header.take().unwrap_or_default();
-        self.state = if carried.is_empty() {
-            State::Absent { refused: None }
-        } else {
-            match self.cookie.open::<T>(&header) {
-                Ok(Some(opened)) => State::Present {
-                    envelope: opened.envelope(),
-                    renewal: opened.renewal,
-                    state: opened.state,
-                },
-                Ok(None) => State::Absent { refused: None },
-                Err(e) => State::Absent { refused: Some(e) },
-            }
+        self.resolve_header();
+        let header = self.header.as_deref().unwrap_or("");
+        let state = match self.cookie.open::<T>(header) {
+            Ok(Some(opened)) => State::Present {
+                envelope: opened.envelope(),
+                renewal: opened.renewal,
+                state: opened.state,
+            },
+            Ok(None) => State::Absent { refused: None },
+            Err(e) => State::Absent { refused: Some(e) },
         };
+        self.state = state;
     }
 
     /// Seals `state` under `envelope` and, only if that succeeds, makes it the session.

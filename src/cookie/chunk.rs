@@ -123,11 +123,6 @@ impl Carried {
         }
     }
 
-    /// Whether the request carried any of them.
-    pub(crate) fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
     /// The indices carried, lowest first.
     pub(crate) fn iter(self) -> impl Iterator<Item = usize> {
         (0..16).filter(move |&i| self.contains(i))
