@@ -306,24 +306,27 @@ where
             let carried = inner.carried();
             return Ok(inner.cookie.removals(carried.with(0)));
         }
-        match &inner.state {
-            State::Unread | State::Absent { refused: None } => Ok(Vec::new()),
-            State::Present { renewal: None, .. } => Ok(Vec::new()),
-            State::Absent { refused: Some(_) } => {
-                let carried = inner.carried();
-                Ok(inner.cookie.removals(carried))
+        // Only a refused cookie or a due renewal writes: only then are the carried names needed.
+        let refused = matches!(inner.state, State::Absent { refused: Some(_) });
+        let due = matches!(
+            inner.state,
+            State::Present {
+                renewal: Some(_),
+                ..
             }
-            State::Present { .. } => {
-                let carried = inner.carried();
-                let State::Present {
-                    state, envelope, ..
-                } = &inner.state
-                else {
-                    return Ok(Vec::new());
-                };
+        );
+        if !refused && !due {
+            return Ok(Vec::new());
+        }
+        let carried = inner.carried();
+        match &inner.state {
+            State::Present {
+                state, envelope, ..
+            } => {
                 let envelope = inner.cookie.context().renewed_envelope(envelope)?;
                 inner.cookie.write(state, &envelope, carried)
             }
+            _ => Ok(inner.cookie.removals(carried)),
         }
     }
 }

@@ -137,22 +137,28 @@ pub(crate) fn carried(name: &str, max_chunks: usize, header: &str) -> Carried {
     if header.len() > MAX_COOKIE_HEADER_LEN {
         return Carried::default();
     }
-    let mut bits = 0u16;
+    let mut carried = Carried::default();
     for (n, _) in cookie_pairs(header) {
-        if n == name {
-            bits |= 1;
-        } else if max_chunks > 1 {
-            if let Some(i) = n
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .and_then(parse_index)
-                .filter(|&i| i < MAX_CHUNKS)
-            {
-                bits |= 1 << i;
-            }
+        match chunk_index(name, max_chunks, n) {
+            Some(i) if i < MAX_CHUNKS => carried = carried.with(i),
+            _ => {}
         }
     }
-    Carried(bits)
+    carried
+}
+
+/// The index of cookie `n` among the session's cookie names: 0 for `name` itself, `i` for a
+/// canonical `name.i` when chunking is on (`max_chunks > 1`); `None` for any other cookie.
+fn chunk_index(name: &str, max_chunks: usize, n: &str) -> Option<usize> {
+    if n == name {
+        return Some(0);
+    }
+    if max_chunks <= 1 {
+        return None;
+    }
+    n.strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(parse_index)
 }
 
 /// A canonical decimal (no sign, no leading zero, at most 3 digits), or `None`.
@@ -183,23 +189,12 @@ pub(crate) fn gather<'h>(
     let max_chunks = max_chunks.clamp(1, MAX_CHUNKS);
     let mut parts: [Option<&'h str>; MAX_CHUNKS] = [None; MAX_CHUNKS];
     for (n, v) in cookie_pairs(header) {
-        let index = if n == name {
-            0
-        } else if max_chunks > 1 {
-            let Some(i) = n
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .and_then(parse_index)
-            else {
-                continue; // another cookie
-            };
-            if i >= max_chunks {
-                return Err(CookieReadError::UnexpectedChunk { chunk: i });
-            }
-            i
-        } else {
-            continue;
+        let Some(index) = chunk_index(name, max_chunks, n) else {
+            continue; // another cookie
         };
+        if index >= max_chunks {
+            return Err(CookieReadError::UnexpectedChunk { chunk: index });
+        }
         if parts[index].is_some() {
             return Err(CookieReadError::DuplicateCookie { chunk: index });
         }

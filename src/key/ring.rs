@@ -38,12 +38,10 @@ impl KeyEntry {
         let aes_gcm = AesGcmKey::new(&subkey);
         key.expand(INFO_XAES_256_GCM, subkey.as_mut_slice());
         let xaes = XaesKey::new(&subkey);
-        let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
-        key.expand(INFO_HMAC_SHA256, mac_key.as_mut_slice());
         // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
         // padded block keys exactly the same HMAC as the 32-byte key, with no fallible path.
         let mut block = Zeroizing::new([0u8; 64]);
-        block[..KEY_LEN].copy_from_slice(mac_key.as_slice());
+        key.expand(INFO_HMAC_SHA256, &mut block[..KEY_LEN]);
         let mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
         Self {
             id: key.id(),
