@@ -1,6 +1,7 @@
 //! A real browser against the axum adapter: Debian's Chromium, driven through ChromeDriver by
-//! `fantoccini`, on a server on loopback. It logs in, grows the session into chunk cookies,
-//! rotates keys, shrinks the session and logs out, and at each step asks the browser's own cookie
+//! `fantoccini`, on the end-to-end tests' app (tests/common_axum) with a `__Host-` cookie, on a
+//! server on loopback. It logs in, grows the session into chunk cookies, rotates keys, shrinks
+//! the session and logs out, and at each step asks the browser's own cookie
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
 //! `__Host-` removal without `Secure; Path=/`), fails here.
 //!
@@ -12,104 +13,13 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Query, State as AxumState};
-use axum::routing::get;
+use common_axum::{app_with, host_cookie};
 use fantoccini::{Client, ClientBuilder, Locator};
-use sealed_session::web::axum::SessionLayer;
-use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie, Subject};
-use serde::{Deserialize, Serialize};
+use sealed_session::{Key, KeyRing};
+
+mod common_axum;
 
 const NAME: &str = "__Host-session";
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-struct Visit {
-    user: String,
-    counter: u64,
-    #[serde(with = "serde_bytes")]
-    notes: Vec<u8>,
-}
-
-#[derive(Deserialize)]
-struct Params {
-    user: Option<String>,
-    bytes: Option<usize>,
-}
-
-fn describe(session: &Session<Visit>) -> String {
-    session
-        .read(|v| {
-            v.map(|v| {
-                format!(
-                    "user={} counter={} notes={}",
-                    v.user,
-                    v.counter,
-                    v.notes.len()
-                )
-            })
-        })
-        .unwrap_or_else(|| "none".to_owned())
-}
-
-async fn login(session: Session<Visit>, Query(p): Query<Params>) -> String {
-    let user = p.user.unwrap_or_default();
-    let subject = Subject::new(&user).expect("a user name");
-    let visit = Visit {
-        user,
-        counter: 0,
-        notes: Vec::new(),
-    };
-    session.login(&subject, visit).expect("fits");
-    describe(&session)
-}
-
-async fn count(session: Session<Visit>) -> String {
-    session.modify(|v| v.counter += 1).expect("fits");
-    describe(&session)
-}
-
-async fn notes(session: Session<Visit>, Query(p): Query<Params>) -> String {
-    let bytes = p.bytes.unwrap_or(0);
-    session
-        .modify(|v| v.notes = (0..bytes).map(|i| (i % 251) as u8).collect())
-        .expect("fits");
-    describe(&session)
-}
-
-async fn show(session: Session<Visit>) -> String {
-    describe(&session)
-}
-
-async fn logout(session: Session<Visit>) -> &'static str {
-    session.clear();
-    "bye"
-}
-
-async fn rotate(AxumState(ring): AxumState<KeyRing>) -> String {
-    ring.rotate(Key::generate().unwrap()).unwrap().to_string()
-}
-
-fn app(ring: KeyRing) -> Router {
-    let sealer = Sealer::builder(ring.clone(), NAME)
-        .session_ids(true)
-        .build()
-        .unwrap();
-    // The defaults: Secure, HttpOnly, SameSite=Lax, Path=/, which a `__Host-` name requires.
-    // Browsers keep Secure cookies for http://localhost.
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(3)
-        .unwrap();
-    Router::new()
-        .route("/login", get(login))
-        .route("/count", get(count))
-        .route("/notes", get(notes))
-        .route("/show", get(show))
-        .route("/logout", get(logout))
-        .route("/rotate", get(rotate))
-        .with_state(ring)
-        .layer(SessionLayer::<Visit>::new(cookie))
-}
 
 /// A program from PATH, or why the test cannot run.
 fn find(program: &str) -> Option<std::path::PathBuf> {
@@ -230,7 +140,7 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
     let ring = KeyRing::new(Key::generate().unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = app(ring.clone());
+    let server = app_with(host_cookie(ring.clone()));
     tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
 
     let (_driver, browser) = start_browser(&chromium, &chromedriver).await;
@@ -241,48 +151,48 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
 
     // Log in: the browser keeps the __Host- cookie and sends it back.
     let (text, cookies) = visit(&browser, addr, "/login?user=alice").await;
-    assert_eq!(text, "user=alice counter=0 notes=0");
+    assert_eq!(text, "hello alice");
     assert_eq!(names(&cookies), [NAME]);
+    assert_eq!(visit(&browser, addr, "/rw").await.0, "1");
+    assert_eq!(visit(&browser, addr, "/rw").await.0, "2");
     assert_eq!(
-        visit(&browser, addr, "/count").await.0,
-        "user=alice counter=1 notes=0"
-    );
-    assert_eq!(
-        visit(&browser, addr, "/count").await.0,
-        "user=alice counter=2 notes=0"
+        visit(&browser, addr, "/show").await.0,
+        "user=alice counter=2 data=0"
     );
 
     // Grow past one cookie: the browser keeps every chunk and sends them all back.
-    let (text, cookies) = visit(&browser, addr, "/notes?bytes=5000").await;
-    assert_eq!(text, "user=alice counter=2 notes=5000");
+    let (text, cookies) = visit(&browser, addr, "/grow?bytes=5000").await;
+    assert_eq!(text, "grown");
     assert_eq!(names(&cookies), [NAME, "__Host-session.1"]);
+    assert_eq!(visit(&browser, addr, "/rw").await.0, "3");
     assert_eq!(
-        visit(&browser, addr, "/count").await.0,
-        "user=alice counter=3 notes=5000"
+        visit(&browser, addr, "/show").await.0,
+        "user=alice counter=3 data=5000"
     );
 
     // Rotate the key: the old cookies still open, and the next request moves them to the new key.
     let before = visit(&browser, addr, "/show").await.1;
     let old = ring.primary_id();
-    visit(&browser, addr, "/rotate").await;
+    ring.rotate(Key::generate().unwrap()).unwrap();
     let (text, after) = visit(&browser, addr, "/show").await;
-    assert_eq!(text, "user=alice counter=3 notes=5000");
+    assert_eq!(text, "user=alice counter=3 data=5000");
     assert_ne!(before, after, "renewed under the new key");
     ring.retire(old).unwrap();
     assert_eq!(
         visit(&browser, addr, "/show").await.0,
-        "user=alice counter=3 notes=5000"
+        "user=alice counter=3 data=5000"
     );
 
     // Shrink: the chunk cookie is deleted.
-    let (text, cookies) = visit(&browser, addr, "/notes?bytes=10").await;
-    assert_eq!(text, "user=alice counter=3 notes=10");
+    assert_eq!(visit(&browser, addr, "/grow?bytes=10").await.0, "grown");
+    let (text, cookies) = visit(&browser, addr, "/show").await;
+    assert_eq!(text, "user=alice counter=3 data=10");
     assert_eq!(names(&cookies), [NAME]);
 
     // Grow again, then log out: the browser deletes the cookie and its chunk (a __Host- removal
     // must carry Secure and Path=/ or the browser ignores it).
     assert_eq!(
-        names(&visit(&browser, addr, "/notes?bytes=5000").await.1).len(),
+        names(&visit(&browser, addr, "/grow?bytes=5000").await.1).len(),
         2
     );
     let (text, cookies) = visit(&browser, addr, "/logout").await;

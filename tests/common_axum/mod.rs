@@ -50,6 +50,22 @@ pub(crate) async fn login(
     Ok(format!("hello {}", q.user))
 }
 
+/// Everything the session holds, for the browser test.
+pub(crate) async fn show(session: Session<State>) -> String {
+    session
+        .read(|s| {
+            s.map(|s| {
+                format!(
+                    "user={} counter={} data={}",
+                    s.user,
+                    s.counter,
+                    s.data.len()
+                )
+            })
+        })
+        .unwrap_or_else(|| "none".into())
+}
+
 pub(crate) async fn read_only(session: Session<State>) -> String {
     session
         .read(|s| s.map(|s| format!("{} {}", s.user, s.counter)))
@@ -102,6 +118,19 @@ pub(crate) fn cookie_on(clock: ManualClock) -> SessionCookie {
 }
 
 /// The app's cookie over `ring`, reading `clock` (for tests that rotate keys or move time).
+/// The cookie a browser gets: a `__Host-` name with the default attributes (`Secure`, `Path=/`),
+/// which browsers keep for `http://localhost`.
+pub(crate) fn host_cookie(ring: KeyRing) -> SessionCookie {
+    let sealer = Sealer::builder(ring, "__Host-session")
+        .session_ids(true)
+        .build()
+        .unwrap();
+    SessionCookie::sealed(sealer, CookieOptions::new())
+        .unwrap()
+        .max_chunks(3)
+        .unwrap()
+}
+
 pub(crate) fn cookie_with(ring: KeyRing, clock: ManualClock) -> SessionCookie {
     let sealer = Sealer::builder(ring, NAME)
         .session_ids(true)
@@ -122,6 +151,7 @@ pub(crate) fn app_with(cookie: SessionCookie) -> Router {
     Router::new()
         .route("/login", get(login))
         .route("/ro", get(read_only))
+        .route("/show", get(show))
         .route("/rw", get(read_write))
         .route("/none", get(|| async { "untouched" }))
         .route("/grow", get(grow))
