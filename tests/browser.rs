@@ -1,23 +1,23 @@
-//! A real browser against the axum adapter: Debian's Chromium, driven through ChromeDriver by
-//! `fantoccini`, on the end-to-end tests' app (tests/common_axum) with a `__Host-` cookie, on a
-//! server on loopback. It logs in, grows the session into chunk cookies, rotates keys, shrinks
+//! A real browser against both adapters: Debian's Chromium, driven through ChromeDriver by
+//! `fantoccini`, on the end-to-end tests' app (tests/common_web) with a `__Host-` cookie, served
+//! on loopback by axum and then by actix-web. It logs in, grows the session into chunk cookies, rotates keys, shrinks
 //! the session and logs out, and at each step asks the browser's own cookie
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
 //! `__Host-` removal without `Secure; Path=/`), fails here.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`; `.ci/run` installs them). Without them the test says so loudly and passes,
-//! except under `CI=true`, where it fails. Run with `cargo test --features axum --test browser`.
+//! except under `CI=true`, where it fails. Run with `cargo test --features axum,actix --test browser`.
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common_axum::{app_with, host_cookie};
+use common_web::{Framework, host_cookie, serve};
 use fantoccini::{Client, ClientBuilder, Locator};
 use sealed_session::{Key, KeyRing};
 
-mod common_axum;
+mod common_web;
 
 const NAME: &str = "__Host-session";
 
@@ -137,68 +137,72 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
         eprintln!("\n*** {message} ***\n");
         return;
     };
-    let ring = KeyRing::new(Key::generate().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = app_with(host_cookie(ring.clone()));
-    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
-
     let (_driver, browser) = start_browser(&chromium, &chromedriver).await;
+    for framework in [Framework::Axum, Framework::Actix] {
+        browser.delete_all_cookies().await.unwrap();
+        let ring = KeyRing::new(Key::generate().unwrap());
+        let server = serve(framework, host_cookie(ring.clone())).await;
+        eprintln!("browser on {framework:?}");
+        keeps_sends_and_deletes(&browser, server.addr, &ring).await;
+    }
+    browser.close().await.unwrap();
+}
 
+/// The browser's journey through one app: log in, count, grow into chunks, rotate keys, shrink,
+/// log out.
+async fn keeps_sends_and_deletes(browser: &Client, addr: SocketAddr, ring: &KeyRing) {
     // Logged out to begin with.
-    let (text, cookies) = visit(&browser, addr, "/show").await;
+    let (text, cookies) = visit(browser, addr, "/show").await;
     assert_eq!((text.as_str(), cookies.len()), ("none", 0));
 
     // Log in: the browser keeps the __Host- cookie and sends it back.
-    let (text, cookies) = visit(&browser, addr, "/login?user=alice").await;
+    let (text, cookies) = visit(browser, addr, "/login?user=alice").await;
     assert_eq!(text, "hello alice");
     assert_eq!(names(&cookies), [NAME]);
-    assert_eq!(visit(&browser, addr, "/rw").await.0, "1");
-    assert_eq!(visit(&browser, addr, "/rw").await.0, "2");
+    assert_eq!(visit(browser, addr, "/rw").await.0, "1");
+    assert_eq!(visit(browser, addr, "/rw").await.0, "2");
     assert_eq!(
-        visit(&browser, addr, "/show").await.0,
+        visit(browser, addr, "/show").await.0,
         "user=alice counter=2 data=0"
     );
 
     // Grow past one cookie: the browser keeps every chunk and sends them all back.
-    let (text, cookies) = visit(&browser, addr, "/grow?bytes=5000").await;
+    let (text, cookies) = visit(browser, addr, "/grow?bytes=5000").await;
     assert_eq!(text, "grown");
     assert_eq!(names(&cookies), [NAME, "__Host-session.1"]);
-    assert_eq!(visit(&browser, addr, "/rw").await.0, "3");
+    assert_eq!(visit(browser, addr, "/rw").await.0, "3");
     assert_eq!(
-        visit(&browser, addr, "/show").await.0,
+        visit(browser, addr, "/show").await.0,
         "user=alice counter=3 data=5000"
     );
 
     // Rotate the key: the old cookies still open, and the next request moves them to the new key.
-    let before = visit(&browser, addr, "/show").await.1;
+    let before = visit(browser, addr, "/show").await.1;
     let old = ring.primary_id();
     ring.rotate(Key::generate().unwrap()).unwrap();
-    let (text, after) = visit(&browser, addr, "/show").await;
+    let (text, after) = visit(browser, addr, "/show").await;
     assert_eq!(text, "user=alice counter=3 data=5000");
     assert_ne!(before, after, "renewed under the new key");
     ring.retire(old).unwrap();
     assert_eq!(
-        visit(&browser, addr, "/show").await.0,
+        visit(browser, addr, "/show").await.0,
         "user=alice counter=3 data=5000"
     );
 
     // Shrink: the chunk cookie is deleted.
-    assert_eq!(visit(&browser, addr, "/grow?bytes=10").await.0, "grown");
-    let (text, cookies) = visit(&browser, addr, "/show").await;
+    assert_eq!(visit(browser, addr, "/grow?bytes=10").await.0, "grown");
+    let (text, cookies) = visit(browser, addr, "/show").await;
     assert_eq!(text, "user=alice counter=3 data=10");
     assert_eq!(names(&cookies), [NAME]);
 
     // Grow again, then log out: the browser deletes the cookie and its chunk (a __Host- removal
     // must carry Secure and Path=/ or the browser ignores it).
     assert_eq!(
-        names(&visit(&browser, addr, "/grow?bytes=5000").await.1).len(),
+        names(&visit(browser, addr, "/grow?bytes=5000").await.1).len(),
         2
     );
-    let (text, cookies) = visit(&browser, addr, "/logout").await;
+    let (text, cookies) = visit(browser, addr, "/logout").await;
     assert_eq!(text, "bye");
     assert!(cookies.is_empty(), "{cookies:?}");
-    assert_eq!(visit(&browser, addr, "/show").await.0, "none");
-
-    browser.close().await.unwrap();
+    assert_eq!(visit(browser, addr, "/show").await.0, "none");
 }

@@ -1,0 +1,58 @@
+//! A small actix-web app on sealed cookie sessions, with the same pages and behaviour as
+//! examples/axum_app.rs: log in, count visits in the session, grow the session past one cookie
+//! (chunking), rotate keys on a timer, log out. What the pages do is in examples/app/mod.rs.
+//!
+//! ```text
+//! cargo run --example actix_app --features actix          # prints its URL; PORT=8080 to choose
+//! ```
+//!
+//! Open the printed `http://localhost:PORT/` in a browser (browsers keep `Secure` cookies for
+//! `localhost` over plain HTTP). Every `ROTATE_SECS` seconds (default 60) a new key becomes the
+//! primary: sessions sealed under the old one keep working and move to the new key on their next
+//! request; keys are retired once no session sealed under them can still be valid.
+
+mod app;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use sealed_session::web::actix::SessionMiddleware;
+use sealed_session::{Key, KeyRing, Session};
+
+use app::{Login, Visit};
+
+fn html(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let ring = KeyRing::new(Key::generate()?);
+    // One middleware for every worker: they share the cookie and its key ring.
+    let sessions = SessionMiddleware::<Visit>::new(app::cookie(ring.clone())?);
+    app::rotate_keys(ring);
+
+    let server = HttpServer::new(move || {
+        let page = |f: fn(&Session<Visit>) -> String| {
+            web::get().to(move |session: Session<Visit>| async move { html(f(&session)) })
+        };
+        App::new()
+            .wrap(sessions.clone())
+            .route("/", page(app::index))
+            .route(
+                "/login",
+                web::get().to(|session: Session<Visit>, q: web::Query<Login>| async move {
+                    html(app::login(&session, &q))
+                }),
+            )
+            .route("/count", page(app::count))
+            .route("/grow", page(app::grow))
+            .route("/shrink", page(app::shrink))
+            .route("/logout", page(app::logout))
+    })
+    .bind(app::address())?;
+    let port = server.addrs()[0].port();
+    println!("listening on http://localhost:{port}/");
+    server.run().await?;
+    Ok(())
+}

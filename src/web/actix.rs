@@ -1,0 +1,236 @@
+//! actix-web: a [`SessionMiddleware`] that gives every request a [`Session`], the `Session<T>`
+//! extractor for handlers, and [`SessionExt`] for other middleware (feature `actix`).
+//!
+//! The same rules as the axum adapter, from the same code: the session is opened only when
+//! used, `Set-Cookie` goes out only on a change, a logout, a due renewal or a bad incoming cookie,
+//! nothing is written on a 5xx unless configured, and a refused cookie's reason is logged
+//! through `tracing`.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use sealed_session::web::actix::SessionMiddleware;
+//! use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+//!
+//! async fn counter(session: Session<u64>) -> String {
+//!     let n = session.get().unwrap_or(0) + 1;
+//!     match session.replace(n) {
+//!         Ok(()) => format!("visit {n}"),
+//!         Err(e) => format!("could not keep the session: {e}"),
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+//! let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+//! // Built once and cloned into each worker: they share the cookie and its key ring.
+//! let sessions = SessionMiddleware::<u64>::new(cookie);
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .wrap(sessions.clone())
+//!         .route("/", web::get().to(counter))
+//! })
+//! .bind(("127.0.0.1", 8080))?
+//! .run()
+//! .await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::future::{Future, Ready, ready};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::MissingSession;
+use super::adapter::{Adapter, End, invalid_header_value};
+use crate::cookie::SessionCookie;
+use crate::handle::Session;
+
+/// An actix-web middleware ([`Transform`]) that gives each request a [`Session<T>`] for `cookie`,
+/// and adds the `Set-Cookie` lines the session asks for to the response.
+///
+/// Build it once, outside `HttpServer::new`'s closure, and `wrap` a clone of it in each worker's
+/// `App`: the clones share the cookie and its key ring, so a key rotated through the ring reaches
+/// every worker.
+///
+/// The response gets no `Set-Cookie` when the handler did not touch the session, nor (unless
+/// [`write_on_server_error`](Self::write_on_server_error)) when it is a 5xx. A handler's error is
+/// a response by the time it gets here and follows the same rules; an `Err` that an inner
+/// middleware returns instead of a response passes through untouched, without `Set-Cookie`. If a
+/// renewal due at the end of the request cannot be sealed, the response becomes a 500 and the cookie is left as it was (or, with
+/// [`keep_response_on_write_error`](Self::keep_response_on_write_error), the response goes out
+/// without the renewal); either way the error is logged.
+pub struct SessionMiddleware<T> {
+    adapter: Adapter,
+    state: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for SessionMiddleware<T> {
+    fn clone(&self) -> Self {
+        Self {
+            adapter: self.adapter.clone(),
+            state: PhantomData,
+        }
+    }
+}
+
+impl<T> SessionMiddleware<T> {
+    /// A middleware for sessions of type `T` kept in `cookie`.
+    pub fn new(cookie: SessionCookie) -> Self {
+        Self {
+            adapter: Adapter::new(cookie),
+            state: PhantomData,
+        }
+    }
+
+    /// Also send the session's `Set-Cookie` lines on 5xx responses (default: a failed request
+    /// changes no cookie).
+    pub fn write_on_server_error(self, write: bool) -> Self {
+        Self {
+            adapter: self.adapter.write_on_server_error(write),
+            state: PhantomData,
+        }
+    }
+
+    /// When a renewal due at the end of the request cannot be sealed, send the handler's response
+    /// anyway, without the renewal, instead of a 500 (the error is logged either way).
+    pub fn keep_response_on_write_error(self) -> Self {
+        Self {
+            adapter: self.adapter.keep_response_on_write_error(),
+            state: PhantomData,
+        }
+    }
+}
+
+impl<S, B, T> Transform<S, ServiceRequest> for SessionMiddleware<T>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+    T: Serialize + DeserializeOwned + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = SessionService<S, T>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(SessionService {
+            service,
+            adapter: self.adapter.clone(),
+            state: PhantomData,
+        }))
+    }
+}
+
+/// The service [`SessionMiddleware`] wraps around an inner service.
+pub struct SessionService<S, T> {
+    service: S,
+    adapter: Adapter,
+    state: PhantomData<fn() -> T>,
+}
+
+impl<S, B, T> Service<ServiceRequest> for SessionService<S, T>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+    T: Serialize + DeserializeOwned + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let fields = request.headers().get_all(COOKIE).cloned();
+        let session = self.adapter.session::<T, HeaderValue>(fields);
+        request.extensions_mut().insert(session.clone());
+        let response = self.service.call(request);
+        let adapter = self.adapter.clone();
+        Box::pin(async move {
+            // An error in place of a response has no request to answer with: it passes through
+            // as it is. (A handler's own errors are already responses here.)
+            let mut response = response.await?.map_into_left_body();
+            match adapter.end(&session, response.status().is_server_error()) {
+                End::Nothing => {}
+                End::SetCookie(lines) => {
+                    for line in lines {
+                        match HeaderValue::from_str(&line) {
+                            Ok(value) => response.headers_mut().append(SET_COOKIE, value),
+                            Err(_) => invalid_header_value(),
+                        }
+                    }
+                }
+                End::Fail => {
+                    let (request, _) = response.into_parts();
+                    let failed = HttpResponse::InternalServerError().finish();
+                    response = ServiceResponse::new(request, failed).map_into_right_body();
+                }
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// The request's session, from anything that holds the request: a handler's [`HttpRequest`], a
+/// middleware's [`ServiceRequest`] (inside [`SessionMiddleware`]) or its [`ServiceResponse`].
+/// Another middleware, an authentication guard for one, reads and changes the same session the
+/// handler sees.
+///
+/// # Errors
+/// [`MissingSession`] when no `SessionMiddleware<T>` of this `T` wraps the request.
+pub trait SessionExt {
+    /// The session of type `T` that [`SessionMiddleware<T>`] gave this request.
+    ///
+    /// # Errors
+    /// [`MissingSession`] when no `SessionMiddleware<T>` wraps the request.
+    fn session<T: 'static>(&self) -> Result<Session<T>, MissingSession>;
+}
+
+impl SessionExt for HttpRequest {
+    fn session<T: 'static>(&self) -> Result<Session<T>, MissingSession> {
+        self.extensions()
+            .get::<Session<T>>()
+            .cloned()
+            .ok_or(MissingSession)
+    }
+}
+
+impl SessionExt for ServiceRequest {
+    fn session<T: 'static>(&self) -> Result<Session<T>, MissingSession> {
+        self.request().session()
+    }
+}
+
+impl<B> SessionExt for ServiceResponse<B> {
+    fn session<T: 'static>(&self) -> Result<Session<T>, MissingSession> {
+        self.request().session()
+    }
+}
+
+/// The extractor: the request's session, as [`SessionMiddleware`] made it. Fails only when no
+/// `SessionMiddleware<T>` wraps the handler ([`MissingSession`], a 500); a bad cookie is an empty
+/// session.
+impl<T: 'static> FromRequest for Session<T> {
+    type Error = MissingSession;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(request.session())
+    }
+}
+
+impl ResponseError for MissingSession {
+    fn error_response(&self) -> HttpResponse {
+        tracing::error!("{self}");
+        // An opaque 500: how the app is wired is not the client's business.
+        HttpResponse::InternalServerError().finish()
+    }
+}

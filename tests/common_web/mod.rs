@@ -1,0 +1,381 @@
+//! The test app of the web adapters' tests, once for both frameworks: login, read, change, grow,
+//! logout, fail, and a page behind a guard middleware. What each route does is written once
+//! (`routes`); the axum and actix apps only turn requests and replies into their framework's
+//! types, so every test of the shared table meets the same app on either.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::net::SocketAddr;
+
+use sealed_session::{
+    CookieOptions, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie, Subject,
+};
+use serde::{Deserialize, Serialize};
+
+/// Plain HTTP on loopback: an HTTP client keeps `Secure` cookies only for https, so the cookie
+/// here omits `Secure` (and so cannot carry a `__Host-` name).
+pub(crate) const NAME: &str = "sid";
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub(crate) struct State {
+    pub(crate) user: String,
+    pub(crate) counter: u64,
+    #[serde(with = "serde_bytes")]
+    pub(crate) data: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Login {
+    user: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Grow {
+    bytes: usize,
+}
+
+/// A status and a body.
+pub(crate) type Reply = (u16, String);
+
+/// What each route does, on the framework-agnostic session.
+pub(crate) mod routes {
+    use super::*;
+
+    pub(crate) fn login(session: &Session<State>, q: &Login) -> Reply {
+        let Ok(subject) = Subject::new(&q.user) else {
+            return (400, "bad user".into());
+        };
+        let state = State {
+            user: q.user.clone(),
+            counter: 0,
+            data: Vec::new(),
+        };
+        match session.login(&subject, state) {
+            Ok(()) => (200, format!("hello {}", q.user)),
+            Err(e) => (500, e.to_string()),
+        }
+    }
+
+    /// Everything the session holds, for the browser test.
+    pub(crate) fn show(session: &Session<State>) -> Reply {
+        let text = session.read(|s| {
+            s.map(|s| {
+                format!(
+                    "user={} counter={} data={}",
+                    s.user,
+                    s.counter,
+                    s.data.len()
+                )
+            })
+        });
+        (200, text.unwrap_or_else(|| "none".into()))
+    }
+
+    pub(crate) fn read_only(session: &Session<State>) -> Reply {
+        let text = session.read(|s| s.map(|s| format!("{} {}", s.user, s.counter)));
+        (200, text.unwrap_or_else(|| "none".into()))
+    }
+
+    pub(crate) fn read_write(session: &Session<State>) -> Reply {
+        match session.modify(|s| {
+            s.counter += 1;
+            s.counter
+        }) {
+            Ok(Some(n)) => (200, n.to_string()),
+            Ok(None) => (401, "no session".into()),
+            Err(e) => (500, e.to_string()),
+        }
+    }
+
+    pub(crate) fn grow(session: &Session<State>, q: &Grow) -> Reply {
+        match session.modify(|s| s.data = vec![7; q.bytes]) {
+            Ok(Some(())) => (200, "grown".into()),
+            Ok(None) => (401, "no session".into()),
+            // The handler sees the size error before the response, and can say so.
+            Err(e) => (413, e.to_string()),
+        }
+    }
+
+    pub(crate) fn logout(session: &Session<State>) -> Reply {
+        session.clear();
+        (200, "bye".into())
+    }
+
+    /// Changes the session, then fails: the change must not reach the browser.
+    pub(crate) fn fail(session: &Session<State>) -> Reply {
+        let _ = session.modify(|s| s.counter += 100);
+        (500, String::new())
+    }
+
+    pub(crate) fn private() -> Reply {
+        (200, "secret".into())
+    }
+
+    /// The guard middleware, before the handler: the user, or `None` to refuse with a 401.
+    pub(crate) fn guard_admits(session: &Session<State>) -> Option<String> {
+        session.read(|s| s.map(|s| s.user.clone()))
+    }
+
+    /// The guard middleware, after the handler: it counts the visit in the same session.
+    pub(crate) fn guard_after(session: &Session<State>) {
+        let _ = session.modify(|s| s.counter += 1);
+    }
+}
+
+pub(crate) fn now() -> u64 {
+    use sealed_session::Clock as _;
+    sealed_session::SystemClock.now_unix()
+}
+
+pub(crate) fn cookie() -> SessionCookie {
+    cookie_on(ManualClock::new(now()))
+}
+
+/// The app's cookie, reading `clock` (the tests that move time hold on to it).
+pub(crate) fn cookie_on(clock: ManualClock) -> SessionCookie {
+    cookie_with(KeyRing::new(Key::generate().unwrap()), clock)
+}
+
+/// The app's cookie over `ring`, reading `clock` (for tests that rotate keys or move time).
+pub(crate) fn cookie_with(ring: KeyRing, clock: ManualClock) -> SessionCookie {
+    let sealer = Sealer::builder(ring, NAME)
+        .session_ids(true)
+        .clock(clock)
+        .build()
+        .unwrap();
+    SessionCookie::sealed(sealer, CookieOptions::new().dangerous_omit_secure())
+        .unwrap()
+        .max_chunks(3)
+        .unwrap()
+}
+
+/// The cookie a browser gets: a `__Host-` name with the default attributes (`Secure`, `Path=/`),
+/// which browsers keep for `http://localhost`.
+pub(crate) fn host_cookie(ring: KeyRing) -> SessionCookie {
+    let sealer = Sealer::builder(ring, "__Host-session")
+        .session_ids(true)
+        .build()
+        .unwrap();
+    SessionCookie::sealed(sealer, CookieOptions::new())
+        .unwrap()
+        .max_chunks(3)
+        .unwrap()
+}
+
+/// The frameworks the shared tests run against.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Framework {
+    Axum,
+    Actix,
+}
+
+/// The app served on a free loopback port; stopped when dropped.
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    actix: Option<actix_web::dev::ServerHandle>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.actix {
+            // The stop command is sent at once; its completion need not be awaited.
+            drop(handle.stop(false));
+        }
+    }
+}
+
+/// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.
+pub(crate) async fn serve(framework: Framework, cookie: SessionCookie) -> Server {
+    match framework {
+        Framework::Axum => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let app = axum_app::app(cookie);
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            Server { addr, actix: None }
+        }
+        Framework::Actix => actix_app::serve(cookie),
+    }
+}
+
+pub(crate) mod axum_app {
+    use super::*;
+    use axum::Router;
+    use axum::extract::{Query, Request};
+    use axum::http::{HeaderValue, StatusCode};
+    use axum::middleware::{Next, from_fn};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::get;
+    use sealed_session::web::axum::SessionLayer;
+
+    fn reply((status, body): Reply) -> (StatusCode, String) {
+        (StatusCode::from_u16(status).unwrap(), body)
+    }
+
+    async fn guard(request: Request, next: Next) -> Response {
+        let session = request.extensions().get::<Session<State>>().cloned();
+        let Some(session) = session else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let Some(user) = routes::guard_admits(&session) else {
+            return StatusCode::UNAUTHORIZED.into_response();
+        };
+        let mut response = next.run(request).await;
+        routes::guard_after(&session);
+        response
+            .headers_mut()
+            .insert("x-user", HeaderValue::from_str(&user).unwrap());
+        response
+    }
+
+    pub(crate) fn app(cookie: SessionCookie) -> Router {
+        Router::new()
+            .route(
+                "/login",
+                get(|s: Session<State>, Query(q): Query<Login>| async move {
+                    reply(routes::login(&s, &q))
+                }),
+            )
+            .route(
+                "/ro",
+                get(|s: Session<State>| async move { reply(routes::read_only(&s)) }),
+            )
+            .route(
+                "/show",
+                get(|s: Session<State>| async move { reply(routes::show(&s)) }),
+            )
+            .route(
+                "/rw",
+                get(|s: Session<State>| async move { reply(routes::read_write(&s)) }),
+            )
+            .route("/none", get(|| async { "untouched" }))
+            .route(
+                "/grow",
+                get(|s: Session<State>, Query(q): Query<Grow>| async move {
+                    reply(routes::grow(&s, &q))
+                }),
+            )
+            .route(
+                "/logout",
+                get(|s: Session<State>| async move { reply(routes::logout(&s)) }),
+            )
+            .route(
+                "/fail",
+                get(|s: Session<State>| async move { reply(routes::fail(&s)) }),
+            )
+            .route(
+                "/private",
+                get(|| async { reply(routes::private()) }).layer(from_fn(guard)),
+            )
+            // A session type no layer provides.
+            .route("/unwired", get(|_: Session<u8>| async { "?" }))
+            .layer(SessionLayer::<State>::new(cookie))
+    }
+}
+
+pub(crate) mod actix_app {
+    use super::*;
+    use actix_web::body::MessageBody;
+    use actix_web::dev::{ServiceRequest, ServiceResponse};
+    use actix_web::http::StatusCode;
+    use actix_web::http::header::HeaderValue;
+    use actix_web::middleware::{Next, from_fn};
+    use actix_web::{App, Error, HttpResponse, HttpServer, web};
+    use sealed_session::web::actix::{SessionExt, SessionMiddleware};
+
+    fn reply((status, body): Reply) -> HttpResponse {
+        HttpResponse::build(StatusCode::from_u16(status).unwrap()).body(body)
+    }
+
+    async fn guard(
+        request: ServiceRequest,
+        next: Next<impl MessageBody + 'static>,
+    ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+        // From the request on the way in.
+        let session = request.session::<State>()?;
+        let Some(user) = routes::guard_admits(&session) else {
+            let refused = HttpResponse::Unauthorized().finish();
+            return Ok(request.into_response(refused).map_into_right_body());
+        };
+        let mut response = next.call(request).await?;
+        // From the response on the way out: the same session.
+        let session = response.session::<State>()?;
+        routes::guard_after(&session);
+        response.headers_mut().insert(
+            "x-user".parse().unwrap(),
+            HeaderValue::from_str(&user).unwrap(),
+        );
+        Ok(response.map_into_left_body())
+    }
+
+    /// The routes, without the session middleware.
+    pub(crate) fn configure(config: &mut web::ServiceConfig) {
+        config
+            .route(
+                "/login",
+                web::get().to(|s: Session<State>, q: web::Query<Login>| async move {
+                    reply(routes::login(&s, &q))
+                }),
+            )
+            .route(
+                "/ro",
+                web::get().to(|s: Session<State>| async move { reply(routes::read_only(&s)) }),
+            )
+            .route(
+                "/show",
+                web::get().to(|s: Session<State>| async move { reply(routes::show(&s)) }),
+            )
+            .route(
+                "/rw",
+                web::get().to(|s: Session<State>| async move { reply(routes::read_write(&s)) }),
+            )
+            .route("/none", web::get().to(|| async { "untouched" }))
+            .route(
+                "/grow",
+                web::get().to(|s: Session<State>, q: web::Query<Grow>| async move {
+                    reply(routes::grow(&s, &q))
+                }),
+            )
+            .route(
+                "/logout",
+                web::get().to(|s: Session<State>| async move { reply(routes::logout(&s)) }),
+            )
+            .route(
+                "/fail",
+                web::get().to(|s: Session<State>| async move { reply(routes::fail(&s)) }),
+            )
+            .service(
+                web::resource("/private")
+                    .wrap(from_fn(guard))
+                    .route(web::get().to(|| async { reply(routes::private()) })),
+            )
+            // A session type no middleware provides.
+            .route("/unwired", web::get().to(|_: Session<u8>| async { "?" }));
+    }
+
+    /// Serves the app on a free loopback port, on actix's own runtime in a thread of its own.
+    pub(crate) fn serve(cookie: SessionCookie) -> Server {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let middleware = SessionMiddleware::<State>::new(cookie);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || {
+                    App::new().wrap(middleware.clone()).configure(configure)
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .unwrap()
+                .run();
+                tx.send(server.handle()).unwrap();
+                server.await.unwrap();
+            });
+        });
+        Server {
+            addr,
+            actix: Some(rx.recv().unwrap()),
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The web adapters end to end, one table of cases run against both the axum and the actix app
+//! (tests/common_web): a real server on loopback, a real HTTP client keeping cookies. Every case
+//! runs once per framework, as `axum::<case>` and `actix::<case>`, with the same expectations.
+//! Run with `cargo test --features axum,actix` (CI does).
+
+mod common_web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use common_web::{Framework, Server, cookie, cookie_with, now, serve};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use sealed_session::{Key, KeyRing, ManualClock};
+
+/// Each case, written once as `async fn case(framework: Framework)`, becomes a test per framework.
+macro_rules! for_both_frameworks {
+    ($(async fn $case:ident($framework:ident: Framework) $body:block)*) => {
+        $(async fn $case($framework: Framework) $body)*
+
+        mod axum {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Framework::Axum).await
+            })*
+        }
+
+        mod actix {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Framework::Actix).await
+            })*
+        }
+    };
+}
+
+/// A client that keeps cookies, as a browser does.
+fn browser() -> reqwest::Client {
+    browser_with(Arc::new(reqwest::cookie::Jar::default()))
+}
+
+/// A client keeping its cookies in `jar`, which the test can read and change.
+fn browser_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .build()
+        .unwrap()
+}
+
+/// The `Cookie` header the jar would send to `addr`.
+fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {
+    use reqwest::cookie::CookieStore as _;
+    let url = format!("http://{addr}/").parse().unwrap();
+    jar.cookies(&url)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+async fn get_text(client: &reqwest::Client, addr: SocketAddr, path: &str) -> (StatusCode, String) {
+    let response = client
+        .get(format!("http://{addr}{path}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The `Set-Cookie` lines of one request sent with exactly `cookie_header`.
+async fn set_cookies(addr: SocketAddr, path: &str, cookie_header: &[&str]) -> (u16, Vec<String>) {
+    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
+    for field in cookie_header {
+        request = request.header(COOKIE, *field);
+    }
+    let response = request.send().await.unwrap();
+    let lines = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    (response.status().as_u16(), lines)
+}
+
+/// Logs `alice` in through a plain client and returns the `Cookie` header a browser would send.
+async fn session_header(addr: SocketAddr) -> String {
+    let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+    lines
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A server over a ring and a clock the test holds.
+async fn serve_with_keys(framework: Framework) -> (Server, KeyRing, ManualClock) {
+    let ring = KeyRing::new(Key::generate().unwrap());
+    let clock = ManualClock::new(now());
+    let server = serve(framework, cookie_with(ring.clone(), clock.clone())).await;
+    (server, ring, clock)
+}
+
+for_both_frameworks! {
+    async fn a_session_lives_across_requests_of_a_cookie_keeping_client(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let client = browser();
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "none");
+        assert_eq!(
+            get_text(&client, addr, "/login?user=alice").await.1,
+            "hello alice"
+        );
+        assert_eq!(get_text(&client, addr, "/rw").await.1, "1");
+        assert_eq!(get_text(&client, addr, "/rw").await.1, "2");
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 2");
+        assert_eq!(get_text(&client, addr, "/logout").await.1, "bye");
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "none");
+        assert_eq!(
+            get_text(&client, addr, "/rw").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    async fn a_request_that_never_touches_the_session_gets_no_set_cookie(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        for header in [good.as_str(), "sid=garbage", ""] {
+            let (status, lines) = set_cookies(addr, "/none", &[header]).await;
+            assert_eq!(status, 200);
+            assert!(lines.is_empty(), "{header}: {lines:?}");
+        }
+    }
+
+    async fn reading_an_unchanged_session_writes_nothing(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let (status, lines) = set_cookies(addr, "/ro", &[&good]).await;
+        assert_eq!(status, 200);
+        assert!(lines.is_empty(), "{lines:?}");
+    }
+
+    async fn a_bad_cookie_is_an_empty_session_and_its_removal_never_an_error_page(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let value = good.strip_prefix("sid=").unwrap();
+        let mut tampered = value.as_bytes().to_vec();
+        tampered[30] = if tampered[30] == b'A' { b'B' } else { b'A' };
+        let tampered = format!("sid={}", String::from_utf8(tampered).unwrap());
+        let duplicated = format!("{good}; {good}");
+        let stray = format!("{good}; sid.2=left-over");
+        for header in [
+            tampered.as_str(),
+            "sid=garbage",
+            duplicated.as_str(),
+            stray.as_str(),
+        ] {
+            let (status, lines) = set_cookies(addr, "/ro", &[header]).await;
+            assert_eq!(status, 200, "{header}");
+            assert!(!lines.is_empty(), "{header}");
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.contains("Max-Age=0") && l.contains("Path=/")),
+                "{lines:?}"
+            );
+        }
+        // The stray chunk is deleted along with the cookie.
+        let (_, lines) = set_cookies(addr, "/ro", &[&stray]).await;
+        assert_eq!(lines.len(), 2, "{lines:?}");
+    }
+
+    async fn cookie_fields_sent_separately_are_read_as_one_header(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let (status, lines) = set_cookies(addr, "/ro", &["theme=dark", &good]).await;
+        assert_eq!((status, lines.len()), (200, 0));
+        // The same cookie in two fields is a duplicate across them: refused, deleted.
+        let (status, lines) = set_cookies(addr, "/ro", &[&good, &good]).await;
+        assert_eq!(status, 200);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("sid=; Max-Age=0"));
+    }
+
+    async fn a_session_grows_into_chunks_and_back(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let client = browser();
+        get_text(&client, addr, "/login?user=alice").await;
+        assert_eq!(get_text(&client, addr, "/grow?bytes=6000").await.1, "grown");
+        assert_eq!(get_text(&client, addr, "/rw").await.1, "1");
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 1");
+        // Checked at the header level: three cookies, then back to one with two removals.
+        let header = {
+            let (_, lines) = set_cookies(addr, "/login?user=bob", &[]).await;
+            let first = lines[0].split(';').next().unwrap().to_owned();
+            let (_, lines) = set_cookies(addr, "/grow?bytes=8500", &[&first]).await;
+            assert_eq!(lines.len(), 3, "{lines:?}");
+            lines
+                .iter()
+                .map(|l| l.split(';').next().unwrap())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let (_, lines) = set_cookies(addr, "/grow?bytes=10", &[&header]).await;
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[1].starts_with("sid.1=; Max-Age=0"), "{lines:?}");
+        assert!(lines[2].starts_with("sid.2=; Max-Age=0"), "{lines:?}");
+    }
+
+    async fn a_state_too_large_is_seen_by_the_handler_and_the_old_cookie_stays(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let (status, lines) = set_cookies(addr, "/grow?bytes=20000", &[&good]).await;
+        assert_eq!(status, 413);
+        assert!(lines.is_empty(), "{lines:?}");
+    }
+
+    async fn a_server_error_writes_no_cookie(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let (status, lines) = set_cookies(addr, "/fail", &[&good]).await;
+        assert_eq!(status, 500);
+        assert!(lines.is_empty(), "{lines:?}");
+    }
+
+    async fn a_handler_asking_for_a_session_no_middleware_provides_gets_a_500(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let (status, _) = set_cookies(addr, "/unwired", &[]).await;
+        assert_eq!(status, 500);
+    }
+
+    async fn concurrent_requests_of_one_client_all_succeed(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = Arc::new(session_header(addr).await);
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let good = Arc::clone(&good);
+                tokio::spawn(async move { set_cookies(addr, "/ro", &[&good]).await })
+            })
+            .collect();
+        for task in tasks {
+            let (status, lines) = task.await.unwrap();
+            assert_eq!(status, 200);
+            assert!(lines.is_empty());
+        }
+    }
+
+    async fn an_expired_session_is_no_session_and_the_browser_forgets_it(framework: Framework) {
+        let (server, _, clock) = serve_with_keys(framework).await;
+        let addr = server.addr;
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = browser_with(jar.clone());
+        get_text(&client, addr, "/login?user=alice").await;
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 0");
+        clock.advance(std::time::Duration::from_secs(31 * 60 + 61));
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "none");
+        assert_eq!(jar_header(&jar, addr), "", "the removal was applied");
+    }
+
+    async fn keys_rotate_mid_session_without_logging_anyone_out(framework: Framework) {
+        let (server, ring, _) = serve_with_keys(framework).await;
+        let addr = server.addr;
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = browser_with(jar.clone());
+        get_text(&client, addr, "/login?user=alice").await;
+        assert_eq!(get_text(&client, addr, "/rw").await.1, "1");
+        let old = ring.primary_id();
+        let before = jar_header(&jar, addr);
+        ring.rotate(Key::generate().unwrap()).unwrap();
+        // The old key still opens the cookie; reading it moves it to the new key.
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 1");
+        assert_ne!(jar_header(&jar, addr), before, "renewed under the new key");
+        ring.retire(old).unwrap();
+        assert_eq!(get_text(&client, addr, "/rw").await.1, "2");
+    }
+
+    async fn logout_clears_every_chunk_the_browser_holds(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = browser_with(jar.clone());
+        get_text(&client, addr, "/login?user=alice").await;
+        assert_eq!(get_text(&client, addr, "/grow?bytes=8500").await.1, "grown");
+        let header = jar_header(&jar, addr);
+        let mut names: Vec<&str> = header
+            .split("; ")
+            .map(|pair| pair.split_once('=').unwrap().0)
+            .collect();
+        names.sort();
+        assert_eq!(names, ["sid", "sid.1", "sid.2"]);
+        assert_eq!(get_text(&client, addr, "/logout").await.1, "bye");
+        assert_eq!(jar_header(&jar, addr), "");
+    }
+
+    async fn after_a_bad_cookie_the_browser_recovers(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let url = format!("http://{addr}/").parse().unwrap();
+        jar.add_cookie_str(&format!("sid={}; Path=/", "!".repeat(60)), &url);
+        let client = browser_with(jar.clone());
+        // An empty session, not an error page, and the bad cookie is gone.
+        assert_eq!(
+            get_text(&client, addr, "/ro").await,
+            (StatusCode::OK, "none".into())
+        );
+        assert_eq!(jar_header(&jar, addr), "");
+        // Logging in works at once.
+        get_text(&client, addr, "/login?user=alice").await;
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 0");
+    }
+
+    async fn a_middleware_reads_and_changes_the_session_the_handler_sees(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        // No session: the guard refuses before the handler, and writes no cookie.
+        let (status, lines) = set_cookies(addr, "/private", &[]).await;
+        assert_eq!((status, lines.len()), (401, 0));
+        let client = browser();
+        get_text(&client, addr, "/login?user=alice").await;
+        let response = client
+            .get(format!("http://{addr}/private"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["x-user"], "alice");
+        assert_eq!(response.text().await.unwrap(), "secret");
+        // The guard's change after the handler reached the browser.
+        assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 1");
+    }
+}
