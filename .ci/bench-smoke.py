@@ -64,13 +64,16 @@ elif kind == "levers":
         if not (positive(l["kept_ns"]) and positive(l["replaced_ns"])):
             fail(f"non-positive time in {l}")
 elif kind == "web":
-    contenders = ["none", "sealed-session", "tower-sessions-memory-store",
-                  "axum-extra-private-cookie-jar", "tower-sessions-cookie-store"]
+    contenders = [("axum", c) for c in ["none", "sealed-session", "tower-sessions-memory-store",
+                                        "axum-extra-private-cookie-jar", "tower-sessions-cookie-store"]]
+    contenders += [("actix", c) for c in ["none", "sealed-session", "actix-session-cookie-store"]]
     routes = ["/ro", "/rw", "/none"]
-    if sorted((l["contender"], l["route"]) for l in lines) != sorted((c, r) for c in contenders for r in routes):
-        fail("not one line per contender and route")
+    seen = sorted((l["framework"], l["contender"], l["route"]) for l in lines)
+    if seen != sorted((f, c, r) for f, c in contenders for r in routes):
+        fail("not one line per framework, contender and route")
     for l in lines:
-        if list(l) != ["contender", "route", "requests", "rps", "p50_us", "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"]:
+        if list(l) != ["framework", "contender", "route", "requests", "rps", "p50_us", "p99_us",
+                       "cpu_us_per_request", "cpu_us_over_baseline"]:
             fail(f"fields {list(l)}")
         if not (positive(l["rps"]) and positive(l["p50_us"]) and positive(l["cpu_us_per_request"])):
             fail(f"non-positive number in {l}")

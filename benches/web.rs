@@ -1,13 +1,16 @@
-//! The web layer against the peers a user would pick instead: `cargo bench --bench web --features
-//! axum` (about a minute; `-- quick` for a short smoke run).
+//! The web layer against the peers a user would pick instead, on axum and on actix-web:
+//! `cargo bench --bench web --features axum,actix` (about two minutes; `-- quick` for a short
+//! smoke run).
 //!
-//! One axum app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,
-//! `/rw` changes it, `/none` ignores it. Contenders: no session layer at all (the baseline), this
+//! One app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,
+//! `/rw` changes it, `/none` ignores it. On axum: no session layer at all (the baseline), this
 //! crate's `SessionLayer`, `tower-sessions` 0.15 with its `MemoryStore`, `axum-extra` 0.12's
-//! `PrivateCookieJar`, and `tower-sessions-cookie-store` 0.5 (private cookies).
+//! `PrivateCookieJar`, and `tower-sessions-cookie-store` 0.5 (private cookies). On actix-web: no
+//! session middleware (the baseline), this crate's `SessionMiddleware`, and `actix-session` 0.11
+//! with its `CookieSessionStore` (private cookies).
 //!
-//! Each app is served on loopback by a one-thread tokio runtime pinned to core 0; the load
-//! generator runs on core 1, with a fixed number of keep-alive connections each sending requests
+//! Each axum app is served on loopback by a one-thread tokio runtime pinned to core 0, each
+//! actix app by one actix worker pinned to core 0; the load generator runs on core 1, with a fixed number of keep-alive connections each sending requests
 //! one after another (bounded load), every request carrying the session cookie `/login` set. For
 //! each contender and route the bench reports requests per second, p50 and p99 latency, and the
 //! server thread's CPU time per request (from `CLOCK_THREAD_CPUTIME_ID`, read inside the server
@@ -230,6 +233,167 @@ mod cookie_store {
     }
 }
 
+/// The actix-web contenders: each a function that adds its routes and middleware to an `App`.
+mod actix {
+    use super::Visit;
+    use actix_web::{App, HttpResponse, web};
+
+    /// The server thread's CPU time so far, as in the axum apps.
+    async fn cpu() -> String {
+        super::cpu().await
+    }
+
+    pub(super) fn baseline(config: &mut web::ServiceConfig) {
+        config
+            .route("/__cpu", web::get().to(cpu))
+            .route("/login", web::get().to(|| async { "alice" }))
+            .route("/ro", web::get().to(|| async { "alice 0" }))
+            .route("/rw", web::get().to(|| async { "1" }))
+            .route("/none", web::get().to(|| async { "none" }));
+    }
+
+    pub(super) mod ours {
+        use super::*;
+        use sealed_session::web::actix::SessionMiddleware;
+        use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+
+        pub(crate) fn middleware() -> SessionMiddleware<Visit> {
+            let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "session")
+                .build()
+                .unwrap();
+            let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+            SessionMiddleware::new(cookie)
+        }
+
+        pub(crate) fn routes(config: &mut web::ServiceConfig) {
+            config
+                .route("/__cpu", web::get().to(cpu))
+                .route(
+                    "/login",
+                    web::get().to(|s: Session<Visit>| async move {
+                        s.replace(Visit {
+                            user: "alice".into(),
+                            counter: 0,
+                        })
+                        .unwrap();
+                        "alice"
+                    }),
+                )
+                .route(
+                    "/ro",
+                    web::get().to(|s: Session<Visit>| async move {
+                        s.read(|v| v.map(|v| format!("{} {}", v.user, v.counter)))
+                            .unwrap_or_default()
+                    }),
+                )
+                .route(
+                    "/rw",
+                    web::get().to(|s: Session<Visit>| async move {
+                        s.modify(|v| {
+                            v.counter += 1;
+                            v.counter
+                        })
+                        .unwrap()
+                        .unwrap_or_default()
+                        .to_string()
+                    }),
+                )
+                .route("/none", web::get().to(|| async { "none" }));
+        }
+    }
+
+    pub(super) mod actix_session {
+        use super::*;
+        use ::actix_session::storage::CookieSessionStore;
+        use ::actix_session::{Session, SessionMiddleware};
+        use actix_web::cookie::Key;
+
+        pub(crate) fn middleware(key: Key) -> SessionMiddleware<CookieSessionStore> {
+            SessionMiddleware::builder(CookieSessionStore::default(), key)
+                .cookie_secure(false)
+                .build()
+        }
+
+        pub(crate) fn routes(config: &mut web::ServiceConfig) {
+            config
+                .route("/__cpu", web::get().to(cpu))
+                .route(
+                    "/login",
+                    web::get().to(|s: Session| async move {
+                        s.insert(
+                            "v",
+                            Visit {
+                                user: "alice".into(),
+                                counter: 0,
+                            },
+                        )
+                        .unwrap();
+                        "alice"
+                    }),
+                )
+                .route(
+                    "/ro",
+                    web::get().to(|s: Session| async move {
+                        let v: Visit = s.get("v").unwrap().unwrap_or_default();
+                        format!("{} {}", v.user, v.counter)
+                    }),
+                )
+                .route(
+                    "/rw",
+                    web::get().to(|s: Session| async move {
+                        let mut v: Visit = s.get("v").unwrap().unwrap_or_default();
+                        v.counter += 1;
+                        s.insert("v", &v).unwrap();
+                        HttpResponse::Ok().body(v.counter.to_string())
+                    }),
+                )
+                .route("/none", web::get().to(|| async { "none" }));
+        }
+    }
+
+    /// Serves the app `factory` makes on one worker pinned to core 0; returns its address.
+    macro_rules! serve {
+        ($factory:expr) => {{
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let factory = $factory;
+            std::thread::spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    // The factory runs on the worker's own thread, once, before it serves.
+                    actix_web::HttpServer::new(move || {
+                        super::pin(0);
+                        factory()
+                    })
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run()
+                    .await
+                    .unwrap();
+                });
+            });
+            addr
+        }};
+    }
+
+    pub(super) fn serve_baseline() -> std::net::SocketAddr {
+        serve!(|| App::new().configure(baseline))
+    }
+
+    pub(super) fn serve_ours() -> std::net::SocketAddr {
+        let middleware = ours::middleware();
+        serve!(move || App::new().wrap(middleware.clone()).configure(ours::routes))
+    }
+
+    pub(super) fn serve_actix_session() -> std::net::SocketAddr {
+        let key = actix_web::cookie::Key::generate();
+        serve!(move || App::new()
+            .wrap(actix_session::middleware(key.clone()))
+            .configure(actix_session::routes))
+    }
+}
+
 /// Serves `app` on a one-thread runtime pinned to core 0; returns its address.
 fn serve(app: Router) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -344,27 +508,41 @@ async fn measure(addr: SocketAddr, route: &'static str, cookie: &str, requests: 
     }
 }
 
-/// How a contender builds its app.
-type App = fn() -> Router;
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
+/// Starts a contender's server; returns its address.
+type Serve = fn() -> SocketAddr;
+
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let (requests, rounds) = if quick { (800, 1) } else { (8000, 5) };
-    let contenders: [(&str, App); 5] = [
-        ("none", baseline::app),
-        ("sealed-session", ours::app),
-        ("tower-sessions-memory-store", tower_sessions_memory::app),
-        ("axum-extra-private-cookie-jar", private_cookie_jar::app),
-        ("tower-sessions-cookie-store", cookie_store::app),
+    // The first contender of each framework is its baseline.
+    let contenders: [(&str, &str, Serve); 8] = [
+        ("axum", "none", || serve(baseline::app())),
+        ("axum", "sealed-session", || serve(ours::app())),
+        ("axum", "tower-sessions-memory-store", || {
+            serve(tower_sessions_memory::app())
+        }),
+        ("axum", "axum-extra-private-cookie-jar", || {
+            serve(private_cookie_jar::app())
+        }),
+        ("axum", "tower-sessions-cookie-store", || {
+            serve(cookie_store::app())
+        }),
+        ("actix", "none", actix::serve_baseline),
+        ("actix", "sealed-session", actix::serve_ours),
+        (
+            "actix",
+            "actix-session-cookie-store",
+            actix::serve_actix_session,
+        ),
     ];
-    let servers: Vec<(&str, SocketAddr)> = contenders
+    let servers: Vec<(&str, &str, SocketAddr)> = contenders
         .iter()
-        .map(|(name, app)| (*name, serve(app())))
+        .map(|(framework, name, serve)| (*framework, *name, serve()))
         .collect();
 
     pin(1);
@@ -375,7 +553,7 @@ fn main() {
     runtime.block_on(async move {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
         let mut cookies = Vec::new();
-        for &(_, addr) in &servers {
+        for &(_, _, addr) in &servers {
             let (_, set_cookie, _) = send(&client, addr, "/login", "").await;
             let cookie = set_cookie
                 .iter()
@@ -385,35 +563,35 @@ fn main() {
             cookies.push(cookie);
         }
         // Rounds outermost, so that a slow stretch of the machine hits every contender alike.
-        let mut results: Vec<(&str, &str, Vec<Measured>)> = Vec::new();
-        for &(name, _) in &servers {
+        let mut results: Vec<(&str, &str, &str, Vec<Measured>)> = Vec::new();
+        for &(framework, name, _) in &servers {
             for route in ROUTES {
-                results.push((name, route, Vec::new()));
+                results.push((framework, name, route, Vec::new()));
             }
         }
         for _ in 0..rounds {
-            for (i, &(_, addr)) in servers.iter().enumerate() {
+            for (i, &(_, _, addr)) in servers.iter().enumerate() {
                 for (j, route) in ROUTES.into_iter().enumerate() {
                     let m = measure(addr, route, &cookies[i], requests).await;
-                    results[i * ROUTES.len() + j].2.push(m);
+                    results[i * ROUTES.len() + j].3.push(m);
                 }
             }
         }
-        let cpu_of = |name: &str, route: &str| {
-            let (_, _, m) = results
+        let cpu_of = |framework: &str, name: &str, route: &str| {
+            let (_, _, _, m) = results
                 .iter()
-                .find(|(n, r, _)| *n == name && *r == route)
+                .find(|(f, n, r, _)| *f == framework && *n == name && *r == route)
                 .unwrap();
             median(m.iter().map(|m| m.cpu_us).collect())
         };
-        for (name, route, m) in &results {
+        for (framework, name, route, m) in &results {
             let cpu = median(m.iter().map(|m| m.cpu_us).collect());
             println!(
-                r#"{{"contender": "{name}", "route": "{route}", "requests": {requests}, "rps": {:.0}, "p50_us": {:.1}, "p99_us": {:.1}, "cpu_us_per_request": {cpu:.2}, "cpu_us_over_baseline": {:.2}}}"#,
+                r#"{{"framework": "{framework}", "contender": "{name}", "route": "{route}", "requests": {requests}, "rps": {:.0}, "p50_us": {:.1}, "p99_us": {:.1}, "cpu_us_per_request": {cpu:.2}, "cpu_us_over_baseline": {:.2}}}"#,
                 median(m.iter().map(|m| m.rps).collect()),
                 median(m.iter().map(|m| m.p50_us).collect()),
                 median(m.iter().map(|m| m.p99_us).collect()),
-                cpu - cpu_of("none", route),
+                cpu - cpu_of(framework, "none", route),
             );
         }
     });
