@@ -4,6 +4,7 @@
 //! plaintext: this crate's seal/open (also under an old key, and refusing garbage), the signed
 //! mode, a chunked session through the cookie layer, the floor (raw `aes-gcm` with a pre-expanded
 //! key; raw HMAC-SHA256 for the signed mode) and cookie-rs 0.18 (`PrivateJar`, `SignedJar`).
+//! Also the per-request `Session` handle against opening its header directly (group `handle`).
 //! `cargo bench --bench report` prints the medians as JSON; this target gives criterion's
 //! statistics and plots.
 
@@ -202,6 +203,57 @@ fn chunked(c: &mut Criterion) {
     group.finish();
 }
 
+/// The per-request handle the web adapters use, on the small state of `benches/web.rs` (a user
+/// name and a counter), against opening the same `Cookie` header directly: what the handle adds.
+fn handle(c: &mut Criterion) {
+    #[derive(serde::Serialize, serde::Deserialize, Clone)]
+    struct Visit {
+        user: String,
+        counter: u64,
+    }
+    let (_, sealer, _) = keys();
+    let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
+    let first = sealed_session::Session::<Visit>::new(cookie.clone(), "");
+    first
+        .replace(Visit {
+            user: "alice".into(),
+            counter: 0,
+        })
+        .unwrap();
+    let pair = first.finish().unwrap()[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let header = format!("theme=dark; {pair}; lang=en");
+    let session = |h: &String| {
+        let h = h.clone();
+        sealed_session::Session::<Visit>::lazy(cookie.clone(), move || h)
+    };
+    let mut group = c.benchmark_group("handle");
+    group.bench_with_input("open_header", &header, |b, h| {
+        b.iter(|| cookie.open::<Visit>(black_box(h)).unwrap().unwrap())
+    });
+    group.bench_with_input("untouched", &header, |b, h| {
+        b.iter(|| session(h).finish().unwrap())
+    });
+    group.bench_with_input("read", &header, |b, h| {
+        b.iter(|| {
+            let s = session(h);
+            black_box(s.read(|v| v.map(|v| v.counter)));
+            s.finish().unwrap()
+        })
+    });
+    group.bench_with_input("modify", &header, |b, h| {
+        b.iter(|| {
+            let s = session(h);
+            s.modify(|v| v.counter += 1).unwrap();
+            s.finish().unwrap()
+        })
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     // Short runs: the statistics are for spotting changes, the ratios come from `report`.
     Criterion::default()
@@ -213,6 +265,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = seal_and_open, reject, signed, chunked
+    targets = seal_and_open, reject, signed, chunked, handle
 }
 criterion_main!(benches);

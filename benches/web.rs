@@ -17,6 +17,9 @@
 //! thread by a route of its own), and that CPU time over the baseline's on the same route: the
 //! number that does not depend on how many connections wait in line.
 //!
+//! `-- only=FRAMEWORK/CONTENDER` (e.g. `only=actix/sealed-session`) runs that contender and its
+//! framework's baseline alone, to profile it.
+//!
 //! Prints one JSON object per line: `{"contender", "route", "requests", "rps", "p50_us",
 //! "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"}`, the medians of five rounds, each
 //! round measuring every contender and route in turn.
@@ -540,8 +543,19 @@ fn main() {
             actix::serve_actix_session,
         ),
     ];
+    // `only=FRAMEWORK/CONTENDER` (e.g. `only=actix/sealed-session`) measures that contender and
+    // its framework's baseline alone: for profiling one of them.
+    let only = std::env::args().find_map(|a| a.strip_prefix("only=").map(str::to_owned));
+    let wanted = |framework: &str, name: &str| match &only {
+        None => true,
+        Some(only) => {
+            only.starts_with(framework)
+                && (name == "none" || *only == format!("{framework}/{name}"))
+        }
+    };
     let servers: Vec<(&str, &str, SocketAddr)> = contenders
         .iter()
+        .filter(|(framework, name, _)| wanted(framework, name))
         .map(|(framework, name, serve)| (*framework, *name, serve()))
         .collect();
 

@@ -79,12 +79,13 @@
 //! - [`Session`]: the session of one request for any web framework: read lazily (a request that
 //!   never touches it decrypts nothing and gets no `Set-Cookie`), changes sealed when made (a
 //!   state too large is an error the handler sees), renewal only when due, a bad cookie read as
-//!   no session and deleted, logout deleting exactly the chunks the request carried.
+//!   no session and deleted, logout deleting exactly the chunks the request carried. The web
+//!   adapters (features `axum` and `actix`) are thin layers over it.
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! ## Possible future features
-//! An actix-web adapter over [`Session`], server-side revocation and sessions (embedded store,
-//! Redis), a key-ring file with staged activation and a command-line tool.
+//! Server-side revocation and sessions (embedded store, Redis), a key-ring file with staged
+//! activation and a command-line tool.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -110,6 +111,12 @@
 //! The web adapters, each adding its framework's crates to the build:
 //! - `axum`: `web::axum::SessionLayer` (a tower layer) and the `Session<T>` extractor for
 //!   axum 0.8 handlers, with `tracing` for why a cookie was refused.
+//! - `actix`: `web::actix::SessionMiddleware` and the `Session<T>` extractor for actix-web 4
+//!   (without actix-web's default features), `web::actix::SessionExt` to reach the session from
+//!   other middleware, and `tracing`.
+//!
+//! Both adapters follow the same rules from the same code (src/web/adapter.rs); the end-to-end
+//! tests run one table of cases against both.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
