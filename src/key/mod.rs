@@ -1,6 +1,7 @@
 //! Keys: 32 secret bytes, a public 4-byte id derived from them, the per-suite subkeys, and the
 //! ring of keys a sealer uses.
 
+mod counter;
 mod error;
 mod ring;
 

@@ -1,5 +1,6 @@
-//! The key ring: one primary key that seals, any number of older keys that only open, and
-//! rotation through the API while other threads keep sealing and opening.
+//! The key ring: one primary key that seals, any number of older keys that only open, keys
+//! scheduled to become the primary at a set time, and rotation through the API (or a reloaded
+//! key-ring file) while other threads keep sealing and opening.
 //!
 //! Readers take a lock-free snapshot (`arc_swap`) of an immutable ring; writers build a new ring
 //! and swap it in. A seal or open therefore sees one consistent ring from start to end, never
@@ -13,10 +14,12 @@ use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use super::counter::SealCounter;
 use super::{
     INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, KEY_LEN, Key, KeyId, KeyRingError,
 };
 use crate::backend::{AesGcmKey, XaesKey};
+use crate::clock::{Clock, SystemClock};
 
 /// One key of the ring with its subkey for every suite, derived and expanded once when the key
 /// joins the ring (never per call). Each suite reads its own field (src/suite/).
@@ -29,6 +32,8 @@ pub(crate) struct KeyEntry {
     /// HMAC-SHA256 keyed with `hmac_key`, its inner and outer pads already hashed; the signed
     /// suite clones it per value instead of re-keying.
     pub(crate) mac: Hmac<Sha256>,
+    /// Seals made with this key in this process (SECURITY.md, "Seal budget").
+    pub(crate) seals: SealCounter,
 }
 
 impl KeyEntry {
@@ -48,6 +53,7 @@ impl KeyEntry {
             aes_gcm,
             xaes,
             mac,
+            seals: SealCounter::new(),
         }
     }
 }
@@ -56,13 +62,21 @@ impl KeyEntry {
 /// scan over 4-byte ids with no hashing; it is a lookup by id, not a trial of keys.
 pub(crate) struct Ring {
     primary: Arc<KeyEntry>,
-    // Every key, the primary included, in the order they were added.
+    /// Keys that become the primary at a time (Unix seconds), in ascending time: at time `t` the
+    /// primary is the last of these whose time has come, or `primary` if none has. Every server
+    /// holding the same schedule switches at the same second, with no message between them.
+    scheduled: Vec<(u64, Arc<KeyEntry>)>,
+    // Every key, the primary and the scheduled ones included, in the order they were added.
     entries: Vec<Arc<KeyEntry>>,
 }
 
 impl Ring {
-    pub(crate) fn primary(&self) -> &KeyEntry {
-        &self.primary
+    /// The key that seals at `now` (Unix seconds). Without a schedule, one length check.
+    pub(crate) fn primary_at(&self, now: u64) -> &KeyEntry {
+        match self.scheduled.iter().rev().find(|(at, _)| *at <= now) {
+            Some((_, entry)) => entry,
+            None => &self.primary,
+        }
     }
 
     pub(crate) fn get(&self, id: KeyId) -> Option<&KeyEntry> {
@@ -119,6 +133,7 @@ impl KeyRing {
         let entry = Arc::new(KeyEntry::new(&primary));
         let ring = Ring {
             primary: Arc::clone(&entry),
+            scheduled: Vec::new(),
             entries: vec![entry],
         };
         Self {
@@ -148,11 +163,34 @@ impl KeyRing {
     /// # Errors
     /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
     pub fn add(&self, key: Key) -> Result<KeyId, KeyRingError> {
-        self.insert(&key, false)
+        self.insert(&key, Role::Opens)
     }
 
-    /// Adds `key`, and makes it the primary if `promote`, in one swap of the ring.
-    fn insert(&self, key: &Key, promote: bool) -> Result<KeyId, KeyRingError> {
+    /// Adds a key that opens values at once and becomes the primary at `activate_at` (Unix
+    /// seconds, read from each sealer's clock): staged activation. Add it on every server well
+    /// before that time (a key-ring file does this for you, see `KeyRingFile`), and every server
+    /// starts sealing with it in the same second, without coordination, while all of them can
+    /// already open what it seals. Returns its id.
+    ///
+    /// ```
+    /// use sealed_session::{Key, KeyRing};
+    ///
+    /// let ring = KeyRing::new(Key::generate()?);
+    /// let first = ring.primary_id();
+    /// let next = ring.add_activating_at(Key::generate()?, 2_000_000_000)?;
+    /// assert_eq!(ring.primary_id_at(1_999_999_999), first);
+    /// assert_eq!(ring.primary_id_at(2_000_000_000), next);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
+    pub fn add_activating_at(&self, key: Key, activate_at: u64) -> Result<KeyId, KeyRingError> {
+        self.insert(&key, Role::ActivatesAt(activate_at))
+    }
+
+    /// Adds `key` in `role`, in one swap of the ring.
+    fn insert(&self, key: &Key, role: Role) -> Result<KeyId, KeyRingError> {
         // The AES key schedule and HMAC pads are computed outside the lock.
         let entry = Arc::new(KeyEntry::new(key));
         let id = entry.id;
@@ -161,21 +199,23 @@ impl KeyRing {
         if cur.get(id).is_some() {
             return Err(KeyRingError::DuplicateKeyId(id));
         }
-        let primary = if promote {
-            Arc::clone(&entry)
-        } else {
-            Arc::clone(&cur.primary)
-        };
-        let mut entries = cur.entries.clone();
-        entries.push(entry);
-        self.shared
-            .current
-            .store(Arc::new(Ring { primary, entries }));
+        let mut next = cur.edit();
+        next.entries.push(Arc::clone(&entry));
+        match role {
+            Role::Opens => {}
+            Role::Primary => next.make_primary(entry, now()),
+            Role::ActivatesAt(at) => {
+                let pos = next.scheduled.partition_point(|(t, _)| *t <= at);
+                next.scheduled.insert(pos, (at, entry));
+            }
+        }
+        self.shared.current.store(Arc::new(next));
         Ok(id)
     }
 
     /// Makes the key with this id the primary: from now on new values are sealed with it. The
-    /// previous primary stays in the ring and keeps opening its values.
+    /// previous primary stays in the ring and keeps opening its values. A key scheduled to
+    /// activate later ([`add_activating_at`](Self::add_activating_at)) still does, at its time.
     ///
     /// # Errors
     /// [`KeyRingError::UnknownKey`] if the ring holds no key with this id.
@@ -183,10 +223,9 @@ impl KeyRing {
         let _w = self.write_lock();
         let cur = self.shared.current.load_full();
         let pos = cur.position(id).ok_or(KeyRingError::UnknownKey(id))?;
-        self.shared.current.store(Arc::new(Ring {
-            primary: Arc::clone(&cur.entries[pos]),
-            entries: cur.entries.clone(),
-        }));
+        let mut next = cur.edit();
+        next.make_primary(Arc::clone(&cur.entries[pos]), now());
+        self.shared.current.store(Arc::new(next));
         Ok(())
     }
 
@@ -197,35 +236,71 @@ impl KeyRing {
     /// # Errors
     /// [`KeyRingError::DuplicateKeyId`] if a key with the same id is already in the ring.
     pub fn rotate(&self, key: Key) -> Result<KeyId, KeyRingError> {
-        self.insert(&key, true)
+        self.insert(&key, Role::Primary)
     }
 
     /// Removes a key: values sealed with it no longer open (they fail with
     /// [`OpenError::UnknownKey`](crate::OpenError::UnknownKey)). Its derived keys are wiped once the
-    /// last in-flight seal or open that uses it ends.
+    /// last in-flight seal or open that uses it ends. A scheduled activation of it is dropped.
     ///
     /// # Errors
     /// [`KeyRingError::UnknownKey`] if the ring holds no such key; [`KeyRingError::RetirePrimary`]
-    /// if it is the primary (promote another key first).
+    /// if it is the primary now (promote another key first).
     pub fn retire(&self, id: KeyId) -> Result<(), KeyRingError> {
         let _w = self.write_lock();
         let cur = self.shared.current.load_full();
         let pos = cur.position(id).ok_or(KeyRingError::UnknownKey(id))?;
-        if cur.primary.id == id {
+        let now = now();
+        if cur.primary_at(now).id == id {
             return Err(KeyRingError::RetirePrimary(id));
         }
-        let mut entries = cur.entries.clone();
-        entries.remove(pos);
-        self.shared.current.store(Arc::new(Ring {
-            primary: Arc::clone(&cur.primary),
-            entries,
-        }));
+        let mut next = cur.edit();
+        // The schedule's passed entries are settled first: the primary stays the primary.
+        next.settle(now);
+        next.entries.remove(pos);
+        next.scheduled.retain(|(_, e)| e.id != id);
+        self.shared.current.store(Arc::new(next));
         Ok(())
     }
 
-    /// The id of the key that seals new values.
+    /// Replaces every key of the ring at once (a reloaded key-ring file): `primary` seals now,
+    /// `scheduled` take over at their times, `others` only open. Keys already in the ring keep
+    /// their derived keys and seal counts.
+    #[cfg(feature = "key-file")]
+    pub(crate) fn replace(&self, primary: &Key, scheduled: &[(u64, &Key)], others: &[&Key]) {
+        let _w = self.write_lock();
+        let cur = self.shared.current.load_full();
+        let entry = |key: &Key| {
+            let id = key.id();
+            cur.entries
+                .iter()
+                .find(|e| e.id == id)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(KeyEntry::new(key)))
+        };
+        let primary = entry(primary);
+        let mut scheduled: Vec<(u64, Arc<KeyEntry>)> =
+            scheduled.iter().map(|(at, k)| (*at, entry(k))).collect();
+        scheduled.sort_by_key(|(at, _)| *at);
+        let mut entries = vec![Arc::clone(&primary)];
+        entries.extend(scheduled.iter().map(|(_, e)| Arc::clone(e)));
+        entries.extend(others.iter().map(|k| entry(k)));
+        self.shared.current.store(Arc::new(Ring {
+            primary,
+            scheduled,
+            entries,
+        }));
+    }
+
+    /// The id of the key that seals new values now, by the system clock.
     pub fn primary_id(&self) -> KeyId {
-        self.snapshot().primary.id
+        self.primary_id_at(now())
+    }
+
+    /// The id of the key that seals new values at `now` (Unix seconds): differs from the
+    /// current primary only once a scheduled key's time has come.
+    pub fn primary_id_at(&self, now: u64) -> KeyId {
+        self.snapshot().primary_at(now).id
     }
 
     /// The ids of every key in the ring, the primary included, in the order they were added.
@@ -237,13 +312,83 @@ impl KeyRing {
     pub fn contains(&self, id: KeyId) -> bool {
         self.snapshot().get(id).is_some()
     }
+
+    /// How many values each key of the ring has sealed in this process since it joined the
+    /// ring, in the order of [`key_ids`](Self::key_ids): to see how close a key is to its seal
+    /// budget (SECURITY.md, "Seal budget"). Every server counts its own seals; add them up across
+    /// the fleet. Counting takes no shared write on the seal path (one counter per thread).
+    ///
+    /// ```
+    /// use sealed_session::{Key, KeyRing, Sealer};
+    ///
+    /// let ring = KeyRing::new(Key::generate()?);
+    /// let sealer = Sealer::builder(ring.clone(), "session").build()?;
+    /// let _ = sealer.seal(&1u8)?;
+    /// let _ = sealer.seal(&2u8)?;
+    /// assert_eq!(ring.seal_counts(), vec![(ring.primary_id(), 2)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn seal_counts(&self) -> Vec<(KeyId, u64)> {
+        self.snapshot()
+            .entries
+            .iter()
+            .map(|e| (e.id, e.seals.total()))
+            .collect()
+    }
+}
+
+/// What a key added to the ring does.
+enum Role {
+    Opens,
+    Primary,
+    ActivatesAt(u64),
+}
+
+impl Ring {
+    /// A copy to change and swap in (the keys themselves are shared).
+    fn edit(&self) -> Ring {
+        Ring {
+            primary: Arc::clone(&self.primary),
+            scheduled: self.scheduled.clone(),
+            entries: self.entries.clone(),
+        }
+    }
+
+    /// Folds the scheduled activations whose time has come into `primary`.
+    fn settle(&mut self, now: u64) {
+        let passed = self.scheduled.partition_point(|(at, _)| *at <= now);
+        if let Some((_, entry)) = self.scheduled.drain(..passed).next_back() {
+            self.primary = entry;
+        }
+    }
+
+    /// Makes `entry` the primary from `now` on: activations already passed are settled (and so
+    /// overridden), later ones still happen; `entry`'s own scheduled activation is dropped.
+    fn make_primary(&mut self, entry: Arc<KeyEntry>, now: u64) {
+        self.settle(now);
+        self.scheduled.retain(|(_, e)| e.id != entry.id);
+        self.primary = entry;
+    }
+}
+
+/// The system clock, for changes made through the ring's API (a sealer reads its own clock).
+fn now() -> u64 {
+    SystemClock.now_unix()
 }
 
 impl fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ring = self.snapshot();
         f.debug_struct("KeyRing")
-            .field("primary", &ring.primary.id)
+            .field("primary", &ring.primary_at(now()).id)
+            .field(
+                "scheduled",
+                &ring
+                    .scheduled
+                    .iter()
+                    .map(|(at, e)| (e.id, *at))
+                    .collect::<Vec<_>>(),
+            )
             .field(
                 "keys",
                 &ring.entries.iter().map(|e| e.id).collect::<Vec<_>>(),

@@ -43,7 +43,7 @@ pub(crate) fn seal_value<T: Serialize + ?Sized>(
 ) -> Result<String, SealError> {
     let suite = ctx.suite;
     let ring = ctx.keys.snapshot();
-    let key = ring.primary();
+    let key = ring.primary_at(envelope.stamps.issued());
     let version = suite.version() | flags(envelope);
     let body_at = HEADER_LEN + suite.nonce_len();
     let tag_len = suite.tag_len();
@@ -75,6 +75,8 @@ pub(crate) fn seal_value<T: Serialize + ?Sized>(
         let protected = with_aad(ctx, version, key.id, |aad| {
             suite.protect(key, &header[HEADER_LEN..], aad, body, tag)
         });
+        // Counted whether or not the value is used: the nonce is spent either way.
+        key.seals.add();
         if protected.is_err() {
             // Only a plaintext over 2^36 bytes makes AES-GCM refuse: far over any limit.
             let size = ctx.name.len() + 1 + format::base64_len(raw.0.len());
@@ -171,6 +173,7 @@ fn open_raw<T: DeserializeOwned>(ctx: &Context, raw: &mut [u8]) -> Result<Opened
     let id = KeyId(id);
     let (header, rest) = raw.split_at_mut(HEADER_LEN + suite.nonce_len());
     let (body, tag) = rest.split_at_mut(rest.len() - suite.tag_len());
+    let now = ctx.now();
     let from_primary = {
         let ring = ctx.keys.snapshot();
         let key = ring.get(id).ok_or(OpenError::UnknownKey(id))?;
@@ -178,10 +181,10 @@ fn open_raw<T: DeserializeOwned>(ctx: &Context, raw: &mut [u8]) -> Result<Opened
             suite.unprotect(key, &header[HEADER_LEN..], aad, body, tag)
         })
         .map_err(|_| OpenError::Authentication)?;
-        ring.primary().id == id
+        ring.primary_at(now).id == id
     };
     // Authentic from here on: only now are the stamps and identity read and judged.
-    finish_open(ctx, version, suite, body, from_primary)
+    finish_open(ctx, version, suite, body, from_primary, now)
 }
 
 /// The part of opening after authentication: read and judge the stamps and identity, then
@@ -192,6 +195,7 @@ fn finish_open<T: DeserializeOwned>(
     suite: &dyn CipherSuite,
     body: &[u8],
     from_primary: bool,
+    now: u64,
 ) -> Result<Opened<T>, OpenError> {
     let ((created, issued, expires), rest) =
         format::take_stamps(body).ok_or(OpenError::Malformed(Malformed::Stamps))?;
@@ -209,7 +213,6 @@ fn finish_open<T: DeserializeOwned>(
     if ctx.session_ids && session_id.is_none() {
         return Err(OpenError::MissingSessionId);
     }
-    let now = ctx.now();
     ctx.policy.check(&stamps, now)?;
     let (state, rest) = postcard::take_from_bytes::<T>(payload)
         .map_err(|e| OpenError::Deserialize(CodecError::postcard(e)))?;

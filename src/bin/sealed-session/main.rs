@@ -1,0 +1,2 @@
+//! The command-line tool (being written).
+fn main() {}
