@@ -148,7 +148,9 @@ pub use crate::cookie::{
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
 pub use crate::handle::{Session, join_cookie_headers};
-pub use crate::key::{Key, KeyError, KeyId, KeyRing, KeyRingError};
+#[cfg(feature = "key-file")]
+pub use crate::key::file::KeyRingFile;
+pub use crate::key::{Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError};
 pub use crate::session::{
     Envelope, Header, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId, Signer,
     SignerBuilder, Stamps, Subject, SubjectError, peek,

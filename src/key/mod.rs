@@ -3,6 +3,9 @@
 
 mod counter;
 mod error;
+#[cfg(feature = "key-file")]
+pub mod file;
+mod list;
 mod ring;
 
 use std::fmt;
@@ -12,6 +15,7 @@ use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 pub use error::{KeyError, KeyRingError};
+pub use list::KeyListError;
 pub(crate) use ring::KeyEntry;
 pub use ring::KeyRing;
 

@@ -1,0 +1,550 @@
+//! The key-ring file's contents (KEYS.md): parsed, checked, edited and written back.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use zeroize::Zeroizing;
+
+use super::error::{KeyFileError, RingEditError};
+use crate::key::{Key, KeyId};
+
+/// The only `format` this version reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a key of the file may do (KEYS.md, "States").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyState {
+    /// Opens values; seals from its `activate_at` on, if it has one (staged activation).
+    Pending,
+    /// Opens values, and seals while it is the most recently activated key.
+    Active,
+    /// Ended normally: opens nothing; its secret is gone from the file.
+    Retired,
+    /// Ended because it may be compromised: opens nothing; its secret is gone from the file.
+    Revoked,
+}
+
+impl KeyState {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Retired => "retired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => Self::Pending,
+            "active" => Self::Active,
+            "retired" => Self::Retired,
+            "revoked" => Self::Revoked,
+            _ => return None,
+        })
+    }
+
+    /// Whether a key in this state opens values.
+    pub fn opens(self) -> bool {
+        matches!(self, Self::Pending | Self::Active)
+    }
+}
+
+impl std::fmt::Display for KeyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One key of the file. `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct KeyRecord {
+    /// The key's id (derived from its secret; checked when read).
+    pub id: KeyId,
+    secret: Option<Key>,
+    /// What the key may do.
+    pub state: KeyState,
+    /// When it was made (Unix seconds).
+    pub created: u64,
+    /// When it starts (or started) sealing (Unix seconds), if it is scheduled or active.
+    pub activate_at: Option<u64>,
+    /// When it was retired or revoked (Unix seconds).
+    pub retire_at: Option<u64>,
+}
+
+impl std::fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("created", &self.created)
+            .field("activate_at", &self.activate_at)
+            .field("retire_at", &self.retire_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRecord {
+    /// Whether this key seals at `now`, ignoring newer keys: it opens and its time has come.
+    fn may_seal_at(&self, now: u64) -> bool {
+        self.state.opens() && self.activate_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// A key-ring file's contents: the longest session lifetime and the keys, oldest first.
+///
+/// The command-line tool edits the file through this type (`ring add`, `promote`, `retire`,
+/// `revoke`); a program can too, then [`write`](Self::write) it back atomically.
+///
+/// ```
+/// use std::time::Duration;
+/// use sealed_session::key::file::RingDocument;
+///
+/// let now = 1_900_000_000;
+/// let mut doc = RingDocument::new(Duration::from_secs(8 * 3600), now)?;
+/// let first = doc.primary_at(now).unwrap().id;
+/// // Staged: opens everywhere at once, seals from two days on.
+/// let next = doc.add(sealed_session::Key::generate()?, now, Some(now + 2 * 86_400))?;
+/// assert_eq!(doc.primary_at(now).unwrap().id, first);
+/// assert_eq!(doc.primary_at(now + 2 * 86_400).unwrap().id, next);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RingDocument {
+    /// The longest a session can live plus the leeway: a key that stopped sealing less than
+    /// this long ago may still have live cookies.
+    pub max_session_lifetime: Duration,
+    keys: Vec<KeyRecord>,
+}
+
+/// The file as TOML sees it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    format: Spanned<u32>,
+    max_session_lifetime: Spanned<String>,
+    #[serde(default)]
+    key: Vec<RawKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    id: Spanned<String>,
+    secret: Option<Spanned<String>>,
+    state: Spanned<String>,
+    created: Spanned<String>,
+    activate_at: Option<Spanned<String>>,
+    retire_at: Option<Spanned<String>>,
+}
+
+impl Drop for RawKey {
+    fn drop(&mut self) {
+        if let Some(secret) = &mut self.secret {
+            zeroize::Zeroize::zeroize(secret.get_mut());
+        }
+    }
+}
+
+/// The file as it is written.
+#[derive(Serialize)]
+struct OutFile<'a> {
+    format: u32,
+    max_session_lifetime: String,
+    key: Vec<OutKey<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutKey<'a> {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    state: &'static str,
+    created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activate_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retire_at: Option<String>,
+}
+
+const HEADER: &str = "# sealed-session key ring (format: KEYS.md). Holds secret keys: keep it \
+                      mode 600.\n# Written by `sealed-session ring`; comments are not kept.\n\n";
+
+impl RingDocument {
+    /// A new ring with one freshly generated key, active from `now` (Unix seconds).
+    ///
+    /// # Errors
+    /// [`KeyError::Random`](crate::KeyError::Random) if the system's random generator fails.
+    pub fn new(max_session_lifetime: Duration, now: u64) -> Result<Self, crate::KeyError> {
+        let key = Key::generate()?;
+        Ok(Self {
+            max_session_lifetime,
+            keys: vec![KeyRecord {
+                id: key.id(),
+                secret: Some(key),
+                state: KeyState::Active,
+                created: now,
+                activate_at: Some(now),
+                retire_at: None,
+            }],
+        })
+    }
+
+    /// Parses a key-ring file's text; `path` only names the file in errors.
+    ///
+    /// # Errors
+    /// [`KeyFileError::Syntax`] or [`KeyFileError::Invalid`], with the line.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, KeyFileError> {
+        let line_of = |span: std::ops::Range<usize>| {
+            text.as_bytes()[..span.start.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| KeyFileError::Syntax {
+            path: path.to_owned(),
+            line: e.span().map_or(1, &line_of),
+            message: e.message().to_owned(),
+        })?;
+        let invalid = |span: std::ops::Range<usize>, message: String| KeyFileError::Invalid {
+            path: path.to_owned(),
+            line: line_of(span),
+            message,
+        };
+        if *raw.format.get_ref() != FORMAT_VERSION {
+            return Err(invalid(
+                raw.format.span(),
+                format!(
+                    "format {} is not supported (this version reads format {FORMAT_VERSION})",
+                    raw.format.get_ref()
+                ),
+            ));
+        }
+        let max_session_lifetime = humantime::parse_duration(raw.max_session_lifetime.get_ref())
+            .map_err(|e| {
+                invalid(
+                    raw.max_session_lifetime.span(),
+                    format!("max_session_lifetime: {e} (write e.g. \"8h\" or \"1day 30min\")"),
+                )
+            })?;
+        let time = |value: &Spanned<String>, field: &str| {
+            parse_time(value.get_ref()).ok_or_else(|| {
+                invalid(
+                    value.span(),
+                    format!(
+                        "{field}: {:?} is not an RFC 3339 UTC time like 2026-12-01T09:30:00Z",
+                        value.get_ref()
+                    ),
+                )
+            })
+        };
+        let mut keys: Vec<KeyRecord> = Vec::with_capacity(raw.key.len());
+        for k in &raw.key {
+            let state = KeyState::parse(k.state.get_ref()).ok_or_else(|| {
+                invalid(
+                    k.state.span(),
+                    format!(
+                        "state {:?} is not one of pending, active, retired, revoked",
+                        k.state.get_ref()
+                    ),
+                )
+            })?;
+            let id = parse_id(k.id.get_ref()).ok_or_else(|| {
+                invalid(
+                    k.id.span(),
+                    format!("id {:?} is not 8 hexadecimal digits", k.id.get_ref()),
+                )
+            })?;
+            let secret = match (&k.secret, state.opens()) {
+                (Some(secret), true) => {
+                    let key = Key::from_base64(secret.get_ref())
+                        .map_err(|e| invalid(secret.span(), format!("secret of key {id}: {e}")))?;
+                    if key.id() != id {
+                        return Err(invalid(
+                            k.id.span(),
+                            format!(
+                                "id {id} does not match its secret (whose id is {})",
+                                key.id()
+                            ),
+                        ));
+                    }
+                    Some(key)
+                }
+                (None, true) => {
+                    return Err(invalid(
+                        k.state.span(),
+                        format!("key {id} is {state} but has no secret"),
+                    ));
+                }
+                // An ended key opens nothing: a secret left in the file is not used.
+                (_, false) => None,
+            };
+            let activate_at = k
+                .activate_at
+                .as_ref()
+                .map(|v| time(v, "activate_at"))
+                .transpose()?;
+            if state == KeyState::Active && activate_at.is_none() {
+                return Err(invalid(
+                    k.state.span(),
+                    format!("key {id} is active but has no activate_at"),
+                ));
+            }
+            if keys.iter().any(|other| other.id == id) {
+                return Err(invalid(k.id.span(), format!("key id {id} appears twice")));
+            }
+            keys.push(KeyRecord {
+                id,
+                secret,
+                state,
+                created: time(&k.created, "created")?,
+                activate_at,
+                retire_at: k
+                    .retire_at
+                    .as_ref()
+                    .map(|v| time(v, "retire_at"))
+                    .transpose()?,
+            });
+        }
+        Ok(Self {
+            max_session_lifetime,
+            keys,
+        })
+    }
+
+    /// The file's text: TOML, secrets included (it is the file). Wiped when dropped.
+    pub fn to_toml(&self) -> Zeroizing<String> {
+        let secrets: Vec<Option<Zeroizing<String>>> = self
+            .keys
+            .iter()
+            .map(|k| k.secret.as_ref().map(Key::to_base64))
+            .collect();
+        let out = OutFile {
+            format: FORMAT_VERSION,
+            max_session_lifetime: humantime::format_duration(self.max_session_lifetime).to_string(),
+            key: self
+                .keys
+                .iter()
+                .zip(&secrets)
+                .map(|(k, secret)| OutKey {
+                    id: k.id.to_string(),
+                    secret: secret.as_ref().map(|s| s.as_str()),
+                    state: k.state.name(),
+                    created: format_time(k.created),
+                    activate_at: k.activate_at.map(format_time),
+                    retire_at: k.retire_at.map(format_time),
+                })
+                .collect(),
+        };
+        // Plain strings, integers and arrays of tables: nothing the serializer can refuse.
+        let body = Zeroizing::new(toml::to_string(&out).unwrap_or_default());
+        let mut text = Zeroizing::new(String::with_capacity(HEADER.len() + body.len()));
+        text.push_str(HEADER);
+        text.push_str(&body);
+        text
+    }
+
+    /// The keys, oldest first.
+    pub fn keys(&self) -> &[KeyRecord] {
+        &self.keys
+    }
+
+    /// The key that seals at `now`: of the keys that open and whose `activate_at` has come, the
+    /// one activated last (the later in the file on a tie). `None` if no key can seal.
+    pub fn primary_at(&self, now: u64) -> Option<&KeyRecord> {
+        self.keys
+            .iter()
+            .filter(|k| k.may_seal_at(now))
+            .max_by_key(|k| k.activate_at)
+    }
+
+    /// Until when cookies sealed with key `id` may still be live (Unix seconds): the moment
+    /// another key took over from it plus the longest session lifetime. `None` if it never
+    /// sealed, or if it still seals at `now` (then it has no end yet).
+    pub fn live_until(&self, id: KeyId, now: u64) -> Option<u64> {
+        let key = self.keys.iter().find(|k| k.id == id)?;
+        let began = key.activate_at.filter(|&at| at <= now)?;
+        // The first activation after this key's, among every key that ever sealed.
+        let ended = self
+            .keys
+            .iter()
+            .filter_map(|k| k.activate_at)
+            .filter(|&at| at > began && at <= now)
+            .min()?;
+        Some(ended.saturating_add(self.max_session_lifetime.as_secs()))
+    }
+
+    /// Adds `key` as pending: it opens at once; it seals from `activate_at` on if given, or
+    /// once promoted. Returns its id.
+    ///
+    /// # Errors
+    /// [`RingEditError::DuplicateKeyId`].
+    pub fn add(
+        &mut self,
+        key: Key,
+        now: u64,
+        activate_at: Option<u64>,
+    ) -> Result<KeyId, RingEditError> {
+        let id = key.id();
+        if self.keys.iter().any(|k| k.id == id) {
+            return Err(RingEditError::DuplicateKeyId(id));
+        }
+        self.keys.push(KeyRecord {
+            id,
+            secret: Some(key),
+            state: KeyState::Pending,
+            created: now,
+            activate_at,
+            retire_at: None,
+        });
+        Ok(id)
+    }
+
+    /// Makes key `id` seal from `now` on (every server that has loaded the file switches at
+    /// once). Add the key everywhere first; staged activation does both in one step.
+    ///
+    /// # Errors
+    /// [`RingEditError::UnknownKey`], [`RingEditError::Ended`].
+    pub fn promote(&mut self, id: KeyId, now: u64) -> Result<(), RingEditError> {
+        let key = self.find_mut(id)?;
+        if !key.state.opens() {
+            return Err(RingEditError::Ended(id));
+        }
+        key.state = KeyState::Active;
+        key.activate_at = Some(now);
+        Ok(())
+    }
+
+    /// Retires key `id`: it opens nothing from now on and its secret leaves the file. Refused
+    /// while cookies sealed with it may be live, unless `force`.
+    ///
+    /// # Errors
+    /// [`RingEditError::UnknownKey`], [`RingEditError::SealsNow`],
+    /// [`RingEditError::MayHaveLiveCookies`] (without `force`).
+    pub fn retire(&mut self, id: KeyId, now: u64, force: bool) -> Result<(), RingEditError> {
+        self.end(id, now, KeyState::Retired, force)
+    }
+
+    /// Revokes key `id` (it may be compromised): it opens nothing from now on, its secret leaves
+    /// the file, and every cookie sealed with it is refused at once.
+    ///
+    /// # Errors
+    /// [`RingEditError::UnknownKey`], [`RingEditError::SealsNow`] (promote another key first).
+    pub fn revoke(&mut self, id: KeyId, now: u64) -> Result<(), RingEditError> {
+        self.end(id, now, KeyState::Revoked, true)
+    }
+
+    fn end(
+        &mut self,
+        id: KeyId,
+        now: u64,
+        state: KeyState,
+        force: bool,
+    ) -> Result<(), RingEditError> {
+        self.find_mut(id)?;
+        if self.primary_at(now).is_some_and(|k| k.id == id) {
+            return Err(RingEditError::SealsNow(id));
+        }
+        if !force {
+            if let Some(live_until) = self.live_until(id, now).filter(|&t| t > now) {
+                return Err(RingEditError::MayHaveLiveCookies { id, live_until });
+            }
+        }
+        let key = self.find_mut(id)?;
+        key.state = state;
+        key.secret = None;
+        key.retire_at = Some(now);
+        Ok(())
+    }
+
+    fn find_mut(&mut self, id: KeyId) -> Result<&mut KeyRecord, RingEditError> {
+        self.keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .ok_or(RingEditError::UnknownKey(id))
+    }
+
+    /// A new ring of this document's keys, as of `now`; `path` names the file in errors.
+    ///
+    /// # Errors
+    /// [`KeyFileError::NoSealingKey`] if no key seals at `now`.
+    pub fn to_ring(&self, now: u64, path: &Path) -> Result<crate::KeyRing, KeyFileError> {
+        let first = self.first_sealing(now, path)?;
+        let ring = crate::KeyRing::new(first.clone());
+        self.install(&ring, now, path)?;
+        Ok(ring)
+    }
+
+    /// The key that opened the sealing: the earliest-activated key that may seal at `now`.
+    fn first_sealing(&self, now: u64, path: &Path) -> Result<&Key, KeyFileError> {
+        self.keys
+            .iter()
+            .filter(|k| k.may_seal_at(now))
+            .min_by_key(|k| k.activate_at)
+            .and_then(|k| k.secret.as_ref())
+            .ok_or_else(|| KeyFileError::NoSealingKey {
+                path: path.to_owned(),
+            })
+    }
+
+    /// Puts the keys into `ring` at once: every key that opens, with its activation time.
+    ///
+    /// # Errors
+    /// [`KeyFileError::NoSealingKey`] if no key seals at `now`; the ring is then unchanged.
+    pub(super) fn install(
+        &self,
+        ring: &crate::KeyRing,
+        now: u64,
+        path: &Path,
+    ) -> Result<(), KeyFileError> {
+        // The ring's fallback primary is the earliest-activated key that may seal now; every
+        // other activation, past or to come, is in its schedule, so each sealer picks the key by
+        // its own clock.
+        let primary = self.first_sealing(now, path)?;
+        let first_id = primary.id();
+        let mut scheduled = Vec::new();
+        let mut others = Vec::new();
+        for k in &self.keys {
+            let Some(secret) = k.secret.as_ref().filter(|_| k.state.opens()) else {
+                continue;
+            };
+            if k.id == first_id {
+                continue;
+            }
+            match k.activate_at {
+                Some(at) => scheduled.push((at, secret)),
+                None => others.push(secret),
+            }
+        }
+        ring.replace(primary, &scheduled, &others);
+        Ok(())
+    }
+}
+
+/// An RFC 3339 UTC time, to the second.
+pub(super) fn format_time(unix: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+}
+
+fn parse_time(text: &str) -> Option<u64> {
+    let time = humantime::parse_rfc3339(text).ok()?;
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+/// A key id as written: 8 hexadecimal digits.
+pub(crate) fn parse_id(text: &str) -> Option<KeyId> {
+    if text.len() != 8 || !text.is_ascii() {
+        return None;
+    }
+    let mut id = [0u8; 4];
+    for (i, byte) in id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(KeyId(id))
+}

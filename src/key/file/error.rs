@@ -1,0 +1,145 @@
+//! The key-ring file's errors: reading and writing it, and edits it refuses.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::key::KeyId;
+
+/// Why a key-ring file could not be read, understood or written. Every variant names the file;
+/// those about its contents name the line. A [`KeyRingFile`](super::KeyRingFile) that fails to
+/// reload keeps the ring it had.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// The file could not be read or written (missing, a directory, no permission, disk full).
+    /// Fix the path or its permissions; on a write, the old file is left as it was.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The file can be read by other users than its owner (Unix mode bits 0o077). It holds
+    /// secret keys: `chmod 600` it. The crate refuses such a file rather than warn, so a leaked
+    /// permission is noticed before the keys are.
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Its mode bits.
+        mode: u32,
+    },
+    /// The file is not valid TOML, or does not have the shape KEYS.md gives (an unknown field,
+    /// a missing one, a value of the wrong type). Fix the file at that line.
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The line (from 1) the problem starts on.
+        line: usize,
+        /// What is wrong, from the TOML parser.
+        message: String,
+    },
+    /// A value in the file is well-formed TOML but not a valid ring: a secret that is not 32
+    /// bytes of base64, an id that does not match its secret, a duplicated id, a time that is not
+    /// RFC 3339, a state that is not one of the four, an active key without `activate_at`, an
+    /// unsupported `format`. Fix the file at that line.
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The line (from 1) of the offending value.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// No key of the file can seal now: none is active, or every active key's `activate_at` is
+    /// still to come. A ring needs a key to seal with; activate one (`ring promote`).
+    NoSealingKey {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for KeyFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Permissions { path, mode } => write!(
+                f,
+                "{}: readable by other users (mode {:o}); it holds secret keys: chmod 600 it",
+                path.display(),
+                mode & 0o777
+            ),
+            Self::Syntax {
+                path,
+                line,
+                message,
+            }
+            | Self::Invalid {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+            Self::NoSealingKey { path } => write!(
+                f,
+                "{}: no key can seal now (no active key whose activate_at has come)",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KeyFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Why an edit of a [`RingDocument`](super::RingDocument) was refused. A refused edit leaves the
+/// document as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RingEditError {
+    /// The document holds no key with this id.
+    UnknownKey(KeyId),
+    /// The key seals now: retiring or revoking it would leave the ring with no key to seal with.
+    /// Promote another key first.
+    SealsNow(KeyId),
+    /// The key stopped sealing less than the longest session lifetime ago, so cookies sealed
+    /// with it may still be live: retiring it now would log those users out. Wait until
+    /// `live_until` (Unix seconds), or force it.
+    MayHaveLiveCookies {
+        /// The key.
+        id: KeyId,
+        /// When the last cookie it can have sealed expires.
+        live_until: u64,
+    },
+    /// The key is retired or revoked: its secret is gone, so it cannot seal again. Add a new key.
+    Ended(KeyId),
+    /// A key with this id is already in the document (the same key twice, or an id collision,
+    /// about 2^-32 per pair). Generate another key.
+    DuplicateKeyId(KeyId),
+}
+
+impl fmt::Display for RingEditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownKey(id) => write!(f, "no key with id {id} in the ring"),
+            Self::SealsNow(id) => write!(
+                f,
+                "key {id} seals now; promote another key before retiring or revoking it"
+            ),
+            Self::MayHaveLiveCookies { id, live_until } => write!(
+                f,
+                "key {id} may still have live cookies until {}; wait, or force it (users with \
+                 those cookies are logged out)",
+                super::document::format_time(*live_until)
+            ),
+            Self::Ended(id) => write!(f, "key {id} is retired or revoked; add a new key instead"),
+            Self::DuplicateKeyId(id) => write!(f, "the ring already holds a key with id {id}"),
+        }
+    }
+}
+
+impl std::error::Error for RingEditError {}

@@ -1,0 +1,497 @@
+//! The key-ring file (KEYS.md, feature `key-file`): what it holds, what it refuses (naming the
+//! file and line), staged activation across servers, retirement and revocation, and reloading
+//! while sealers run. Run with `cargo test --features key-file`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{key_id_of, session};
+use sealed_session::key::file::{KeyFileError, KeyRingFile, KeyState, RingDocument, RingEditError};
+use sealed_session::{Clock, Key, ManualClock, OpenError, Sealer, SystemClock};
+
+const LIFETIME: Duration = Duration::from_secs(8 * 3600);
+
+fn now() -> u64 {
+    SystemClock.now_unix()
+}
+
+/// A fresh directory for one test, removed at the end.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "sealed-session-key-file-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn file(&self) -> PathBuf {
+        self.0.join("keys.toml")
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn sealer(file: &KeyRingFile, clock: &ManualClock) -> Sealer {
+    Sealer::builder(file.ring(), common::NAME)
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+/// Writes `text` as a key file readable only by its owner.
+fn write_text(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    set_mode(path, 0o600);
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A valid file's text with one active key, for the error tests to damage.
+fn valid_text() -> String {
+    RingDocument::new(LIFETIME, now())
+        .unwrap()
+        .to_toml()
+        .to_string()
+}
+
+/// The error and the line it names, for a file of `text`.
+fn error_of(text: &str) -> (KeyFileError, usize) {
+    let dir = Dir::new("error");
+    write_text(&dir.file(), text);
+    let error = KeyRingFile::open(dir.file()).unwrap_err();
+    let line = match &error {
+        KeyFileError::Syntax { line, path, .. } | KeyFileError::Invalid { line, path, .. } => {
+            assert_eq!(path, &dir.file());
+            assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("{}:{line}: ", path.display()))
+            );
+            *line
+        }
+        other => panic!("{other}"),
+    };
+    (error, line)
+}
+
+/// The line (from 1) of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn a_written_ring_reads_back_the_same() {
+    let dir = Dir::new("roundtrip");
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 100).unwrap();
+    let pending = doc
+        .add(Key::generate().unwrap(), t, Some(t + 3600))
+        .unwrap();
+    let waiting = doc.add(Key::generate().unwrap(), t, None).unwrap();
+    doc.write(&dir.file()).unwrap();
+    let back = RingDocument::read(&dir.file()).unwrap();
+    assert_eq!(back.max_session_lifetime, LIFETIME);
+    assert_eq!(back.to_toml().as_str(), doc.to_toml().as_str());
+    let states: Vec<_> = back
+        .keys()
+        .iter()
+        .map(|k| (k.id, k.state, k.activate_at))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (doc.keys()[0].id, KeyState::Active, Some(t - 100)),
+            (pending, KeyState::Pending, Some(t + 3600)),
+            (waiting, KeyState::Pending, None),
+        ]
+    );
+}
+
+#[test]
+fn the_file_is_written_for_its_owner_only_and_replaced_whole() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = Dir::new("mode");
+    let doc = RingDocument::new(LIFETIME, now()).unwrap();
+    doc.write(&dir.file()).unwrap();
+    doc.write(&dir.file()).unwrap();
+    let mode = std::fs::metadata(dir.file()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Only the file itself: no temporary file left beside it.
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["keys.toml"]);
+}
+
+#[test]
+fn a_file_other_users_can_read_is_refused() {
+    let dir = Dir::new("perm");
+    RingDocument::new(LIFETIME, now())
+        .unwrap()
+        .write(&dir.file())
+        .unwrap();
+    for mode in [0o640, 0o604, 0o644] {
+        set_mode(&dir.file(), mode);
+        match KeyRingFile::open(dir.file()) {
+            Err(KeyFileError::Permissions { path, mode: got }) => {
+                assert_eq!((path, got & 0o777), (dir.file(), mode));
+            }
+            other => panic!("{mode:o}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_secret_that_is_not_a_key_is_refused_on_its_line() {
+    let text = valid_text();
+    let secret_line = line_of(&text, "secret = ");
+    let broken: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("secret = ") {
+                "secret = \"c2hvcnQ\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (error, line) = error_of(&broken);
+    assert_eq!(line, secret_line);
+    assert!(error.to_string().contains("32 bytes"), "{error}");
+}
+
+#[test]
+fn an_id_that_does_not_match_its_secret_is_refused_on_its_line() {
+    let text = valid_text();
+    let broken: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("id = ") {
+                "id = \"00000000\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (error, line) = error_of(&broken);
+    assert_eq!(line, line_of(&text, "id = "));
+    assert!(
+        error.to_string().contains("does not match its secret"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_duplicated_key_is_refused_on_the_second_one() {
+    let text = valid_text();
+    let keys_at = text.find("[[key]]").unwrap();
+    let doubled = format!("{text}\n{}", &text[keys_at..]);
+    let (error, line) = error_of(&doubled);
+    assert_eq!(
+        line,
+        line_of(&text, "id = ") + text[keys_at..].lines().count() + 1
+    );
+    assert!(error.to_string().contains("appears twice"), "{error}");
+}
+
+#[test]
+fn a_bad_time_a_bad_state_and_an_unknown_field_are_refused_on_their_lines() {
+    let text = valid_text();
+    for (field, bad, says) in [
+        ("created = ", "created = \"yesterday\"", "RFC 3339"),
+        ("state = ", "state = \"enabled\"", "not one of"),
+        (
+            "state = ",
+            "state = \"active\"\ncolour = \"blue\"",
+            "colour",
+        ),
+        ("format = ", "format = 2", "format 2"),
+        (
+            "max_session_lifetime = ",
+            "max_session_lifetime = \"forever\"",
+            "max_session_lifetime",
+        ),
+    ] {
+        let broken: String = text
+            .lines()
+            .map(|l| if l.starts_with(field) { bad } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (error, line) = error_of(&broken);
+        let expected = line_of(&broken, bad.lines().last().unwrap());
+        assert_eq!(line, expected, "{bad}: {error}");
+        assert!(error.to_string().contains(says), "{bad}: {error}");
+    }
+}
+
+#[test]
+fn a_ring_with_no_key_that_seals_now_is_refused() {
+    let dir = Dir::new("nokey");
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t).unwrap();
+    let first = doc.keys()[0].id;
+    let later = doc
+        .add(Key::generate().unwrap(), t, Some(t + 3600))
+        .unwrap();
+    doc.promote(later, t).unwrap();
+    doc.revoke(first, t).unwrap();
+    // Now undo the promotion by hand: only a key whose time has not come is left.
+    let text = doc.to_toml().replace(
+        &format!("activate_at = \"{}\"", format_time(t)),
+        &format!("activate_at = \"{}\"", format_time(t + 3600)),
+    );
+    write_text(&dir.file(), &text);
+    assert!(matches!(
+        KeyRingFile::open(dir.file()),
+        Err(KeyFileError::NoSealingKey { .. })
+    ));
+}
+
+fn format_time(unix: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+}
+
+#[test]
+fn a_pending_key_opens_at_once_and_seals_only_from_its_time_on_every_server() {
+    let dir = Dir::new("staged");
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 60).unwrap();
+    let old = doc.keys()[0].id;
+    let new = doc
+        .add(Key::generate().unwrap(), t, Some(t + 48 * 3600))
+        .unwrap();
+    doc.write(&dir.file()).unwrap();
+    // Two servers load the same file; their clocks reach the activation time together.
+    let clock = ManualClock::new(t);
+    let servers: Vec<Sealer> = (0..2)
+        .map(|_| sealer(&KeyRingFile::open(dir.file()).unwrap(), &clock))
+        .collect();
+    for server in &servers {
+        assert_eq!(
+            key_id_of(&server.seal(&session()).unwrap().into_value()),
+            old
+        );
+    }
+    clock.set(t + 48 * 3600 - 1);
+    assert_eq!(
+        key_id_of(&servers[0].seal(&session()).unwrap().into_value()),
+        old
+    );
+    clock.set(t + 48 * 3600);
+    let sealed_new: Vec<String> = servers
+        .iter()
+        .map(|s| s.seal(&session()).unwrap().into_value())
+        .collect();
+    for value in &sealed_new {
+        assert_eq!(key_id_of(value), new);
+    }
+    // Each opens what the other sealed, before and after.
+    servers[1].open::<common::Session>(&sealed_new[0]).unwrap();
+    servers[0].open::<common::Session>(&sealed_new[1]).unwrap();
+}
+
+#[test]
+fn retiring_a_key_whose_cookies_may_be_live_needs_force() {
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 3600).unwrap();
+    let old = doc.keys()[0].id;
+    let new = doc.add(Key::generate().unwrap(), t - 3600, None).unwrap();
+    doc.promote(new, t - 600).unwrap();
+    // The old key stopped sealing 10 minutes ago: its cookies live until then + 8 h.
+    assert_eq!(
+        doc.retire(old, t, false),
+        Err(RingEditError::MayHaveLiveCookies {
+            id: old,
+            live_until: t - 600 + LIFETIME.as_secs()
+        })
+    );
+    assert_eq!(doc.keys()[0].state, KeyState::Active);
+    // Once the lifetime has passed, no force is needed.
+    let mut later = doc.clone();
+    later
+        .retire(old, t - 600 + LIFETIME.as_secs(), false)
+        .unwrap();
+    assert_eq!(later.keys()[0].state, KeyState::Retired);
+    doc.retire(old, t, true).unwrap();
+    assert_eq!(doc.keys()[0].state, KeyState::Retired);
+}
+
+#[test]
+fn a_key_that_never_sealed_retires_at_once() {
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t).unwrap();
+    let unused = doc.add(Key::generate().unwrap(), t, None).unwrap();
+    doc.retire(unused, t, false).unwrap();
+}
+
+#[test]
+fn the_key_that_seals_now_cannot_be_retired_or_revoked() {
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t).unwrap();
+    let id = doc.keys()[0].id;
+    assert_eq!(doc.retire(id, t, true), Err(RingEditError::SealsNow(id)));
+    assert_eq!(doc.revoke(id, t), Err(RingEditError::SealsNow(id)));
+}
+
+#[test]
+fn an_ended_key_leaves_no_secret_in_the_file_and_cannot_come_back() {
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t).unwrap();
+    let old = doc.keys()[0].id;
+    let new = doc.add(Key::generate().unwrap(), t, None).unwrap();
+    doc.promote(new, t).unwrap();
+    doc.revoke(old, t).unwrap();
+    let text = doc.to_toml();
+    assert_eq!(text.matches("secret = ").count(), 1);
+    assert!(text.contains("state = \"revoked\""));
+    assert_eq!(doc.promote(old, t), Err(RingEditError::Ended(old)));
+}
+
+#[test]
+fn debug_output_never_shows_a_secret() {
+    let doc = RingDocument::new(LIFETIME, now()).unwrap();
+    let secret_line = doc
+        .to_toml()
+        .lines()
+        .find(|l| l.starts_with("secret = "))
+        .unwrap()
+        .to_owned();
+    let secret = secret_line
+        .trim_start_matches("secret = ")
+        .trim_matches('"');
+    assert!(!format!("{doc:?}").contains(secret));
+}
+
+#[test]
+fn reloading_picks_up_a_revocation_and_keeps_the_ring_when_the_file_breaks() {
+    let dir = Dir::new("reload");
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 60).unwrap();
+    let old = doc.keys()[0].id;
+    doc.write(&dir.file()).unwrap();
+    let file = KeyRingFile::open(dir.file()).unwrap();
+    let clock = ManualClock::new(t);
+    let sealer = sealer(&file, &clock);
+    let old_value = sealer.seal(&session()).unwrap().into_value();
+
+    // A new key, promoted; the old one revoked (it leaked).
+    let new = doc.add(Key::generate().unwrap(), t, None).unwrap();
+    doc.promote(new, t - 30).unwrap();
+    doc.revoke(old, t).unwrap();
+    doc.write(&dir.file()).unwrap();
+    file.reload().unwrap();
+    assert_eq!(
+        sealer.open::<common::Session>(&old_value).unwrap_err(),
+        OpenError::UnknownKey(old)
+    );
+    let new_value = sealer.seal(&session()).unwrap().into_value();
+    assert_eq!(key_id_of(&new_value), new);
+
+    // A broken file: the reload fails, the ring keeps working as it was.
+    write_text(&dir.file(), "format = 1\n[[key]\n");
+    assert!(matches!(
+        file.reload(),
+        Err(KeyFileError::Syntax { line: 2, .. })
+    ));
+    sealer.open::<common::Session>(&new_value).unwrap();
+    assert_eq!(
+        key_id_of(&sealer.seal(&session()).unwrap().into_value()),
+        new
+    );
+}
+
+#[test]
+fn a_watch_reloads_the_file_on_its_own_and_reports_failures() {
+    let dir = Dir::new("watch");
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 60).unwrap();
+    doc.write(&dir.file()).unwrap();
+    let file = KeyRingFile::open(dir.file()).unwrap();
+    let errors = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&errors);
+    let watch = file.watch(Duration::from_millis(20), move |e| {
+        seen.lock().unwrap().push(e.to_string())
+    });
+    let new = doc.add(Key::generate().unwrap(), t, None).unwrap();
+    doc.write(&dir.file()).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !file.ring().contains(new) {
+        assert!(std::time::Instant::now() < deadline, "never reloaded");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    write_text(&dir.file(), "not toml");
+    while errors.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no failure reported");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(watch);
+    assert!(file.ring().contains(new));
+}
+
+#[test]
+fn no_valid_cookie_is_refused_while_the_file_is_reloaded_over_and_over() {
+    let dir = Dir::new("concurrent");
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 60).unwrap();
+    doc.write(&dir.file()).unwrap();
+    let file = KeyRingFile::open(dir.file()).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    // Sealers that open what they sealed, and every earlier value, all along.
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let sealer = Sealer::builder(file.ring(), common::NAME).build().unwrap();
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut values = Vec::new();
+                let mut opened = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    values.push(sealer.seal(&session()).unwrap().into_value());
+                    for v in values.iter().rev().take(20) {
+                        sealer.open::<common::Session>(v).unwrap();
+                        opened += 1;
+                    }
+                }
+                opened
+            })
+        })
+        .collect();
+    // Meanwhile: new keys promoted (none retired: every value stays valid), broken files
+    // written and reloaded in between.
+    for i in 0..40 {
+        if i % 4 == 3 {
+            write_text(&dir.file(), "format = 1\nbroken");
+            assert!(file.reload().is_err());
+        } else {
+            let id = doc.add(Key::generate().unwrap(), t, None).unwrap();
+            doc.promote(id, t - 50 + i).unwrap();
+            doc.write(&dir.file()).unwrap();
+            file.reload().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        assert!(w.join().unwrap() > 0);
+    }
+}
