@@ -495,3 +495,32 @@ fn no_valid_cookie_is_refused_while_the_file_is_reloaded_over_and_over() {
         assert!(w.join().unwrap() > 0);
     }
 }
+
+#[test]
+fn the_example_in_keys_md_is_a_valid_ring() {
+    let text = include_str!("../KEYS.md");
+    let start = text.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &text[start..start + text[start..].find("```").unwrap()];
+    let doc = RingDocument::parse(example, Path::new("KEYS.md")).unwrap();
+    assert_eq!(
+        doc.max_session_lifetime,
+        Duration::from_secs(8 * 3600 + 5 * 60)
+    );
+    let states: Vec<_> = doc
+        .keys()
+        .iter()
+        .map(|k| (k.id.to_string(), k.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("fe007428".to_owned(), KeyState::Retired),
+            ("ecad6de7".to_owned(), KeyState::Active),
+            ("a3c216c0".to_owned(), KeyState::Pending),
+        ]
+    );
+    // On the pending key's activation second, it takes over.
+    let at = doc.keys()[2].activate_at.unwrap();
+    assert_eq!(doc.primary_at(at - 1).unwrap().id.to_string(), "ecad6de7");
+    assert_eq!(doc.primary_at(at).unwrap().id.to_string(), "a3c216c0");
+}
