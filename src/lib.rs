@@ -152,8 +152,8 @@ pub use crate::handle::{Session, join_cookie_headers};
 pub use crate::key::file::KeyRingFile;
 pub use crate::key::{Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError};
 pub use crate::session::{
-    Envelope, Header, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId, Signer,
-    SignerBuilder, Stamps, Subject, SubjectError, peek,
+    Envelope, Header, Inspection, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId,
+    Signer, SignerBuilder, Stamps, Subject, SubjectError, peek,
 };
 pub use crate::suite::Suite;
 

@@ -5,6 +5,7 @@
 mod builder;
 mod context;
 mod identity;
+mod inspection;
 mod outcome;
 mod peek;
 mod pipeline;
@@ -19,6 +20,7 @@ pub use builder::{
 };
 pub(crate) use context::Context;
 pub use identity::{Envelope, MAX_SUBJECT_LEN, SESSION_ID_LEN, SessionId, Subject, SubjectError};
+pub use inspection::Inspection;
 pub use outcome::{Opened, RenewalReason, Sealed};
 pub use peek::{Header, peek};
 pub(crate) use pipeline::{open, seal_value};

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::context::Context;
 use super::identity::{Envelope, SessionId, Subject};
+use super::inspection::Inspection;
 use super::outcome::{Opened, RenewalReason, Sealed};
 use super::sink::Sink;
 use super::stamps::Stamps;
@@ -139,6 +140,68 @@ pub(crate) fn open<T: DeserializeOwned>(
     value: &str,
     max: usize,
 ) -> Result<Opened<T>, OpenError> {
+    with_authentic(ctx, value, max, |a| {
+        finish_open(ctx, a.version, a.suite, a.body, a.from_primary, a.now)
+    })
+}
+
+/// Opens a value as far as authentication, and reports what it holds and whether opening would
+/// accept it now, without a type for the state.
+pub(crate) fn inspect(ctx: &Context, value: &str, max: usize) -> Result<Inspection, OpenError> {
+    with_authentic(ctx, value, max, |a| {
+        let ((created, issued, expires), rest) =
+            format::take_stamps(a.body).ok_or(OpenError::Malformed(Malformed::Stamps))?;
+        let stamps =
+            Stamps::new(created, issued, expires).ok_or(OpenError::Malformed(Malformed::Stamps))?;
+        let ((id, subject), payload) = format::take_identity(a.version & FLAGS_MASK, rest)
+            .ok_or(OpenError::Malformed(Malformed::Identity))?;
+        let subject = match subject {
+            Some(bytes) => {
+                Some(Subject::new(bytes).map_err(|_| OpenError::Malformed(Malformed::Identity))?)
+            }
+            None => None,
+        };
+        let session_id = id.map(SessionId::from_bytes);
+        let verdict = if ctx.session_ids && session_id.is_none() {
+            Err(OpenError::MissingSessionId)
+        } else {
+            ctx.policy.check(&stamps, a.now)
+        };
+        Ok(Inspection {
+            version: a.version,
+            suite: a.suite.suite(),
+            key_id: a.key_id,
+            stamps,
+            session_id,
+            subject,
+            payload: zeroize::Zeroizing::new(payload.to_vec()),
+            from_primary: a.from_primary,
+            valid_until: ctx.policy.valid_until(&stamps),
+            verdict,
+            inspected_at: a.now,
+        })
+    })
+}
+
+/// What authentication established about a value, for the steps after it.
+struct Authentic<'a> {
+    version: u8,
+    suite: &'a dyn CipherSuite,
+    key_id: KeyId,
+    /// The authenticated plaintext: stamps, identity, payload.
+    body: &'a [u8],
+    from_primary: bool,
+    now: u64,
+}
+
+/// Bounds, decodes and authenticates `value`, then runs `then` on the authentic plaintext (in
+/// a scratch buffer wiped afterwards).
+fn with_authentic<R>(
+    ctx: &Context,
+    value: &str,
+    max: usize,
+    then: impl FnOnce(Authentic<'_>) -> Result<R, OpenError>,
+) -> Result<R, OpenError> {
     if value.len() > max {
         return Err(OpenError::Oversized {
             len: value.len(),
@@ -153,11 +216,12 @@ pub(crate) fn open<T: DeserializeOwned>(
         if !crate::b64::decode_into(value, raw.0) {
             return Err(OpenError::Malformed(Malformed::Encoding));
         }
-        open_raw(ctx, raw.0)
+        let authentic = authenticate(ctx, raw.0)?;
+        then(authentic)
     })
 }
 
-fn open_raw<T: DeserializeOwned>(ctx: &Context, raw: &mut [u8]) -> Result<Opened<T>, OpenError> {
+fn authenticate<'a>(ctx: &'a Context, raw: &'a mut [u8]) -> Result<Authentic<'a>, OpenError> {
     let version = *raw
         .first()
         .ok_or(OpenError::Malformed(Malformed::TooShort))?;
@@ -184,7 +248,14 @@ fn open_raw<T: DeserializeOwned>(ctx: &Context, raw: &mut [u8]) -> Result<Opened
         ring.primary_at(now).id == id
     };
     // Authentic from here on: only now are the stamps and identity read and judged.
-    finish_open(ctx, version, suite, body, from_primary, now)
+    Ok(Authentic {
+        version,
+        suite,
+        key_id: id,
+        body,
+        from_primary,
+        now,
+    })
 }
 
 /// The part of opening after authentication: read and judge the stamps and identity, then

@@ -112,6 +112,19 @@ impl Sealer {
     pub fn open<T: DeserializeOwned>(&self, value: &str) -> Result<Opened<T>, OpenError> {
         pipeline::open(&self.ctx, value, self.ctx.max_value_len())
     }
+
+    /// Authenticates `value` and takes it apart without a type for its state: version, suite,
+    /// key, stamps, identity, the payload's bytes, and whether [`open`](Self::open) would
+    /// accept it now (and if not, why). For operators and tools; the command-line tool's
+    /// `inspect` is built on it.
+    ///
+    /// # Errors
+    /// The errors of [`open`](Self::open) up to and including authentication: a value that
+    /// is not genuine cannot be inspected. Expiry and a missing session id are reported in
+    /// [`Inspection::verdict`](crate::session::Inspection::verdict) instead.
+    pub fn inspect(&self, value: &str) -> Result<crate::session::Inspection, OpenError> {
+        pipeline::inspect(&self.ctx, value, self.ctx.max_value_len())
+    }
 }
 
 impl fmt::Debug for Sealer {
