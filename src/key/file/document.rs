@@ -368,12 +368,14 @@ impl RingDocument {
     pub fn live_until(&self, id: KeyId, now: u64) -> Option<u64> {
         let key = self.keys.iter().find(|k| k.id == id)?;
         let began = key.activate_at.filter(|&at| at <= now)?;
-        // The first activation after this key's, among every key that ever sealed.
+        // The first activation of another key at or after this key's (a promotion in the same
+        // second counts), among every key that ever sealed.
         let ended = self
             .keys
             .iter()
+            .filter(|k| k.id != id)
             .filter_map(|k| k.activate_at)
-            .filter(|&at| at > began && at <= now)
+            .filter(|&at| at >= began && at <= now)
             .min()?;
         Some(ended.saturating_add(self.max_session_lifetime.as_secs()))
     }

@@ -1,0 +1,168 @@
+//! `sealed-session inspect`: a cookie value taken apart with a key-ring file, no Rust type
+//! needed.
+
+use std::time::Duration;
+
+use sealed_session::key::file::{KeyState, RingDocument};
+use sealed_session::session::{DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY};
+use sealed_session::{Clock, Inspection, OpenError, Sealer, Signer, SystemClock, peek};
+
+use crate::{Failure, FileArg, duration};
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The key-ring file.
+    #[arg(long)]
+    ring: FileArg,
+    /// The cookie's name (it is bound into the value).
+    #[arg(long)]
+    name: String,
+    /// The sealer's purpose, if it set one.
+    #[arg(long)]
+    purpose: Option<String>,
+    /// The value is signed (HMAC-SHA256), not sealed.
+    #[arg(long)]
+    signed: bool,
+    /// The sealer requires a session id.
+    #[arg(long)]
+    session_ids: bool,
+    /// The sealer's idle timeout (default: the crate's, 30 minutes).
+    #[arg(long, value_parser = duration)]
+    idle_timeout: Option<Duration>,
+    /// The sealer's absolute lifetime (default: the crate's, 8 hours).
+    #[arg(long, value_parser = duration)]
+    absolute_lifetime: Option<Duration>,
+    /// The sealer's leeway for clock differences (default: the crate's, 60 seconds).
+    #[arg(long, value_parser = duration)]
+    leeway: Option<Duration>,
+    /// The cookie's value (or `NAME=VALUE`; chunks joined in order).
+    value: String,
+}
+
+fn time(unix: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), Failure> {
+    let doc = RingDocument::read(&args.ring)?;
+    let now = SystemClock.now_unix();
+    let ring = doc.to_ring(now, &args.ring)?;
+    let value = args
+        .value
+        .strip_prefix(&format!("{}=", args.name))
+        .unwrap_or(&args.value)
+        .trim();
+    let idle = args.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT);
+    let absolute = args.absolute_lifetime.unwrap_or(DEFAULT_ABSOLUTE_LIFETIME);
+    let leeway = args.leeway.unwrap_or(DEFAULT_LEEWAY);
+    let inspected = if args.signed {
+        let mut builder = Signer::builder(ring, &args.name)
+            .session_ids(args.session_ids)
+            .idle_timeout(idle)
+            .absolute_lifetime(absolute)
+            .leeway(leeway);
+        if let Some(p) = &args.purpose {
+            builder = builder.purpose(p);
+        }
+        builder.build().map(|s| s.inspect(value))
+    } else {
+        let mut builder = Sealer::builder(ring, &args.name)
+            .session_ids(args.session_ids)
+            .idle_timeout(idle)
+            .absolute_lifetime(absolute)
+            .leeway(leeway);
+        if let Some(p) = &args.purpose {
+            builder = builder.purpose(p);
+        }
+        builder.build().map(|s| s.inspect(value))
+    };
+    let inspected = inspected.map_err(|e| Failure::Refused(format!("bad settings: {e}")))?;
+    match inspected {
+        Ok(seen) => show(&doc, &seen),
+        Err(error) => not_genuine(&doc, value, &error),
+    }
+}
+
+/// The status of key `id` in the file, in words.
+fn key_status(doc: &RingDocument, id: sealed_session::KeyId, now: u64) -> String {
+    match doc.keys().iter().find(|k| k.id == id) {
+        None => "not in the ring file".to_owned(),
+        Some(k) => {
+            let mut s = k.state.to_string();
+            if doc.primary_at(now).is_some_and(|p| p.id == id) {
+                s.push_str(", seals now");
+            }
+            if let (KeyState::Retired | KeyState::Revoked, Some(at)) = (k.state, k.retire_at) {
+                s.push_str(&format!(" since {}", time(at)));
+            }
+            s
+        }
+    }
+}
+
+fn show(doc: &RingDocument, seen: &Inspection) -> Result<(), Failure> {
+    let now = seen.inspected_at;
+    println!("authentic:    yes");
+    println!("version:      0x{:02x} ({:?})", seen.version, seen.suite);
+    println!(
+        "key:          {} ({})",
+        seen.key_id,
+        key_status(doc, seen.key_id, now)
+    );
+    println!("created:      {}", time(seen.stamps.created()));
+    println!("issued:       {}", time(seen.stamps.issued()));
+    println!("expires:      {}", time(seen.stamps.expires()));
+    println!("valid until:  {}", time(seen.valid_until));
+    if let Some(id) = &seen.session_id {
+        println!("session id:   {id}");
+    }
+    if let Some(subject) = &seen.subject {
+        match std::str::from_utf8(subject.as_bytes()) {
+            Ok(text) => println!("subject:      {text:?}"),
+            Err(_) => println!("subject:      0x{}", hex(subject.as_bytes())),
+        }
+    }
+    println!("payload:      {} bytes (postcard)", seen.payload.len());
+    for chunk in seen.payload.chunks(32) {
+        println!("  {}", hex(chunk));
+    }
+    match &seen.verdict {
+        Ok(()) => {
+            let renewal = if seen.from_primary {
+                ""
+            } else {
+                " (and renewed under the key that seals now)"
+            };
+            println!("accepted now: yes{renewal}");
+            Ok(())
+        }
+        Err(e) => {
+            println!("accepted now: no: {e}");
+            Err(Failure::Refused(format!(
+                "the value would not be accepted: {e}"
+            )))
+        }
+    }
+}
+
+/// A value that did not authenticate: what its unauthenticated header claims, and why.
+fn not_genuine(doc: &RingDocument, value: &str, error: &OpenError) -> Result<(), Failure> {
+    println!("authentic:    no: {error}");
+    if let Ok(header) = peek(value) {
+        println!(
+            "claims:       version 0x{:02x} ({:?}), key {} ({}); not authenticated",
+            header.version,
+            header.suite,
+            header.key_id,
+            key_status(doc, header.key_id, SystemClock.now_unix())
+        );
+    }
+    println!("accepted now: no");
+    Err(Failure::Refused(format!(
+        "the value would not be accepted: {error}"
+    )))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
