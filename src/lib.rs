@@ -84,8 +84,7 @@
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! ## Possible future features
-//! Server-side revocation and sessions (embedded store, Redis), a key-ring file with staged
-//! activation and a command-line tool.
+//! Server-side revocation and sessions (embedded store, Redis).
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -117,6 +116,12 @@
 //!
 //! Both adapters follow the same rules from the same code (src/web/adapter.rs); the end-to-end
 //! tests run one table of cases against both.
+//!
+//! Keys for a fleet:
+//! - `key-file`: `key::file::KeyRingFile`, a key ring loaded from a TOML file (KEYS.md) with
+//!   staged activation, reloaded while running; `key::file::RingDocument` to edit it. Adds
+//!   `toml`, `humantime` and `tempfile`.
+//! - `cli`: the `sealed-session` binary (keygen, ring, inspect, budget). Adds `clap`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -329,3 +329,42 @@ fn debug_of_a_sealed_value_does_not_contain_the_value() {
         }
     }
 }
+
+mod key_list {
+    use sealed_session::{Key, KeyError, KeyListError, KeyRing};
+
+    fn b64(key: &Key) -> String {
+        key.to_base64().as_str().to_owned()
+    }
+
+    #[test]
+    fn the_first_key_of_a_list_seals_and_every_key_opens() {
+        let keys: Vec<Key> = (0..3).map(|_| Key::generate().unwrap()).collect();
+        let list = format!("{}\n  {},{}", b64(&keys[0]), b64(&keys[1]), b64(&keys[2]));
+        let ring = KeyRing::from_key_list(&list).unwrap();
+        assert_eq!(ring.primary_id(), keys[0].id());
+        assert_eq!(ring.key_ids(), keys.iter().map(Key::id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_bad_list_is_refused_naming_the_entry_never_its_text() {
+        let good = b64(&Key::generate().unwrap());
+        assert_eq!(
+            KeyRing::from_key_list(" ,\n").unwrap_err(),
+            KeyListError::Empty
+        );
+        let error = KeyRing::from_key_list(&format!("{good},c2hvcnQ")).unwrap_err();
+        assert_eq!(
+            error,
+            KeyListError::Key {
+                position: 2,
+                error: KeyError::InvalidLength { len: 5 }
+            }
+        );
+        assert!(!error.to_string().contains("c2hvcnQ"));
+        assert_eq!(
+            KeyRing::from_key_list(&format!("{good} {good}")).unwrap_err(),
+            KeyListError::DuplicateKeyId { position: 2 }
+        );
+    }
+}
