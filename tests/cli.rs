@@ -10,25 +10,20 @@ use sealed_session::key::file::{KeyRingFile, KeyState, RingDocument};
 use sealed_session::{Clock, Key, ManualClock, Sealer, Subject, SystemClock};
 
 /// A fresh directory for one test, removed at the end.
-struct Dir(PathBuf);
+struct Dir(tempfile::TempDir);
 
 impl Dir {
     fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("sealed-session-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
+        Self(
+            tempfile::Builder::new()
+                .prefix(&format!("sealed-session-{name}"))
+                .tempdir()
+                .unwrap(),
+        )
     }
 
     fn file(&self) -> PathBuf {
-        self.0.join("keys.toml")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().join("keys.toml")
     }
 }
 

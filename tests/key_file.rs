@@ -20,29 +20,20 @@ fn now() -> u64 {
 }
 
 /// A fresh directory for one test, removed at the end.
-struct Dir(PathBuf);
+struct Dir(tempfile::TempDir);
 
 impl Dir {
     fn new(name: &str) -> Self {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sealed-session-key-file-{name}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
+        Self(
+            tempfile::Builder::new()
+                .prefix(&format!("sealed-session-{name}"))
+                .tempdir()
+                .unwrap(),
+        )
     }
 
     fn file(&self) -> PathBuf {
-        self.0.join("keys.toml")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().join("keys.toml")
     }
 }
 
@@ -135,7 +126,7 @@ fn the_file_is_written_for_its_owner_only_and_replaced_whole() {
     let mode = std::fs::metadata(dir.file()).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     // Only the file itself: no temporary file left beside it.
-    let names: Vec<_> = std::fs::read_dir(&dir.0)
+    let names: Vec<_> = std::fs::read_dir(dir.0.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();

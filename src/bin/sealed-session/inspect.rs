@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use sealed_session::key::file::{KeyState, RingDocument};
-use sealed_session::session::{DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY};
+use sealed_session::session::{
+    Builder, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
+};
 use sealed_session::{Clock, Inspection, OpenError, Sealer, Signer, SystemClock, peek};
 
 use crate::{Failure, FileArg, duration};
@@ -52,34 +54,32 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         .strip_prefix(&format!("{}=", args.name))
         .unwrap_or(&args.value)
         .trim();
-    let idle = args.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT);
-    let absolute = args.absolute_lifetime.unwrap_or(DEFAULT_ABSOLUTE_LIFETIME);
-    let leeway = args.leeway.unwrap_or(DEFAULT_LEEWAY);
     let inspected = if args.signed {
-        let mut builder = Signer::builder(ring, &args.name)
-            .session_ids(args.session_ids)
-            .idle_timeout(idle)
-            .absolute_lifetime(absolute)
-            .leeway(leeway);
-        if let Some(p) = &args.purpose {
-            builder = builder.purpose(p);
-        }
-        builder.build().map(|s| s.inspect(value))
+        configure(Signer::builder(ring, &args.name), args)
+            .build()
+            .map(|s| s.inspect(value))
     } else {
-        let mut builder = Sealer::builder(ring, &args.name)
-            .session_ids(args.session_ids)
-            .idle_timeout(idle)
-            .absolute_lifetime(absolute)
-            .leeway(leeway);
-        if let Some(p) = &args.purpose {
-            builder = builder.purpose(p);
-        }
-        builder.build().map(|s| s.inspect(value))
+        configure(Sealer::builder(ring, &args.name), args)
+            .build()
+            .map(|s| s.inspect(value))
     };
     let inspected = inspected.map_err(|e| Failure::Refused(format!("bad settings: {e}")))?;
     match inspected {
         Ok(seen) => show(&doc, &seen),
         Err(error) => not_genuine(&doc, value, &error),
+    }
+}
+
+/// The sealer's or signer's settings, as given (the crate's defaults otherwise).
+fn configure<M>(builder: Builder<M>, args: &Args) -> Builder<M> {
+    let builder = builder
+        .session_ids(args.session_ids)
+        .idle_timeout(args.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT))
+        .absolute_lifetime(args.absolute_lifetime.unwrap_or(DEFAULT_ABSOLUTE_LIFETIME))
+        .leeway(args.leeway.unwrap_or(DEFAULT_LEEWAY));
+    match &args.purpose {
+        Some(purpose) => builder.purpose(purpose),
+        None => builder,
     }
 }
 
