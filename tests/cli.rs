@@ -225,17 +225,24 @@ fn sealed_value(dir: &Dir, at: u64) -> String {
 }
 
 fn inspect(dir: &Dir, value: &str) -> Output {
-    tool(&[
+    inspect_with(dir, value, &[])
+}
+
+fn inspect_with(dir: &Dir, value: &str, extra: &[&str]) -> Output {
+    let file = dir.file();
+    let mut args = vec![
         "inspect",
         "--ring",
-        path(&dir.file()),
+        path(&file),
         "--name",
         "__Host-session",
         "--purpose",
         "app",
         "--session-ids",
-        value,
-    ])
+    ];
+    args.extend_from_slice(extra);
+    args.push(value);
+    tool(&args)
 }
 
 #[test]
@@ -324,4 +331,31 @@ fn budget_gives_the_cadence_of_security_md() {
         );
     }
     assert_eq!(tool(&["budget", "--rate", "0"]).status.code(), Some(1));
+}
+
+#[test]
+fn inspect_shows_the_payload_as_json_given_its_shape() {
+    let dir = Dir::new("schema");
+    let value = sealed_value(&dir, SystemClock.now_unix());
+    let out = inspect_with(
+        &dir,
+        &value,
+        &["--schema", r#"{"tuple": ["u8", "string"]}"#],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(r#"as JSON:      [7,"hello"]"#),
+        "{}",
+        stdout(&out)
+    );
+    // A shape that does not fit says so; it never guesses.
+    let out = inspect_with(&dir, &value, &["--schema", r#"{"tuple": ["u8"]}"#]);
+    assert!(
+        stdout(&out).contains("does not have this shape"),
+        "{}",
+        stdout(&out)
+    );
+    // A shape that is not one is a usage error.
+    let out = inspect_with(&dir, &value, &["--schema", r#""float""#]);
+    assert_eq!(out.status.code(), Some(2));
 }

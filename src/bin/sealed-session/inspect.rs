@@ -9,6 +9,7 @@ use sealed_session::session::{
 };
 use sealed_session::{Clock, Inspection, OpenError, Sealer, Signer, SystemClock, peek};
 
+use crate::schema::Shape;
 use crate::{Failure, FileArg, duration};
 
 #[derive(clap::Args)]
@@ -37,6 +38,11 @@ pub(crate) struct Args {
     /// The sealer's leeway for clock differences (default: the crate's, 60 seconds).
     #[arg(long, value_parser = duration)]
     leeway: Option<Duration>,
+    /// Also show the payload as JSON, given the state's shape (postcard values do not describe
+    /// themselves): e.g. '{"user": "string", "counter": "u64", "roles": ["string"]}'. See
+    /// KEYS.md, "inspect --schema".
+    #[arg(long, value_parser = Shape::parse)]
+    schema: Option<Shape>,
     /// The cookie's value (or `NAME=VALUE`; chunks joined in order).
     value: String,
 }
@@ -65,7 +71,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     };
     let inspected = inspected.map_err(|e| Failure::Refused(format!("bad settings: {e}")))?;
     match inspected {
-        Ok(seen) => show(&doc, &seen),
+        Ok(seen) => show(&doc, &seen, args.schema.as_ref()),
         Err(error) => not_genuine(&doc, value, &error),
     }
 }
@@ -100,7 +106,7 @@ fn key_status(doc: &RingDocument, id: sealed_session::KeyId, now: u64) -> String
     }
 }
 
-fn show(doc: &RingDocument, seen: &Inspection) -> Result<(), Failure> {
+fn show(doc: &RingDocument, seen: &Inspection, schema: Option<&Shape>) -> Result<(), Failure> {
     let now = seen.inspected_at;
     println!("authentic:    yes");
     println!("version:      0x{:02x} ({:?})", seen.version, seen.suite);
@@ -125,6 +131,12 @@ fn show(doc: &RingDocument, seen: &Inspection) -> Result<(), Failure> {
     println!("payload:      {} bytes (postcard)", seen.payload.len());
     for chunk in seen.payload.chunks(32) {
         println!("  {}", hex(chunk));
+    }
+    if let Some(shape) = schema {
+        match shape.decode(&seen.payload) {
+            Ok(json) => println!("as JSON:      {json}"),
+            Err(e) => println!("as JSON:      {e}"),
+        }
     }
     match &seen.verdict {
         Ok(()) => {

@@ -6,6 +6,7 @@
 mod budget;
 mod inspect;
 mod ring;
+mod schema;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
