@@ -46,6 +46,26 @@ struct Visit {
     counter: u64,
 }
 
+/// The state a fresh login holds.
+fn visit() -> Visit {
+    Visit {
+        user: "alice".into(),
+        counter: 0,
+    }
+}
+
+/// What `/ro` answers: the same formatting in every app, the baselines included, so that "over
+/// baseline" is the session's cost alone.
+fn ro_body(v: &Visit) -> String {
+    format!("{} {}", v.user, v.counter)
+}
+
+/// What `/rw` does to the state and answers, in every app.
+fn rw_body(v: &mut Visit) -> String {
+    v.counter += 1;
+    v.counter.to_string()
+}
+
 /// The server thread's CPU time so far, in nanoseconds: served by each app at `/__cpu`, so that
 /// it is read on the thread that serves.
 async fn cpu() -> String {
@@ -63,8 +83,8 @@ mod baseline {
     pub(super) fn app() -> Router {
         Router::new()
             .route("/login", get(|| async { "alice" }))
-            .route("/ro", get(|| async { "alice 0" }))
-            .route("/rw", get(|| async { "1" }))
+            .route("/ro", get(|| async { crate::ro_body(&crate::visit()) }))
+            .route("/rw", get(|| async { crate::rw_body(&mut crate::visit()) }))
             .route("/none", get(|| async { "none" }))
     }
 }
@@ -94,8 +114,7 @@ mod ours {
             .route(
                 "/ro",
                 get(|s: Session<Visit>| async move {
-                    s.read(|v| v.map(|v| format!("{} {}", v.user, v.counter)))
-                        .unwrap_or_default()
+                    s.read(|v| v.map(crate::ro_body)).unwrap_or_default()
                 }),
             )
             .route(
@@ -250,8 +269,14 @@ mod actix {
         config
             .route("/__cpu", web::get().to(cpu))
             .route("/login", web::get().to(|| async { "alice" }))
-            .route("/ro", web::get().to(|| async { "alice 0" }))
-            .route("/rw", web::get().to(|| async { "1" }))
+            .route(
+                "/ro",
+                web::get().to(|| async { crate::ro_body(&crate::visit()) }),
+            )
+            .route(
+                "/rw",
+                web::get().to(|| async { crate::rw_body(&mut crate::visit()) }),
+            )
             .route("/none", web::get().to(|| async { "none" }));
     }
 
@@ -285,8 +310,7 @@ mod actix {
                 .route(
                     "/ro",
                     web::get().to(|s: Session<Visit>| async move {
-                        s.read(|v| v.map(|v| format!("{} {}", v.user, v.counter)))
-                            .unwrap_or_default()
+                        s.read(|v| v.map(crate::ro_body)).unwrap_or_default()
                     }),
                 )
                 .route(

@@ -350,15 +350,20 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         carried
     }
 
-    /// Opens the cookie on first access. Which chunk names the request carried is found only if
-    /// a response must delete or replace them, not for a session that is only read.
+    /// Opens the cookie on first access, noting which of the session's names the request
+    /// carried from the same scan of the header.
     fn load(&mut self) {
         if !matches!(self.state, State::Unread) {
             return;
         }
         self.resolve_header();
         let header = self.header.as_deref().unwrap_or("");
-        let state = match self.cookie.open::<T>(header) {
+        let (opened, carried) = self.cookie.open_carried::<T>(header);
+        // The scan that found the cookie also tells which names to delete or replace.
+        if carried.is_some() {
+            self.carried = carried;
+        }
+        let state = match opened {
             Ok(Some(opened)) => State::Present {
                 envelope: opened.envelope(),
                 renewal: opened.renewal,

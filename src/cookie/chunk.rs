@@ -173,13 +173,48 @@ fn parse_index(s: &str) -> Option<usize> {
 /// header holds neither the cookie nor any chunk of it. Chunks are accepted only as [`split`]
 /// makes them under the same `limit` ([`CookieReadError::NonCanonicalChunks`] otherwise). One pass
 /// over the header; no allocation unless there are chunks to join, and only once every check
-/// has passed.
+/// has passed. ([`find`] then [`join`]; the cookie layer calls them apart to keep what `find`
+/// saw.)
+#[cfg(test)]
 pub(crate) fn gather<'h>(
     name: &str,
     limit: usize,
     max_chunks: usize,
     header: &'h str,
 ) -> Result<Option<Cow<'h, str>>, CookieReadError> {
+    join(
+        name,
+        limit,
+        max_chunks,
+        &find(name, limit, max_chunks, header)?,
+    )
+}
+
+/// The session's cookies a header carried, by chunk index: what [`gather`] scans before it
+/// joins. Every one of the session's names in the header is here (a scan that met a name it
+/// refuses is an error instead).
+pub(crate) struct Found<'h> {
+    parts: [Option<&'h str>; MAX_CHUNKS],
+}
+
+impl Found<'_> {
+    /// Which of the session's names the header carried: the same set as [`carried`] finds.
+    pub(crate) fn carried(&self) -> Carried {
+        self.parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_some())
+            .fold(Carried::default(), |c, (i, _)| c.with(i))
+    }
+}
+
+/// The scan of [`gather`]: each of the session's cookies, checked on its own.
+pub(crate) fn find<'h>(
+    name: &str,
+    limit: usize,
+    max_chunks: usize,
+    header: &'h str,
+) -> Result<Found<'h>, CookieReadError> {
     if header.len() > MAX_COOKIE_HEADER_LEN {
         return Err(CookieReadError::HeaderTooLong {
             len: header.len(),
@@ -208,6 +243,18 @@ pub(crate) fn gather<'h>(
         }
         parts[index] = Some(v);
     }
+    Ok(Found { parts })
+}
+
+/// The join of [`gather`]: the value the found cookies make, checked as a whole.
+pub(crate) fn join<'h>(
+    name: &str,
+    limit: usize,
+    max_chunks: usize,
+    found: &Found<'h>,
+) -> Result<Option<Cow<'h, str>>, CookieReadError> {
+    let max_chunks = max_chunks.clamp(1, MAX_CHUNKS);
+    let parts = &found.parts;
     let rest = &parts[1..max_chunks];
     let Some(first) = parts[0] else {
         return match rest.iter().position(Option::is_some) {

@@ -255,13 +255,32 @@ impl SessionCookie {
         &self,
         cookie_header: &str,
     ) -> Result<Option<Opened<T>>, CookieReadError> {
+        self.open_carried(cookie_header).0
+    }
+
+    /// As [`open`](Self::open), and which of the session's names the header carried when the
+    /// scan for them completed (so the session handle need not scan the header again).
+    pub(crate) fn open_carried<T: DeserializeOwned>(
+        &self,
+        cookie_header: &str,
+    ) -> (Result<Option<Opened<T>>, CookieReadError>, Option<Carried>) {
         let ctx = &self.ctx;
-        let Some(value) = chunk::gather(&ctx.name, ctx.limit, self.max_chunks, cookie_header)?
-        else {
-            return Ok(None);
+        let found = match chunk::find(&ctx.name, ctx.limit, self.max_chunks, cookie_header) {
+            Ok(found) => found,
+            Err(e) => return (Err(e), None),
         };
-        let max = chunk::capacity(&ctx.name, ctx.limit, self.max_chunks);
-        Ok(Some(session::open(&self.ctx, &value, max)?))
+        let carried = found.carried();
+        let opened = match chunk::join(&ctx.name, ctx.limit, self.max_chunks, &found) {
+            Ok(Some(value)) => {
+                let max = chunk::capacity(&ctx.name, ctx.limit, self.max_chunks);
+                session::open(&self.ctx, &value, max)
+                    .map(Some)
+                    .map_err(CookieReadError::from)
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        (opened, Some(carried))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The cookie's attributes: secure defaults, prefix rules, and `Set-Cookie` rendering.
 
+use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::{CookieOptionsError, MAX_ATTRIBUTE_LEN};
@@ -159,13 +160,8 @@ impl CookieOptions {
             // lifetimes (the sealed expiry inside the value is what is enforced).
             let max_age = stamps.max_age().as_secs();
             let expires = stamps.issued().saturating_add(max_age).min(MAX_HTTP_DATE);
-            let when = UNIX_EPOCH
-                .checked_add(Duration::from_secs(expires))
-                .unwrap_or(UNIX_EPOCH);
-            out.push_str(&format!(
-                "; Max-Age={max_age}; Expires={}",
-                httpdate::fmt_http_date(when)
-            ));
+            let _ = write!(out, "; Max-Age={max_age}; Expires=");
+            push_http_date(&mut out, expires);
         }
         self.push_common(&mut out);
         out
@@ -215,4 +211,56 @@ fn check_attribute(attribute: &'static str, value: &str) -> Result<(), CookieOpt
         return Err(CookieOptionsError::InvalidAttribute { attribute });
     }
     Ok(())
+}
+
+/// Appends the HTTP date of `unix` (IMF-fixdate, always 29 characters). The last date rendered
+/// on this thread is kept: a busy server writes the same `Expires` second many times over.
+fn push_http_date(out: &mut String, unix: u64) {
+    const LEN: usize = 29;
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(u64, [u8; LEN])>> = const { std::cell::Cell::new(None) };
+    }
+    if let Some((at, text)) = LAST.get() {
+        if at == unix {
+            // Only ever filled from an ASCII date below.
+            if let Ok(text) = std::str::from_utf8(&text) {
+                out.push_str(text);
+                return;
+            }
+        }
+    }
+    let when = UNIX_EPOCH
+        .checked_add(Duration::from_secs(unix))
+        .unwrap_or(UNIX_EPOCH);
+    let start = out.len();
+    let _ = write!(out, "{}", httpdate::HttpDate::from(when));
+    if let Ok(text) = <[u8; LEN]>::try_from(&out.as_bytes()[start..]) {
+        LAST.set(Some((unix, text)));
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn every_date_is_rendered_as_httpdate_renders_it_cache_or_not() {
+        // Repeats (cache hits), neighbours (misses), both ends of the range.
+        let times = [
+            0,
+            0,
+            1,
+            1_900_000_000,
+            1_900_000_000,
+            1_900_000_001,
+            0,
+            MAX_HTTP_DATE,
+        ];
+        for unix in times {
+            let mut out = String::from("x");
+            push_http_date(&mut out, unix);
+            let expected = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix));
+            assert_eq!(out, format!("x{expected}"), "{unix}");
+        }
+    }
 }
