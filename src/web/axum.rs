@@ -151,7 +151,7 @@ where
                 End::Nothing => {}
                 End::SetCookie(lines) => {
                     for line in lines {
-                        match HeaderValue::from_str(&line) {
+                        match HeaderValue::try_from(line) {
                             Ok(value) => {
                                 response.headers_mut().append(SET_COOKIE, value);
                             }
