@@ -48,6 +48,10 @@ pub enum ConfigError {
         /// The limit that was asked for.
         limit: usize,
     },
+    /// A web adapter was given revocations for a cookie whose sealer does not put a session id
+    /// in its values: the check needs an id in every value. Build the sealer with
+    /// `session_ids(true)`.
+    RevocationsNeedSessionIds,
 }
 
 impl fmt::Display for ConfigError {
@@ -71,6 +75,9 @@ impl fmt::Display for ConfigError {
             Self::InvalidSizeLimit { limit } => write!(
                 f,
                 "size limit {limit} is above the browser limit or too small for any sealed value"
+            ),
+            Self::RevocationsNeedSessionIds => f.write_str(
+                "revocations need session ids in every value: build the sealer with session_ids(true)",
             ),
         }
     }

@@ -35,6 +35,7 @@ use serde::de::DeserializeOwned;
 
 use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
 use crate::session::{Envelope, RenewalReason, SessionId, Subject};
+use crate::store::{Revocations, StoreError, Verdict};
 
 /// The session of one request: a typed state `T`, read lazily from the request's cookies,
 /// changed by handlers, and turned into `Set-Cookie` lines by [`finish`](Self::finish).
@@ -89,6 +90,25 @@ struct Inner<T> {
     written: Option<Vec<String>>,
     /// Logout: delete what the request carried.
     cleared: bool,
+    /// Where revocations are checked and recorded, if the adapter was given a store.
+    revocations: Option<Revocations>,
+    /// A revocation the handler asked for, recorded at the end of the request.
+    pending: Option<Pending>,
+}
+
+/// A revocation to record before the response goes out.
+enum Pending {
+    /// One session, until its own end.
+    Session {
+        id: SessionId,
+        subject: Option<Subject>,
+        until: u64,
+    },
+    /// Every session of a subject created before now, remembered for the longest lifetime.
+    Subject {
+        subject: Subject,
+        lifetime: std::time::Duration,
+    },
 }
 
 enum State<T> {
@@ -139,6 +159,8 @@ where
                 state: State::Unread,
                 written: None,
                 cleared: false,
+                revocations: None,
+                pending: None,
             })),
         }
     }
@@ -251,11 +273,118 @@ where
     /// the request carried. Deleting the cookie does not revoke copies of it (SECURITY.md).
     pub fn clear(&self) {
         let mut inner = self.guard();
-        // A logout needs no decryption of the old cookie, only the names it came under.
+        if inner.revocations.is_some() {
+            // With revocations, logout revokes the session's id: open it to learn the id.
+            inner.load();
+            if let State::Present { envelope, .. } = &inner.state {
+                if let Some(id) = envelope.session_id() {
+                    let until = inner.cookie.context().policy.valid_until(&envelope.stamps);
+                    let subject = envelope.subject().copied();
+                    inner.pending = Some(Pending::Session { id, subject, until });
+                }
+            }
+        }
+        // Otherwise a logout needs no decryption of the old cookie, only the names it came
+        // under.
         inner.carried();
         inner.state = State::Absent { refused: None };
         inner.written = None;
         inner.cleared = true;
+    }
+
+    /// Logs out everywhere: as [`clear`](Self::clear), and, when the adapter has revocations,
+    /// every session of this session's subject created before now is revoked at the end of the
+    /// request (every browser and device of that user). Without a subject, the same as `clear`.
+    pub fn logout_everywhere(&self) {
+        let subject = {
+            let inner = self.lock();
+            match (&inner.state, &inner.revocations) {
+                (State::Present { envelope, .. }, Some(_)) => envelope.subject().copied(),
+                _ => None,
+            }
+        };
+        self.clear();
+        if let Some(subject) = subject {
+            let mut inner = self.guard();
+            let policy = &inner.cookie.context().policy;
+            let lifetime =
+                std::time::Duration::from_secs(policy.absolute.saturating_add(policy.leeway));
+            inner.pending = Some(Pending::Subject { subject, lifetime });
+        }
+    }
+
+    /// Gives the session the revocations to check and record: adapters call it when they are
+    /// configured with a store, then [`check_revoked`](Self::check_revoked) before the handler
+    /// and [`record_revocations`](Self::record_revocations) after it.
+    pub fn set_revocations(&self, revocations: Revocations) {
+        self.guard().revocations = Some(revocations);
+    }
+
+    /// Before the handler: opens the request's cookie now, and if its session (id, or subject
+    /// since the session was created) is revoked, makes the request's session empty and its
+    /// response delete the cookie ([`refused`](Self::refused) is
+    /// [`CookieReadError::Revoked`]). Nothing happens without revocations, without a cookie, or
+    /// for a session without an id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer and the revocations fail closed: the adapter
+    /// should answer 503 without running the handler.
+    pub async fn check_revoked(&self) -> Result<(), StoreError> {
+        let question = {
+            let inner = self.lock();
+            match (&inner.state, &inner.revocations) {
+                (State::Present { envelope, .. }, Some(revocations)) => {
+                    envelope.session_id().map(|id| {
+                        (
+                            revocations.clone(),
+                            id,
+                            envelope.subject().copied(),
+                            envelope.stamps.created(),
+                        )
+                    })
+                }
+                _ => None,
+            }
+        };
+        let Some((revocations, id, subject, created)) = question else {
+            return Ok(());
+        };
+        // The lock is not held across the store's round trip.
+        if revocations.check(&id, subject.as_ref(), created).await? == Verdict::Revoked {
+            let mut inner = self.guard();
+            inner.carried();
+            inner.state = State::Absent {
+                refused: Some(CookieReadError::Revoked),
+            };
+        }
+        Ok(())
+    }
+
+    /// After the handler, before [`finish`](Self::finish): records the revocation its logout
+    /// asked for. Nothing to do without one.
+    ///
+    /// # Errors
+    /// [`StoreError`]: the logout was not recorded. The adapter should answer 503 and send no
+    /// `Set-Cookie`, so that the user sees the logout failed (and can retry) rather than
+    /// believe a copied cookie is dead.
+    pub async fn record_revocations(&self) -> Result<(), StoreError> {
+        let (revocations, pending) = {
+            let mut inner = self.guard();
+            match (inner.revocations.clone(), inner.pending.take()) {
+                (Some(r), Some(p)) => (r, p),
+                _ => return Ok(()),
+            }
+        };
+        match pending {
+            Pending::Session { id, subject, until } => {
+                revocations
+                    .revoke_session(&id, subject.as_ref(), until)
+                    .await
+            }
+            Pending::Subject { subject, lifetime } => {
+                revocations.revoke_subject(&subject, lifetime).await
+            }
+        }
     }
 
     /// The session id, if the session has one.

@@ -83,13 +83,17 @@
 //!   adapters (features `axum` and `actix`) are thin layers over it.
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
+//! - [`store::Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
+//!   id, or every session of a subject ("log out everywhere"), kept in a [`store::Store`] and
+//!   checked by the web adapters before the handler; fail closed on outages.
+//!
 //! ## Possible future features
-//! Server-side revocation and sessions (embedded store, Redis).
+//! Durable stores (embedded, Redis) and server-side sessions over them.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
 //!   of an old value keeps working after the user "logs out" unless the server keeps revocation
-//!   state. Keep lifetimes short. See SECURITY.md.
+//!   state ([`store::Revocations`]). Keep lifetimes short. See SECURITY.md.
 //! - **No server-side storage.** Large or frequently changing data belongs in a database; a cookie
 //!   holds at most about 3 KB.
 //! - **No hiding of the size.** The length of the value reveals the length of the state.
@@ -139,6 +143,7 @@ mod limits;
 mod nonce;
 mod scratch;
 pub mod session;
+pub mod store;
 mod suite;
 pub mod web;
 

@@ -3,14 +3,17 @@
 //! runs once per framework, as `axum::<case>` and `actix::<case>`, with the same expectations.
 //! Run with `cargo test --features axum,actix` (CI does).
 
+mod common_store;
 mod common_web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use common_web::{Framework, Server, cookie, cookie_with, now, serve};
+use common_store::FlakyStore;
+use common_web::{Framework, Server, cookie, cookie_with, now, serve, serve_with};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
+use sealed_session::store::{MemoryStore, Outage, Revocations};
 use sealed_session::{Key, KeyRing, ManualClock};
 
 /// Each case, written once as `async fn case(framework: Framework)`, becomes a test per framework.
@@ -84,6 +87,37 @@ async fn set_cookies(addr: SocketAddr, path: &str, cookie_header: &[&str]) -> (u
 /// Logs `alice` in through a plain client and returns the `Cookie` header a browser would send.
 async fn session_header(addr: SocketAddr) -> String {
     let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+    lines
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A server that checks and records revocations in a store the test can take down.
+async fn serve_revocable(framework: Framework) -> (Server, FlakyStore) {
+    let (server, store, _) = serve_revocable_at(framework).await;
+    (server, store)
+}
+
+/// As [`serve_revocable`], on a clock the test moves (the store and the revocations follow the
+/// sealer's clock).
+async fn serve_revocable_at(framework: Framework) -> (Server, FlakyStore, ManualClock) {
+    let clock = ManualClock::new(now());
+    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let revocations = Revocations::new(store.clone());
+    let ring = KeyRing::new(Key::generate().unwrap());
+    let server = serve_with(
+        framework,
+        cookie_with(ring, clock.clone()),
+        Some(revocations),
+    )
+    .await;
+    (server, store, clock)
+}
+
+/// The `Cookie` header that carries back what `lines` set.
+fn pairs(lines: &[String]) -> String {
     lines
         .iter()
         .map(|l| l.split(';').next().unwrap())
@@ -336,4 +370,123 @@ for_both_frameworks! {
         // The guard's change after the handler reached the browser.
         assert_eq!(get_text(&client, addr, "/ro").await.1, "alice 1");
     }
+
+    async fn a_copied_cookie_is_dead_after_logout(framework: Framework) {
+        let (server, _) = serve_revocable(framework).await;
+        let addr = server.addr;
+        let copy = session_header(addr).await;
+        assert_eq!(set_cookies(addr, "/ro", &[&copy]).await.0, 200);
+        // The browser logs out; a copy of its cookie taken before is replayed.
+        let (status, removal) = set_cookies(addr, "/logout", &[&copy]).await;
+        assert_eq!((status, removal.len()), (200, 1));
+        let client = reqwest::Client::new();
+        let replay = client
+            .get(format!("http://{addr}/ro"))
+            .header(COOKIE, &copy)
+            .send()
+            .await
+            .unwrap();
+        let lines: Vec<String> = replay
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(replay.status(), StatusCode::OK);
+        assert_eq!(replay.text().await.unwrap(), "none");
+        assert!(lines[0].starts_with("sid=; Max-Age=0"), "{lines:?}");
+    }
+
+    async fn logout_everywhere_ends_every_session_of_the_user(framework: Framework) {
+        let (server, _, clock) = serve_revocable_at(framework).await;
+        let addr = server.addr;
+        let laptop = session_header(addr).await;
+        let phone = session_header(addr).await;
+        let (_, lines) = set_cookies(addr, "/login?user=bob", &[]).await;
+        let bob = pairs(&lines);
+        // Sessions created in an earlier second than the revocation are covered.
+        clock.advance(std::time::Duration::from_secs(1));
+        assert_eq!(set_cookies(addr, "/logout-all", &[&laptop]).await.0, 200);
+        for (header, expected) in [(&phone, "none"), (&laptop, "none"), (&bob, "bob 0")] {
+            let body = reqwest::Client::new()
+                .get(format!("http://{addr}/ro"))
+                .header(COOKIE, header.as_str())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(body, expected);
+        }
+        // Logging in again afterwards works at once.
+        let fresh = session_header(addr).await;
+        let (status, _) = set_cookies(addr, "/rw", &[&fresh]).await;
+        assert_eq!(status, 200);
+    }
+
+    async fn a_store_outage_answers_503_and_never_accepts_a_revoked_session(framework: Framework) {
+        let (server, store) = serve_revocable(framework).await;
+        let addr = server.addr;
+        let revoked = session_header(addr).await;
+        set_cookies(addr, "/logout", &[&revoked]).await;
+        let live = session_header(addr).await;
+        store.set_down(true);
+        for header in [&revoked, &live] {
+            let (status, lines) = set_cookies(addr, "/ro", &[header]).await;
+            assert_eq!((status, lines.len()), (503, 0));
+        }
+        // A logout that cannot be recorded is not pretended: 503, the cookie left alone.
+        let (status, lines) = set_cookies(addr, "/logout", &[&live]).await;
+        assert_eq!((status, lines.len()), (503, 0));
+        // A request without a session needs no store.
+        assert_eq!(set_cookies(addr, "/ro", &[]).await.0, 200);
+        // Back up: served again, no restart, the revoked one still refused.
+        store.set_down(false);
+        let body = |h: String| async move {
+            reqwest::Client::new()
+                .get(format!("http://{addr}/ro"))
+                .header(COOKIE, h)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        };
+        assert_eq!(body(revoked.clone()).await, "none");
+        assert_eq!(body(live.clone()).await, "alice 0");
+    }
+
+    async fn accepting_outages_serves_unchecked_sessions_only_by_choice(framework: Framework) {
+        let store = FlakyStore::new(MemoryStore::new());
+        let revocations = Revocations::new(store.clone()).on_outage(Outage::Accept);
+        let server = serve_with(framework, cookie(), Some(revocations)).await;
+        let addr = server.addr;
+        let live = session_header(addr).await;
+        store.set_down(true);
+        assert_eq!(set_cookies(addr, "/ro", &[&live]).await.0, 200);
+    }
+}
+
+#[test]
+fn revocations_are_refused_for_a_sealer_without_session_ids() {
+    use sealed_session::{ConfigError, CookieOptions, Sealer, SessionCookie};
+    let cookie = || {
+        let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "sid")
+            .build()
+            .unwrap();
+        SessionCookie::sealed(sealer, CookieOptions::new()).unwrap()
+    };
+    let revocations = Revocations::new(MemoryStore::new());
+    let axum = sealed_session::web::axum::SessionLayer::<u8>::new(cookie());
+    assert!(matches!(
+        axum.revocations(revocations.clone()),
+        Err(ConfigError::RevocationsNeedSessionIds)
+    ));
+    let actix = sealed_session::web::actix::SessionMiddleware::<u8>::new(cookie());
+    assert!(matches!(
+        actix.revocations(revocations),
+        Err(ConfigError::RevocationsNeedSessionIds)
+    ));
 }

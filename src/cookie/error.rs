@@ -160,6 +160,10 @@ pub enum CookieReadError {
     /// exactly one accepted cookie set. Refused before decoding, from the parts' lengths alone;
     /// treat as "no valid session".
     NonCanonicalChunks,
+    /// The value opened, but its session was revoked (a logout, or every session of its subject:
+    /// [`Revocations`](crate::store::Revocations)). Treat as "no valid session"; the session
+    /// handle deletes the cookie.
+    Revoked,
 }
 
 impl fmt::Display for CookieReadError {
@@ -185,6 +189,7 @@ impl fmt::Display for CookieReadError {
             Self::NonCanonicalChunks => {
                 f.write_str("the session cookie's chunks are not split as a writer splits them")
             }
+            Self::Revoked => f.write_str("the session was revoked"),
         }
     }
 }

@@ -39,6 +39,7 @@
 use std::future::{Future, Ready, ready};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -50,7 +51,9 @@ use serde::de::DeserializeOwned;
 use super::MissingSession;
 use super::adapter::{Adapter, End, invalid_header_value};
 use crate::cookie::SessionCookie;
+use crate::error::ConfigError;
 use crate::handle::Session;
+use crate::store::Revocations;
 
 /// An actix-web middleware ([`Transform`]) that gives each request a [`Session<T>`] for `cookie`,
 /// and adds the `Set-Cookie` lines the session asks for to the response.
@@ -106,6 +109,22 @@ impl<T> SessionMiddleware<T> {
             state: PhantomData,
         }
     }
+
+    /// Checks every request's session against `revocations` before its handler runs (a revoked
+    /// session is an empty one, its cookie deleted), and records the revocation of a logout
+    /// ([`Session::clear`], [`Session::logout_everywhere`]) before the response goes out. When
+    /// the store cannot answer, the request gets a 503 (unless the revocations accept outages).
+    /// A request that carries a session cookie is then opened whether or not its handler uses it.
+    ///
+    /// # Errors
+    /// [`ConfigError::RevocationsNeedSessionIds`] if the cookie's sealer does not put session
+    /// ids in its values.
+    pub fn revocations(self, revocations: Revocations) -> Result<Self, ConfigError> {
+        Ok(Self {
+            adapter: self.adapter.revocations(revocations)?,
+            state: PhantomData,
+        })
+    }
 }
 
 impl<S, B, T> Transform<S, ServiceRequest> for SessionMiddleware<T>
@@ -122,7 +141,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(SessionService {
-            service,
+            service: Rc::new(service),
             adapter: self.adapter.clone(),
             state: PhantomData,
         }))
@@ -131,7 +150,7 @@ where
 
 /// The service [`SessionMiddleware`] wraps around an inner service.
 pub struct SessionService<S, T> {
-    service: S,
+    service: Rc<S>,
     adapter: Adapter,
     state: PhantomData<fn() -> T>,
 }
@@ -152,30 +171,60 @@ where
         let fields = request.headers().get_all(COOKIE).cloned();
         let session = self.adapter.session::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
-        let response = self.service.call(request);
         let adapter = self.adapter.clone();
+        if !adapter.checks_revocations() {
+            // No store: the handler runs at once.
+            let response = self.service.call(request);
+            return Box::pin(async move {
+                // An error in place of a response has no request to answer with: it passes
+                // through as it is. (A handler's own errors are already responses here.)
+                let response = response.await?.map_into_left_body();
+                Ok(respond(&adapter, &session, response).await)
+            });
+        }
+        // The revocation check comes before the handler.
+        let service = Rc::clone(&self.service);
         Box::pin(async move {
-            // An error in place of a response has no request to answer with: it passes through
-            // as it is. (A handler's own errors are already responses here.)
-            let mut response = response.await?.map_into_left_body();
-            match adapter.end(&session, response.status().is_server_error()) {
-                End::Nothing => {}
-                End::SetCookie(lines) => {
-                    for line in lines {
-                        match HeaderValue::try_from(line) {
-                            Ok(value) => response.headers_mut().append(SET_COOKIE, value),
-                            Err(_) => invalid_header_value(),
-                        }
-                    }
-                }
-                End::Fail => {
-                    let (request, _) = response.into_parts();
-                    let failed = HttpResponse::InternalServerError().finish();
-                    response = ServiceResponse::new(request, failed).map_into_right_body();
+            if !adapter.begin(&session).await {
+                let unavailable = HttpResponse::ServiceUnavailable().finish();
+                return Ok(request.into_response(unavailable).map_into_right_body());
+            }
+            let response = service.call(request).await?.map_into_left_body();
+            Ok(respond(&adapter, &session, response).await)
+        })
+    }
+}
+
+/// Applies the end of the request to `response`: its `Set-Cookie` lines, or the error status
+/// that replaces it.
+async fn respond<T, B>(
+    adapter: &Adapter,
+    session: &Session<T>,
+    mut response: ServiceResponse<EitherBody<B>>,
+) -> ServiceResponse<EitherBody<B>>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let replace = |response: ServiceResponse<EitherBody<B>>, with: HttpResponse| {
+        let (request, _) = response.into_parts();
+        ServiceResponse::new(request, with).map_into_right_body()
+    };
+    match adapter
+        .end(session, response.status().is_server_error())
+        .await
+    {
+        End::Nothing => response,
+        End::SetCookie(lines) => {
+            for line in lines {
+                match HeaderValue::try_from(line) {
+                    Ok(value) => response.headers_mut().append(SET_COOKIE, value),
+                    Err(_) => invalid_header_value(),
                 }
             }
-            Ok(response)
-        })
+            response
+        }
+        End::Fail => replace(response, HttpResponse::InternalServerError().finish()),
+        End::Unavailable => replace(response, HttpResponse::ServiceUnavailable().finish()),
     }
 }
 

@@ -9,14 +9,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::cookie::SessionCookie;
+use crate::error::ConfigError;
 use crate::handle::{Session, join_cookie_headers};
+use crate::store::Revocations;
 
-/// An adapter's settings: the cookie, and what to do on server errors and write failures.
+/// An adapter's settings: the cookie, what to do on server errors and write failures, and the
+/// revocations to check, if any.
 #[derive(Clone)]
 pub(crate) struct Adapter {
     cookie: Arc<SessionCookie>,
     write_on_server_error: bool,
     fail_on_write_error: bool,
+    revocations: Option<Revocations>,
 }
 
 /// What the response of a request gets, once its handler has run.
@@ -27,6 +31,9 @@ pub(crate) enum End {
     SetCookie(Vec<String>),
     /// A 500 in place of the handler's response: a renewal due now could not be sealed (logged).
     Fail,
+    /// A 503 in place of the handler's response, with no `Set-Cookie`: the store could not
+    /// record the logout's revocation (logged).
+    Unavailable,
 }
 
 impl Adapter {
@@ -35,6 +42,38 @@ impl Adapter {
             cookie: Arc::new(cookie),
             write_on_server_error: false,
             fail_on_write_error: true,
+            revocations: None,
+        }
+    }
+
+    /// Checks every session against `revocations`, and records logouts there.
+    pub(crate) fn revocations(mut self, revocations: Revocations) -> Result<Self, ConfigError> {
+        let ctx = self.cookie.context();
+        if !ctx.session_ids {
+            return Err(ConfigError::RevocationsNeedSessionIds);
+        }
+        // Revocation times and creation times from one clock.
+        self.revocations = Some(revocations.shared_clock(Arc::clone(&ctx.clock)));
+        Ok(self)
+    }
+
+    /// Whether requests need the store before their handler runs.
+    pub(crate) fn checks_revocations(&self) -> bool {
+        self.revocations.is_some()
+    }
+
+    /// Before the handler: the revocation check. `false` if the store could not answer and the
+    /// request must be answered 503 without its handler (logged).
+    pub(crate) async fn begin<T>(&self, session: &Session<T>) -> bool
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        match session.check_revoked().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "the session could not be checked for revocation; answering 503");
+                false
+            }
         }
     }
 
@@ -60,15 +99,20 @@ impl Adapter {
         // One field is the common case: no vector for it.
         let first = fields.next();
         let rest: Vec<V> = fields.collect();
-        Session::lazy(Arc::clone(&self.cookie), move || {
+        let session = Session::lazy(Arc::clone(&self.cookie), move || {
             let all = first.iter().chain(&rest);
             join_cookie_headers(all.filter_map(|v| std::str::from_utf8(v.as_ref()).ok()))
-        })
+        });
+        if let Some(revocations) = &self.revocations {
+            session.set_revocations(revocations.clone());
+        }
+        session
     }
 
     /// What the response gets, for a response that is (`server_error`) or is not a 5xx; logs
-    /// why the request's cookie was refused, if it was, and why a renewal failed, if it did.
-    pub(crate) fn end<T>(&self, session: &Session<T>, server_error: bool) -> End
+    /// why the request's cookie was refused, if it was, and why a renewal or a revocation
+    /// failed, if one did.
+    pub(crate) async fn end<T>(&self, session: &Session<T>, server_error: bool) -> End
     where
         T: Serialize + DeserializeOwned,
     {
@@ -77,6 +121,10 @@ impl Adapter {
         }
         if server_error && !self.write_on_server_error {
             return End::Nothing;
+        }
+        if let Err(error) = session.record_revocations().await {
+            tracing::error!(%error, "a logout could not be recorded; answering 503");
+            return End::Unavailable;
         }
         match session.finish() {
             Ok(lines) if lines.is_empty() => End::Nothing,

@@ -43,7 +43,9 @@ use tower_service::Service;
 use super::MissingSession;
 use super::adapter::{Adapter, End, invalid_header_value};
 use crate::cookie::SessionCookie;
+use crate::error::ConfigError;
 use crate::handle::Session;
+use crate::store::Revocations;
 
 /// A tower [`Layer`] that gives each request a [`Session<T>`] for `cookie`, and adds the
 /// `Set-Cookie` lines the session asks for to the response.
@@ -93,6 +95,22 @@ impl<T> SessionLayer<T> {
             state: PhantomData,
         }
     }
+
+    /// Checks every request's session against `revocations` before its handler runs (a revoked
+    /// session is an empty one, its cookie deleted), and records the revocation of a logout
+    /// ([`Session::clear`], [`Session::logout_everywhere`]) before the response goes out. When
+    /// the store cannot answer, the request gets a 503 (unless the revocations accept outages).
+    /// A request that carries a session cookie is then opened whether or not its handler uses it.
+    ///
+    /// # Errors
+    /// [`ConfigError::RevocationsNeedSessionIds`] if the cookie's sealer does not put session
+    /// ids in its values.
+    pub fn revocations(self, revocations: Revocations) -> Result<Self, ConfigError> {
+        Ok(Self {
+            adapter: self.adapter.revocations(revocations)?,
+            state: PhantomData,
+        })
+    }
 }
 
 impl<S, T> Layer<S> for SessionLayer<T> {
@@ -126,8 +144,9 @@ impl<S: Clone, T> Clone for SessionService<S, T> {
 
 impl<S, T, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S, T>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    ReqBody: Send + 'static,
     ResBody: Default + Send + 'static,
     T: Serialize + DeserializeOwned + Send + 'static,
 {
@@ -143,29 +162,62 @@ where
         let fields = request.headers().get_all(COOKIE).iter().cloned();
         let session = self.adapter.session::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
-        let response = self.inner.call(request);
         let adapter = self.adapter.clone();
+        if !adapter.checks_revocations() {
+            // No store: the handler runs at once.
+            let response = self.inner.call(request);
+            return Box::pin(async move {
+                let mut response = response.await?;
+                respond(&adapter, &session, &mut response).await;
+                Ok(response)
+            });
+        }
+        // The revocation check comes before the handler: the ready service goes with the
+        // request, a clone stays for the next one.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let mut response = response.await?;
-            match adapter.end(&session, response.status().is_server_error()) {
-                End::Nothing => {}
-                End::SetCookie(lines) => {
-                    for line in lines {
-                        match HeaderValue::try_from(line) {
-                            Ok(value) => {
-                                response.headers_mut().append(SET_COOKIE, value);
-                            }
-                            Err(_) => invalid_header_value(),
-                        }
-                    }
-                }
-                End::Fail => {
-                    response = Response::default();
-                    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                }
+            if !adapter.begin(&session).await {
+                return Ok(status(StatusCode::SERVICE_UNAVAILABLE));
             }
+            let mut response = inner.call(request).await?;
+            respond(&adapter, &session, &mut response).await;
             Ok(response)
         })
+    }
+}
+
+/// An empty response with `code`.
+fn status<B: Default>(code: StatusCode) -> Response<B> {
+    let mut response = Response::default();
+    *response.status_mut() = code;
+    response
+}
+
+/// Applies the end of the request to `response`: its `Set-Cookie` lines, or the error status
+/// that replaces it.
+async fn respond<T, B>(adapter: &Adapter, session: &Session<T>, response: &mut Response<B>)
+where
+    T: Serialize + DeserializeOwned,
+    B: Default,
+{
+    match adapter
+        .end(session, response.status().is_server_error())
+        .await
+    {
+        End::Nothing => {}
+        End::SetCookie(lines) => {
+            for line in lines {
+                match HeaderValue::try_from(line) {
+                    Ok(value) => {
+                        response.headers_mut().append(SET_COOKIE, value);
+                    }
+                    Err(_) => invalid_header_value(),
+                }
+            }
+        }
+        End::Fail => *response = status(StatusCode::INTERNAL_SERVER_ERROR),
+        End::Unavailable => *response = status(StatusCode::SERVICE_UNAVAILABLE),
     }
 }
 

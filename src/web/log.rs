@@ -4,13 +4,16 @@ use crate::cookie::CookieReadError;
 use crate::error::OpenError;
 
 /// Logs why the request's session cookie did not open: `debug` for a session that simply ended
-/// (expired, not yet valid, a type that changed), `warn` for what points at tampering or a
+/// (expired, not yet valid, a type that changed, revoked by a logout), `warn` for what points at tampering or a
 /// misconfiguration (a forged or damaged value, an unknown key, duplicated or stray cookies).
 pub(crate) fn refused(reason: &CookieReadError) {
     match reason {
         CookieReadError::Open(
             OpenError::Expired { .. } | OpenError::NotYetValid { .. } | OpenError::Deserialize(_),
-        ) => tracing::debug!(%reason, "session cookie refused; the request has no session"),
+        )
+        | CookieReadError::Revoked => {
+            tracing::debug!(%reason, "session cookie refused; the request has no session")
+        }
         _ => tracing::warn!(%reason, "session cookie refused; the request has no session"),
     }
 }

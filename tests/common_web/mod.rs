@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 
+use sealed_session::store::Revocations;
 use sealed_session::{
     CookieOptions, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie, Subject,
 };
@@ -101,6 +102,11 @@ pub(crate) mod routes {
         (200, "bye".into())
     }
 
+    pub(crate) fn logout_everywhere(session: &Session<State>) -> Reply {
+        session.logout_everywhere();
+        (200, "bye everywhere".into())
+    }
+
     /// Changes the session, then fails: the change must not reach the browser.
     pub(crate) fn fail(session: &Session<State>) -> Reply {
         let _ = session.modify(|s| s.counter += 100);
@@ -186,15 +192,24 @@ impl Drop for Server {
 
 /// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.
 pub(crate) async fn serve(framework: Framework, cookie: SessionCookie) -> Server {
+    serve_with(framework, cookie, None).await
+}
+
+/// As [`serve`], checking and recording revocations in `revocations` if given.
+pub(crate) async fn serve_with(
+    framework: Framework,
+    cookie: SessionCookie,
+    revocations: Option<Revocations>,
+) -> Server {
     match framework {
         Framework::Axum => {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            let app = axum_app::app(cookie);
+            let app = axum_app::app_with(cookie, revocations);
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
             Server { addr, actix: None }
         }
-        Framework::Actix => actix_app::serve(cookie),
+        Framework::Actix => actix_app::serve(cookie, revocations),
     }
 }
 
@@ -229,6 +244,14 @@ pub(crate) mod axum_app {
     }
 
     pub(crate) fn app(cookie: SessionCookie) -> Router {
+        app_with(cookie, None)
+    }
+
+    pub(crate) fn app_with(cookie: SessionCookie, revocations: Option<Revocations>) -> Router {
+        let mut layer = SessionLayer::<State>::new(cookie);
+        if let Some(revocations) = revocations {
+            layer = layer.revocations(revocations).unwrap();
+        }
         Router::new()
             .route(
                 "/login",
@@ -260,6 +283,10 @@ pub(crate) mod axum_app {
                 get(|s: Session<State>| async move { reply(routes::logout(&s)) }),
             )
             .route(
+                "/logout-all",
+                get(|s: Session<State>| async move { reply(routes::logout_everywhere(&s)) }),
+            )
+            .route(
                 "/fail",
                 get(|s: Session<State>| async move { reply(routes::fail(&s)) }),
             )
@@ -269,7 +296,7 @@ pub(crate) mod axum_app {
             )
             // A session type no layer provides.
             .route("/unwired", get(|_: Session<u8>| async { "?" }))
-            .layer(SessionLayer::<State>::new(cookie))
+            .layer(layer)
     }
 }
 
@@ -341,6 +368,11 @@ pub(crate) mod actix_app {
                 web::get().to(|s: Session<State>| async move { reply(routes::logout(&s)) }),
             )
             .route(
+                "/logout-all",
+                web::get()
+                    .to(|s: Session<State>| async move { reply(routes::logout_everywhere(&s)) }),
+            )
+            .route(
                 "/fail",
                 web::get().to(|s: Session<State>| async move { reply(routes::fail(&s)) }),
             )
@@ -354,10 +386,13 @@ pub(crate) mod actix_app {
     }
 
     /// Serves the app on a free loopback port, on actix's own runtime in a thread of its own.
-    pub(crate) fn serve(cookie: SessionCookie) -> Server {
+    pub(crate) fn serve(cookie: SessionCookie, revocations: Option<Revocations>) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let middleware = SessionMiddleware::<State>::new(cookie);
+        let mut middleware = SessionMiddleware::<State>::new(cookie);
+        if let Some(revocations) = revocations {
+            middleware = middleware.revocations(revocations).unwrap();
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {

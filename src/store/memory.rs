@@ -1,0 +1,145 @@
+//! The in-process store: for tests, and for a single process that accepts losing revocations
+//! on restart (a durable store keeps them).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{MAX_KEY_LEN, Store, StoreError, StoreFuture};
+use crate::clock::{Clock, SystemClock};
+
+/// Expired entries swept per write, at most: the sweep is bounded work, never a pause.
+const SWEEP_PER_WRITE: usize = 16;
+
+/// A [`Store`] in this process's memory. Everything is lost when the process ends, so a restart
+/// forgets every revocation: use it for tests and development, not for a deployment that relies
+/// on logout.
+///
+/// ```
+/// use sealed_session::store::{MemoryStore, Store};
+///
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+/// let store = MemoryStore::new();
+/// block_on(store.raise("k", 7, u64::MAX))?;
+/// block_on(store.raise("k", 3, u64::MAX))?; // keeps the larger value
+/// let keys = ["k".to_owned(), "absent".to_owned()];
+/// assert_eq!(block_on(store.read(&keys))?, vec![Some(7), None]);
+/// # Ok::<(), sealed_session::store::StoreError>(())
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<Inner>>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Key -> (value, expires_at).
+    entries: HashMap<String, (u64, u64)>,
+    /// (expires_at, key), for sweeping the earliest expiries first.
+    by_expiry: BTreeSet<(u64, String)>,
+}
+
+impl MemoryStore {
+    /// An empty store on the system clock.
+    pub fn new() -> Self {
+        Self::with_clock(SystemClock)
+    }
+
+    /// An empty store whose expiries follow `clock` (tests move time with a `ManualClock`).
+    pub fn with_clock(clock: impl Clock + 'static) -> Self {
+        Self {
+            inner: Arc::default(),
+            clock: Arc::new(clock),
+        }
+    }
+
+    /// How many keys the store holds, expired ones not yet swept included.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether the store holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every change below is a whole insert or remove: a panic elsewhere cannot leave an
+        // entry half-written.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &self.len())
+            .finish()
+    }
+}
+
+impl Inner {
+    fn live(&self, key: &str, now: u64) -> Option<(u64, u64)> {
+        self.entries.get(key).copied().filter(|&(_, exp)| exp > now)
+    }
+
+    /// Removes up to `SWEEP_PER_WRITE` entries whose expiry has passed.
+    fn sweep(&mut self, now: u64) {
+        for _ in 0..SWEEP_PER_WRITE {
+            let Some((exp, _)) = self.by_expiry.first() else {
+                return;
+            };
+            if *exp > now {
+                return;
+            }
+            if let Some((_, key)) = self.by_expiry.pop_first() {
+                self.entries.remove(&key);
+            }
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
+        let result = if key.len() > MAX_KEY_LEN {
+            Err(StoreError::Refused(format!(
+                "a key of {} bytes is longer than {MAX_KEY_LEN}",
+                key.len()
+            )))
+        } else {
+            let now = self.clock.now_unix();
+            let mut inner = self.lock();
+            inner.sweep(now);
+            let (value, expires_at) = match inner.live(key, now) {
+                Some((v, e)) => (v.max(value), e.max(expires_at)),
+                None => (value, expires_at),
+            };
+            if let Some((_, old)) = inner.entries.insert(key.to_owned(), (value, expires_at)) {
+                inner.by_expiry.remove(&(old, key.to_owned()));
+            }
+            inner.by_expiry.insert((expires_at, key.to_owned()));
+            Ok(())
+        };
+        Box::pin(std::future::ready(result))
+    }
+
+    fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
+        let now = self.clock.now_unix();
+        let inner = self.lock();
+        let values = keys
+            .iter()
+            .map(|k| inner.live(k, now).map(|(v, _)| v))
+            .collect();
+        Box::pin(std::future::ready(Ok(values)))
+    }
+}

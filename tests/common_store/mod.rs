@@ -1,0 +1,69 @@
+//! A store for tests: the in-memory store behind a switch that makes it unreachable, and a count
+//! of round trips.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use sealed_session::store::{MemoryStore, Store, StoreError, StoreFuture};
+
+/// A [`MemoryStore`] that can be taken down and counts its reads.
+#[derive(Clone, Default)]
+pub(crate) struct FlakyStore {
+    pub(crate) store: MemoryStore,
+    down: Arc<AtomicBool>,
+    reads: Arc<AtomicUsize>,
+}
+
+impl FlakyStore {
+    pub(crate) fn new(store: MemoryStore) -> Self {
+        Self {
+            store,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    pub(crate) fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unreachable("taken down by the test".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store for FlakyStore {
+    fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
+        match self.check() {
+            Ok(()) => self.store.raise(key, value, expires_at),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
+    }
+
+    fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        match self.check() {
+            Ok(()) => self.store.read(keys),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
+    }
+}
+
+/// Runs a future that never waits (the stores here answer at once) to its end.
+pub(crate) fn now<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("a test store future waited"),
+    }
+}

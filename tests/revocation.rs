@@ -1,0 +1,222 @@
+//! Revocation of cookie sessions in a store: what is revoked, for how long, in how many round
+//! trips, how stale a cached verdict may be, and what an outage does.
+
+mod common_store;
+
+use std::time::Duration;
+
+use common_store::{FlakyStore, now};
+use sealed_session::store::{MemoryStore, Outage, Revocations, Store, StoreError, Verdict};
+use sealed_session::{ManualClock, SessionId, Subject};
+
+const T0: u64 = 1_900_000_000;
+const LIFETIME: Duration = Duration::from_secs(8 * 3600);
+
+fn id(n: u8) -> SessionId {
+    SessionId::from_bytes([n; 16])
+}
+
+/// Revocations over a store that can be taken down, on a clock the test moves.
+fn setup() -> (Revocations, FlakyStore, ManualClock) {
+    let clock = ManualClock::new(T0);
+    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let revocations = Revocations::new(store.clone()).clock(clock.clone());
+    (revocations, store, clock)
+}
+
+#[test]
+fn a_revoked_session_stays_revoked_until_its_end_and_is_then_forgotten() {
+    let (revocations, store, clock) = setup();
+    let alice = Subject::new("alice").unwrap();
+    now(revocations.revoke_session(&id(1), Some(&alice), T0 + 600)).unwrap();
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Revoked)
+    );
+    // Another session of the same subject is untouched.
+    assert_eq!(
+        now(revocations.check(&id(2), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+    clock.set(T0 + 599);
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Revoked)
+    );
+    // Past its end the record is gone (the session itself has expired by then).
+    clock.set(T0 + 600);
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+    now(store.raise("ss:other", 1, T0 + 10_000)).unwrap(); // a write sweeps expired records
+    assert_eq!(store.store.len(), 1);
+}
+
+#[test]
+fn revoking_a_subject_ends_its_sessions_created_before_and_spares_later_ones() {
+    let (revocations, _, clock) = setup();
+    let alice = Subject::new("alice").unwrap();
+    let bob = Subject::new("bob").unwrap();
+    clock.set(T0 + 100);
+    now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
+    for created in [T0, T0 + 99] {
+        assert_eq!(
+            now(revocations.check(&id(1), Some(&alice), created)),
+            Ok(Verdict::Revoked)
+        );
+    }
+    // A login in the same second as the revocation (log out everywhere, then in again) or
+    // later is not covered; nor is another subject.
+    for created in [T0 + 100, T0 + 101] {
+        assert_eq!(
+            now(revocations.check(&id(2), Some(&alice), created)),
+            Ok(Verdict::Valid)
+        );
+    }
+    assert_eq!(
+        now(revocations.check(&id(3), Some(&bob), T0)),
+        Ok(Verdict::Valid)
+    );
+    // Remembered for the longest lifetime, then forgotten.
+    clock.set(T0 + 100 + LIFETIME.as_secs() - 1);
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Revoked)
+    );
+    clock.set(T0 + 100 + LIFETIME.as_secs());
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+}
+
+#[test]
+fn a_later_subject_revocation_never_moves_the_cut_back() {
+    let clock = ManualClock::new(T0 + 100);
+    let store = MemoryStore::with_clock(clock.clone());
+    let revocations = Revocations::new(store.clone()).clock(clock);
+    let alice = Subject::new("alice").unwrap();
+    now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
+    // A server whose clock lags writes an older cut afterwards: the newer one stays.
+    let lagging = Revocations::new(store).clock(ManualClock::new(T0));
+    now(lagging.revoke_subject(&alice, LIFETIME)).unwrap();
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0 + 50)),
+        Ok(Verdict::Revoked)
+    );
+}
+
+#[test]
+fn a_check_reads_the_session_and_its_subject_in_one_round_trip() {
+    let (revocations, store, _) = setup();
+    let alice = Subject::new("alice").unwrap();
+    now(revocations.check(&id(1), Some(&alice), T0)).unwrap();
+    now(revocations.check(&id(1), None, T0)).unwrap();
+    assert_eq!(store.reads(), 2);
+}
+
+#[test]
+fn within_the_staleness_bound_a_remote_revocation_shows_late_a_local_one_at_once() {
+    let clock = ManualClock::new(T0);
+    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let here = Revocations::new(store.clone())
+        .clock(clock.clone())
+        .staleness(Duration::from_secs(2));
+    let elsewhere = Revocations::new(store.clone()).clock(clock.clone());
+    let alice = Subject::new("alice").unwrap();
+    assert_eq!(
+        now(here.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+    now(elsewhere.revoke_session(&id(1), Some(&alice), T0 + 600)).unwrap();
+    // Cached: no round trip, and the revocation made elsewhere is not seen yet.
+    assert_eq!(
+        now(here.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+    assert_eq!(store.reads(), 1);
+    clock.set(T0 + 2);
+    assert_eq!(
+        now(here.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Revoked)
+    );
+    // A revocation made here holds here at once, cache or not.
+    assert_eq!(
+        now(here.check(&id(2), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+    now(here.revoke_session(&id(2), Some(&alice), T0 + 600)).unwrap();
+    assert_eq!(
+        now(here.check(&id(2), Some(&alice), T0)),
+        Ok(Verdict::Revoked)
+    );
+}
+
+#[test]
+fn an_outage_fails_closed_unless_outages_are_accepted_by_choice() {
+    let (revocations, store, _) = setup();
+    let alice = Subject::new("alice").unwrap();
+    store.set_down(true);
+    assert!(matches!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Err(StoreError::Unreachable(_))
+    ));
+    assert!(now(revocations.revoke_session(&id(1), Some(&alice), T0 + 60)).is_err());
+    let lenient = revocations.clone().on_outage(Outage::Accept);
+    assert_eq!(
+        now(lenient.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Unchecked)
+    );
+    // Back up: checks work again, with no restart.
+    store.set_down(false);
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), T0)),
+        Ok(Verdict::Valid)
+    );
+}
+
+#[test]
+fn the_memory_store_keeps_the_larger_value_and_the_later_expiry() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::with_clock(clock.clone());
+    now(store.raise("k", 5, T0 + 10)).unwrap();
+    now(store.raise("k", 3, T0 + 20)).unwrap();
+    let keys = ["k".to_owned()];
+    assert_eq!(now(store.read(&keys)), Ok(vec![Some(5)]));
+    clock.set(T0 + 15);
+    assert_eq!(now(store.read(&keys)), Ok(vec![Some(5)]));
+    clock.set(T0 + 20);
+    assert_eq!(now(store.read(&keys)), Ok(vec![None]));
+    // An expired key counts as absent when raised again.
+    now(store.raise("k", 1, T0 + 30)).unwrap();
+    assert_eq!(now(store.read(&keys)), Ok(vec![Some(1)]));
+}
+
+#[test]
+fn the_memory_store_refuses_keys_over_the_bound() {
+    let store = MemoryStore::new();
+    let long = "k".repeat(sealed_session::store::MAX_KEY_LEN + 1);
+    assert!(matches!(
+        now(store.raise(&long, 1, u64::MAX)),
+        Err(StoreError::Refused(_))
+    ));
+}
+
+#[test]
+fn sweeping_expired_entries_is_bounded_per_write() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::with_clock(clock.clone());
+    for i in 0..100 {
+        now(store.raise(&format!("k{i}"), 1, T0 + 1)).unwrap();
+    }
+    clock.set(T0 + 1);
+    now(store.raise("fresh", 1, T0 + 100)).unwrap();
+    // One write swept some, not all: no pause proportional to the store's size.
+    let left = store.len();
+    assert!(left > 1 && left < 101, "{left}");
+    for _ in 0..10 {
+        now(store.raise("fresh", 1, T0 + 100)).unwrap();
+    }
+    assert_eq!(store.len(), 1);
+}
