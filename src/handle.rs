@@ -19,7 +19,9 @@
 //! - **An unchanged session is written only when its renewal is due** (sliding expiry), its key
 //!   is no longer the primary or its suite changed: not on every request.
 //! - **Logout deletes what the request carried.** [`Session::clear`] decrypts nothing and makes
-//!   the response delete the cookie and each chunk the request sent.
+//!   the response delete the cookie and each chunk the request sent. With revocations (a store,
+//!   given by the adapter) it also revokes the session's id, and every request's session is
+//!   checked against the store before its handler ([`Session::check_revoked`]).
 //!
 //! Overlapping requests of one browser each end with their own `Set-Cookie` lines, and the
 //! browser keeps the last it receives. A request that only read the session writes nothing
@@ -270,7 +272,9 @@ where
     }
 
     /// Logs out: no session from now on, and the response deletes the cookie and every chunk
-    /// the request carried. Deleting the cookie does not revoke copies of it (SECURITY.md).
+    /// the request carried. Deleting the cookie does not revoke copies of it (SECURITY.md)
+    /// unless the adapter has revocations: then the session's id is revoked too, before the
+    /// response goes out, and a copy of the cookie is refused from then on.
     pub fn clear(&self) {
         let mut inner = self.guard();
         if inner.revocations.is_some() {
