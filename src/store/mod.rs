@@ -4,10 +4,13 @@
 //! A [`Store`] keeps unsigned numbers under short keys, each with an absolute expiry, and reads
 //! several keys in one round trip. The crate builds its keys (prefixed, hash-tagged for Redis
 //! Cluster, bounded in length: [`MAX_KEY_LEN`]); a store only keeps them. [`MemoryStore`] is the
-//! in-process store for tests and single-process use.
+//! in-process store for tests and single-process use; `RedbStore` (feature `redb`) the durable
+//! one for a single machine.
 
 mod error;
 mod memory;
+#[cfg(feature = "redb")]
+mod redb;
 mod revocation;
 
 use std::future::Future;
@@ -15,6 +18,8 @@ use std::pin::Pin;
 
 pub use error::StoreError;
 pub use memory::MemoryStore;
+#[cfg(feature = "redb")]
+pub use redb::RedbStore;
 pub use revocation::{Outage, Revocations, Verdict};
 
 /// The longest key the crate asks a store to keep, in bytes: the prefix, a hash tag around a

@@ -1,0 +1,173 @@
+//! The contract every store keeps, one table of cases run against each store: the in-memory one
+//! and, with feature `redb`, the embedded durable one. Then what only a durable store does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sealed_session::ManualClock;
+use sealed_session::store::{MAX_KEY_LEN, MemoryStore, Revocations, Store, StoreError, Verdict};
+
+const T0: u64 = 1_900_000_000;
+
+/// A store under test, on a clock the test moves; `_dir` keeps a durable store's file alive.
+struct Subject {
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn memory() -> Subject {
+    let clock = ManualClock::new(T0);
+    Subject {
+        store: Arc::new(MemoryStore::with_clock(clock.clone())),
+        clock,
+        _dir: None,
+    }
+}
+
+#[cfg(feature = "redb")]
+fn redb() -> Subject {
+    let clock = ManualClock::new(T0);
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        sealed_session::store::RedbStore::open_with_clock(dir.path().join("s.redb"), clock.clone())
+            .unwrap();
+    Subject {
+        store: Arc::new(store),
+        clock,
+        _dir: Some(dir),
+    }
+}
+
+fn keys(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Each case, written once, becomes a test per store.
+macro_rules! for_every_store {
+    ($(async fn $case:ident($s:ident: Subject) $body:block)*) => {
+        $(async fn $case($s: Subject) $body)*
+
+        mod memory {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::memory()).await
+            })*
+        }
+
+        #[cfg(feature = "redb")]
+        mod redb {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case(super::redb()).await
+            })*
+        }
+    };
+}
+
+for_every_store! {
+    async fn a_raise_keeps_the_larger_value_and_the_later_expiry(s: Subject) {
+        s.store.raise("k", 5, T0 + 10).await.unwrap();
+        s.store.raise("k", 3, T0 + 20).await.unwrap();
+        assert_eq!(s.store.read(&keys(&["k"])).await, Ok(vec![Some(5)]));
+        s.clock.set(T0 + 15);
+        assert_eq!(s.store.read(&keys(&["k"])).await, Ok(vec![Some(5)]));
+        s.clock.set(T0 + 20);
+        assert_eq!(s.store.read(&keys(&["k"])).await, Ok(vec![None]));
+    }
+
+    async fn an_expired_key_is_absent_and_raised_afresh(s: Subject) {
+        s.store.raise("k", 9, T0 + 1).await.unwrap();
+        s.clock.set(T0 + 1);
+        s.store.raise("k", 1, T0 + 30).await.unwrap();
+        assert_eq!(s.store.read(&keys(&["k"])).await, Ok(vec![Some(1)]));
+    }
+
+    async fn a_read_answers_every_key_in_order(s: Subject) {
+        s.store.raise("a", 1, T0 + 10).await.unwrap();
+        s.store.raise("c", 3, T0 + 10).await.unwrap();
+        assert_eq!(
+            s.store.read(&keys(&["c", "b", "a"])).await,
+            Ok(vec![Some(3), None, Some(1)])
+        );
+    }
+
+    async fn a_key_over_the_bound_is_refused(s: Subject) {
+        let long = "k".repeat(MAX_KEY_LEN + 1);
+        assert!(matches!(s.store.raise(&long, 1, T0 + 10).await, Err(StoreError::Refused(_))));
+        let longest = "k".repeat(MAX_KEY_LEN);
+        s.store.raise(&longest, 1, T0 + 10).await.unwrap();
+    }
+
+    async fn concurrent_raises_of_one_key_keep_the_largest(s: Subject) {
+        let tasks: Vec<_> = (1..=20u64)
+            .map(|v| {
+                let store = Arc::clone(&s.store);
+                tokio::spawn(async move { store.raise("k", v, T0 + v).await.unwrap() })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(s.store.read(&keys(&["k"])).await, Ok(vec![Some(20)]));
+        s.clock.set(T0 + 19);
+        assert_eq!(s.store.read(&keys(&["k"])).await, Ok(vec![Some(20)]));
+    }
+
+    async fn revocations_work_over_the_store(s: Subject) {
+        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        let id = sealed_session::SessionId::from_bytes([1; 16]);
+        let alice = sealed_session::Subject::new("alice").unwrap();
+        revocations.revoke_session(&id, Some(&alice), T0 + 60).await.unwrap();
+        assert_eq!(revocations.check(&id, Some(&alice), T0).await, Ok(Verdict::Revoked));
+        s.clock.set(T0 + 10);
+        revocations.revoke_subject(&alice, Duration::from_secs(3600)).await.unwrap();
+        let other = sealed_session::SessionId::from_bytes([2; 16]);
+        assert_eq!(revocations.check(&other, Some(&alice), T0 + 9).await, Ok(Verdict::Revoked));
+        assert_eq!(revocations.check(&other, Some(&alice), T0 + 10).await, Ok(Verdict::Valid));
+    }
+}
+
+#[cfg(feature = "redb")]
+mod durable {
+    use super::*;
+    use sealed_session::store::RedbStore;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_revocation_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("revocations.redb");
+        let clock = ManualClock::new(T0);
+        let id = sealed_session::SessionId::from_bytes([3; 16]);
+        {
+            let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+            let revocations = Revocations::new(store).clock(clock.clone());
+            revocations
+                .revoke_session(&id, None, T0 + 600)
+                .await
+                .unwrap();
+        }
+        // A new process opens the same file.
+        let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+        let revocations = Revocations::new(store).clock(clock);
+        assert_eq!(revocations.check(&id, None, T0).await, Ok(Verdict::Revoked));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn expired_entries_are_swept_a_few_per_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(T0);
+        let store = RedbStore::open_with_clock(dir.path().join("s.redb"), clock.clone()).unwrap();
+        for i in 0..40 {
+            store.raise(&format!("k{i}"), 1, T0 + 1).await.unwrap();
+        }
+        clock.set(T0 + 1);
+        store.raise("fresh", 1, T0 + 100).await.unwrap();
+        let left = store.len().unwrap();
+        assert!(left > 1 && left < 41, "{left}");
+        for _ in 0..3 {
+            store.raise("fresh", 1, T0 + 100).await.unwrap();
+        }
+        assert_eq!(store.len().unwrap(), 1);
+    }
+}
