@@ -88,7 +88,7 @@
 //!   checked by the web adapters before the handler; fail closed on outages.
 //!
 //! ## Possible future features
-//! Durable stores (embedded, Redis) and server-side sessions over them.
+//! A Redis store, and server-side sessions over the stores.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -125,7 +125,12 @@
 //! - `key-file`: `key::file::KeyRingFile`, a key ring loaded from a TOML file (KEYS.md) with
 //!   staged activation, reloaded while running; `key::file::RingDocument` to edit it. Adds
 //!   `toml`, `humantime` and `tempfile`.
-//! - `cli`: the `sealed-session` binary (keygen, ring, inspect, budget). Adds `clap`.
+//! - `cli`: the `sealed-session` binary (keygen, ring, inspect, budget). Adds `clap` and
+//!   `serde_json`.
+//!
+//! Stores:
+//! - `redb`: `store::RedbStore`, revocations in one durable file (redb 4, which needs Rust 1.90;
+//!   writes on tokio's blocking pool).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
