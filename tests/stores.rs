@@ -1,5 +1,9 @@
-//! The contract every store keeps, one table of cases run against each store: the in-memory one
-//! and, with feature `redb`, the embedded durable one. Then what only a durable store does.
+//! The contract every store keeps, one table of cases run against each store: the in-memory one,
+//! with feature `redb` the embedded durable one, and with feature `redis` a real `redis-server`
+//! started on loopback for each test. Then what only a durable store does.
+
+#[cfg(feature = "redis")]
+mod common_redis;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +13,12 @@ use sealed_session::store::{MAX_KEY_LEN, MemoryStore, Revocations, Store, StoreE
 
 const T0: u64 = 1_900_000_000;
 
-/// A store under test, on a clock the test moves; `_dir` keeps a durable store's file alive.
+/// A store under test, on a clock the test moves; `_keep` keeps a durable store's file or a
+/// Redis server alive for the test.
 struct Subject {
     store: Arc<dyn Store>,
     clock: ManualClock,
-    _dir: Option<tempfile::TempDir>,
+    _keep: Option<Box<dyn std::any::Any>>,
 }
 
 fn memory() -> Subject {
@@ -21,7 +26,7 @@ fn memory() -> Subject {
     Subject {
         store: Arc::new(MemoryStore::with_clock(clock.clone())),
         clock,
-        _dir: None,
+        _keep: None,
     }
 }
 
@@ -35,8 +40,23 @@ fn redb() -> Subject {
     Subject {
         store: Arc::new(store),
         clock,
-        _dir: Some(dir),
+        _keep: Some(Box::new(dir)),
     }
+}
+
+/// A store on a fresh `redis-server`; `None` when Redis is not installed (outside CI).
+#[cfg(feature = "redis")]
+fn redis() -> Option<Subject> {
+    let server = common_redis::RedisServer::start()?;
+    let clock = ManualClock::new(T0);
+    let store = sealed_session::store::RedisStore::new(&server.url())
+        .unwrap()
+        .clock(clock.clone());
+    Some(Subject {
+        store: Arc::new(store),
+        clock,
+        _keep: Some(Box::new(server)),
+    })
 }
 
 fn keys(names: &[&str]) -> Vec<String> {
@@ -60,6 +80,16 @@ macro_rules! for_every_store {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
                 super::$case(super::redb()).await
+            })*
+        }
+
+        #[cfg(feature = "redis")]
+        mod redis {
+            $(#[tokio::test]
+            async fn $case() {
+                if let Some(subject) = super::redis() {
+                    super::$case(subject).await
+                }
             })*
         }
     };
@@ -169,5 +199,100 @@ mod durable {
             store.raise("fresh", 1, T0 + 100).await.unwrap();
         }
         assert_eq!(store.len().unwrap(), 1);
+    }
+}
+
+/// Faults of a real Redis: the store answers within its timeout, recovers without a restart, and
+/// never applies a write it reported as failed.
+#[cfg(feature = "redis")]
+mod redis_faults {
+    use super::*;
+    use common_redis::RedisServer;
+    use sealed_session::store::RedisStore;
+    use std::time::Instant;
+
+    const TIMEOUT: Duration = Duration::from_millis(300);
+
+    fn signal(server: &RedisServer, sig: &str) {
+        let status = std::process::Command::new("kill")
+            .args([sig, &server.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Runs `f` with a hang guard: a store call must end by itself.
+    async fn ends<T>(f: impl std::future::Future<Output = T>) -> (T, Duration) {
+        let start = Instant::now();
+        let out = tokio::time::timeout(Duration::from_secs(20), f)
+            .await
+            .expect("a store call hung");
+        (out, start.elapsed())
+    }
+
+    #[tokio::test]
+    async fn a_killed_redis_is_unreachable_and_the_store_recovers_when_it_returns() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let port = server.port;
+        let store = RedisStore::with_timeout(&server.url(), TIMEOUT).unwrap();
+        let k = keys(&["k"]);
+        store.raise("k", 1, u64::MAX / 2).await.unwrap();
+        drop(server);
+        let (result, took) = ends(store.read(&k)).await;
+        assert!(
+            matches!(result, Err(StoreError::Unreachable(_))),
+            "{result:?}"
+        );
+        eprintln!("read with Redis down failed after {took:?}");
+        // A new (empty) Redis on the same port: the same store value works again.
+        let _again = RedisServer::restart_on(port);
+        let mut recovered = None;
+        let start = Instant::now();
+        for _ in 0..100 {
+            if let Ok(values) = store.read(&k).await {
+                recovered = Some(values);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            recovered,
+            Some(vec![None]),
+            "recovered without a restart, empty"
+        );
+        eprintln!("first success {:?} after Redis returned", start.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_write_that_reaches_a_paused_redis_after_its_deadline_is_never_applied() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let store = RedisStore::with_timeout(&server.url(), TIMEOUT).unwrap();
+        let k = keys(&["late"]);
+        assert_eq!(store.read(&k).await, Ok(vec![None]));
+        signal(&server, "-STOP");
+        let (result, took) = ends(store.raise("late", 1, u64::MAX / 2)).await;
+        assert!(
+            matches!(result, Err(StoreError::Unreachable(_))),
+            "{result:?}"
+        );
+        eprintln!("write to a paused Redis failed after {took:?}");
+        // Redis resumes well after the write's deadline and then reads the queued write.
+        tokio::time::sleep(TIMEOUT * 3).await;
+        signal(&server, "-CONT");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut values = None;
+        for _ in 0..100 {
+            if let Ok(v) = store.read(&k).await {
+                values = Some(v);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Reported as failed, and indeed not applied.
+        assert_eq!(values, Some(vec![None]));
     }
 }

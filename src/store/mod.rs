@@ -5,12 +5,14 @@
 //! several keys in one round trip. The crate builds its keys (prefixed, hash-tagged for Redis
 //! Cluster, bounded in length: [`MAX_KEY_LEN`]); a store only keeps them. [`MemoryStore`] is the
 //! in-process store for tests and single-process use; `RedbStore` (feature `redb`) the durable
-//! one for a single machine.
+//! one for a single machine; `RedisStore` (feature `redis`) the one many machines share.
 
 mod error;
 mod memory;
 #[cfg(feature = "redb")]
-mod redb;
+mod redb_store;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod revocation;
 
 use std::future::Future;
@@ -19,7 +21,9 @@ use std::pin::Pin;
 pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
-pub use redb::RedbStore;
+pub use redb_store::RedbStore;
+#[cfg(feature = "redis")]
+pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
 pub use revocation::{Outage, Revocations, Verdict};
 
 /// The longest key the crate asks a store to keep, in bytes: the prefix, a hash tag around a
