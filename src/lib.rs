@@ -88,7 +88,7 @@
 //!   checked by the web adapters before the handler; fail closed on outages.
 //!
 //! ## Possible future features
-//! A Redis store, and server-side sessions over the stores.
+//! Server-side sessions over the stores, and Redis Cluster.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -131,6 +131,8 @@
 //! Stores:
 //! - `redb`: `store::RedbStore`, revocations in one durable file (redb 4, which needs Rust 1.90;
 //!   writes on tokio's blocking pool).
+//! - `redis`: `store::RedisStore`, revocations in Redis 7+ shared by many machines (the `redis`
+//!   crate on tokio, its connection manager, a script per write).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
