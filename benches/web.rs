@@ -20,9 +20,14 @@
 //! `-- only=FRAMEWORK/CONTENDER` (e.g. `only=actix/sealed-session`) runs that contender and its
 //! framework's baseline alone, to profile it.
 //!
-//! Prints one JSON object per line: `{"contender", "route", "requests", "rps", "p50_us",
-//! "p99_us", "cpu_us_per_request", "cpu_us_over_baseline"}`, the medians of five rounds, each
-//! round measuring every contender and route in turn.
+//! With `redis-server` on PATH, two more axum contenders run this crate's layer with revocations
+//! checked in a Redis it starts on loopback: on every request, and within a 2 s staleness bound.
+//! Their CPU time counts the Redis process's too (`/proc/PID/task/*/schedstat`).
+//!
+//! Prints one JSON object per line: `{"framework", "contender", "route", "requests", "rps",
+//! "p50_us", "p99_us", "cpu_us_per_request", "store_cpu_us_per_request",
+//! "cpu_us_over_baseline"}`, the medians of five rounds, each round measuring every contender and
+//! route in turn.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -131,6 +136,107 @@ mod ours {
             )
             .route("/none", get(|| async { "none" }))
             .layer(SessionLayer::<Visit>::new(cookie))
+    }
+}
+
+/// This crate's layer with revocations checked in Redis on every request (`staleness` zero), or
+/// within a staleness bound. Built inside the server's runtime (the Redis client needs one).
+mod ours_revocable {
+    use super::*;
+    use sealed_session::store::{RedisStore, Revocations};
+    use sealed_session::web::axum::SessionLayer;
+    use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+
+    pub(super) fn app(redis_url: &str, staleness: Duration) -> Router {
+        let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "session")
+            .session_ids(true)
+            .build()
+            .unwrap();
+        let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+        let revocations =
+            Revocations::new(RedisStore::new(redis_url).unwrap()).staleness(staleness);
+        let layer = SessionLayer::<Visit>::new(cookie)
+            .revocations(revocations)
+            .unwrap();
+        Router::new()
+            .route(
+                "/login",
+                get(|s: Session<Visit>| async move {
+                    s.replace(crate::visit()).unwrap();
+                    "alice"
+                }),
+            )
+            .route(
+                "/ro",
+                get(|s: Session<Visit>| async move {
+                    s.read(|v| v.map(crate::ro_body)).unwrap_or_default()
+                }),
+            )
+            .route(
+                "/rw",
+                get(|s: Session<Visit>| async move {
+                    s.modify(crate::rw_body).unwrap().unwrap_or_default()
+                }),
+            )
+            .route("/none", get(|| async { "none" }))
+            .layer(layer)
+    }
+}
+
+/// A `redis-server` for the revocation contenders, on a free loopback port, stopped when
+/// dropped; `None` (with a note) when it is not installed.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Redis {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            eprintln!("# redis-server is not on PATH: the revocation contenders are left out");
+            return None;
+        };
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}/"),
+        })
+    }
+
+    /// CPU time of every thread of the server so far, in nanoseconds (`/proc/PID/task/*/schedstat`).
+    fn cpu_ns(pid: u32) -> u128 {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return 0;
+        };
+        tasks
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+            .filter_map(|s| s.split_whitespace().next()?.parse::<u128>().ok())
+            .sum()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -439,6 +545,25 @@ fn serve(app: Router) -> SocketAddr {
     rx.recv().unwrap()
 }
 
+/// As [`serve`], building the app on the server's own runtime.
+fn serve_made(make: impl FnOnce() -> Router + Send + 'static) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        pin(0);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let app = make();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, with_cpu(app)).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
 fn pin(core: usize) {
     if let Some(id) = core_affinity::get_core_ids().and_then(|ids| ids.get(core).copied()) {
         core_affinity::set_for_current(id);
@@ -488,15 +613,26 @@ struct Measured {
     rps: f64,
     p50_us: f64,
     p99_us: f64,
+    /// The web server's thread, plus the store's process if there is one.
     cpu_us: f64,
+    /// The store's process alone.
+    store_cpu_us: f64,
 }
 
-async fn measure(addr: SocketAddr, route: &'static str, cookie: &str, requests: usize) -> Measured {
+async fn measure(
+    addr: SocketAddr,
+    route: &'static str,
+    cookie: &str,
+    requests: usize,
+    store: Option<u32>,
+) -> Measured {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     // Warm up every connection and the server's caches.
     for _ in 0..200 {
         send(&client, addr, route, cookie).await;
     }
+    let store_cpu = || store.map_or(0, Redis::cpu_ns);
+    let store_before = store_cpu();
     let before = server_cpu_ns(&client, addr).await;
     let start = Instant::now();
     let per = requests / CONNECTIONS;
@@ -522,6 +658,7 @@ async fn measure(addr: SocketAddr, route: &'static str, cookie: &str, requests: 
     }
     let elapsed = start.elapsed();
     let after = server_cpu_ns(&client, addr).await;
+    let store_after = store_cpu();
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
     let done = latencies.len();
@@ -531,7 +668,8 @@ async fn measure(addr: SocketAddr, route: &'static str, cookie: &str, requests: 
         p99_us: at(0.99),
         // The two `/__cpu` reads are themselves served on the thread: subtract nothing, they are
         // a few microseconds against thousands of requests.
-        cpu_us: (after - before) as f64 / 1000.0 / done as f64,
+        cpu_us: ((after - before) + (store_after - store_before)) as f64 / 1000.0 / done as f64,
+        store_cpu_us: (store_after - store_before) as f64 / 1000.0 / done as f64,
     }
 }
 
@@ -541,32 +679,69 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Starts a contender's server; returns its address.
-type Serve = fn() -> SocketAddr;
+type Serve = Box<dyn Fn() -> SocketAddr>;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let (requests, rounds) = if quick { (800, 1) } else { (8000, 5) };
-    // The first contender of each framework is its baseline.
-    let contenders: [(&str, &str, Serve); 8] = [
-        ("axum", "none", || serve(baseline::app())),
-        ("axum", "sealed-session", || serve(ours::app())),
-        ("axum", "tower-sessions-memory-store", || {
-            serve(tower_sessions_memory::app())
-        }),
-        ("axum", "axum-extra-private-cookie-jar", || {
-            serve(private_cookie_jar::app())
-        }),
-        ("axum", "tower-sessions-cookie-store", || {
-            serve(cookie_store::app())
-        }),
-        ("actix", "none", actix::serve_baseline),
-        ("actix", "sealed-session", actix::serve_ours),
+    // The first contender of each framework is its baseline. The last field names a store
+    // process whose CPU time counts with the server's.
+    let mut contenders: Vec<(&str, &str, Serve, Option<u32>)> = vec![
+        ("axum", "none", Box::new(|| serve(baseline::app())), None),
+        (
+            "axum",
+            "sealed-session",
+            Box::new(|| serve(ours::app())),
+            None,
+        ),
+        (
+            "axum",
+            "tower-sessions-memory-store",
+            Box::new(|| serve(tower_sessions_memory::app())),
+            None,
+        ),
+        (
+            "axum",
+            "axum-extra-private-cookie-jar",
+            Box::new(|| serve(private_cookie_jar::app())),
+            None,
+        ),
+        (
+            "axum",
+            "tower-sessions-cookie-store",
+            Box::new(|| serve(cookie_store::app())),
+            None,
+        ),
+        ("actix", "none", Box::new(actix::serve_baseline), None),
+        ("actix", "sealed-session", Box::new(actix::serve_ours), None),
         (
             "actix",
             "actix-session-cookie-store",
-            actix::serve_actix_session,
+            Box::new(actix::serve_actix_session),
+            None,
         ),
     ];
+    let redis = Redis::start();
+    if let Some(redis) = &redis {
+        for (name, staleness) in [
+            ("sealed-session-revocations-redis", Duration::ZERO),
+            (
+                "sealed-session-revocations-redis-cached-2s",
+                Duration::from_secs(2),
+            ),
+        ] {
+            let url = redis.url.clone();
+            contenders.push((
+                "axum",
+                name,
+                Box::new(move || {
+                    let url = url.clone();
+                    serve_made(move || ours_revocable::app(&url, staleness))
+                }),
+                Some(redis.child.id()),
+            ));
+        }
+    }
     // `only=FRAMEWORK/CONTENDER` (e.g. `only=actix/sealed-session`) measures that contender and
     // its framework's baseline alone: for profiling one of them.
     let only = std::env::args().find_map(|a| a.strip_prefix("only=").map(str::to_owned));
@@ -577,10 +752,10 @@ fn main() {
                 && (name == "none" || *only == format!("{framework}/{name}"))
         }
     };
-    let servers: Vec<(&str, &str, SocketAddr)> = contenders
+    let servers: Vec<(&str, &str, SocketAddr, Option<u32>)> = contenders
         .iter()
-        .filter(|(framework, name, _)| wanted(framework, name))
-        .map(|(framework, name, serve)| (*framework, *name, serve()))
+        .filter(|(framework, name, _, _)| wanted(framework, name))
+        .map(|(framework, name, serve, store)| (*framework, *name, serve(), *store))
         .collect();
 
     pin(1);
@@ -591,7 +766,7 @@ fn main() {
     runtime.block_on(async move {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
         let mut cookies = Vec::new();
-        for &(_, _, addr) in &servers {
+        for &(_, _, addr, _) in &servers {
             let (_, set_cookie, _) = send(&client, addr, "/login", "").await;
             let cookie = set_cookie
                 .iter()
@@ -602,15 +777,15 @@ fn main() {
         }
         // Rounds outermost, so that a slow stretch of the machine hits every contender alike.
         let mut results: Vec<(&str, &str, &str, Vec<Measured>)> = Vec::new();
-        for &(framework, name, _) in &servers {
+        for &(framework, name, _, _) in &servers {
             for route in ROUTES {
                 results.push((framework, name, route, Vec::new()));
             }
         }
         for _ in 0..rounds {
-            for (i, &(_, _, addr)) in servers.iter().enumerate() {
+            for (i, &(_, _, addr, store)) in servers.iter().enumerate() {
                 for (j, route) in ROUTES.into_iter().enumerate() {
-                    let m = measure(addr, route, &cookies[i], requests).await;
+                    let m = measure(addr, route, &cookies[i], requests, store).await;
                     results[i * ROUTES.len() + j].3.push(m);
                 }
             }
@@ -625,10 +800,11 @@ fn main() {
         for (framework, name, route, m) in &results {
             let cpu = median(m.iter().map(|m| m.cpu_us).collect());
             println!(
-                r#"{{"framework": "{framework}", "contender": "{name}", "route": "{route}", "requests": {requests}, "rps": {:.0}, "p50_us": {:.1}, "p99_us": {:.1}, "cpu_us_per_request": {cpu:.2}, "cpu_us_over_baseline": {:.2}}}"#,
+                r#"{{"framework": "{framework}", "contender": "{name}", "route": "{route}", "requests": {requests}, "rps": {:.0}, "p50_us": {:.1}, "p99_us": {:.1}, "cpu_us_per_request": {cpu:.2}, "store_cpu_us_per_request": {:.2}, "cpu_us_over_baseline": {:.2}}}"#,
                 median(m.iter().map(|m| m.rps).collect()),
                 median(m.iter().map(|m| m.p50_us).collect()),
                 median(m.iter().map(|m| m.p99_us).collect()),
+                median(m.iter().map(|m| m.store_cpu_us).collect()),
                 cpu - cpu_of(framework, "none", route),
             );
         }
