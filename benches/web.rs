@@ -1,6 +1,6 @@
 //! The web layer against the peers a user would pick instead, on axum and on actix-web:
-//! `cargo bench --bench web --features axum,actix` (about two minutes; `-- quick` for a short
-//! smoke run).
+//! `cargo bench --bench web --features axum,actix,redis` (about half a minute; `-- quick` for a
+//! short smoke run).
 //!
 //! One app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,
 //! `/rw` changes it, `/none` ignores it. On axum: no session layer at all (the baseline), this
