@@ -10,8 +10,9 @@
 //! with its `CookieSessionStore` (private cookies).
 //!
 //! Each axum app is served on loopback by a one-thread tokio runtime pinned to core 0, each
-//! actix app by one actix worker pinned to core 0; the load generator runs on core 1, with a fixed number of keep-alive connections each sending requests
-//! one after another (bounded load), every request carrying the session cookie `/login` set. For
+//! actix app by one actix worker pinned to core 0; the load generator runs on core 1, with a
+//! fixed number of keep-alive connections each sending requests one after another (bounded
+//! load), every request carrying the session cookie `/login` set. For
 //! each contender and route the bench reports requests per second, p50 and p99 latency, and the
 //! server thread's CPU time per request (from `CLOCK_THREAD_CPUTIME_ID`, read inside the server
 //! thread by a route of its own), and that CPU time over the baseline's on the same route: the
@@ -221,7 +222,8 @@ impl Redis {
         })
     }
 
-    /// CPU time of every thread of the server so far, in nanoseconds (`/proc/PID/task/*/schedstat`).
+    /// CPU time of every thread of the server so far, in nanoseconds
+    /// (`/proc/PID/task/*/schedstat`).
     fn cpu_ns(pid: u32) -> u128 {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
             return 0;

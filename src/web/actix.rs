@@ -66,7 +66,8 @@ use crate::store::Revocations;
 /// [`write_on_server_error`](Self::write_on_server_error)) when it is a 5xx. A handler's error is
 /// a response by the time it gets here and follows the same rules; an `Err` that an inner
 /// middleware returns instead of a response passes through untouched, without `Set-Cookie`. If a
-/// renewal due at the end of the request cannot be sealed, the response becomes a 500 and the cookie is left as it was (or, with
+/// renewal due at the end of the request cannot be sealed, the response becomes a 500 and the
+/// cookie is left as it was (or, with
 /// [`keep_response_on_write_error`](Self::keep_response_on_write_error), the response goes out
 /// without the renewal); either way the error is logged.
 pub struct SessionMiddleware<T> {

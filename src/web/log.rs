@@ -4,8 +4,9 @@ use crate::cookie::CookieReadError;
 use crate::error::OpenError;
 
 /// Logs why the request's session cookie did not open: `debug` for a session that simply ended
-/// (expired, not yet valid, a type that changed, revoked by a logout), `warn` for what points at tampering or a
-/// misconfiguration (a forged or damaged value, an unknown key, duplicated or stray cookies).
+/// (expired, not yet valid, a type that changed, revoked by a logout), `warn` for what points at
+/// tampering or a misconfiguration (a forged or damaged value, an unknown key, duplicated or stray
+/// cookies).
 pub(crate) fn refused(reason: &CookieReadError) {
     match reason {
         CookieReadError::Open(
