@@ -44,6 +44,24 @@ fn redb() -> Subject {
     }
 }
 
+/// A store on a fresh three-node Redis Cluster; `None` when Redis is not installed (outside CI).
+#[cfg(feature = "redis")]
+async fn redis_cluster() -> Option<Subject> {
+    let cluster = common_redis::RedisCluster::start()?;
+    let clock = ManualClock::new(T0);
+    let urls = cluster.urls();
+    let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let store = sealed_session::store::RedisStore::cluster(&nodes, Duration::from_secs(1))
+        .await
+        .unwrap()
+        .clock(clock.clone());
+    Some(Subject {
+        store: Arc::new(store),
+        clock,
+        _keep: Some(Box::new(cluster)),
+    })
+}
+
 /// A store on a fresh `redis-server`; `None` when Redis is not installed (outside CI).
 #[cfg(feature = "redis")]
 fn redis() -> Option<Subject> {
@@ -92,6 +110,16 @@ macro_rules! for_every_store {
                 }
             })*
         }
+
+        #[cfg(feature = "redis")]
+        mod redis_cluster {
+            $(#[tokio::test]
+            async fn $case() {
+                if let Some(subject) = super::redis_cluster().await {
+                    super::$case(subject).await
+                }
+            })*
+        }
     };
 }
 
@@ -114,10 +142,11 @@ for_every_store! {
     }
 
     async fn a_read_answers_every_key_in_order(s: Subject) {
-        s.store.raise("a", 1, T0 + 10).await.unwrap();
-        s.store.raise("c", 3, T0 + 10).await.unwrap();
+        // One read names keys of one hash tag, as the crate's keys for a session are.
+        s.store.raise("{t}a", 1, T0 + 10).await.unwrap();
+        s.store.raise("{t}c", 3, T0 + 10).await.unwrap();
         assert_eq!(
-            s.store.read(&keys(&["c", "b", "a"])).await,
+            s.store.read(&keys(&["{t}c", "{t}b", "{t}a"])).await,
             Ok(vec![Some(3), None, Some(1)])
         );
     }

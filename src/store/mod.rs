@@ -48,6 +48,8 @@ pub trait Store: Send + Sync + 'static {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()>;
 
     /// Reads every key of `keys` in one round trip: the value of each, `None` where it is
-    /// absent or expired, in the order of `keys`.
+    /// absent or expired, in the order of `keys`. The keys of one read share a hash tag (`{...}`),
+    /// as the crate's keys for one session do, so that a clustered store reads them from one
+    /// node.
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>>;
 }

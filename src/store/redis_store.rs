@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster_async::ClusterConnection;
 
 use super::{MAX_KEY_LEN, Store, StoreError, StoreFuture};
 use crate::clock::{Clock, SystemClock};
@@ -52,13 +53,20 @@ return 1
 /// from the system clock): Redis refuses it if it arrives later, so what a caller is told
 /// matches what Redis holds (this assumes the servers' and Redis's clocks agree, as NTP keeps
 /// them). A check is one `MGET`; a write one script call. Keys are hash-tagged, so a session's
-/// keys share a Redis Cluster slot.
+/// keys share a Redis Cluster slot: [`cluster`](Self::cluster) works with no CROSSSLOT errors.
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    connection: Connection,
     raise: Arc<redis::Script>,
     timeout: Duration,
     clock: Arc<dyn Clock>,
+}
+
+/// One Redis, or a cluster.
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
 }
 
 impl RedisStore {
@@ -85,12 +93,32 @@ impl RedisStore {
             .set_max_delay(timeout);
         let connection = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|e| StoreError::Refused(e.to_string()))?;
-        Ok(Self {
+        Ok(Self::on(Connection::Single(connection), timeout))
+    }
+
+    /// A store on the Redis Cluster that `nodes` (`redis://host:port` URLs, one or more) belong
+    /// to, with `timeout` for connecting and for each response. Connects now, to learn the
+    /// cluster's slots; later failures reconnect by themselves.
+    ///
+    /// # Errors
+    /// [`StoreError::Unreachable`] if no node answers; [`StoreError::Refused`] for a bad URL.
+    pub async fn cluster(nodes: &[&str], timeout: Duration) -> Result<Self, StoreError> {
+        let client = redis::cluster::ClusterClient::builder(nodes.iter().copied())
+            .connection_timeout(timeout)
+            .response_timeout(timeout)
+            .build()
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
+        let connection = client.get_async_connection().await.map_err(classify)?;
+        Ok(Self::on(Connection::Cluster(connection), timeout))
+    }
+
+    fn on(connection: Connection, timeout: Duration) -> Self {
+        Self {
             connection,
             raise: Arc::new(redis::Script::new(RAISE)),
             timeout,
             clock: Arc::new(SystemClock),
-        })
+        }
     }
 
     /// Reads "now" for expiries from `clock` (tests move time with a `ManualClock`). Redis
@@ -126,6 +154,14 @@ fn classify(e: redis::RedisError) -> StoreError {
     }
 }
 
+/// One `MGET` (the keys of one read share a hash tag, so it is one slot in a cluster).
+async fn mget<C: ConnectionLike + Send>(
+    connection: &mut C,
+    keys: &[String],
+) -> redis::RedisResult<Vec<Option<String>>> {
+    redis::cmd("MGET").arg(keys).query_async(connection).await
+}
+
 /// `value:expires_at` as the script writes it, if it is that.
 fn parse(entry: &str) -> Option<(u64, u64)> {
     let (v, at) = entry.split_once(':')?;
@@ -153,17 +189,16 @@ impl Store for RedisStore {
                 .unwrap_or_default()
                 .saturating_add(self.timeout)
                 .as_millis();
-            let mut connection = self.connection.clone();
-            let _: i64 = self
-                .raise
-                .key(key)
-                .arg(value)
+            let mut call = self.raise.key(key);
+            call.arg(value)
                 .arg(expires_at)
                 .arg(now)
-                .arg(deadline as u64)
-                .invoke_async(&mut connection)
-                .await
-                .map_err(classify)?;
+                .arg(deadline as u64);
+            let _: i64 = match &self.connection {
+                Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
+                Connection::Cluster(c) => call.invoke_async(&mut c.clone()).await,
+            }
+            .map_err(classify)?;
             Ok(())
         })
     }
@@ -171,12 +206,11 @@ impl Store for RedisStore {
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
         Box::pin(async move {
             let now = self.clock.now_unix();
-            let mut connection = self.connection.clone();
-            let entries: Vec<Option<String>> = redis::cmd("MGET")
-                .arg(keys)
-                .query_async(&mut connection)
-                .await
-                .map_err(classify)?;
+            let entries: Vec<Option<String>> = match &self.connection {
+                Connection::Single(c) => mget(&mut c.clone(), keys).await,
+                Connection::Cluster(c) => mget(&mut c.clone(), keys).await,
+            }
+            .map_err(classify)?;
             Ok(entries
                 .iter()
                 .map(|e| {

@@ -41,6 +41,10 @@ impl RedisServer {
     }
 
     fn spawn(binary: &std::path::Path, port: u16) -> Self {
+        Self::spawn_with(binary, port, &[])
+    }
+
+    fn spawn_with(binary: &std::path::Path, port: u16, extra: &[&str]) -> Self {
         let child = Command::new(binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args([
@@ -51,6 +55,7 @@ impl RedisServer {
                 "--protected-mode",
                 "yes",
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -91,4 +96,74 @@ fn find(program: &str) -> Option<std::path::PathBuf> {
             .map(|dir| dir.join(program))
             .find(|p| p.is_file())
     })
+}
+
+/// A three-node Redis Cluster on loopback (`redis-server --cluster-enabled yes` three times, then
+/// `redis-cli --cluster create`), each node stopped when dropped.
+pub(crate) struct RedisCluster {
+    nodes: Vec<RedisServer>,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    /// Starts the cluster, or `None` as [`RedisServer::start`] does.
+    pub(crate) fn start() -> Option<Self> {
+        // The same check and message as a single server.
+        drop(RedisServer::start()?);
+        let binary = find("redis-server").expect("redis-server on PATH");
+        let cli =
+            find("redis-cli").expect("redis-cli on PATH (Debian: it comes with redis-server)");
+        let dir = tempfile::tempdir().unwrap();
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|i| {
+                let port = TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+                    .port();
+                let config = dir.path().join(format!("nodes-{i}.conf"));
+                let config = config.to_str().unwrap().to_owned();
+                RedisServer::spawn_with(
+                    &binary,
+                    port,
+                    &["--cluster-enabled", "yes", "--cluster-config-file", &config],
+                )
+            })
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let status = Command::new(&cli)
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "redis-cli --cluster create failed");
+        // Every node agrees the cluster is up.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for node in &nodes {
+            loop {
+                let out = Command::new(&cli)
+                    .args(["-p", &node.port.to_string(), "cluster", "info"])
+                    .output()
+                    .unwrap();
+                if String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the cluster did not come up");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Some(Self { nodes, _dir: dir })
+    }
+
+    /// The nodes' URLs.
+    pub(crate) fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
 }
