@@ -88,7 +88,7 @@
 //!   checked by the web adapters before the handler; fail closed on outages.
 //!
 //! ## Possible future features
-//! Server-side sessions over the stores, and Redis Cluster.
+//! Server-side sessions over the stores.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -131,8 +131,9 @@
 //! Stores:
 //! - `redb`: `store::RedbStore`, revocations in one durable file (redb 4, which needs Rust 1.90;
 //!   writes on tokio's blocking pool).
-//! - `redis`: `store::RedisStore`, revocations in Redis 7+ shared by many machines (the `redis`
-//!   crate on tokio, its connection manager, a script per write).
+//! - `redis`: `store::RedisStore`, revocations in Redis 7+ (one server or a cluster) shared by
+//!   many machines (the `redis` crate on tokio, its connection manager or cluster client, a
+//!   script per write).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
