@@ -97,68 +97,21 @@ mod baseline {
 
 mod ours {
     use super::*;
-    use sealed_session::web::axum::SessionLayer;
-    use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
-
-    pub(super) fn app() -> Router {
-        let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "session")
-            .build()
-            .unwrap();
-        let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-        Router::new()
-            .route(
-                "/login",
-                get(|s: Session<Visit>| async move {
-                    s.replace(Visit {
-                        user: "alice".into(),
-                        counter: 0,
-                    })
-                    .unwrap();
-                    "alice"
-                }),
-            )
-            .route(
-                "/ro",
-                get(|s: Session<Visit>| async move {
-                    s.read(|v| v.map(crate::ro_body)).unwrap_or_default()
-                }),
-            )
-            .route(
-                "/rw",
-                get(|s: Session<Visit>| async move {
-                    s.modify(|v| {
-                        v.counter += 1;
-                        v.counter
-                    })
-                    .unwrap()
-                    .unwrap_or_default()
-                    .to_string()
-                }),
-            )
-            .route("/none", get(|| async { "none" }))
-            .layer(SessionLayer::<Visit>::new(cookie))
-    }
-}
-
-/// This crate's layer with revocations checked in Redis on every request (`staleness` zero), or
-/// within a staleness bound. Built inside the server's runtime (the Redis client needs one).
-mod ours_revocable {
-    use super::*;
     use sealed_session::store::{RedisStore, Revocations};
     use sealed_session::web::axum::SessionLayer;
     use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
 
-    pub(super) fn app(redis_url: &str, staleness: Duration) -> Router {
+    /// The cookie, with session ids when revocations need them.
+    fn cookie(session_ids: bool) -> SessionCookie {
         let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "session")
-            .session_ids(true)
+            .session_ids(session_ids)
             .build()
             .unwrap();
-        let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-        let revocations =
-            Revocations::new(RedisStore::new(redis_url).unwrap()).staleness(staleness);
-        let layer = SessionLayer::<Visit>::new(cookie)
-            .revocations(revocations)
-            .unwrap();
+        SessionCookie::sealed(sealer, CookieOptions::new()).unwrap()
+    }
+
+    /// The routes, without the layer.
+    fn routes() -> Router {
         Router::new()
             .route(
                 "/login",
@@ -180,7 +133,21 @@ mod ours_revocable {
                 }),
             )
             .route("/none", get(|| async { "none" }))
-            .layer(layer)
+    }
+
+    pub(super) fn app() -> Router {
+        routes().layer(SessionLayer::<Visit>::new(cookie(false)))
+    }
+
+    /// With revocations checked in Redis on every request (`staleness` zero), or within a
+    /// staleness bound. Built inside the server's runtime (the Redis client needs one).
+    pub(super) fn revocable(redis_url: &str, staleness: Duration) -> Router {
+        let revocations =
+            Revocations::new(RedisStore::new(redis_url).unwrap()).staleness(staleness);
+        let layer = SessionLayer::<Visit>::new(cookie(true))
+            .revocations(revocations)
+            .unwrap();
+        routes().layer(layer)
     }
 }
 
@@ -738,7 +705,7 @@ fn main() {
                 name,
                 Box::new(move || {
                     let url = url.clone();
-                    serve_made(move || ours_revocable::app(&url, staleness))
+                    serve_made(move || ours::revocable(&url, staleness))
                 }),
                 Some(redis.child.id()),
             ));

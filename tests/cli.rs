@@ -2,30 +2,16 @@
 //! output, its exit codes (KEYS.md: 0 done, 1 refused, 2 usage, 3 file), and that it never
 //! prints a secret it was not asked for. Run with `cargo test --features cli`.
 
-use std::path::{Path, PathBuf};
+mod common_dir;
+
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use common_dir::Dir;
+
 use sealed_session::key::file::{KeyRingFile, KeyState, RingDocument};
 use sealed_session::{Clock, Key, ManualClock, Sealer, Subject, SystemClock};
-
-/// A fresh directory for one test, removed at the end.
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new(name: &str) -> Self {
-        Self(
-            tempfile::Builder::new()
-                .prefix(&format!("sealed-session-{name}"))
-                .tempdir()
-                .unwrap(),
-        )
-    }
-
-    fn file(&self) -> PathBuf {
-        self.0.path().join("keys.toml")
-    }
-}
 
 fn tool(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sealed-session"))

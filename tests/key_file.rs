@@ -3,8 +3,11 @@
 //! while sealers run. Run with `cargo test --features key-file`.
 
 mod common;
+mod common_dir;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use common_dir::Dir;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -17,24 +20,6 @@ const LIFETIME: Duration = Duration::from_secs(8 * 3600);
 
 fn now() -> u64 {
     SystemClock.now_unix()
-}
-
-/// A fresh directory for one test, removed at the end.
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new(name: &str) -> Self {
-        Self(
-            tempfile::Builder::new()
-                .prefix(&format!("sealed-session-{name}"))
-                .tempdir()
-                .unwrap(),
-        )
-    }
-
-    fn file(&self) -> PathBuf {
-        self.0.path().join("keys.toml")
-    }
 }
 
 fn sealer(file: &KeyRingFile, clock: &ManualClock) -> Sealer {

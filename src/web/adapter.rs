@@ -146,3 +146,71 @@ impl Adapter {
 pub(crate) fn invalid_header_value() {
     tracing::error!("a Set-Cookie line was not a valid header value");
 }
+
+/// The settings every adapter's middleware type offers, written once: `new`, the 5xx and
+/// write-failure rules, and revocations. The type has fields `adapter: Adapter` and
+/// `state: PhantomData<fn() -> T>`; `$what` names it in the docs ("layer", "middleware").
+macro_rules! adapter_settings {
+    ($ty:ident, $what:literal) => {
+        impl<T> Clone for $ty<T> {
+            fn clone(&self) -> Self {
+                Self {
+                    adapter: self.adapter.clone(),
+                    state: std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<T> $ty<T> {
+            #[doc = concat!("A ", $what, " for sessions of type `T` kept in `cookie`.")]
+            pub fn new(cookie: $crate::cookie::SessionCookie) -> Self {
+                Self {
+                    adapter: $crate::web::adapter::Adapter::new(cookie),
+                    state: std::marker::PhantomData,
+                }
+            }
+
+            /// Also send the session's `Set-Cookie` lines on 5xx responses (default: a failed
+            /// request changes no cookie).
+            pub fn write_on_server_error(self, write: bool) -> Self {
+                Self {
+                    adapter: self.adapter.write_on_server_error(write),
+                    state: std::marker::PhantomData,
+                }
+            }
+
+            /// When a renewal due at the end of the request cannot be sealed, send the
+            /// handler's response anyway, without the renewal, instead of a 500 (the error is
+            /// logged either way).
+            pub fn keep_response_on_write_error(self) -> Self {
+                Self {
+                    adapter: self.adapter.keep_response_on_write_error(),
+                    state: std::marker::PhantomData,
+                }
+            }
+
+            /// Checks every request's session against `revocations` before its handler runs (a
+            /// revoked session is an empty one, its cookie deleted), and records the revocation
+            /// of a logout ([`Session::clear`](crate::Session::clear),
+            /// [`Session::logout_everywhere`](crate::Session::logout_everywhere)) before the
+            /// response goes out. When the store cannot answer, the request gets a 503 (unless
+            /// the revocations accept outages). A request that carries a session cookie is then
+            /// opened whether or not its handler uses it.
+            ///
+            /// # Errors
+            /// [`ConfigError::RevocationsNeedSessionIds`](crate::ConfigError::RevocationsNeedSessionIds)
+            /// if the cookie's sealer does not put session ids in its values.
+            pub fn revocations(
+                self,
+                revocations: $crate::store::Revocations,
+            ) -> Result<Self, $crate::ConfigError> {
+                Ok(Self {
+                    adapter: self.adapter.revocations(revocations)?,
+                    state: std::marker::PhantomData,
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use adapter_settings;

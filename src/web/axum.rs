@@ -42,10 +42,7 @@ use tower_service::Service;
 
 use super::MissingSession;
 use super::adapter::{Adapter, End, invalid_header_value};
-use crate::cookie::SessionCookie;
-use crate::error::ConfigError;
 use crate::handle::Session;
-use crate::store::Revocations;
 
 /// A tower [`Layer`] that gives each request a [`Session<T>`] for `cookie`, and adds the
 /// `Set-Cookie` lines the session asks for to the response.
@@ -60,58 +57,7 @@ pub struct SessionLayer<T> {
     state: PhantomData<fn() -> T>,
 }
 
-impl<T> Clone for SessionLayer<T> {
-    fn clone(&self) -> Self {
-        Self {
-            adapter: self.adapter.clone(),
-            state: PhantomData,
-        }
-    }
-}
-
-impl<T> SessionLayer<T> {
-    /// A layer for sessions of type `T` kept in `cookie`.
-    pub fn new(cookie: SessionCookie) -> Self {
-        Self {
-            adapter: Adapter::new(cookie),
-            state: PhantomData,
-        }
-    }
-
-    /// Also send the session's `Set-Cookie` lines on 5xx responses (default: a failed request
-    /// changes no cookie).
-    pub fn write_on_server_error(self, write: bool) -> Self {
-        Self {
-            adapter: self.adapter.write_on_server_error(write),
-            state: PhantomData,
-        }
-    }
-
-    /// When a renewal due at the end of the request cannot be sealed, send the handler's response
-    /// anyway, without the renewal, instead of a 500 (the error is logged either way).
-    pub fn keep_response_on_write_error(self) -> Self {
-        Self {
-            adapter: self.adapter.keep_response_on_write_error(),
-            state: PhantomData,
-        }
-    }
-
-    /// Checks every request's session against `revocations` before its handler runs (a revoked
-    /// session is an empty one, its cookie deleted), and records the revocation of a logout
-    /// ([`Session::clear`], [`Session::logout_everywhere`]) before the response goes out. When
-    /// the store cannot answer, the request gets a 503 (unless the revocations accept outages).
-    /// A request that carries a session cookie is then opened whether or not its handler uses it.
-    ///
-    /// # Errors
-    /// [`ConfigError::RevocationsNeedSessionIds`] if the cookie's sealer does not put session
-    /// ids in its values.
-    pub fn revocations(self, revocations: Revocations) -> Result<Self, ConfigError> {
-        Ok(Self {
-            adapter: self.adapter.revocations(revocations)?,
-            state: PhantomData,
-        })
-    }
-}
+super::adapter::adapter_settings!(SessionLayer, "layer");
 
 impl<S, T> Layer<S> for SessionLayer<T> {
     type Service = SessionService<S, T>;
