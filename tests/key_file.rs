@@ -6,13 +6,12 @@ mod common;
 mod common_dir;
 
 use std::path::Path;
-
-use common_dir::Dir;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{key_id_of, session};
+use common_dir::Dir;
 use sealed_session::key::file::{KeyFileError, KeyRingFile, KeyState, RingDocument, RingEditError};
 use sealed_session::{Clock, Key, ManualClock, OpenError, Sealer, SystemClock};
 
