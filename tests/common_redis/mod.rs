@@ -40,6 +40,35 @@ impl RedisServer {
         Self::spawn(&find("redis-server").expect("redis-server on PATH"), port)
     }
 
+    /// A server that writes every change to an append-only file in `dir` before answering
+    /// (`appendfsync always`), so that a server restarted on the same `dir` has them all.
+    pub(crate) fn start_persistent(dir: &std::path::Path) -> Option<Self> {
+        let probe = Self::start()?;
+        let port = probe.port;
+        drop(probe);
+        Some(Self::restart_persistent_on(port, dir))
+    }
+
+    /// A persistent server on `port` over `dir` (one a test stopped): it reloads what the last
+    /// one wrote.
+    pub(crate) fn restart_persistent_on(port: u16, dir: &std::path::Path) -> Self {
+        let binary = find("redis-server").expect("redis-server on PATH");
+        let dir = dir.to_str().unwrap();
+        // `--save ""` (in `spawn_with`) turns snapshots off; the append-only file keeps all.
+        Self::spawn_with(
+            &binary,
+            port,
+            &[
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--dir",
+                dir,
+            ],
+        )
+    }
+
     fn spawn(binary: &std::path::Path, port: u16) -> Self {
         Self::spawn_with(binary, port, &[])
     }

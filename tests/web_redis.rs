@@ -1,0 +1,208 @@
+//! Revocation under load while Redis fails, on both adapters: a real `redis-server` (persistent,
+//! so a restart keeps its revocations) is paused and then killed and restarted while clients
+//! keep sending live and revoked session cookies. Counted: requests served, refused with a 503,
+//! and wrongly handled, which must be none: a revoked session accepted, or a live one treated as
+//! logged out. The service must recover by itself. Run with
+//! `cargo test --features axum,actix,redis --test web_redis` (CI does; it installs Redis).
+
+mod common_redis;
+mod common_web;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common_redis::RedisServer;
+use common_web::{Framework, cookie_with, now, serve_with};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use sealed_session::store::{RedisStore, Revocations};
+use sealed_session::{Key, KeyRing, ManualClock};
+
+/// The store's timeout: no request waits much longer for Redis.
+const TIMEOUT: Duration = Duration::from_millis(300);
+
+#[derive(Default)]
+struct Counts {
+    served: AtomicUsize,
+    refused: AtomicUsize,
+    revoked_accepted: AtomicUsize,
+    live_logged_out: AtomicUsize,
+    other: AtomicUsize,
+    slowest_ms: AtomicUsize,
+}
+
+async fn login(client: &reqwest::Client, addr: std::net::SocketAddr, path: &str) -> String {
+    let response = client
+        .get(format!("http://{addr}{path}"))
+        .send()
+        .await
+        .unwrap();
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+async fn outage_under_load(framework: Framework) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(redis) = RedisServer::start_persistent(dir.path()) else {
+        return;
+    };
+    let port = redis.port;
+    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    let clock = ManualClock::new(now());
+    let cookie = cookie_with(KeyRing::new(Key::generate().unwrap()), clock);
+    let server = serve_with(framework, cookie, Some(Revocations::new(store))).await;
+    let addr = server.addr;
+    let client = reqwest::Client::new();
+
+    // Ten live sessions and ten revoked ones (logged out; their cookies kept by an attacker).
+    let mut live = Vec::new();
+    let mut revoked = Vec::new();
+    for _ in 0..10 {
+        live.push(login(&client, addr, "/login?user=alice").await);
+        let header = login(&client, addr, "/login?user=mallory").await;
+        let out = client
+            .get(format!("http://{addr}/logout"))
+            .header(COOKIE, &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 200);
+        revoked.push(header);
+    }
+    let live = Arc::new(live);
+    let revoked = Arc::new(revoked);
+    let counts = Arc::new(Counts::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..4)
+        .map(|worker| {
+            let (client, live, revoked) = (client.clone(), live.clone(), revoked.clone());
+            let (counts, stop) = (counts.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut i = worker;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let is_live = i % 2 == 0;
+                    let header = if is_live {
+                        &live[i % live.len()]
+                    } else {
+                        &revoked[i % revoked.len()]
+                    };
+                    let start = Instant::now();
+                    let response = client
+                        .get(format!("http://{addr}/ro"))
+                        .header(COOKIE, header)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status().as_u16();
+                    let body = response.text().await.unwrap();
+                    let ms = start.elapsed().as_millis() as usize;
+                    counts.slowest_ms.fetch_max(ms, Ordering::Relaxed);
+                    let slot = match (status, is_live, body.as_str()) {
+                        (200, true, "alice 0") => &counts.served,
+                        (200, false, "none") => &counts.served,
+                        (503, _, _) => &counts.refused,
+                        (200, false, _) => &counts.revoked_accepted,
+                        (200, true, "none") => &counts.live_logged_out,
+                        _ => &counts.other,
+                    };
+                    slot.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+
+    // Under load: a pause, then a crash and a restart on the same files.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    signal(redis.pid(), "-STOP");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    signal(redis.pid(), "-CONT");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    drop(redis);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _back = RedisServer::restart_persistent_on(port, dir.path());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+
+    let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+    eprintln!(
+        "{framework:?}: served {}, refused (503) {}, revoked accepted {}, live logged out {}, \
+         other {}, slowest {} ms",
+        get(&counts.served),
+        get(&counts.refused),
+        get(&counts.revoked_accepted),
+        get(&counts.live_logged_out),
+        get(&counts.other),
+        get(&counts.slowest_ms)
+    );
+    assert_eq!(
+        get(&counts.revoked_accepted),
+        0,
+        "a revoked session was accepted"
+    );
+    assert_eq!(
+        get(&counts.live_logged_out),
+        0,
+        "a live session was dropped"
+    );
+    assert_eq!(get(&counts.other), 0);
+    assert!(get(&counts.refused) > 0, "the outages were seen");
+    assert!(get(&counts.served) > 0);
+    // A hang guard, not a speed goal: nothing waited far past the store's timeout.
+    assert!(get(&counts.slowest_ms) < 5_000);
+
+    // Recovered with no restart of the app: live works, revoked stays revoked.
+    let mut recovered = false;
+    for _ in 0..100 {
+        let response = client
+            .get(format!("http://{addr}/ro"))
+            .header(COOKIE, &live[0])
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            assert_eq!(response.text().await.unwrap(), "alice 0");
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(recovered, "the service did not recover");
+    let body = client
+        .get(format!("http://{addr}/ro"))
+        .header(COOKIE, &revoked[0])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "none", "the restarted Redis kept the revocation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_under_a_redis_outage_never_accepts_a_revoked_session() {
+    outage_under_load(Framework::Axum).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_under_a_redis_outage_never_accepts_a_revoked_session() {
+    outage_under_load(Framework::Actix).await;
+}
