@@ -498,20 +498,7 @@ mod actix {
 
 /// Serves `app` on a one-thread runtime pinned to core 0; returns its address.
 fn serve(app: Router) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        pin(0);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, with_cpu(app)).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    serve_made(move || app)
 }
 
 /// As [`serve`], building the app on the server's own runtime.
