@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sealed_session::ManualClock;
-use sealed_session::store::{MAX_KEY_LEN, MemoryStore, Revocations, Store, StoreError, Verdict};
+use sealed_session::store::{
+    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, Record, Revocations, Saved, Store, StoreError, Verdict,
+};
 
 const T0: u64 = 1_900_000_000;
 
@@ -185,6 +187,81 @@ for_every_store! {
         assert_eq!(revocations.check(&other, Some(&alice), T0 + 9).await, Ok(Verdict::Revoked));
         assert_eq!(revocations.check(&other, Some(&alice), T0 + 10).await, Ok(Verdict::Valid));
     }
+
+    async fn a_new_record_is_created_once_at_version_one(s: Subject) {
+        assert_eq!(s.store.load("r").await, Ok(None));
+        assert_eq!(s.store.save("r", "a", None, T0 + 10).await, Ok(Saved::Written(1)));
+        assert_eq!(s.store.save("r", "b", None, T0 + 10).await, Ok(Saved::Conflict));
+        assert_eq!(s.store.load("r").await, Ok(Some(Record::new(1, "a".into()))));
+    }
+
+    async fn a_write_applies_only_at_the_version_it_read(s: Subject) {
+        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        assert_eq!(s.store.save("r", "b", Some(1), T0 + 10).await, Ok(Saved::Written(2)));
+        // A second writer that also read version 1 loses, and changes nothing.
+        assert_eq!(s.store.save("r", "c", Some(1), T0 + 10).await, Ok(Saved::Conflict));
+        assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
+    }
+
+    async fn a_write_after_removal_never_recreates_the_record(s: Subject) {
+        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        s.store.remove("r").await.unwrap();
+        assert_eq!(s.store.load("r").await, Ok(None));
+        assert_eq!(s.store.save("r", "late", Some(1), T0 + 10).await, Ok(Saved::Conflict));
+        assert_eq!(s.store.load("r").await, Ok(None));
+        // Removing what is not there is not an error.
+        s.store.remove("r").await.unwrap();
+    }
+
+    async fn an_expired_record_is_absent_and_not_written_by_its_old_version(s: Subject) {
+        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        s.clock.set(T0 + 10);
+        assert_eq!(s.store.load("r").await, Ok(None));
+        assert_eq!(s.store.save("r", "b", Some(1), T0 + 20).await, Ok(Saved::Conflict));
+    }
+
+    async fn a_write_sets_the_records_expiry(s: Subject) {
+        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        s.store.save("r", "b", Some(1), T0 + 30).await.unwrap();
+        s.clock.set(T0 + 20);
+        assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
+    }
+
+    async fn a_record_over_the_bounds_is_refused(s: Subject) {
+        let long = "k".repeat(MAX_KEY_LEN + 1);
+        assert!(matches!(s.store.save(&long, "a", None, T0 + 10).await, Err(StoreError::Refused(_))));
+        let big = "v".repeat(MAX_VALUE_LEN + 1);
+        assert!(matches!(s.store.save("r", &big, None, T0 + 10).await, Err(StoreError::Refused(_))));
+        assert_eq!(s.store.load("r").await, Ok(None));
+        let largest = "v".repeat(MAX_VALUE_LEN);
+        assert_eq!(s.store.save("r", &largest, None, T0 + 10).await, Ok(Saved::Written(1)));
+    }
+
+    async fn of_concurrent_writers_at_one_version_exactly_one_wins(s: Subject) {
+        s.store.save("r", "start", None, T0 + 10).await.unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let store = Arc::clone(&s.store);
+                tokio::spawn(async move { store.save("r", &format!("w{i}"), Some(1), T0 + 10).await })
+            })
+            .collect();
+        let mut won = Vec::new();
+        for (i, t) in tasks.into_iter().enumerate() {
+            if t.await.unwrap() == Ok(Saved::Written(2)) {
+                won.push(i);
+            }
+        }
+        assert_eq!(won.len(), 1);
+        let winner = format!("w{}", won[0]);
+        assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, winner))));
+    }
+
+    async fn records_and_numbers_live_under_different_keys(s: Subject) {
+        s.store.raise("n", 5, T0 + 10).await.unwrap();
+        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        assert_eq!(s.store.read(&keys(&["n"])).await, Ok(vec![Some(5)]));
+        assert_eq!(s.store.load("r").await, Ok(Some(Record::new(1, "a".into()))));
+    }
 }
 
 #[cfg(feature = "redb")]
@@ -323,5 +400,32 @@ mod redis_faults {
         }
         // Reported as failed, and indeed not applied.
         assert_eq!(values, Some(vec![None]));
+    }
+
+    #[tokio::test]
+    async fn a_record_write_that_reaches_a_paused_redis_after_its_deadline_is_never_applied() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let store = RedisStore::with_timeout(&server.url(), TIMEOUT).unwrap();
+        store.save("r", "before", None, u64::MAX / 2).await.unwrap();
+        signal(&server, "-STOP");
+        let (result, _) = ends(store.save("r", "late", Some(1), u64::MAX / 2)).await;
+        assert!(
+            matches!(result, Err(StoreError::Unreachable(_))),
+            "{result:?}"
+        );
+        tokio::time::sleep(TIMEOUT * 3).await;
+        signal(&server, "-CONT");
+        let mut record = None;
+        for _ in 0..100 {
+            if let Ok(r) = store.load("r").await {
+                record = Some(r);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Reported as failed, and indeed not applied: the record is still the one before.
+        assert_eq!(record, Some(Some(Record::new(1, "before".into()))));
     }
 }

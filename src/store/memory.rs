@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{MAX_KEY_LEN, Store, StoreError, StoreFuture};
+use super::{Record, Saved, Store, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
 /// Expired entries swept per write, at most: the sweep is bounded work, never a pause.
@@ -39,6 +39,8 @@ pub struct MemoryStore {
 struct Inner {
     /// Key -> (value, expires_at).
     entries: HashMap<String, (u64, u64)>,
+    /// Key -> (version, sealed value, expires_at).
+    records: HashMap<String, (u64, String, u64)>,
     /// (expires_at, key), for sweeping the earliest expiries first.
     by_expiry: BTreeSet<(u64, String)>,
 }
@@ -59,7 +61,8 @@ impl MemoryStore {
 
     /// How many keys the store holds, expired ones not yet swept included.
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        let inner = self.lock();
+        inner.entries.len() + inner.records.len()
     }
 
     /// Whether the store holds no key.
@@ -94,6 +97,10 @@ impl Inner {
     }
 
     /// Removes up to `SWEEP_PER_WRITE` entries whose expiry has passed.
+    fn live_record(&self, key: &str, now: u64) -> Option<&(u64, String, u64)> {
+        self.records.get(key).filter(|(_, _, exp)| *exp > now)
+    }
+
     fn sweep(&mut self, now: u64) {
         for _ in 0..SWEEP_PER_WRITE {
             let Some((exp, _)) = self.by_expiry.first() else {
@@ -104,6 +111,7 @@ impl Inner {
             }
             if let Some((_, key)) = self.by_expiry.pop_first() {
                 self.entries.remove(&key);
+                self.records.remove(&key);
             }
         }
     }
@@ -111,12 +119,7 @@ impl Inner {
 
 impl Store for MemoryStore {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
-        let result = if key.len() > MAX_KEY_LEN {
-            Err(StoreError::Refused(format!(
-                "a key of {} bytes is longer than {MAX_KEY_LEN}",
-                key.len()
-            )))
-        } else {
+        let result = check_key(key).map(|()| {
             let now = self.clock.now_unix();
             let mut inner = self.lock();
             inner.sweep(now);
@@ -128,8 +131,7 @@ impl Store for MemoryStore {
                 inner.by_expiry.remove(&(old, key.to_owned()));
             }
             inner.by_expiry.insert((expires_at, key.to_owned()));
-            Ok(())
-        };
+        });
         Box::pin(std::future::ready(result))
     }
 
@@ -141,5 +143,53 @@ impl Store for MemoryStore {
             .map(|k| inner.live(k, now).map(|(v, _)| v))
             .collect();
         Box::pin(std::future::ready(Ok(values)))
+    }
+
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>> {
+        let now = self.clock.now_unix();
+        let inner = self.lock();
+        let record = inner
+            .live_record(key, now)
+            .map(|(version, value, _)| Record::new(*version, value.clone()));
+        Box::pin(std::future::ready(Ok(record)))
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expected: Option<u64>,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Saved> {
+        let result = check_record(key, value).map(|()| {
+            let now = self.clock.now_unix();
+            let mut inner = self.lock();
+            inner.sweep(now);
+            let current = inner.live_record(key, now).map(|(v, _, _)| *v);
+            let version = match (current, expected) {
+                (None, None) => 1,
+                (Some(at), Some(wanted)) if at == wanted => at + 1,
+                _ => return Saved::Conflict,
+            };
+            let old = inner
+                .records
+                .insert(key.to_owned(), (version, value.to_owned(), expires_at));
+            if let Some((_, _, old)) = old {
+                inner.by_expiry.remove(&(old, key.to_owned()));
+            }
+            inner.by_expiry.insert((expires_at, key.to_owned()));
+            Saved::Written(version)
+        });
+        Box::pin(std::future::ready(result))
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        let result = check_key(key).map(|()| {
+            let mut inner = self.lock();
+            if let Some((_, _, exp)) = inner.records.remove(key) {
+                inner.by_expiry.remove(&(exp, key.to_owned()));
+            }
+        });
+        Box::pin(std::future::ready(result))
     }
 }

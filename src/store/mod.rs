@@ -1,8 +1,10 @@
-//! Stores: where the server keeps what a cookie alone cannot carry. First use: revocation of
-//! cookie sessions ([`Revocations`]), so that a logout revokes something.
+//! Stores: where the server keeps what a cookie alone cannot carry: revocations of cookie
+//! sessions ([`Revocations`]), so that a logout revokes something, and the state of server-side
+//! sessions ([`ServerSide`]), sealed at rest.
 //!
-//! A [`Store`] keeps unsigned numbers under short keys, each with an absolute expiry, and reads
-//! several keys in one round trip. The crate builds its keys (prefixed, hash-tagged for Redis
+//! A [`Store`] keeps two kinds of entries under short keys, each with an absolute expiry:
+//! numbers that only rise (revocations; several read in one round trip), and versioned records
+//! written by compare-and-set (server-side sessions: [`Record`], [`Saved`]). The crate builds its keys (prefixed, hash-tagged for Redis
 //! Cluster, bounded in length: [`MAX_KEY_LEN`]); a store only keeps them. [`MemoryStore`] is the
 //! in-process store for tests and single-process use; `RedbStore` (feature `redb`) the durable
 //! one for a single machine; `RedisStore` (feature `redis`) the one many machines share.
@@ -30,14 +32,19 @@ pub use revocation::{Outage, Revocations, Verdict};
 /// subject of at most 64 bytes in hex, and a session id in hex.
 pub const MAX_KEY_LEN: usize = 256;
 
+/// The longest record value a store is asked to keep, in bytes: a server-side session's sealed
+/// state is refused before it is sealed if it would be longer.
+pub const MAX_VALUE_LEN: usize = 1 << 20;
+
 /// What a store operation returns: a boxed future, so that `Store` can be used as
 /// `dyn Store` and shared by every request.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// A key-value store with expiry, shared by every request (`Send + Sync`).
 ///
-/// Values are `u64`; each key has an absolute expiry in Unix seconds, after which the store
-/// forgets it (reads as absent). Implementations must make each operation atomic, apply their
+/// Numbers ([`raise`](Self::raise), [`read`](Self::read)) and records ([`load`](Self::load),
+/// [`save`](Self::save), [`remove`](Self::remove)) live under different keys; each key has an
+/// absolute expiry in Unix seconds, after which the store forgets it (reads as absent). Implementations must make each operation atomic, apply their
 /// own timeouts (a call never waits longer than the store's configured timeout), and say
 /// whether a failure means the store could not be reached or refused the operation
 /// ([`StoreError`]).
@@ -52,4 +59,88 @@ pub trait Store: Send + Sync + 'static {
     /// as the crate's keys for one session do, so that a clustered store reads them from one
     /// node.
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>>;
+
+    /// Reads the record under `key`: its value and the version the store gave it, `None` when
+    /// it is absent or expired. One round trip.
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>>;
+
+    /// Writes `value` under `key` with an absolute expiry, only if the record is still at
+    /// `expected` (compare-and-set): `None` means "only if there is no record" (a new session's
+    /// id), `Some(v)` "only if the record exists at version `v`". A removed or expired record is
+    /// never written again by a `Some` write, which is what keeps a late write from bringing a
+    /// logged-out session back. Atomic; a write that reaches the store after the store's
+    /// timeout has passed must be refused, so that a write reported as failed is never applied
+    /// later.
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expected: Option<u64>,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Saved>;
+
+    /// Removes the record under `key`, if there is one.
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+}
+
+/// A server-side session's record in a [`Store`]: its sealed state and the version the store
+/// gave it at its last write.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Record {
+    /// Counts the record's writes: 1 when created, one more on each write.
+    pub version: u64,
+    /// The sealed state, as [`Store::save`] received it.
+    pub value: String,
+}
+
+impl Record {
+    /// A record at `version` holding `value`, as a store implementation reads it back.
+    pub fn new(version: u64, value: String) -> Self {
+        Self { version, value }
+    }
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value is sealed, but its length and bytes are nobody's business in a log.
+        f.debug_struct("Record")
+            .field("version", &self.version)
+            .field("value_len", &self.value.len())
+            .finish()
+    }
+}
+
+/// What [`Store::save`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Saved {
+    /// Written; the record is now at this version.
+    Written(u64),
+    /// Not written: the record was not at the expected version (another request wrote it, or
+    /// it was removed or expired, or, for a new record, one already exists).
+    Conflict,
+}
+
+/// Refuses a key longer than [`MAX_KEY_LEN`], as every store does before it is reached.
+pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
+    if key.len() > MAX_KEY_LEN {
+        return Err(StoreError::Refused(format!(
+            "a key of {} bytes is longer than {MAX_KEY_LEN}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a record over [`MAX_VALUE_LEN`], or under a key over [`MAX_KEY_LEN`].
+pub(crate) fn check_record(key: &str, value: &str) -> Result<(), StoreError> {
+    check_key(key)?;
+    if value.len() > MAX_VALUE_LEN {
+        return Err(StoreError::Refused(format!(
+            "a value of {} bytes is longer than {MAX_VALUE_LEN}",
+            value.len()
+        )));
+    }
+    Ok(())
 }

@@ -9,12 +9,15 @@ use redb::{
     TableDefinition,
 };
 
-use super::{MAX_KEY_LEN, Store, StoreError, StoreFuture};
+use super::{Record, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
 /// Key -> (value, expires_at).
 const ENTRIES: TableDefinition<&str, (u64, u64)> = TableDefinition::new("sealed-session entries");
 /// (expires_at, key) -> (), for sweeping the earliest expiries first.
+/// Records: key -> (version, expiry, sealed value).
+const RECORDS: TableDefinition<&str, (u64, u64, &str)> =
+    TableDefinition::new("sealed-session records");
 const BY_EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("sealed-session expiries");
 
 /// Expired entries swept per write, at most: bounded work, never a pause.
@@ -62,6 +65,7 @@ impl RedbStore {
         let txn = db.begin_write().map_err(refused)?;
         txn.open_table(ENTRIES).map_err(refused)?;
         txn.open_table(BY_EXPIRY).map_err(refused)?;
+        txn.open_table(RECORDS).map_err(refused)?;
         txn.commit().map_err(refused)?;
         Ok(Self {
             db: Arc::new(db),
@@ -87,27 +91,44 @@ impl RedbStore {
         Ok(self.len()? == 0)
     }
 
-    fn raise_now(&self, key: &str, value: u64, expires_at: u64) -> Result<(), StoreError> {
+    /// Runs `change` in one write transaction, after a bounded sweep of what has expired, and
+    /// commits: durable before the caller hears of it.
+    fn write<R>(
+        &self,
+        change: impl FnOnce(u64, &mut Tables<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let now = self.clock.now_unix();
         let txn = self.db.begin_write().map_err(refused)?;
-        {
-            let mut entries = txn.open_table(ENTRIES).map_err(refused)?;
-            let mut by_expiry = txn.open_table(BY_EXPIRY).map_err(refused)?;
-            // Bounded sweep of what has expired.
+        let out = {
+            let mut t = Tables {
+                entries: txn.open_table(ENTRIES).map_err(refused)?,
+                records: txn.open_table(RECORDS).map_err(refused)?,
+                by_expiry: txn.open_table(BY_EXPIRY).map_err(refused)?,
+            };
             for _ in 0..SWEEP_PER_WRITE {
-                let first = by_expiry.first().map_err(refused)?.map(|(k, _)| {
+                let first = t.by_expiry.first().map_err(refused)?.map(|(k, _)| {
                     let (exp, key) = k.value();
                     (exp, key.to_owned())
                 });
                 match first {
                     Some((exp, old)) if exp <= now => {
-                        by_expiry.remove((exp, old.as_str())).map_err(refused)?;
-                        entries.remove(old.as_str()).map_err(refused)?;
+                        t.by_expiry.remove((exp, old.as_str())).map_err(refused)?;
+                        t.entries.remove(old.as_str()).map_err(refused)?;
+                        t.records.remove(old.as_str()).map_err(refused)?;
                     }
                     _ => break,
                 }
             }
-            let current = entries
+            change(now, &mut t)?
+        };
+        txn.commit().map_err(refused)?;
+        Ok(out)
+    }
+
+    fn raise_now(&self, key: &str, value: u64, expires_at: u64) -> Result<(), StoreError> {
+        self.write(|now, t| {
+            let current = t
+                .entries
                 .get(key)
                 .map_err(refused)?
                 .map(|v| v.value())
@@ -116,14 +137,72 @@ impl RedbStore {
                 Some((v, e)) => (v.max(value), e.max(expires_at)),
                 None => (value, expires_at),
             };
-            if let Some(old) = entries.insert(key, (value, expires_at)).map_err(refused)? {
+            if let Some(old) = t
+                .entries
+                .insert(key, (value, expires_at))
+                .map_err(refused)?
+            {
                 let (_, old_exp) = old.value();
-                by_expiry.remove((old_exp, key)).map_err(refused)?;
+                t.by_expiry.remove((old_exp, key)).map_err(refused)?;
             }
-            by_expiry.insert((expires_at, key), ()).map_err(refused)?;
-        }
-        // Durable before the caller hears of it.
-        txn.commit().map_err(refused)
+            t.by_expiry.insert((expires_at, key), ()).map_err(refused)?;
+            Ok(())
+        })
+    }
+
+    fn save_now(
+        &self,
+        key: &str,
+        value: &str,
+        expected: Option<u64>,
+        expires_at: u64,
+    ) -> Result<Saved, StoreError> {
+        self.write(|now, t| {
+            let current = t
+                .records
+                .get(key)
+                .map_err(refused)?
+                .map(|v| {
+                    let (version, exp, _) = v.value();
+                    (version, exp)
+                })
+                .filter(|&(_, exp)| exp > now);
+            let version = match (current, expected) {
+                (None, None) => 1,
+                (Some((at, _)), Some(wanted)) if at == wanted => at + 1,
+                _ => return Ok(Saved::Conflict),
+            };
+            let old = t
+                .records
+                .insert(key, (version, expires_at, value))
+                .map_err(refused)?
+                .map(|old| old.value().1);
+            if let Some(old_exp) = old {
+                t.by_expiry.remove((old_exp, key)).map_err(refused)?;
+            }
+            t.by_expiry.insert((expires_at, key), ()).map_err(refused)?;
+            Ok(Saved::Written(version))
+        })
+    }
+
+    fn remove_now(&self, key: &str) -> Result<(), StoreError> {
+        self.write(|_, t| {
+            let old = t.records.remove(key).map_err(refused)?.map(|v| v.value().1);
+            if let Some(exp) = old {
+                t.by_expiry.remove((exp, key)).map_err(refused)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn load_now(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        let now = self.clock.now_unix();
+        let txn = self.db.begin_read().map_err(refused)?;
+        let records = txn.open_table(RECORDS).map_err(refused)?;
+        Ok(records.get(key).map_err(refused)?.and_then(|v| {
+            let (version, exp, value) = v.value();
+            (exp > now).then(|| Record::new(version, value.to_owned()))
+        }))
     }
 
     fn read_now(&self, keys: &[String]) -> Result<Vec<Option<u64>>, StoreError> {
@@ -143,6 +222,13 @@ impl RedbStore {
     }
 }
 
+/// The store's tables, open in one write transaction.
+struct Tables<'t> {
+    entries: redb::Table<'t, &'static str, (u64, u64)>,
+    records: redb::Table<'t, &'static str, (u64, u64, &'static str)>,
+    by_expiry: redb::Table<'t, (u64, &'static str), ()>,
+}
+
 impl std::fmt::Debug for RedbStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedbStore").finish_non_exhaustive()
@@ -151,25 +237,57 @@ impl std::fmt::Debug for RedbStore {
 
 impl Store for RedbStore {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
-        if key.len() > MAX_KEY_LEN {
-            return Box::pin(std::future::ready(Err(StoreError::Refused(format!(
-                "a key of {} bytes is longer than {MAX_KEY_LEN}",
-                key.len()
-            )))));
+        if let Err(e) = check_key(key) {
+            return Box::pin(std::future::ready(Err(e)));
         }
-        let store = self.clone();
         let key = key.to_owned();
+        self.off_thread(move |store| store.raise_now(&key, value, expires_at))
+    }
+
+    fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
+        Box::pin(std::future::ready(self.read_now(keys)))
+    }
+
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>> {
+        Box::pin(std::future::ready(self.load_now(key)))
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expected: Option<u64>,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Saved> {
+        if let Err(e) = check_record(key, value) {
+            return Box::pin(std::future::ready(Err(e)));
+        }
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.off_thread(move |store| store.save_now(&key, &value, expected, expires_at))
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        if let Err(e) = check_key(key) {
+            return Box::pin(std::future::ready(Err(e)));
+        }
+        let key = key.to_owned();
+        self.off_thread(move |store| store.remove_now(&key))
+    }
+}
+
+impl RedbStore {
+    /// Runs a write on tokio's blocking threads: its commit waits for the disk.
+    fn off_thread<'a, R: Send + 'static>(
+        &self,
+        write: impl FnOnce(&RedbStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> StoreFuture<'a, R> {
+        let store = self.clone();
         Box::pin(async move {
-            // The commit waits for the disk: off the async threads.
-            tokio::task::spawn_blocking(move || store.raise_now(&key, value, expires_at))
+            tokio::task::spawn_blocking(move || write(&store))
                 .await
                 .map_err(|e| {
                     StoreError::Unreachable(format!("the store's write task failed: {e}"))
                 })?
         })
-    }
-
-    fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
-        Box::pin(std::future::ready(self.read_now(keys)))
     }
 }

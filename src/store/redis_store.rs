@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 
-use super::{MAX_KEY_LEN, Store, StoreError, StoreFuture};
+use super::{Record, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
 /// The default connect and response timeout: no request waits longer for the store.
@@ -44,6 +44,29 @@ redis.call('SET', KEYS[1], string.format('%d:%d', v, at), 'EXAT', at)
 return 1
 ";
 
+/// Compare-and-set of a record (a hash: version `v`, expiry `e`, value `d`), under the same
+/// deadline as `RAISE`. ARGV: expected version ('' for "no record"), value, expiry, now, deadline.
+/// Returns the new version, or 0 for a conflict.
+const SAVE: &str = r"
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now_ms > tonumber(ARGV[5]) then
+  return redis.error_reply('SEALEDLATE the write reached the store after its deadline')
+end
+local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
+local v = cur[1]
+if v and (tonumber(cur[2]) or 0) <= tonumber(ARGV[4]) then v = false end
+if ARGV[1] == '' then
+  if v then return 0 end
+elseif v ~= ARGV[1] then
+  return 0
+end
+local next = (tonumber(v) or 0) + 1
+redis.call('HSET', KEYS[1], 'v', next, 'e', ARGV[3], 'd', ARGV[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return next
+";
+
 /// A [`Store`] in Redis (7.0 or later), through the `redis` crate's connection manager on
 /// tokio: one connection, multiplexed, reconnected in the background after a failure.
 ///
@@ -52,12 +75,13 @@ return 1
 /// does, with no restart. A write carries its deadline (the time the caller stops waiting, read
 /// from the system clock): Redis refuses it if it arrives later, so what a caller is told
 /// matches what Redis holds (this assumes the servers' and Redis's clocks agree, as NTP keeps
-/// them). A check is one `MGET`; a write one script call. Keys are hash-tagged, so a session's
+/// them). A check is one `MGET`, a record's read one `HMGET`; a write one script call. Keys are hash-tagged, so a session's
 /// keys share a Redis Cluster slot: [`cluster`](Self::cluster) works with no CROSSSLOT errors.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
     raise: Arc<redis::Script>,
+    save: Arc<redis::Script>,
     timeout: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -116,6 +140,7 @@ impl RedisStore {
         Self {
             connection,
             raise: Arc::new(redis::Script::new(RAISE)),
+            save: Arc::new(redis::Script::new(SAVE)),
             timeout,
             clock: Arc::new(SystemClock),
         }
@@ -127,6 +152,38 @@ impl RedisStore {
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
+    }
+}
+
+impl RedisStore {
+    /// The latest time, in Unix milliseconds by Redis's clock, at which a write may still be
+    /// applied: after it, the caller has been told the write failed.
+    fn deadline_ms(&self) -> u64 {
+        let deadline = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .saturating_add(self.timeout)
+            .as_millis();
+        u64::try_from(deadline).unwrap_or(u64::MAX)
+    }
+
+    async fn invoke<R: redis::FromRedisValue>(
+        &self,
+        call: &redis::ScriptInvocation<'_>,
+    ) -> Result<R, StoreError> {
+        match &self.connection {
+            Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
+            Connection::Cluster(c) => call.invoke_async(&mut c.clone()).await,
+        }
+        .map_err(classify)
+    }
+
+    async fn query<R: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<R, StoreError> {
+        match &self.connection {
+            Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
+            Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+        }
+        .map_err(classify)
     }
 }
 
@@ -155,14 +212,6 @@ fn classify(e: redis::RedisError) -> StoreError {
 }
 
 /// One `MGET` (the keys of one read share a hash tag, so it is one slot in a cluster).
-async fn mget<C: ConnectionLike + Send>(
-    connection: &mut C,
-    keys: &[String],
-) -> redis::RedisResult<Vec<Option<String>>> {
-    redis::cmd("MGET").arg(keys).query_async(connection).await
-}
-
-/// `value:expires_at` as the script writes it, if it is that.
 fn parse(entry: &str) -> Option<(u64, u64)> {
     let (v, at) = entry.split_once(':')?;
     Some((v.parse().ok()?, at.parse().ok()?))
@@ -171,12 +220,7 @@ fn parse(entry: &str) -> Option<(u64, u64)> {
 impl Store for RedisStore {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            if key.len() > MAX_KEY_LEN {
-                return Err(StoreError::Refused(format!(
-                    "a key of {} bytes is longer than {MAX_KEY_LEN}",
-                    key.len()
-                )));
-            }
+            check_key(key)?;
             if value >= MAX_EXACT {
                 return Err(StoreError::Refused(format!(
                     "the Redis store keeps values below 2^53, not {value}"
@@ -184,21 +228,12 @@ impl Store for RedisStore {
             }
             let expires_at = expires_at.min(MAX_EXACT - 1);
             let now = self.clock.now_unix();
-            let deadline = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .saturating_add(self.timeout)
-                .as_millis();
             let mut call = self.raise.key(key);
             call.arg(value)
                 .arg(expires_at)
                 .arg(now)
-                .arg(deadline as u64);
-            let _: i64 = match &self.connection {
-                Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
-                Connection::Cluster(c) => call.invoke_async(&mut c.clone()).await,
-            }
-            .map_err(classify)?;
+                .arg(self.deadline_ms());
+            let _: i64 = self.invoke(&call).await?;
             Ok(())
         })
     }
@@ -206,11 +241,7 @@ impl Store for RedisStore {
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
         Box::pin(async move {
             let now = self.clock.now_unix();
-            let entries: Vec<Option<String>> = match &self.connection {
-                Connection::Single(c) => mget(&mut c.clone(), keys).await,
-                Connection::Cluster(c) => mget(&mut c.clone(), keys).await,
-            }
-            .map_err(classify)?;
+            let entries: Vec<Option<String>> = self.query(redis::cmd("MGET").arg(keys)).await?;
             Ok(entries
                 .iter()
                 .map(|e| {
@@ -220,6 +251,53 @@ impl Store for RedisStore {
                         .map(|(v, _)| v)
                 })
                 .collect())
+        })
+    }
+
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>> {
+        Box::pin(async move {
+            let now = self.clock.now_unix();
+            let (version, expires, value): (Option<u64>, Option<u64>, Option<String>) = self
+                .query(redis::cmd("HMGET").arg(key).arg("v").arg("e").arg("d"))
+                .await?;
+            Ok(match (version, expires, value) {
+                (Some(version), Some(expires), Some(value)) if expires > now => {
+                    Some(Record::new(version, value))
+                }
+                _ => None,
+            })
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expected: Option<u64>,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Saved> {
+        Box::pin(async move {
+            check_record(key, value)?;
+            let mut call = self.save.key(key);
+            call.arg(expected.map(|v| v.to_string()).unwrap_or_default())
+                .arg(value)
+                .arg(expires_at.min(MAX_EXACT - 1))
+                .arg(self.clock.now_unix())
+                .arg(self.deadline_ms());
+            let version: u64 = self.invoke(&call).await?;
+            Ok(if version == 0 {
+                Saved::Conflict
+            } else {
+                Saved::Written(version)
+            })
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            check_key(key)?;
+            let _: i64 = self.query(redis::cmd("DEL").arg(key)).await?;
+            Ok(())
         })
     }
 }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use sealed_session::store::{MemoryStore, Store, StoreError, StoreFuture};
+use sealed_session::store::{MemoryStore, Record, Saved, Store, StoreError, StoreFuture};
 
-/// A [`MemoryStore`] that can be taken down and counts its reads.
+/// A [`MemoryStore`] that can be taken down and counts its reads (of numbers and of records).
 #[derive(Clone, Default)]
 pub(crate) struct FlakyStore {
     pub(crate) store: MemoryStore,
@@ -39,22 +39,46 @@ impl FlakyStore {
             Ok(())
         }
     }
+
+    /// `call` on the memory store, or the outage.
+    fn or_down<'a, T: Send + 'a>(
+        &'a self,
+        call: impl FnOnce() -> StoreFuture<'a, T>,
+    ) -> StoreFuture<'a, T> {
+        match self.check() {
+            Ok(()) => call(),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
+    }
 }
 
 impl Store for FlakyStore {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
-        match self.check() {
-            Ok(()) => self.store.raise(key, value, expires_at),
-            Err(e) => Box::pin(std::future::ready(Err(e))),
-        }
+        self.or_down(|| self.store.raise(key, value, expires_at))
     }
 
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
-        match self.check() {
-            Ok(()) => self.store.read(keys),
-            Err(e) => Box::pin(std::future::ready(Err(e))),
-        }
+        self.or_down(|| self.store.read(keys))
+    }
+
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.or_down(|| self.store.load(key))
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expected: Option<u64>,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Saved> {
+        self.or_down(|| self.store.save(key, value, expected, expires_at))
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        self.or_down(|| self.store.remove(key))
     }
 }
 
