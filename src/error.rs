@@ -52,6 +52,10 @@ pub enum ConfigError {
     /// in its values: the check needs an id in every value. Build the sealer with
     /// `session_ids(true)`.
     RevocationsNeedSessionIds,
+    /// A web adapter was given server-side sessions for a cookie whose sealer does not put a
+    /// session id in its values: the state is kept under that id. Build the sealer (or signer)
+    /// with `session_ids(true)`.
+    ServerSideNeedsSessionIds,
 }
 
 impl fmt::Display for ConfigError {
@@ -78,6 +82,9 @@ impl fmt::Display for ConfigError {
             ),
             Self::RevocationsNeedSessionIds => f.write_str(
                 "revocations need session ids in every value: build the sealer with session_ids(true)",
+            ),
+            Self::ServerSideNeedsSessionIds => f.write_str(
+                "server-side sessions need session ids in every value: build the sealer with session_ids(true)",
             ),
         }
     }

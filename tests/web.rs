@@ -10,7 +10,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use common_store::FlakyStore;
-use common_web::{Framework, Server, cookie, cookie_with, now, serve, serve_with};
+use common_web::{
+    Framework, Server, Stores, browser, browser_with, cookie, cookie_with, get_text, now, pairs,
+    serve, serve_with, set_cookies,
+};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use sealed_session::store::{MemoryStore, Outage, Revocations};
@@ -37,19 +40,6 @@ macro_rules! for_both_frameworks {
     };
 }
 
-/// A client that keeps cookies, as a browser does.
-fn browser() -> reqwest::Client {
-    browser_with(Arc::new(reqwest::cookie::Jar::default()))
-}
-
-/// A client keeping its cookies in `jar`, which the test can read and change.
-fn browser_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_provider(jar)
-        .build()
-        .unwrap()
-}
-
 /// The `Cookie` header the jar would send to `addr`.
 fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {
     use reqwest::cookie::CookieStore as _;
@@ -57,31 +47,6 @@ fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {
     jar.cookies(&url)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
-}
-
-async fn get_text(client: &reqwest::Client, addr: SocketAddr, path: &str) -> (StatusCode, String) {
-    let response = client
-        .get(format!("http://{addr}{path}"))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
-/// The `Set-Cookie` lines of one request sent with exactly `cookie_header`.
-async fn set_cookies(addr: SocketAddr, path: &str, cookie_header: &[&str]) -> (u16, Vec<String>) {
-    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
-    for field in cookie_header {
-        request = request.header(COOKIE, *field);
-    }
-    let response = request.send().await.unwrap();
-    let lines = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    (response.status().as_u16(), lines)
 }
 
 /// Logs `alice` in through a plain client and returns the `Cookie` header a browser would send.
@@ -110,19 +75,10 @@ async fn serve_revocable_at(framework: Framework) -> (Server, FlakyStore, Manual
     let server = serve_with(
         framework,
         cookie_with(ring, clock.clone()),
-        Some(revocations),
+        Stores::revocations(revocations),
     )
     .await;
     (server, store, clock)
-}
-
-/// The `Cookie` header that carries back what `lines` set.
-fn pairs(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| l.split(';').next().unwrap())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// A server over a ring and a clock the test holds.
@@ -461,7 +417,7 @@ for_both_frameworks! {
     async fn accepting_outages_serves_unchecked_sessions_only_by_choice(framework: Framework) {
         let store = FlakyStore::new(MemoryStore::new());
         let revocations = Revocations::new(store.clone()).on_outage(Outage::Accept);
-        let server = serve_with(framework, cookie(), Some(revocations)).await;
+        let server = serve_with(framework, cookie(), Stores::revocations(revocations)).await;
         let addr = server.addr;
         let live = session_header(addr).await;
         store.set_down(true);

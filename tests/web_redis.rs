@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common_redis::RedisServer;
-use common_web::{Framework, cookie_with, now, serve_with};
+use common_web::{Framework, Stores, cookie_with, now, serve_with};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use sealed_session::store::{RedisStore, Revocations};
 use sealed_session::{Key, KeyRing, ManualClock};
@@ -64,7 +64,12 @@ async fn outage_under_load(framework: Framework) {
     let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
     let clock = ManualClock::new(now());
     let cookie = cookie_with(KeyRing::new(Key::generate().unwrap()), clock);
-    let server = serve_with(framework, cookie, Some(Revocations::new(store))).await;
+    let server = serve_with(
+        framework,
+        cookie,
+        Stores::revocations(Revocations::new(store)),
+    )
+    .await;
     let addr = server.addr;
     let client = reqwest::Client::new();
 

@@ -90,6 +90,15 @@ pub enum CookieWriteError {
         /// The configured number of chunks.
         max_chunks: usize,
     },
+    /// A server-side session's sealed state is longer than the store keeps
+    /// ([`ServerSide::max_state_len`](crate::store::ServerSide::max_state_len)). Nothing was
+    /// written; shrink the state or raise the bound.
+    StateTooLarge {
+        /// Length of the sealed state, in characters.
+        size: usize,
+        /// The longest sealed state kept.
+        max: usize,
+    },
 }
 
 impl fmt::Display for CookieWriteError {
@@ -103,6 +112,10 @@ impl fmt::Display for CookieWriteError {
             } => write!(
                 f,
                 "a value of {size} characters does not fit {max_chunks} cookies ({capacity} at most)"
+            ),
+            Self::StateTooLarge { size, max } => write!(
+                f,
+                "a sealed state of {size} characters is longer than the store keeps ({max})"
             ),
         }
     }
@@ -164,6 +177,14 @@ pub enum CookieReadError {
     /// [`Revocations`](crate::store::Revocations)). Treat as "no valid session"; the session
     /// handle deletes the cookie.
     Revoked,
+    /// The cookie opened, but its server-side state is no longer in the store: the session was
+    /// logged out, moved to a new id, or expired there. Treat as "no session"; the session
+    /// handle deletes the cookie.
+    NotStored,
+    /// The cookie opened, but its server-side state in the store did not: it was altered, sealed
+    /// for another session id (reported as `Authentication`), or sealed under a key the ring no
+    /// longer has. Treat as "no session", and look into who writes to the store.
+    Stored(OpenError),
 }
 
 impl fmt::Display for CookieReadError {
@@ -190,6 +211,8 @@ impl fmt::Display for CookieReadError {
                 f.write_str("the session cookie's chunks are not split as a writer splits them")
             }
             Self::Revoked => f.write_str("the session was revoked"),
+            Self::NotStored => f.write_str("the session's state is no longer in the store"),
+            Self::Stored(e) => write!(f, "the session's state in the store did not open: {e}"),
         }
     }
 }
@@ -197,7 +220,7 @@ impl fmt::Display for CookieReadError {
 impl std::error::Error for CookieReadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Open(e) => Some(e),
+            Self::Open(e) | Self::Stored(e) => Some(e),
             _ => None,
         }
     }

@@ -83,6 +83,10 @@ pub(crate) const fn max_bytes_in_base64(chars: usize) -> usize {
     (chars / 4) * 3 + [0, 0, 1, 2][chars % 4]
 }
 
+/// Appended to the purpose of a server-side session's state sealed at rest (FORMAT.md,
+/// "Server-side state"). The NUL keeps it apart from any purpose a cookie is likely to be given.
+pub(crate) const AT_REST_PURPOSE_SUFFIX: &str = "\0sealed-session state at rest";
+
 /// The part of the associated data that does not depend on the key:
 /// `varint(len(name)) || name || varint(len(purpose)) || purpose`.
 pub(crate) fn aad_suffix(name: &str, purpose: &str) -> Vec<u8> {

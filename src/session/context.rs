@@ -104,6 +104,27 @@ impl Context {
         })
     }
 
+    /// The context that seals a server-side session's state at rest (FORMAT.md, "Server-side
+    /// state"): the same keys, policy and clock, always sealed (a signed cookie's state is still
+    /// encrypted in the store: AES-256-GCM), and a purpose of its own, so that a stored value
+    /// never opens as a cookie nor a cookie as a stored value.
+    pub(crate) fn at_rest(&self) -> Context {
+        let suite = if self.suite.suite().is_sealed() {
+            self.suite
+        } else {
+            crate::Suite::Aes256Gcm.implementation()
+        };
+        let purpose = format!("{}{}", self.purpose, format::AT_REST_PURPOSE_SUFFIX);
+        Context {
+            aad_suffix: format::aad_suffix(&self.name, &purpose).into_boxed_slice(),
+            purpose: purpose.into_boxed_str(),
+            mode: Mode::Sealed,
+            suite,
+            session_ids: true,
+            ..self.clone()
+        }
+    }
+
     /// The longest value that fits one cookie with this context's name: limit - name - `=`.
     pub(crate) fn max_value_len(&self) -> usize {
         self.limit.saturating_sub(self.name.len() + 1)

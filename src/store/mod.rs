@@ -16,6 +16,7 @@ mod redb_store;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod revocation;
+mod server_side;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +28,8 @@ pub use redb_store::RedbStore;
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
 pub use revocation::{Outage, Revocations, Verdict};
+pub(crate) use server_side::{Backing, Held};
+pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide};
 
 /// The longest key the crate asks a store to keep, in bytes: the prefix, a hash tag around a
 /// subject of at most 64 bytes in hex, and a session id in hex.

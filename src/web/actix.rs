@@ -119,7 +119,7 @@ where
         let session = self.adapter.session::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
         let adapter = self.adapter.clone();
-        if !adapter.checks_revocations() {
+        if !adapter.uses_store() {
             // No store: the handler runs at once.
             let response = self.service.call(request);
             return Box::pin(async move {
@@ -129,7 +129,7 @@ where
                 Ok(respond(&adapter, &session, response).await)
             });
         }
-        // The revocation check comes before the handler.
+        // The store is read (state, revocations) before the handler.
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             if !adapter.begin(&session).await {
@@ -172,6 +172,7 @@ where
         }
         End::Fail => replace(response, HttpResponse::InternalServerError().finish()),
         End::Unavailable => replace(response, HttpResponse::ServiceUnavailable().finish()),
+        End::Conflict => replace(response, HttpResponse::Conflict().finish()),
     }
 }
 

@@ -10,17 +10,18 @@ use serde::de::DeserializeOwned;
 
 use crate::cookie::SessionCookie;
 use crate::error::ConfigError;
-use crate::handle::{Session, join_cookie_headers};
-use crate::store::Revocations;
+use crate::handle::{Session, StoreWriteError, join_cookie_headers};
+use crate::store::{Backing, Revocations, ServerSide};
 
-/// An adapter's settings: the cookie, what to do on server errors and write failures, and the
-/// revocations to check, if any.
+/// An adapter's settings: the cookie, what to do on server errors and write failures, the
+/// revocations to check and the store of server-side sessions, if any.
 #[derive(Clone)]
 pub(crate) struct Adapter {
     cookie: Arc<SessionCookie>,
     write_on_server_error: bool,
     fail_on_write_error: bool,
     revocations: Option<Revocations>,
+    server_side: Option<Arc<Backing>>,
 }
 
 /// What the response of a request gets, once its handler has run.
@@ -32,8 +33,12 @@ pub(crate) enum End {
     /// A 500 in place of the handler's response: a renewal due now could not be sealed (logged).
     Fail,
     /// A 503 in place of the handler's response, with no `Set-Cookie`: the store could not
-    /// record the logout's revocation (logged).
+    /// record the logout's revocation, or the session's write (logged).
     Unavailable,
+    /// A 409 in place of the handler's response, with no `Set-Cookie`: another request of the
+    /// server-side session wrote it first, or logged it out, and this one's change could not be
+    /// applied again (logged).
+    Conflict,
 }
 
 impl Adapter {
@@ -43,6 +48,7 @@ impl Adapter {
             write_on_server_error: false,
             fail_on_write_error: true,
             revocations: None,
+            server_side: None,
         }
     }
 
@@ -57,17 +63,32 @@ impl Adapter {
         Ok(self)
     }
 
-    /// Whether requests need the store before their handler runs.
-    pub(crate) fn checks_revocations(&self) -> bool {
-        self.revocations.is_some()
+    /// Keeps sessions in `side`'s store: the cookie holds only their id.
+    pub(crate) fn server_side(mut self, side: &ServerSide) -> Result<Self, ConfigError> {
+        let ctx = self.cookie.context();
+        if !ctx.session_ids {
+            return Err(ConfigError::ServerSideNeedsSessionIds);
+        }
+        self.server_side = Some(side.bind(ctx));
+        Ok(self)
     }
 
-    /// Before the handler: the revocation check. `false` if the store could not answer and the
-    /// request must be answered 503 without its handler (logged).
+    /// Whether requests need the store before their handler runs.
+    pub(crate) fn uses_store(&self) -> bool {
+        self.revocations.is_some() || self.server_side.is_some()
+    }
+
+    /// Before the handler: the server-side state's read and the revocation check. `false` if
+    /// the store could not answer and the request must be answered 503 without its handler
+    /// (logged).
     pub(crate) async fn begin<T>(&self, session: &Session<T>) -> bool
     where
         T: Serialize + DeserializeOwned,
     {
+        if let Err(error) = session.fetch().await {
+            tracing::error!(%error, "the session could not be read from the store; answering 503");
+            return false;
+        }
         match session.check_revoked().await {
             Ok(()) => true,
             Err(error) => {
@@ -106,6 +127,9 @@ impl Adapter {
         if let Some(revocations) = &self.revocations {
             session.set_revocations(revocations.clone());
         }
+        if let Some(backing) = &self.server_side {
+            session.set_backing(Arc::clone(backing));
+        }
         session
     }
 
@@ -126,17 +150,39 @@ impl Adapter {
             tracing::error!(%error, "a logout could not be recorded; answering 503");
             return End::Unavailable;
         }
+        match session.write_store().await {
+            Ok(()) => {}
+            Err(StoreWriteError::Store(error)) => {
+                tracing::error!(%error, "the session could not be written to the store; answering 503");
+                return End::Unavailable;
+            }
+            Err(StoreWriteError::Conflict) => {
+                tracing::info!(
+                    "another request of the session wrote it first, or logged it out; answering 409"
+                );
+                return End::Conflict;
+            }
+            Err(StoreWriteError::Write(error)) => {
+                tracing::error!(%error, "the session could not be written; the cookie is left as it was");
+                return self.write_failed();
+            }
+        }
         match session.finish() {
             Ok(lines) if lines.is_empty() => End::Nothing,
             Ok(lines) => End::SetCookie(lines),
             Err(error) => {
                 tracing::error!(%error, "the session could not be written; the cookie is left as it was");
-                if self.fail_on_write_error {
-                    End::Fail
-                } else {
-                    End::Nothing
-                }
+                self.write_failed()
             }
+        }
+    }
+
+    /// What a response gets when its session could not be written.
+    fn write_failed(&self) -> End {
+        if self.fail_on_write_error {
+            End::Fail
+        } else {
+            End::Nothing
         }
     }
 }
@@ -206,6 +252,27 @@ macro_rules! adapter_settings {
             ) -> Result<Self, $crate::ConfigError> {
                 Ok(Self {
                     adapter: self.adapter.revocations(revocations)?,
+                    state: std::marker::PhantomData,
+                })
+            }
+
+            /// Keeps every session's state in `side`'s store, the cookie holding only its
+            /// sealed id ([`ServerSide`](crate::store::ServerSide)); handlers do not change. A
+            /// request that carries a session cookie reads its state from the store before its
+            /// handler runs (one round trip), and a request that changed it writes it back after
+            /// (one more). When the store cannot answer, the request gets a 503; when another
+            /// request of the session wrote first and the change cannot be applied again, a 409
+            /// ([`Conflicts`](crate::store::Conflicts)). Neither sends a `Set-Cookie`.
+            ///
+            /// # Errors
+            /// [`ConfigError::ServerSideNeedsSessionIds`](crate::ConfigError::ServerSideNeedsSessionIds)
+            /// if the cookie's sealer does not put session ids in its values.
+            pub fn server_side(
+                self,
+                side: &$crate::store::ServerSide,
+            ) -> Result<Self, $crate::ConfigError> {
+                Ok(Self {
+                    adapter: self.adapter.server_side(side)?,
                     state: std::marker::PhantomData,
                 })
             }

@@ -109,7 +109,7 @@ where
         let session = self.adapter.session::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
         let adapter = self.adapter.clone();
-        if !adapter.checks_revocations() {
+        if !adapter.uses_store() {
             // No store: the handler runs at once.
             let response = self.inner.call(request);
             return Box::pin(async move {
@@ -118,7 +118,7 @@ where
                 Ok(response)
             });
         }
-        // The revocation check comes before the handler: the ready service goes with the
+        // The store is read before the handler: the ready service goes with the
         // request, a clone stays for the next one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -164,6 +164,7 @@ where
         }
         End::Fail => *response = status(StatusCode::INTERNAL_SERVER_ERROR),
         End::Unavailable => *response = status(StatusCode::SERVICE_UNAVAILABLE),
+        End::Conflict => *response = status(StatusCode::CONFLICT),
     }
 }
 

@@ -3,17 +3,19 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use sealed_session::store::{MemoryStore, Record, Saved, Store, StoreError, StoreFuture};
 
-/// A [`MemoryStore`] that can be taken down and counts its reads (of numbers and of records).
+/// A [`MemoryStore`] that can be taken down, counts its reads (of numbers and of records) and
+/// remembers every record write it was asked for.
 #[derive(Clone, Default)]
 pub(crate) struct FlakyStore {
     pub(crate) store: MemoryStore,
     down: Arc<AtomicBool>,
     reads: Arc<AtomicUsize>,
+    saved: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl FlakyStore {
@@ -30,6 +32,11 @@ impl FlakyStore {
 
     pub(crate) fn reads(&self) -> usize {
         self.reads.load(Ordering::SeqCst)
+    }
+
+    /// Every record write asked for, as (key, value), in order, whether or not it applied.
+    pub(crate) fn saved(&self) -> Vec<(String, String)> {
+        self.saved.lock().unwrap().clone()
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -74,7 +81,11 @@ impl Store for FlakyStore {
         expected: Option<u64>,
         expires_at: u64,
     ) -> StoreFuture<'a, Saved> {
-        self.or_down(|| self.store.save(key, value, expected, expires_at))
+        self.or_down(|| {
+            let saved = (key.to_owned(), value.to_owned());
+            self.saved.lock().unwrap().push(saved);
+            self.store.save(key, value, expected, expires_at)
+        })
     }
 
     fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {

@@ -5,9 +5,13 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
-use sealed_session::store::Revocations;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use sealed_session::store::{Revocations, ServerSide};
 use sealed_session::{
     CookieOptions, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie, Subject,
 };
@@ -33,6 +37,46 @@ pub(crate) struct Login {
 #[derive(Deserialize)]
 pub(crate) struct Grow {
     bytes: usize,
+}
+
+/// `/held`: change the session, then wait at the gate named `gate` until the test opens it.
+#[derive(Deserialize)]
+pub(crate) struct Held {
+    gate: String,
+    /// `update` (a change that can be applied again) or `replace` (a whole new state).
+    change: String,
+}
+
+/// The gates `/held` requests wait at, by name: a test opens one to let a request end at the
+/// moment it chooses (after a concurrent logout, or another request's write).
+static GATES: Mutex<Option<HashMap<String, Arc<tokio::sync::Semaphore>>>> = Mutex::new(None);
+
+fn gate(name: &str) -> Arc<tokio::sync::Semaphore> {
+    let mut gates = GATES.lock().unwrap();
+    let gates = gates.get_or_insert_with(HashMap::new);
+    Arc::clone(
+        gates
+            .entry(name.to_owned())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(0))),
+    )
+}
+
+/// Lets one request waiting at gate `name` through.
+pub(crate) fn open_gate(name: &str) {
+    gate(name).add_permits(1);
+}
+
+/// How many `/held` requests have made their change, by gate: a test polls it to know a request
+/// now waits at its gate.
+static HELD: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+
+/// How many `/held` requests have made their change and wait at gate `name`.
+pub(crate) fn held_at(name: &str) -> usize {
+    HELD.lock()
+        .unwrap()
+        .as_ref()
+        .and_then(|h| h.get(name).copied())
+        .unwrap_or(0)
 }
 
 /// A status and a body.
@@ -77,15 +121,44 @@ pub(crate) mod routes {
         (200, text.unwrap_or_else(|| "none".into()))
     }
 
+    /// Counts a visit, with a change that can be applied again to a newer state (server-side
+    /// sessions apply it again when another request wrote first).
     pub(crate) fn read_write(session: &Session<State>) -> Reply {
-        match session.modify(|s| {
-            s.counter += 1;
-            s.counter
-        }) {
-            Ok(Some(n)) => (200, n.to_string()),
-            Ok(None) => (401, "no session".into()),
+        match session.update(|s| s.counter += 1) {
+            Ok(true) => {
+                let n = session.read(|s| s.map_or(0, |s| s.counter));
+                (200, n.to_string())
+            }
+            Ok(false) => (401, "no session".into()),
             Err(e) => (500, e.to_string()),
         }
+    }
+
+    /// Changes the session (`update`: counter + 1; `replace`: counter set to 1000), then waits
+    /// at the test's gate.
+    pub(crate) async fn held(session: &Session<State>, q: &Held) -> Reply {
+        let changed = match q.change.as_str() {
+            "update" => session.update(|s| s.counter += 1).map(|_| ()),
+            _ => match session.get() {
+                Some(state) => session.replace(State {
+                    counter: 1000,
+                    ..state
+                }),
+                None => Ok(()),
+            },
+        };
+        if let Err(e) = changed {
+            return (500, e.to_string());
+        }
+        *HELD
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .entry(q.gate.clone())
+            .or_insert(0) += 1;
+        let gate = gate(&q.gate);
+        gate.acquire().await.unwrap().forget();
+        (200, "held".into())
     }
 
     pub(crate) fn grow(session: &Session<State>, q: &Grow) -> Reply {
@@ -126,6 +199,64 @@ pub(crate) mod routes {
     pub(crate) fn guard_after(session: &Session<State>) {
         let _ = session.modify(|s| s.counter += 1);
     }
+}
+
+// The client side: what a browser does, for the tests.
+
+/// A client that keeps cookies, as a browser does.
+pub(crate) fn browser() -> reqwest::Client {
+    browser_with(Arc::new(reqwest::cookie::Jar::default()))
+}
+
+/// A client keeping its cookies in `jar`, which the test can read and change.
+pub(crate) fn browser_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .build()
+        .unwrap()
+}
+
+/// A GET with `client`: the status and the body.
+pub(crate) async fn get_text(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    path: &str,
+) -> (StatusCode, String) {
+    let response = client
+        .get(format!("http://{addr}{path}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The `Set-Cookie` lines of one request sent with exactly `cookie_header`.
+pub(crate) async fn set_cookies(
+    addr: SocketAddr,
+    path: &str,
+    cookie_header: &[&str],
+) -> (u16, Vec<String>) {
+    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
+    for field in cookie_header {
+        request = request.header(COOKIE, *field);
+    }
+    let response = request.send().await.unwrap();
+    let lines = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    (response.status().as_u16(), lines)
+}
+
+/// The `Cookie` header that carries back what `lines` set.
+pub(crate) fn pairs(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub(crate) fn now() -> u64 {
@@ -190,26 +321,51 @@ impl Drop for Server {
     }
 }
 
-/// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.
-pub(crate) async fn serve(framework: Framework, cookie: SessionCookie) -> Server {
-    serve_with(framework, cookie, None).await
+/// What the app keeps in a store, if anything.
+#[derive(Clone, Default)]
+pub(crate) struct Stores {
+    pub(crate) revocations: Option<Revocations>,
+    pub(crate) server_side: Option<ServerSide>,
 }
 
-/// As [`serve`], checking and recording revocations in `revocations` if given.
+impl Stores {
+    /// Cookie sessions, checked against and revoked in `revocations`.
+    pub(crate) fn revocations(revocations: Revocations) -> Self {
+        Self {
+            revocations: Some(revocations),
+            server_side: None,
+        }
+    }
+
+    /// Server-side sessions, kept by `side`.
+    pub(crate) fn server_side(side: ServerSide) -> Self {
+        Self {
+            revocations: None,
+            server_side: Some(side),
+        }
+    }
+}
+
+/// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.
+pub(crate) async fn serve(framework: Framework, cookie: SessionCookie) -> Server {
+    serve_with(framework, cookie, Stores::default()).await
+}
+
+/// As [`serve`], with `stores`.
 pub(crate) async fn serve_with(
     framework: Framework,
     cookie: SessionCookie,
-    revocations: Option<Revocations>,
+    stores: Stores,
 ) -> Server {
     match framework {
         Framework::Axum => {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            let app = axum_app::app_with(cookie, revocations);
+            let app = axum_app::app_with(cookie, stores);
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
             Server { addr, actix: None }
         }
-        Framework::Actix => actix_app::serve(cookie, revocations),
+        Framework::Actix => actix_app::serve(cookie, stores),
     }
 }
 
@@ -244,13 +400,16 @@ pub(crate) mod axum_app {
     }
 
     pub(crate) fn app(cookie: SessionCookie) -> Router {
-        app_with(cookie, None)
+        app_with(cookie, Stores::default())
     }
 
-    pub(crate) fn app_with(cookie: SessionCookie, revocations: Option<Revocations>) -> Router {
+    pub(crate) fn app_with(cookie: SessionCookie, stores: Stores) -> Router {
         let mut layer = SessionLayer::<State>::new(cookie);
-        if let Some(revocations) = revocations {
+        if let Some(revocations) = stores.revocations {
             layer = layer.revocations(revocations).unwrap();
+        }
+        if let Some(side) = &stores.server_side {
+            layer = layer.server_side(side).unwrap();
         }
         Router::new()
             .route(
@@ -270,6 +429,12 @@ pub(crate) mod axum_app {
             .route(
                 "/rw",
                 get(|s: Session<State>| async move { reply(routes::read_write(&s)) }),
+            )
+            .route(
+                "/held",
+                get(|s: Session<State>, Query(q): Query<Held>| async move {
+                    reply(routes::held(&s, &q).await)
+                }),
             )
             .route("/none", get(|| async { "untouched" }))
             .route(
@@ -356,6 +521,12 @@ pub(crate) mod actix_app {
                 "/rw",
                 web::get().to(|s: Session<State>| async move { reply(routes::read_write(&s)) }),
             )
+            .route(
+                "/held",
+                web::get().to(|s: Session<State>, q: web::Query<Held>| async move {
+                    reply(routes::held(&s, &q).await)
+                }),
+            )
             .route("/none", web::get().to(|| async { "untouched" }))
             .route(
                 "/grow",
@@ -386,12 +557,15 @@ pub(crate) mod actix_app {
     }
 
     /// Serves the app on a free loopback port, on actix's own runtime in a thread of its own.
-    pub(crate) fn serve(cookie: SessionCookie, revocations: Option<Revocations>) -> Server {
+    pub(crate) fn serve(cookie: SessionCookie, stores: Stores) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let mut middleware = SessionMiddleware::<State>::new(cookie);
-        if let Some(revocations) = revocations {
+        if let Some(revocations) = stores.revocations {
             middleware = middleware.revocations(revocations).unwrap();
+        }
+        if let Some(side) = &stores.server_side {
+            middleware = middleware.server_side(side).unwrap();
         }
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

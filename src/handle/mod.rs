@@ -29,6 +29,8 @@
 //! removed, except in the one request per renewal interval that renews it: that window is the
 //! limit of a cookie session without server-side state (SECURITY.md), which revocation closes.
 
+mod server;
+
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -37,7 +39,10 @@ use serde::de::DeserializeOwned;
 
 use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
 use crate::session::{Envelope, RenewalReason, SessionId, Subject};
-use crate::store::{Revocations, StoreError, Verdict};
+use crate::store::{Held, Revocations, StoreError, Verdict};
+
+pub(crate) use server::StoreWriteError;
+use server::{Change, Server};
 
 /// The session of one request: a typed state `T`, read lazily from the request's cookies,
 /// changed by handlers, and turned into `Set-Cookie` lines by [`finish`](Self::finish).
@@ -96,6 +101,8 @@ struct Inner<T> {
     revocations: Option<Revocations>,
     /// A revocation the handler asked for, recorded at the end of the request.
     pending: Option<Pending>,
+    /// Server-side mode: the store, what this request read from it and what it will write.
+    server: Option<Server<T>>,
 }
 
 /// A revocation to record before the response goes out.
@@ -118,6 +125,12 @@ enum State<T> {
     Unread,
     /// No session: no cookie, or one that did not open (`refused` says why).
     Absent { refused: Option<CookieReadError> },
+    /// Server-side mode: the cookie opened and its state is in the store, not read yet (the
+    /// adapter reads it before the handler; until then the session reads as absent).
+    Stored {
+        envelope: Envelope,
+        renewal: Option<RenewalReason>,
+    },
     /// A session, opened from the cookie or set in this request.
     Present {
         state: T,
@@ -163,6 +176,7 @@ where
                 cleared: false,
                 revocations: None,
                 pending: None,
+                server: None,
             })),
         }
     }
@@ -212,7 +226,7 @@ where
             State::Present { envelope, .. } => inner.cookie.context().renewed_envelope(envelope)?,
             _ => inner.cookie.context().new_envelope(None)?,
         };
-        inner.commit(state, envelope)
+        inner.commit(state, envelope, Change::Whole)
     }
 
     /// Changes the state in place through `f` (on a copy, committed only once it is sealed);
@@ -234,8 +248,37 @@ where
         let mut next = state.clone();
         let out = f(&mut next);
         let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-        inner.commit(next, envelope)?;
+        inner.commit(next, envelope, Change::Whole)?;
         Ok(Some(out))
+    }
+
+    /// Changes the state through `f`, as [`modify`](Self::modify), with a change that can be
+    /// applied again to a newer state: in server-side mode, when another request of the session
+    /// wrote first, `f` is applied to what it wrote (by default; see
+    /// [`Conflicts`](crate::store::Conflicts)), so neither request's change is lost. Returns
+    /// whether there was a session to change. In cookie mode the same as `modify`.
+    ///
+    /// # Errors
+    /// As [`replace`](Self::replace).
+    pub fn update(
+        &self,
+        f: impl Fn(&mut T) + Send + Sync + 'static,
+    ) -> Result<bool, CookieWriteError>
+    where
+        T: Clone,
+    {
+        let mut inner = self.lock();
+        let State::Present {
+            state, envelope, ..
+        } = &inner.state
+        else {
+            return Ok(false);
+        };
+        let mut next = state.clone();
+        f(&mut next);
+        let envelope = inner.cookie.context().renewed_envelope(envelope)?;
+        inner.commit(next, envelope, Change::Replayable(Arc::new(f)))?;
+        Ok(true)
     }
 
     /// Logs `subject` in: a new session (a fresh session id and creation time, against session
@@ -246,7 +289,7 @@ where
     pub fn login(&self, subject: &Subject, state: T) -> Result<(), CookieWriteError> {
         let mut inner = self.lock();
         let envelope = inner.cookie.context().new_envelope(Some(*subject))?;
-        inner.commit(state, envelope)
+        inner.commit(state, envelope, Change::Whole)
     }
 
     /// Keeps the state and subject but gives the session a new identity: a fresh session id and
@@ -268,7 +311,7 @@ where
         };
         let (state, subject) = (state.clone(), envelope.subject);
         let envelope = inner.cookie.context().new_envelope(subject)?;
-        inner.commit(state, envelope)
+        inner.commit(state, envelope, Change::Whole)
     }
 
     /// Logs out: no session from now on, and the response deletes the cookie and every chunk
@@ -287,6 +330,11 @@ where
                     inner.pending = Some(Pending::Session { id, subject, until });
                 }
             }
+        }
+        if inner.server.is_some() {
+            // Server-side: the logout removes the state from the store.
+            inner.load();
+            inner.clear_stored();
         }
         // Otherwise a logout needs no decryption of the old cookie, only the names it came
         // under.
@@ -452,12 +500,22 @@ where
             return Ok(Vec::new());
         }
         let carried = inner.carried();
-        match &inner.state {
-            State::Present {
-                state, envelope, ..
-            } => {
+        match (&inner.state, &inner.server) {
+            (State::Present { .. }, Some(server)) if server.holds_record() => {
+                // Renewed with its record, by `write_store`, or not at all.
+                Ok(Vec::new())
+            }
+            (
+                State::Present {
+                    state, envelope, ..
+                },
+                server,
+            ) => {
                 let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-                inner.cookie.write(state, &envelope, carried)
+                match server {
+                    None => inner.cookie.write(state, &envelope, carried),
+                    Some(_) => inner.cookie.write(&Held::Here(state), &envelope, carried),
+                }
             }
             _ => Ok(inner.cookie.removals(carried)),
         }
@@ -491,27 +549,49 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         }
         self.resolve_header();
         let header = self.header.as_deref().unwrap_or("");
-        let (opened, carried) = self.cookie.open_carried::<T>(header);
+        let (state, carried) = if self.server.is_some() {
+            let (opened, carried) = self.cookie.open_carried::<Held<T>>(header);
+            (server::state_of(opened), carried)
+        } else {
+            let (opened, carried) = self.cookie.open_carried::<T>(header);
+            let state = match opened {
+                Ok(Some(opened)) => State::Present {
+                    envelope: opened.envelope(),
+                    renewal: opened.renewal,
+                    state: opened.state,
+                },
+                Ok(None) => State::Absent { refused: None },
+                Err(e) => State::Absent { refused: Some(e) },
+            };
+            (state, carried)
+        };
         // The scan that found the cookie also tells which names to delete or replace.
         if carried.is_some() {
             self.carried = carried;
         }
-        let state = match opened {
-            Ok(Some(opened)) => State::Present {
-                envelope: opened.envelope(),
-                renewal: opened.renewal,
-                state: opened.state,
-            },
-            Ok(None) => State::Absent { refused: None },
-            Err(e) => State::Absent { refused: Some(e) },
-        };
         self.state = state;
     }
 
-    /// Seals `state` under `envelope` and, only if that succeeds, makes it the session.
-    fn commit(&mut self, state: T, envelope: Envelope) -> Result<(), CookieWriteError> {
+    /// Seals `state` under `envelope` and, only if that succeeds, makes it the session. In
+    /// server-side mode the state is sealed for the store and its write noted for the end of
+    /// the request.
+    fn commit(
+        &mut self,
+        state: T,
+        envelope: Envelope,
+        change: Change<T>,
+    ) -> Result<(), CookieWriteError> {
+        if self.server.is_some() {
+            return self.commit_stored(state, envelope, change);
+        }
         let carried = self.carried();
         let lines = self.cookie.write(&state, &envelope, carried)?;
+        self.set_written(state, envelope, lines);
+        Ok(())
+    }
+
+    /// Makes `state` the session, its cookie lines `lines`.
+    fn set_written(&mut self, state: T, envelope: Envelope, lines: Vec<String>) {
         self.state = State::Present {
             state,
             envelope,
@@ -519,7 +599,6 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         };
         self.written = Some(lines);
         self.cleared = false;
-        Ok(())
     }
 }
 

@@ -1,0 +1,189 @@
+//! Server-side sessions: the cookie carries only the sealed session id (and stamps); the state
+//! lives in a [`Store`] under that id, sealed at rest with the cookie's own key ring and bound to
+//! the id, so a leaked store reveals nothing and an edited one is refused.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{MAX_VALUE_LEN, Store};
+use crate::cookie::{CookieReadError, CookieWriteError};
+use crate::error::OpenError;
+use crate::session::{Context, Envelope, Opened, SessionId};
+
+/// The longest sealed state kept in the store by default, in characters: 64 KiB.
+pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
+
+/// What a request's write does when another request of the same session wrote first (the
+/// store's version moved on since this request read it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Conflicts {
+    /// Read the newer state and apply this request's changes to it again, up to `attempts`
+    /// times, when every change was made with [`Session::update`](crate::Session::update) (a
+    /// change that can be applied again). A request with another kind of change (a whole new
+    /// state: `replace`, `modify`) is reported as with [`Report`](Self::Report). The default,
+    /// with 3 attempts.
+    Retry {
+        /// How many times, at most, the changes are applied to a newer state.
+        attempts: u32,
+    },
+    /// Keep the store as the other request left it, and answer this one 409 Conflict with no
+    /// `Set-Cookie`: the client may retry the request.
+    Report,
+}
+
+impl Default for Conflicts {
+    fn default() -> Self {
+        Self::Retry { attempts: 3 }
+    }
+}
+
+/// Server-side sessions over a [`Store`]: give it to an adapter's `server_side` and the same
+/// handlers keep their state in the store instead of the cookie. Cheap to clone.
+///
+/// The cookie holds the session id and its stamps (about 80 bytes, whatever the state); the
+/// store holds the state, sealed under the cookie's keys with a purpose of its own, bound to the
+/// id, with the session's expiry. Logout removes it; [`Session::login`](crate::Session::login)
+/// and [`Session::renew_identity`](crate::Session::renew_identity) move it to a new id. Every
+/// write is a compare-and-set on the version the request read, so a write that comes after a
+/// logout never brings the session back, and concurrent writes follow [`Conflicts`].
+///
+/// ```
+/// use sealed_session::store::{Conflicts, MemoryStore, ServerSide};
+///
+/// let side = ServerSide::new(MemoryStore::new())
+///     .conflicts(Conflicts::Report)
+///     .overflow();
+/// # let _ = side;
+/// ```
+#[derive(Clone)]
+pub struct ServerSide {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) conflicts: Conflicts,
+    pub(crate) max_state_len: usize,
+    pub(crate) overflow: bool,
+}
+
+impl ServerSide {
+    /// Sessions kept in `store`, with the defaults: conflicts retried ([`Conflicts::default`]),
+    /// states up to [`DEFAULT_MAX_STATE_LEN`], every state in the store.
+    pub fn new(store: impl Store) -> Self {
+        Self::from_shared(Arc::new(store))
+    }
+
+    /// As [`new`](Self::new), over a store shared with other users (revocations, say).
+    pub fn from_shared(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            conflicts: Conflicts::default(),
+            max_state_len: DEFAULT_MAX_STATE_LEN,
+            overflow: false,
+        }
+    }
+
+    /// What a write does when another request wrote the session first.
+    pub fn conflicts(mut self, conflicts: Conflicts) -> Self {
+        self.conflicts = conflicts;
+        self
+    }
+
+    /// The longest sealed state to keep, in characters, at most [`MAX_VALUE_LEN`] (a larger
+    /// number counts as that). A larger state is a
+    /// [`CookieWriteError::StateTooLarge`] when the handler sets it.
+    pub fn max_state_len(mut self, len: usize) -> Self {
+        self.max_state_len = len.min(MAX_VALUE_LEN);
+        self
+    }
+
+    /// Keep the state in the cookie while it fits there, and move it to the store only when it
+    /// does not: small sessions cost no store round trip, large ones are not capped near 4 KB.
+    /// A session whose state is in the cookie has the cookie mode's properties (SECURITY.md).
+    pub fn overflow(mut self) -> Self {
+        self.overflow = true;
+        self
+    }
+
+    /// Binds these settings to a cookie's context: its keys seal the state at rest.
+    pub(crate) fn bind(&self, cookie: &Context) -> Arc<Backing> {
+        Arc::new(Backing {
+            side: self.clone(),
+            at_rest: cookie.at_rest(),
+        })
+    }
+}
+
+impl std::fmt::Debug for ServerSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSide")
+            .field("conflicts", &self.conflicts)
+            .field("max_state_len", &self.max_state_len)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a server-side cookie says the state is (FORMAT.md, "Server-side state"): the payload
+/// of the cookie's sealed value in server-side mode.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) enum Held<T> {
+    /// In the store, under the cookie's session id.
+    InStore,
+    /// In the cookie itself (overflow mode, while it fits).
+    Here(T),
+}
+
+/// [`ServerSide`] bound to one cookie: what a request's session needs.
+pub(crate) struct Backing {
+    pub(crate) side: ServerSide,
+    at_rest: Context,
+}
+
+impl Backing {
+    /// The store key of a session's record.
+    pub(crate) fn key(id: &SessionId) -> String {
+        format!("ss:st:{{{id}}}")
+    }
+
+    /// Seals `state` for the store, bound to the session id in `envelope`.
+    pub(crate) fn seal<T: Serialize>(
+        &self,
+        state: &T,
+        envelope: &Envelope,
+    ) -> Result<String, CookieWriteError> {
+        let max = self.side.max_state_len;
+        let value = crate::session::seal_value(&self.at_rest, state, envelope, max)?;
+        if value.len() > max {
+            return Err(CookieWriteError::StateTooLarge {
+                size: value.len(),
+                max,
+            });
+        }
+        Ok(value)
+    }
+
+    /// Opens a stored state, refusing one sealed for another session id.
+    pub(crate) fn open<T: DeserializeOwned>(
+        &self,
+        value: &str,
+        id: &SessionId,
+    ) -> Result<T, CookieReadError> {
+        let opened: Opened<T> = crate::session::open(&self.at_rest, value, self.side.max_state_len)
+            .map_err(CookieReadError::Stored)?;
+        if opened.envelope().session_id() != Some(*id) {
+            // Authentic, but another session's: a record moved within the store.
+            return Err(CookieReadError::Stored(OpenError::Authentication));
+        }
+        Ok(opened.into_state())
+    }
+
+    /// The expiry of a record sealed under `envelope`: the session's own end, plus the leeway
+    /// its opening allows.
+    pub(crate) fn expires_at(&self, envelope: &Envelope) -> u64 {
+        let policy = &self.at_rest.policy;
+        policy
+            .valid_until(&envelope.stamps)
+            .saturating_add(policy.leeway)
+    }
+}
