@@ -67,9 +67,13 @@ elif kind == "web":
     contenders = [("axum", c) for c in ["none", "sealed-session", "tower-sessions-memory-store",
                                         "axum-extra-private-cookie-jar", "tower-sessions-cookie-store"]]
     contenders += [("actix", c) for c in ["none", "sealed-session", "actix-session-cookie-store"]]
-    # CI installs redis-server, so the revocation contenders always run there.
+    # CI installs redis-server, so the Redis contenders always run there.
     contenders += [("axum", c) for c in ["sealed-session-revocations-redis",
-                                         "sealed-session-revocations-redis-cached-2s"]]
+                                         "sealed-session-revocations-redis-cached-2s",
+                                         "sealed-session-server-side-redis",
+                                         "sealed-session-overflow-redis",
+                                         "tower-sessions-redis-store",
+                                         "sealed-session-server-side-redb"]]
     routes = ["/ro", "/rw", "/none"]
     seen = sorted((l["framework"], l["contender"], l["route"]) for l in lines)
     if seen != sorted((f, c, r) for f, c in contenders for r in routes):

@@ -1,5 +1,5 @@
 //! The web layer against the peers a user would pick instead, on axum and on actix-web:
-//! `cargo bench --bench web --features axum,actix,redis` (about half a minute; `-- quick` for a
+//! `cargo bench --bench web --features axum,actix,redis,redb` (about half a minute; `-- quick` for a
 //! short smoke run).
 //!
 //! One app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,
@@ -12,7 +12,8 @@
 //! Each axum app is served on loopback by a one-thread tokio runtime pinned to core 0, each
 //! actix app by one actix worker pinned to core 0; the load generator runs on core 1, with a
 //! fixed number of keep-alive connections each sending requests one after another (bounded
-//! load), every request carrying the session cookie `/login` set. For
+//! load), each connection a browser with its own session: every request carries the cookie its
+//! connection's `/login` set. For
 //! each contender and route the bench reports requests per second, p50 and p99 latency, and the
 //! server thread's CPU time per request (from `CLOCK_THREAD_CPUTIME_ID`, read inside the server
 //! thread by a route of its own), and that CPU time over the baseline's on the same route: the
@@ -21,9 +22,12 @@
 //! `-- only=FRAMEWORK/CONTENDER` (e.g. `only=actix/sealed-session`) runs that contender and its
 //! framework's baseline alone, to profile it.
 //!
-//! With `redis-server` on PATH, two more axum contenders run this crate's layer with revocations
-//! checked in a Redis it starts on loopback: on every request, and within a 2 s staleness bound.
-//! Their CPU time counts the Redis process's too (`/proc/PID/task/*/schedstat`).
+//! With `redis-server` on PATH, more axum contenders use a Redis the bench starts on loopback:
+//! this crate's layer with revocations checked on every request, and within a 2 s staleness
+//! bound; with server-side sessions (the same handlers, the state in Redis), and with overflow
+//! (the state in the cookie while it fits, as here); and the server-side peer, `tower-sessions`
+//! with `tower-sessions-redis-store` 0.16. Their CPU time counts the Redis process's too
+//! (`/proc/PID/task/*/schedstat`). With feature `redb`, server-side sessions in a redb file.
 //!
 //! Prints one JSON object per line: `{"framework", "contender", "route", "requests", "rps",
 //! "p50_us", "p99_us", "cpu_us_per_request", "store_cpu_us_per_request",
@@ -97,7 +101,7 @@ mod baseline {
 
 mod ours {
     use super::*;
-    use sealed_session::store::{RedisStore, Revocations};
+    use sealed_session::store::{RedisStore, Revocations, ServerSide};
     use sealed_session::web::axum::SessionLayer;
     use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
 
@@ -148,6 +152,28 @@ mod ours {
             .revocations(revocations)
             .unwrap();
         routes().layer(layer)
+    }
+
+    /// Server-side sessions kept by `side`: the same routes, only the configuration differs.
+    pub(super) fn server_side(side: &ServerSide) -> Router {
+        let layer = SessionLayer::<Visit>::new(cookie(true))
+            .server_side(side)
+            .unwrap();
+        routes().layer(layer)
+    }
+
+    /// Server-side sessions in Redis (`overflow`: only states too large for the cookie).
+    pub(super) fn server_side_redis(redis_url: &str, overflow: bool) -> Router {
+        let side = ServerSide::new(RedisStore::new(redis_url).unwrap());
+        server_side(&if overflow { side.overflow() } else { side })
+    }
+
+    /// Server-side sessions in a redb file of a temporary directory kept for the run.
+    #[cfg(feature = "redb")]
+    pub(super) fn server_side_redb() -> Router {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let store = sealed_session::store::RedbStore::open(dir.join("sessions.redb")).unwrap();
+        server_side(&ServerSide::new(store))
     }
 }
 
@@ -314,6 +340,24 @@ mod private_cookie_jar {
             )
             .route("/none", get(|| async { "none" }))
             .with_state(AppState(Key::generate()))
+    }
+}
+
+/// `tower-sessions` with its Redis store (`tower-sessions-redis-store` 0.16 on `fred`, which
+/// builds on `tower-sessions` 0.14), configured as its docs show: a pool of six connections.
+mod tower_sessions_redis {
+    use super::*;
+    use tower_sessions_014::{Session, SessionManagerLayer};
+    use tower_sessions_redis_store::RedisStore;
+    use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
+
+    pub(super) async fn app(url: &str) -> Router {
+        let pool = Pool::new(Config::from_url(url).unwrap(), None, None, None, 6).unwrap();
+        // The connection tasks run on their own; their handle is not needed.
+        drop(pool.connect());
+        pool.wait_for_connect().await.unwrap();
+        let layer = SessionManagerLayer::new(RedisStore::new(pool)).with_secure(false);
+        key_value_routes!(Session).layer(layer)
     }
 }
 
@@ -498,11 +542,14 @@ mod actix {
 
 /// Serves `app` on a one-thread runtime pinned to core 0; returns its address.
 fn serve(app: Router) -> SocketAddr {
-    serve_made(move || app)
+    serve_made(move || async move { app })
 }
 
-/// As [`serve`], building the app on the server's own runtime.
-fn serve_made(make: impl FnOnce() -> Router + Send + 'static) -> SocketAddr {
+/// As [`serve`], building the app on the server's own runtime (store clients need one).
+fn serve_made<F>(make: impl FnOnce() -> F + Send + 'static) -> SocketAddr
+where
+    F: std::future::Future<Output = Router>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         pin(0);
@@ -511,7 +558,7 @@ fn serve_made(make: impl FnOnce() -> Router + Send + 'static) -> SocketAddr {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let app = make();
+            let app = make().await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
             axum::serve(listener, with_cpu(app)).await.unwrap();
@@ -578,14 +625,14 @@ struct Measured {
 async fn measure(
     addr: SocketAddr,
     route: &'static str,
-    cookie: &str,
+    cookies: &[String],
     requests: usize,
     store: Option<u32>,
 ) -> Measured {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     // Warm up every connection and the server's caches.
-    for _ in 0..200 {
-        send(&client, addr, route, cookie).await;
+    for i in 0..200 {
+        send(&client, addr, route, &cookies[i % CONNECTIONS]).await;
     }
     let store_cpu = || store.map_or(0, Redis::cpu_ns);
     let store_before = store_cpu();
@@ -593,9 +640,9 @@ async fn measure(
     let start = Instant::now();
     let per = requests / CONNECTIONS;
     let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
+        .map(|i| {
             let client = client.clone();
-            let cookie = cookie.to_owned();
+            let cookie = cookies[i].clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(per);
                 for _ in 0..per {
@@ -692,12 +739,44 @@ fn main() {
                 name,
                 Box::new(move || {
                     let url = url.clone();
-                    serve_made(move || ours::revocable(&url, staleness))
+                    serve_made(move || async move { ours::revocable(&url, staleness) })
                 }),
                 Some(redis.child.id()),
             ));
         }
+        for (name, overflow) in [
+            ("sealed-session-server-side-redis", false),
+            ("sealed-session-overflow-redis", true),
+        ] {
+            let url = redis.url.clone();
+            contenders.push((
+                "axum",
+                name,
+                Box::new(move || {
+                    let url = url.clone();
+                    serve_made(move || async move { ours::server_side_redis(&url, overflow) })
+                }),
+                Some(redis.child.id()),
+            ));
+        }
+        let url = redis.url.clone();
+        contenders.push((
+            "axum",
+            "tower-sessions-redis-store",
+            Box::new(move || {
+                let url = url.clone();
+                serve_made(move || async move { tower_sessions_redis::app(&url).await })
+            }),
+            Some(redis.child.id()),
+        ));
     }
+    #[cfg(feature = "redb")]
+    contenders.push((
+        "axum",
+        "sealed-session-server-side-redb",
+        Box::new(|| serve_made(|| async { ours::server_side_redb() })),
+        None,
+    ));
     // `only=FRAMEWORK/CONTENDER` (e.g. `only=actix/sealed-session`) measures that contender and
     // its framework's baseline alone: for profiling one of them.
     let only = std::env::args().find_map(|a| a.strip_prefix("only=").map(str::to_owned));
@@ -721,15 +800,20 @@ fn main() {
         .unwrap();
     runtime.block_on(async move {
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-        let mut cookies = Vec::new();
+        // A session per connection: each connection is a browser of its own.
+        let mut cookies: Vec<Vec<String>> = Vec::new();
         for &(_, _, addr, _) in &servers {
-            let (_, set_cookie, _) = send(&client, addr, "/login", "").await;
-            let cookie = set_cookie
-                .iter()
-                .map(|l| l.split(';').next().unwrap())
-                .collect::<Vec<_>>()
-                .join("; ");
-            cookies.push(cookie);
+            let mut sessions = Vec::new();
+            for _ in 0..CONNECTIONS {
+                let (_, set_cookie, _) = send(&client, addr, "/login", "").await;
+                let cookie = set_cookie
+                    .iter()
+                    .map(|l| l.split(';').next().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                sessions.push(cookie);
+            }
+            cookies.push(sessions);
         }
         // Rounds outermost, so that a slow stretch of the machine hits every contender alike.
         let mut results: Vec<(&str, &str, &str, Vec<Measured>)> = Vec::new();
