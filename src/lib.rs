@@ -85,10 +85,12 @@
 //!
 //! - [`store::Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
 //!   id, or every session of a subject ("log out everywhere"), kept in a [`store::Store`] and
-//!   checked by the web adapters before the handler; fail closed on outages.
-//!
-//! ## Possible future features
-//! Server-side sessions over the stores.
+//!   checked by the web adapters when a handler takes the session; fail closed on outages.
+//! - [`store::ServerSide`]: server-side sessions with the same handlers: the cookie holds only
+//!   a sealed session id, the state lives in a store, sealed at rest and bound to the id;
+//!   logout deletes it, writes are compare-and-set (a late write never brings a logged-out
+//!   session back; concurrent changes are applied again or reported), and `overflow` keeps
+//!   small states in the cookie.
 //!
 //! ## Non-features
 //! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
@@ -129,11 +131,11 @@
 //!   `serde_json`.
 //!
 //! Stores:
-//! - `redb`: `store::RedbStore`, revocations in one durable file (redb 4, which needs Rust 1.90;
-//!   writes on tokio's blocking pool).
-//! - `redis`: `store::RedisStore`, revocations in Redis 7+ (one server or a cluster) shared by
-//!   many machines (the `redis` crate on tokio, its connection manager or cluster client, a
-//!   script per write).
+//! - `redb`: `store::RedbStore`, revocations and server-side sessions in one durable file
+//!   (redb 4, which needs Rust 1.90; writes on tokio's blocking pool).
+//! - `redis`: `store::RedisStore`, revocations and server-side sessions in Redis 7+ (one server
+//!   or a cluster) shared by many machines (the `redis` crate on tokio, its connection manager
+//!   or cluster client, a script per write).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -171,6 +171,15 @@ for_both_frameworks! {
         assert_eq!(app.store.saved().len(), writes);
     }
 
+    async fn a_handler_that_ignores_the_session_never_asks_the_store(framework: Framework) {
+        let app = serve(framework).await;
+        let cookie = app.login("alice").await;
+        app.store.set_down(true);
+        let (status, lines) = app.get("/none", &cookie).await;
+        assert_eq!((status, lines.len()), (200, 0));
+        assert_eq!(app.store.reads(), 0);
+    }
+
     async fn a_request_without_a_session_cookie_never_asks_the_store(framework: Framework) {
         let app = serve(framework).await;
         let (status, lines) = app.get("/ro", "").await;

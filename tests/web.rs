@@ -395,8 +395,9 @@ for_both_frameworks! {
         // A logout that cannot be recorded is not pretended: 503, the cookie left alone.
         let (status, lines) = set_cookies(addr, "/logout", &[&live]).await;
         assert_eq!((status, lines.len()), (503, 0));
-        // A request without a session needs no store.
+        // A request without a session needs no store, nor one whose handler ignores it.
         assert_eq!(set_cookies(addr, "/ro", &[]).await.0, 200);
+        assert_eq!(set_cookies(addr, "/none", &[&live]).await, (200, Vec::new()));
         // Back up: served again, no restart, the revoked one still refused.
         store.set_down(false);
         let body = |h: String| async move {

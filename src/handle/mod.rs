@@ -20,8 +20,11 @@
 //!   is no longer the primary or its suite changed: not on every request.
 //! - **Logout deletes what the request carried.** [`Session::clear`] decrypts nothing and makes
 //!   the response delete the cookie and each chunk the request sent. With revocations (a store,
-//!   given by the adapter) it also revokes the session's id, and every request's session is
-//!   checked against the store before its handler ([`Session::check_revoked`]).
+//!   given by the adapter) it also revokes the session's id, and a session is checked against
+//!   the store before it can be used ([`Session::load`]).
+//! - **Server-side sessions** (a store, given by the adapter) keep the state in the store and
+//!   only the session id in the cookie: [`Session::load`] reads it, changes are written back by
+//!   compare-and-set at the end of the request, and logout deletes it (src/handle/server.rs).
 //!
 //! Overlapping requests of one browser each end with their own `Set-Cookie` lines, and the
 //! browser keeps the last it receives. A request that only read the session writes nothing
@@ -29,6 +32,7 @@
 //! removed, except in the one request per renewal interval that renews it: that window is the
 //! limit of a cookie session without server-side state (SECURITY.md), which revocation closes.
 
+mod load;
 mod server;
 
 use std::fmt;
@@ -39,9 +43,8 @@ use serde::de::DeserializeOwned;
 
 use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
 use crate::session::{Envelope, RenewalReason, SessionId, Subject};
-use crate::store::{Held, Revocations, StoreError, Verdict};
+use crate::store::{Held, Revocations, StoreError};
 
-pub(crate) use server::StoreWriteError;
 use server::{Change, Server};
 
 /// The session of one request: a typed state `T`, read lazily from the request's cookies,
@@ -125,9 +128,11 @@ enum State<T> {
     Unread,
     /// No session: no cookie, or one that did not open (`refused` says why).
     Absent { refused: Option<CookieReadError> },
-    /// Server-side mode: the cookie opened and its state is in the store, not read yet (the
-    /// adapter reads it before the handler; until then the session reads as absent).
-    Stored {
+    /// The cookie opened, but the session needs the store before it can be used: its state is
+    /// there (`state` is `None`: server-side mode), or its revocation is not checked yet.
+    /// [`Session::load`] settles it; until then it reads as no session.
+    Pending {
+        state: Option<T>,
         envelope: Envelope,
         renewal: Option<RenewalReason>,
     },
@@ -323,7 +328,8 @@ where
         if inner.revocations.is_some() {
             // With revocations, logout revokes the session's id: open it to learn the id.
             inner.load();
-            if let State::Present { envelope, .. } = &inner.state {
+            if let State::Present { envelope, .. } | State::Pending { envelope, .. } = &inner.state
+            {
                 if let Some(id) = envelope.session_id() {
                     let until = inner.cookie.context().policy.valid_until(&envelope.stamps);
                     let subject = envelope.subject().copied();
@@ -366,50 +372,10 @@ where
     }
 
     /// Gives the session the revocations to check and record: adapters call it when they are
-    /// configured with a store, then [`check_revoked`](Self::check_revoked) before the handler
-    /// and [`record_revocations`](Self::record_revocations) after it.
+    /// configured with a store; then [`load`](Self::load) checks the session before it is used,
+    /// and [`record_revocations`](Self::record_revocations) records a logout after the handler.
     pub fn set_revocations(&self, revocations: Revocations) {
         self.guard().revocations = Some(revocations);
-    }
-
-    /// Before the handler: opens the request's cookie now, and if its session (id, or subject
-    /// since the session was created) is revoked, makes the request's session empty and its
-    /// response delete the cookie ([`refused`](Self::refused) is
-    /// [`CookieReadError::Revoked`]). Nothing happens without revocations, without a cookie, or
-    /// for a session without an id.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the store cannot answer and the revocations fail closed: the adapter
-    /// should answer 503 without running the handler.
-    pub async fn check_revoked(&self) -> Result<(), StoreError> {
-        let question = {
-            let inner = self.lock();
-            match (&inner.state, &inner.revocations) {
-                (State::Present { envelope, .. }, Some(revocations)) => {
-                    envelope.session_id().map(|id| {
-                        (
-                            revocations.clone(),
-                            id,
-                            envelope.subject().copied(),
-                            envelope.stamps.created(),
-                        )
-                    })
-                }
-                _ => None,
-            }
-        };
-        let Some((revocations, id, subject, created)) = question else {
-            return Ok(());
-        };
-        // The lock is not held across the store's round trip.
-        if revocations.check(&id, subject.as_ref(), created).await? == Verdict::Revoked {
-            let mut inner = self.guard();
-            inner.carried();
-            inner.state = State::Absent {
-                refused: Some(CookieReadError::Revoked),
-            };
-        }
-        Ok(())
     }
 
     /// After the handler, before [`finish`](Self::finish): records the revocation its logout
@@ -502,7 +468,7 @@ where
         let carried = inner.carried();
         match (&inner.state, &inner.server) {
             (State::Present { .. }, Some(server)) if server.holds_record() => {
-                // Renewed with its record, by `write_store`, or not at all.
+                // Renewed with its record, by `save`, or not at all.
                 Ok(Vec::new())
             }
             (
@@ -564,6 +530,19 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
                 Err(e) => State::Absent { refused: Some(e) },
             };
             (state, carried)
+        };
+        // A session that carries an id is checked against the revocations before any use.
+        let state = match state {
+            State::Present {
+                state,
+                envelope,
+                renewal,
+            } if self.revocations.is_some() && envelope.session_id().is_some() => State::Pending {
+                state: Some(state),
+                envelope,
+                renewal,
+            },
+            other => other,
         };
         // The scan that found the cookie also tells which names to delete or replace.
         if carried.is_some() {

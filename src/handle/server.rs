@@ -1,5 +1,6 @@
-//! The session handle in server-side mode: read the state from the store before the handler,
-//! write it back by compare-and-set after it. Handlers see the same methods as in cookie mode.
+//! The session handle in server-side mode: the state is read from the store when the session is
+//! loaded (src/handle/load.rs) and written back by compare-and-set after the handler. Handlers
+//! see the same methods as in cookie mode.
 //!
 //! What a request writes is decided when the handler changes the session (sealed at once, so a
 //! state too large is an error the handler sees) and applied at the end of the request, on the
@@ -15,7 +16,7 @@ use super::{Inner, Session, State};
 use crate::cookie::{CookieReadError, CookieWriteError};
 use crate::error::SealError;
 use crate::session::{Envelope, Opened, SessionId};
-use crate::store::{Backing, Conflicts, Held, Saved, StoreError};
+use crate::store::{Conflicts, Held, SaveError, Saved, ServerSideBinding};
 
 /// A change that can be applied again to a newer state.
 pub(super) type Replay<T> = Arc<dyn Fn(&mut T) + Send + Sync>;
@@ -33,7 +34,7 @@ pub(super) enum Change<T> {
 
 /// The server-side part of a request's session.
 pub(super) struct Server<T> {
-    backing: Arc<Backing>,
+    backing: Arc<ServerSideBinding>,
     /// The record this request read: its session id and version.
     read: Option<(SessionId, u64)>,
     /// What the end of the request writes to the store.
@@ -63,45 +64,25 @@ enum Write {
     },
 }
 
-/// Why the end of a request could not write its session to the store.
-#[derive(Debug)]
-pub(crate) enum StoreWriteError {
-    /// The store did not answer, or refused: the adapter answers 503 with no `Set-Cookie`.
-    Store(StoreError),
-    /// Another request of the session wrote it first, or it was logged out, and the changes
-    /// could not be applied again: the adapter answers 409 with no `Set-Cookie`.
-    Conflict,
-    /// The state could not be sealed again (after a conflict, or for a due renewal).
-    Write(CookieWriteError),
-}
-
-impl From<StoreError> for StoreWriteError {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
-impl From<CookieWriteError> for StoreWriteError {
-    fn from(e: CookieWriteError) -> Self {
-        Self::Write(e)
-    }
-}
-
-impl From<SealError> for StoreWriteError {
-    fn from(e: SealError) -> Self {
-        Self::Write(CookieWriteError::Seal(e))
-    }
-}
-
 impl<T> Server<T> {
     /// Whether the session's state came from, or goes to, the store.
     pub(super) fn holds_record(&self) -> bool {
         self.read.is_some()
     }
+
+    /// The store and the sealing of states at rest.
+    pub(super) fn backing(&self) -> &Arc<ServerSideBinding> {
+        &self.backing
+    }
+
+    /// Notes the record the request read: the session `id` at `version`.
+    pub(super) fn read_at(&mut self, id: SessionId, version: u64) {
+        self.read = Some((id, version));
+    }
 }
 
 /// The session a server-side cookie names: its state if the cookie holds it (overflow mode),
-/// otherwise "in the store", to be read by [`Session::fetch`].
+/// otherwise "in the store", to be read by [`Session::load`].
 pub(super) fn state_of<T>(opened: Result<Option<Opened<Held<T>>>, CookieReadError>) -> State<T> {
     match opened {
         Ok(Some(opened)) => {
@@ -113,7 +94,11 @@ pub(super) fn state_of<T>(opened: Result<Option<Opened<Held<T>>>, CookieReadErro
                     envelope,
                     renewal,
                 },
-                Held::InStore => State::Stored { envelope, renewal },
+                Held::InStore => State::Pending {
+                    state: None,
+                    envelope,
+                    renewal,
+                },
             }
         }
         Ok(None) => State::Absent { refused: None },
@@ -125,8 +110,10 @@ impl<T> Session<T>
 where
     T: Serialize + DeserializeOwned,
 {
-    /// Keeps this request's session in the store `backing` names (server-side mode).
-    pub(crate) fn set_backing(&self, backing: Arc<Backing>) {
+    /// Keeps this request's session in a store (server-side mode): adapters call it when they
+    /// are configured with [`ServerSide`](crate::store::ServerSide), then [`load`](Self::load)
+    /// when the session is first used and [`save`](Self::save) after the handler.
+    pub fn set_server_side(&self, backing: Arc<ServerSideBinding>) {
         self.guard().server = Some(Server {
             backing,
             read: None,
@@ -136,71 +123,15 @@ where
         });
     }
 
-    /// Before the handler, in server-side mode: opens the cookie and reads the state it names
-    /// from the store (one round trip). A record that is gone or does not open is no session,
-    /// and the response deletes the cookie.
+    /// After the handler, before [`finish`](Self::finish), in server-side mode: applies the
+    /// request's write to the store (a change, a logout, a move to a new id, or a due renewal)
+    /// by compare-and-set on the version it read, and resolves a conflict by the configured
+    /// [`Conflicts`]. Nothing to do in cookie mode, or when nothing changed.
     ///
     /// # Errors
-    /// [`StoreError`] when the store cannot answer: the adapter answers 503.
-    pub(crate) async fn fetch(&self) -> Result<(), StoreError> {
-        let (backing, id) = {
-            let mut inner = self.guard();
-            inner.load();
-            match (&inner.server, &inner.state) {
-                (Some(server), State::Stored { envelope, .. }) => {
-                    (Arc::clone(&server.backing), envelope.session_id())
-                }
-                _ => return Ok(()),
-            }
-        };
-        let Some(id) = id else {
-            // Server-side cookies always carry an id (the adapter's configuration checks).
-            let mut inner = self.guard();
-            inner.carried();
-            inner.state = State::Absent {
-                refused: Some(CookieReadError::NotStored),
-            };
-            return Ok(());
-        };
-        // The lock is not held across the store's round trip.
-        let record = backing.side.store.load(&Backing::key(&id)).await?;
-        let mut inner = self.guard();
-        let State::Stored { envelope, renewal } =
-            std::mem::replace(&mut inner.state, State::Unread)
-        else {
-            return Ok(());
-        };
-        let opened = match record {
-            None => Err(CookieReadError::NotStored),
-            Some(record) => backing
-                .open::<T>(&record.value, &id)
-                .map(|state| (state, record.version)),
-        };
-        match opened {
-            Ok((state, version)) => {
-                inner.state = State::Present {
-                    state,
-                    envelope,
-                    renewal,
-                };
-                if let Some(server) = &mut inner.server {
-                    server.read = Some((id, version));
-                }
-            }
-            Err(refused) => {
-                inner.carried();
-                inner.state = State::Absent {
-                    refused: Some(refused),
-                };
-            }
-        }
-        Ok(())
-    }
-
-    /// After the handler, in server-side mode: applies the request's write to the store (a
-    /// change, a logout, a move to a new id, or a due renewal), by compare-and-set on the
-    /// version it read, and resolves a conflict by the configured [`Conflicts`].
-    pub(crate) async fn write_store(&self) -> Result<(), StoreWriteError> {
+    /// [`SaveError`]: the adapter answers 503 (the store), 409 (a conflict) or 500 (sealing),
+    /// with no `Set-Cookie`.
+    pub async fn save(&self) -> Result<(), SaveError> {
         let mut attempts = {
             let inner = self.guard();
             match &inner.server {
@@ -229,7 +160,7 @@ where
             let store = &backing.side.store;
             let (id, value, expected, expires_at, moved_from, renewal) = match write {
                 Write::Remove(id) => {
-                    store.remove(&Backing::key(&id)).await?;
+                    store.remove(&ServerSideBinding::key(&id)).await?;
                     return Ok(());
                 }
                 Write::Save {
@@ -241,7 +172,7 @@ where
                     renewal,
                 } => (id, value, expected, expires_at, moved_from, renewal),
             };
-            let key = Backing::key(&id);
+            let key = ServerSideBinding::key(&id);
             match store.save(&key, &value, expected, expires_at).await? {
                 Saved::Written(version) => {
                     {
@@ -254,7 +185,7 @@ where
                         }
                     }
                     if let Some(old) = moved_from {
-                        store.remove(&Backing::key(&old)).await?;
+                        store.remove(&ServerSideBinding::key(&old)).await?;
                     }
                     return Ok(());
                 }
@@ -281,14 +212,14 @@ where
                         .as_ref()
                         .is_some_and(|s| s.replayable && !s.replays.is_empty());
                     if attempts == 0 || !replayable {
-                        return Err(StoreWriteError::Conflict);
+                        return Err(SaveError::Conflict);
                     }
                     attempts -= 1;
                     // The newer state, and this request's changes on it.
-                    let record = store.load(&key).await?.ok_or(StoreWriteError::Conflict)?;
+                    let record = store.load(&key).await?.ok_or(SaveError::Conflict)?;
                     let mut state = backing
                         .open::<T>(&record.value, &id)
-                        .map_err(|_| StoreWriteError::Conflict)?;
+                        .map_err(|_| SaveError::Conflict)?;
                     let mut inner = self.guard();
                     let Some(server) = &mut inner.server else {
                         return Ok(());
@@ -298,7 +229,7 @@ where
                     }
                     server.read = Some((id, record.version));
                     let State::Present { envelope, .. } = &inner.state else {
-                        return Err(StoreWriteError::Conflict);
+                        return Err(SaveError::Conflict);
                     };
                     let envelope = inner.cookie.context().renewed_envelope(envelope)?;
                     inner.commit_stored(state, envelope, Change::Replayed)?;
@@ -370,7 +301,11 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
     /// read (or the one its cookie names, if the state was never read), and writes nothing else.
     pub(super) fn clear_stored(&mut self) {
         let named = match &self.state {
-            State::Stored { envelope, .. } => envelope.session_id(),
+            State::Pending {
+                state: None,
+                envelope,
+                ..
+            } => envelope.session_id(),
             _ => None,
         };
         if let Some(server) = &mut self.server {

@@ -21,15 +21,15 @@ mod server_side;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use error::StoreError;
+pub use error::{SaveError, StoreError};
 pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
 pub use redb_store::RedbStore;
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
 pub use revocation::{Outage, Revocations, Verdict};
-pub(crate) use server_side::{Backing, Held};
-pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide};
+pub(crate) use server_side::Held;
+pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide, ServerSideBinding};
 
 /// The longest key the crate asks a store to keep, in bytes: the prefix, a hash tag around a
 /// subject of at most 64 bytes in hex, and a session id in hex.

@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{MAX_VALUE_LEN, Store};
-use crate::cookie::{CookieReadError, CookieWriteError};
+use crate::ConfigError;
+use crate::cookie::{CookieReadError, CookieWriteError, SessionCookie};
 use crate::error::OpenError;
 use crate::session::{Context, Envelope, Opened, SessionId};
 
@@ -50,13 +51,43 @@ impl Default for Conflicts {
 /// write is a compare-and-set on the version the request read, so a write that comes after a
 /// logout never brings the session back, and concurrent writes follow [`Conflicts`].
 ///
-/// ```
-/// use sealed_session::store::{Conflicts, MemoryStore, ServerSide};
+/// The web adapters take it in their `server_side`. Without a framework, the steps of a request
+/// are the ones they take:
 ///
-/// let side = ServerSide::new(MemoryStore::new())
-///     .conflicts(Conflicts::Report)
-///     .overflow();
-/// # let _ = side;
+/// ```
+/// use std::sync::Arc;
+/// use sealed_session::store::{MemoryStore, ServerSide};
+/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie, Subject};
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
+///     .session_ids(true)
+///     .build()?;
+/// let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+/// let sessions = ServerSide::new(MemoryStore::new()).bind(&cookie)?;
+///
+/// // A request: log in with a state far larger than a cookie.
+/// let session = Session::<Vec<u8>>::new(cookie.clone(), "");
+/// session.set_server_side(sessions.clone());
+/// block_on(session.load())?;
+/// session.login(&Subject::new("alice")?, vec![7; 10_000])?;
+/// block_on(session.save())?;
+/// let set_cookie = session.finish()?;
+/// let pair = set_cookie[0].split(';').next().unwrap();
+/// assert!(pair.len() < 120); // only the sealed id and its stamps
+///
+/// // The next request carries the cookie back and finds the state in the store.
+/// let session = Session::<Vec<u8>>::new(cookie, pair);
+/// session.set_server_side(sessions);
+/// block_on(session.load())?;
+/// assert_eq!(session.get().map(|s| s.len()), Some(10_000));
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct ServerSide {
@@ -105,12 +136,32 @@ impl ServerSide {
         self
     }
 
-    /// Binds these settings to a cookie's context: its keys seal the state at rest.
-    pub(crate) fn bind(&self, cookie: &Context) -> Arc<Backing> {
-        Arc::new(Backing {
+    /// Binds these settings to `cookie`, whose keys seal the states at rest: what each
+    /// request's [`Session`](crate::Session) is given ([`Session::set_server_side`]). The web
+    /// adapters do it once, in their `server_side`; another adapter does the same.
+    ///
+    /// [`Session::set_server_side`]: crate::Session::set_server_side
+    ///
+    /// # Errors
+    /// [`ConfigError::ServerSideNeedsSessionIds`] if the cookie's sealer does not put session
+    /// ids in its values: the state is kept under that id.
+    pub fn bind(&self, cookie: &SessionCookie) -> Result<Arc<ServerSideBinding>, ConfigError> {
+        let ctx = cookie.context();
+        if !ctx.session_ids {
+            return Err(ConfigError::ServerSideNeedsSessionIds);
+        }
+        Ok(Arc::new(ServerSideBinding {
             side: self.clone(),
-            at_rest: cookie.at_rest(),
-        })
+            at_rest: ctx.at_rest(),
+        }))
+    }
+}
+
+impl std::fmt::Debug for ServerSideBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSideBinding")
+            .field("side", &self.side)
+            .finish_non_exhaustive()
     }
 }
 
@@ -134,13 +185,14 @@ pub(crate) enum Held<T> {
     Here(T),
 }
 
-/// [`ServerSide`] bound to one cookie: what a request's session needs.
-pub(crate) struct Backing {
+/// [`ServerSide`] bound to one [`SessionCookie`] ([`ServerSide::bind`]): the store, the settings
+/// and the sealing of states at rest under the cookie's keys. Shared by every request.
+pub struct ServerSideBinding {
     pub(crate) side: ServerSide,
     at_rest: Context,
 }
 
-impl Backing {
+impl ServerSideBinding {
     /// The store key of a session's record.
     pub(crate) fn key(id: &SessionId) -> String {
         format!("ss:st:{{{id}}}")

@@ -48,8 +48,8 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, Resp
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::MissingSession;
 use super::adapter::{Adapter, End, invalid_header_value};
+use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
 /// An actix-web middleware ([`Transform`]) that gives each request a [`Session<T>`] for `cookie`,
@@ -119,24 +119,11 @@ where
         let session = self.adapter.session::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
         let adapter = self.adapter.clone();
-        if !adapter.uses_store() {
-            // No store: the handler runs at once.
-            let response = self.service.call(request);
-            return Box::pin(async move {
-                // An error in place of a response has no request to answer with: it passes
-                // through as it is. (A handler's own errors are already responses here.)
-                let response = response.await?.map_into_left_body();
-                Ok(respond(&adapter, &session, response).await)
-            });
-        }
-        // The store is read (state, revocations) before the handler.
-        let service = Rc::clone(&self.service);
+        let response = self.service.call(request);
         Box::pin(async move {
-            if !adapter.begin(&session).await {
-                let unavailable = HttpResponse::ServiceUnavailable().finish();
-                return Ok(request.into_response(unavailable).map_into_right_body());
-            }
-            let response = service.call(request).await?.map_into_left_body();
+            // An error in place of a response has no request to answer with: it passes through
+            // as it is. (A handler's own errors are already responses here.)
+            let response = response.await?.map_into_left_body();
             Ok(respond(&adapter, &session, response).await)
         })
     }
@@ -179,7 +166,8 @@ where
 /// The request's session, from anything that holds the request: a handler's [`HttpRequest`], a
 /// middleware's [`ServiceRequest`] (inside [`SessionMiddleware`]) or its [`ServiceResponse`].
 /// Another middleware, an authentication guard for one, reads and changes the same session the
-/// handler sees.
+/// handler sees. With a store (server-side sessions, revocations), it calls
+/// [`Session::load`] before reading: until then the session reads as no session.
 ///
 /// # Errors
 /// [`MissingSession`] when no `SessionMiddleware<T>` of this `T` wraps the request.
@@ -212,15 +200,40 @@ impl<B> SessionExt for ServiceResponse<B> {
     }
 }
 
-/// The extractor: the request's session, as [`SessionMiddleware`] made it. Fails only when no
-/// `SessionMiddleware<T>` wraps the handler ([`MissingSession`], a 500); a bad cookie is an empty
+/// The extractor: the request's session, as [`SessionMiddleware`] made it, [loaded](Session::load)
+/// from the store if it needs it. Fails only when no `SessionMiddleware<T>` wraps the handler
+/// (a 500) or the store cannot answer (a 503): [`SessionRejection`]. A bad cookie is an empty
 /// session.
-impl<T: 'static> FromRequest for Session<T> {
-    type Error = MissingSession;
-    type Future = Ready<Result<Self, Self::Error>>;
+impl<T: Serialize + DeserializeOwned + 'static> FromRequest for Session<T> {
+    type Error = SessionRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(request.session())
+        let session = request.session::<T>();
+        Box::pin(async move {
+            let session = session.map_err(SessionRejection::Missing)?;
+            session
+                .load()
+                .await
+                .map_err(SessionRejection::Unavailable)?;
+            Ok(session)
+        })
+    }
+}
+
+impl ResponseError for SessionRejection {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        match self {
+            Self::Missing(_) => actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // Opaque: how the app is wired, or which store failed, is not the client's business.
+        let status = actix_web::http::StatusCode::from_u16(self.status())
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+        HttpResponse::build(status).finish()
     }
 }
 

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 
 use crate::cookie::SessionCookie;
 use crate::error::ConfigError;
-use crate::handle::{Session, StoreWriteError, join_cookie_headers};
-use crate::store::{Backing, Revocations, ServerSide};
+use crate::handle::{Session, join_cookie_headers};
+use crate::store::{Revocations, SaveError, ServerSide, ServerSideBinding};
 
 /// An adapter's settings: the cookie, what to do on server errors and write failures, the
 /// revocations to check and the store of server-side sessions, if any.
@@ -21,7 +21,7 @@ pub(crate) struct Adapter {
     write_on_server_error: bool,
     fail_on_write_error: bool,
     revocations: Option<Revocations>,
-    server_side: Option<Arc<Backing>>,
+    server_side: Option<Arc<ServerSideBinding>>,
 }
 
 /// What the response of a request gets, once its handler has run.
@@ -65,37 +65,8 @@ impl Adapter {
 
     /// Keeps sessions in `side`'s store: the cookie holds only their id.
     pub(crate) fn server_side(mut self, side: &ServerSide) -> Result<Self, ConfigError> {
-        let ctx = self.cookie.context();
-        if !ctx.session_ids {
-            return Err(ConfigError::ServerSideNeedsSessionIds);
-        }
-        self.server_side = Some(side.bind(ctx));
+        self.server_side = Some(side.bind(&self.cookie)?);
         Ok(self)
-    }
-
-    /// Whether requests need the store before their handler runs.
-    pub(crate) fn uses_store(&self) -> bool {
-        self.revocations.is_some() || self.server_side.is_some()
-    }
-
-    /// Before the handler: the server-side state's read and the revocation check. `false` if
-    /// the store could not answer and the request must be answered 503 without its handler
-    /// (logged).
-    pub(crate) async fn begin<T>(&self, session: &Session<T>) -> bool
-    where
-        T: Serialize + DeserializeOwned,
-    {
-        if let Err(error) = session.fetch().await {
-            tracing::error!(%error, "the session could not be read from the store; answering 503");
-            return false;
-        }
-        match session.check_revoked().await {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::error!(%error, "the session could not be checked for revocation; answering 503");
-                false
-            }
-        }
     }
 
     pub(crate) fn write_on_server_error(mut self, write: bool) -> Self {
@@ -128,7 +99,7 @@ impl Adapter {
             session.set_revocations(revocations.clone());
         }
         if let Some(backing) = &self.server_side {
-            session.set_backing(Arc::clone(backing));
+            session.set_server_side(Arc::clone(backing));
         }
         session
     }
@@ -150,19 +121,19 @@ impl Adapter {
             tracing::error!(%error, "a logout could not be recorded; answering 503");
             return End::Unavailable;
         }
-        match session.write_store().await {
+        match session.save().await {
             Ok(()) => {}
-            Err(StoreWriteError::Store(error)) => {
+            Err(SaveError::Store(error)) => {
                 tracing::error!(%error, "the session could not be written to the store; answering 503");
                 return End::Unavailable;
             }
-            Err(StoreWriteError::Conflict) => {
+            Err(SaveError::Conflict) => {
                 tracing::info!(
                     "another request of the session wrote it first, or logged it out; answering 409"
                 );
                 return End::Conflict;
             }
-            Err(StoreWriteError::Write(error)) => {
+            Err(SaveError::Write(error)) => {
                 tracing::error!(%error, "the session could not be written; the cookie is left as it was");
                 return self.write_failed();
             }
@@ -235,13 +206,14 @@ macro_rules! adapter_settings {
                 }
             }
 
-            /// Checks every request's session against `revocations` before its handler runs (a
-            /// revoked session is an empty one, its cookie deleted), and records the revocation
-            /// of a logout ([`Session::clear`](crate::Session::clear),
+            /// Checks every session against `revocations` before it is used (a revoked session
+            /// is an empty one, its cookie deleted), and records the revocation of a logout
+            /// ([`Session::clear`](crate::Session::clear),
             /// [`Session::logout_everywhere`](crate::Session::logout_everywhere)) before the
-            /// response goes out. When the store cannot answer, the request gets a 503 (unless
-            /// the revocations accept outages). A request that carries a session cookie is then
-            /// opened whether or not its handler uses it.
+            /// response goes out. The check is one round trip when the `Session<T>` extractor
+            /// runs ([`Session::load`](crate::Session::load)); a request whose handler does not
+            /// take the session asks nothing. When the store cannot answer, the extractor
+            /// answers 503 (unless the revocations accept outages) and the handler does not run.
             ///
             /// # Errors
             /// [`ConfigError::RevocationsNeedSessionIds`](crate::ConfigError::RevocationsNeedSessionIds)
@@ -257,12 +229,13 @@ macro_rules! adapter_settings {
             }
 
             /// Keeps every session's state in `side`'s store, the cookie holding only its
-            /// sealed id ([`ServerSide`](crate::store::ServerSide)); handlers do not change. A
-            /// request that carries a session cookie reads its state from the store before its
-            /// handler runs (one round trip), and a request that changed it writes it back after
-            /// (one more). When the store cannot answer, the request gets a 503; when another
-            /// request of the session wrote first and the change cannot be applied again, a 409
-            /// ([`Conflicts`](crate::store::Conflicts)). Neither sends a `Set-Cookie`.
+            /// sealed id ([`ServerSide`](crate::store::ServerSide)); handlers do not change. The
+            /// `Session<T>` extractor reads the state from the store (one round trip; a handler
+            /// that does not take the session asks nothing), and a request that changed it
+            /// writes it back at its end (one more). When the store cannot answer, the request
+            /// gets a 503; when another request of the session wrote first and the change cannot
+            /// be applied again, a 409 ([`Conflicts`](crate::store::Conflicts)). Neither sends a
+            /// `Set-Cookie`.
             ///
             /// # Errors
             /// [`ConfigError::ServerSideNeedsSessionIds`](crate::ConfigError::ServerSideNeedsSessionIds)

@@ -40,8 +40,8 @@ use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::MissingSession;
 use super::adapter::{Adapter, End, invalid_header_value};
+use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
 /// A tower [`Layer`] that gives each request a [`Session<T>`] for `cookie`, and adds the
@@ -109,24 +109,9 @@ where
         let session = self.adapter.session::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
         let adapter = self.adapter.clone();
-        if !adapter.uses_store() {
-            // No store: the handler runs at once.
-            let response = self.inner.call(request);
-            return Box::pin(async move {
-                let mut response = response.await?;
-                respond(&adapter, &session, &mut response).await;
-                Ok(response)
-            });
-        }
-        // The store is read before the handler: the ready service goes with the
-        // request, a clone stays for the next one.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let response = self.inner.call(request);
         Box::pin(async move {
-            if !adapter.begin(&session).await {
-                return Ok(status(StatusCode::SERVICE_UNAVAILABLE));
-            }
-            let mut response = inner.call(request).await?;
+            let mut response = response.await?;
             respond(&adapter, &session, &mut response).await;
             Ok(response)
         })
@@ -168,22 +153,37 @@ where
     }
 }
 
-/// The extractor: the request's session, as [`SessionLayer`] made it. Fails only when no
-/// `SessionLayer<T>` wraps the handler ([`MissingSession`], a 500); a bad cookie is an empty
+/// The extractor: the request's session, as [`SessionLayer`] made it, [loaded](Session::load)
+/// from the store if it needs it. Fails only when no `SessionLayer<T>` wraps the handler (a
+/// 500) or the store cannot answer (a 503): [`SessionRejection`]. A bad cookie is an empty
 /// session.
 impl<S, T> FromRequestParts<S> for Session<T>
 where
     S: Send + Sync,
-    T: Send + 'static,
+    T: Serialize + DeserializeOwned + Send + 'static,
 {
-    type Rejection = MissingSession;
+    type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
+        let session = parts
             .extensions
             .get::<Session<T>>()
             .cloned()
-            .ok_or(MissingSession)
+            .ok_or(SessionRejection::Missing(MissingSession))?;
+        session
+            .load()
+            .await
+            .map_err(SessionRejection::Unavailable)?;
+        Ok(session)
+    }
+}
+
+impl IntoResponse for SessionRejection {
+    fn into_response(self) -> AxumResponse {
+        // Opaque: how the app is wired, or which store failed, is not the client's business.
+        StatusCode::from_u16(self.status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response()
     }
 }
 

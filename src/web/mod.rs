@@ -13,6 +13,6 @@ pub mod axum;
 mod adapter;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod log;
-mod missing;
+mod rejection;
 
-pub use missing::MissingSession;
+pub use rejection::{MissingSession, SessionRejection};

@@ -388,6 +388,10 @@ pub(crate) mod axum_app {
         let Some(session) = session else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
+        // Taken from the request, not extracted: loaded from the store (if any) here.
+        if session.load().await.is_err() {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
         let Some(user) = routes::guard_admits(&session) else {
             return StatusCode::UNAUTHORIZED.into_response();
         };
@@ -483,8 +487,12 @@ pub(crate) mod actix_app {
         request: ServiceRequest,
         next: Next<impl MessageBody + 'static>,
     ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-        // From the request on the way in.
+        // From the request on the way in, loaded from the store (if any) before it is read.
         let session = request.session::<State>()?;
+        session
+            .load()
+            .await
+            .map_err(sealed_session::web::SessionRejection::Unavailable)?;
         let Some(user) = routes::guard_admits(&session) else {
             let refused = HttpResponse::Unauthorized().finish();
             return Ok(request.into_response(refused).map_into_right_body());

@@ -1,0 +1,128 @@
+//! Before a session is used: what the store must say first. A cookie that opened is not yet a
+//! session when its state is in the store (server-side mode) or its revocation has not been
+//! checked; [`Session::load`] asks the store, and until it has, the session reads as absent, so
+//! a path that forgot to ask fails safe (no session) rather than open (a revoked session).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Session, State};
+use crate::cookie::CookieReadError;
+use crate::store::{ServerSideBinding, StoreError, Verdict};
+
+impl<T> Session<T>
+where
+    T: Serialize + DeserializeOwned,
+{
+    /// Makes the session ready to use: opens the request's cookie and, if the session needs the
+    /// store, asks it: the revocation check (with revocations) and the state (server-side
+    /// mode), one round trip each. A revoked session, or one whose state is gone from the store
+    /// or does not open, becomes no session, and the response deletes the cookie
+    /// ([`refused`](Self::refused) says why). Without a store, or once done, it returns at once
+    /// and opens nothing.
+    ///
+    /// The adapters' `Session<T>` extractors call it, so handlers never need to. A middleware
+    /// that takes the session from the request itself calls it before reading: until then, a
+    /// session that needs the store reads as no session.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer (and the revocations fail closed): the session
+    /// stays unusable, and the request should be answered 503.
+    pub async fn load(&self) -> Result<(), StoreError> {
+        let question = {
+            let mut inner = self.guard();
+            if inner.revocations.is_none() && inner.server.is_none() {
+                // Nothing to ask: the cookie opens when first read.
+                return Ok(());
+            }
+            inner.load();
+            let State::Pending {
+                state, envelope, ..
+            } = &inner.state
+            else {
+                return Ok(());
+            };
+            let Some(id) = envelope.session_id() else {
+                // Server-side cookies always carry an id (the adapter's configuration checks).
+                inner.carried();
+                inner.state = State::Absent {
+                    refused: Some(CookieReadError::NotStored),
+                };
+                return Ok(());
+            };
+            let backing = match (state, &inner.server) {
+                (None, Some(server)) => Some(Arc::clone(server.backing())),
+                _ => None,
+            };
+            (
+                id,
+                envelope.subject().copied(),
+                envelope.stamps.created(),
+                inner.revocations.clone(),
+                backing,
+            )
+        };
+        let (id, subject, created, revocations, backing) = question;
+        // The lock is not held across the store's round trips.
+        let revoked = match &revocations {
+            Some(r) => r.check(&id, subject.as_ref(), created).await? == Verdict::Revoked,
+            None => false,
+        };
+        let record = match (&backing, revoked) {
+            (Some(backing), false) => Some(
+                backing
+                    .side
+                    .store
+                    .load(&ServerSideBinding::key(&id))
+                    .await?,
+            ),
+            _ => None,
+        };
+        let mut inner = self.guard();
+        if !matches!(inner.state, State::Pending { .. }) {
+            // Settled meanwhile by another clone of the session.
+            return Ok(());
+        }
+        let State::Pending {
+            state,
+            envelope,
+            renewal,
+        } = std::mem::replace(&mut inner.state, State::Unread)
+        else {
+            return Ok(());
+        };
+        let opened = if revoked {
+            Err(CookieReadError::Revoked)
+        } else {
+            match (state, record, &backing) {
+                (Some(state), _, _) => Ok(state),
+                (None, Some(Some(record)), Some(backing)) => {
+                    let opened = backing.open::<T>(&record.value, &id);
+                    if let (Ok(_), Some(server)) = (&opened, &mut inner.server) {
+                        server.read_at(id, record.version);
+                    }
+                    opened
+                }
+                _ => Err(CookieReadError::NotStored),
+            }
+        };
+        match opened {
+            Ok(state) => {
+                inner.state = State::Present {
+                    state,
+                    envelope,
+                    renewal,
+                };
+            }
+            Err(refused) => {
+                inner.carried();
+                inner.state = State::Absent {
+                    refused: Some(refused),
+                };
+            }
+        }
+        Ok(())
+    }
+}

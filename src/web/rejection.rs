@@ -1,0 +1,71 @@
+//! How an adapter's `Session<T>` extractor fails: no middleware of the session's type wraps it,
+//! or the session needs a store that cannot answer. A bad cookie is never one of them: it is an
+//! empty session.
+
+use std::fmt;
+
+use crate::store::StoreError;
+
+/// A handler (or another middleware) asked for a `Session<T>` but no session middleware of that
+/// `T` wraps it: a mistake in how the app is built, not a bad cookie (a bad cookie is an empty
+/// session). The adapters answer it with a 500 and log it; fix the app by adding the layer or
+/// middleware for this `T` around the route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MissingSession;
+
+impl fmt::Display for MissingSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no session middleware of this session type wraps the handler")
+    }
+}
+
+impl std::error::Error for MissingSession {}
+
+/// Why the `Session<T>` extractor gave the handler no session. The adapters answer it (the
+/// handler does not run) and log it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionRejection {
+    /// No session middleware of this `T` wraps the handler: a 500 (see [`MissingSession`]).
+    Missing(MissingSession),
+    /// The session needs the store (its server-side state, or its revocation check) and the
+    /// store could not answer: a 503. Nothing about the session is assumed meanwhile; the
+    /// client may retry.
+    Unavailable(StoreError),
+}
+
+impl fmt::Display for SessionRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing(e) => e.fmt(f),
+            Self::Unavailable(e) => write!(f, "the session could not be loaded: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SessionRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Missing(e) => Some(e),
+            Self::Unavailable(e) => Some(e),
+        }
+    }
+}
+
+impl SessionRejection {
+    /// The status the adapters answer with, after logging why.
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            Self::Missing(_) => {
+                tracing::error!("{self}");
+                500
+            }
+            Self::Unavailable(_) => {
+                tracing::error!("{self}; answering 503");
+                503
+            }
+        }
+    }
+}
