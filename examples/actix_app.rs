@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --example actix_app --features actix          # prints its URL; PORT=8080 to choose
+//! SESSIONS=server cargo run --example actix_app --features actix   # server-side sessions
 //! ```
 //!
 //! Open the printed `http://localhost:PORT/` in a browser (browsers keep `Secure` cookies for
@@ -30,6 +31,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ring = KeyRing::new(Key::generate()?);
     // One middleware for every worker: they share the cookie and its key ring.
     let sessions = SessionMiddleware::<Visit>::new(app::cookie(ring.clone())?);
+    let sessions = match app::server_side() {
+        Some(side) => sessions.server_side(&side)?,
+        None => sessions,
+    };
     app::rotate_keys(ring);
 
     let server = HttpServer::new(move || {

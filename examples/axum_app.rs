@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --example axum_app --features axum            # prints its URL; PORT=8080 to choose
+//! SESSIONS=server cargo run --example axum_app --features axum   # server-side sessions
 //! ```
 //!
 //! Open the printed `http://localhost:PORT/` in a browser (browsers keep `Secure` cookies for
@@ -43,7 +44,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/grow", page(app::grow))
         .route("/shrink", page(app::shrink))
         .route("/logout", page(app::logout))
-        .layer(SessionLayer::<Visit>::new(cookie));
+        .layer(match app::server_side() {
+            Some(side) => SessionLayer::<Visit>::new(cookie).server_side(&side)?,
+            None => SessionLayer::<Visit>::new(cookie),
+        });
     app::rotate_keys(ring);
 
     let listener = tokio::net::TcpListener::bind(app::address()).await?;

@@ -9,6 +9,9 @@
 //!     <idle> <absolute> <now> <max_chunks> <cookie-header> [bytes|string|user|u64]
 //! ```
 //!
+//! A `<purpose>` of the form `hex:<hex>` is given in hex (for one with a NUL, as a server-side
+//! state at rest has: FORMAT.md, "Server-side sessions").
+//!
 //! `<mode>` is `sealed` (a [`Sealer`]: AES-256-GCM), `xaes` (a sealer built with
 //! `extended_nonce`: XAES-256-GCM) or `signed` (a [`Signer`]: HMAC-SHA256), optionally followed by
 //! `+sid` (`sealed+sid`, `xaes+sid`, `signed+sid`): the sealer or signer is then built with
@@ -626,9 +629,14 @@ fn reader(args: &[String]) -> Res<Endpoint> {
         );
     };
     let (mode, session_ids) = Mode::parse(mode)?;
+    // `hex:` names a purpose an argument cannot carry (a NUL: a server-side state at rest).
+    let purpose = match purpose.strip_prefix("hex:") {
+        Some(h) => String::from_utf8(unhex(h)?)?,
+        None => purpose.clone(),
+    };
     let policy = Policy {
         cookie_name: name,
-        purpose,
+        purpose: &purpose,
         idle: idle.parse()?,
         absolute: absolute.parse()?,
     };

@@ -98,8 +98,14 @@ def flip(raw: bytes, i: int, bit: int) -> bytes:
     return bytes(b)
 
 
+def purpose_of(v: dict) -> str:
+    """A vector's purpose: ``purpose``, or ``purpose_hex`` for one that is not printable (a
+    server-side state at rest: the cookie's purpose, a NUL and a suffix)."""
+    return bytes.fromhex(v["purpose_hex"]).decode() if "purpose_hex" in v else v["purpose"]
+
+
 def policy_of(v: dict) -> dict:
-    return dict(cookie_name=v["cookie_name"], purpose=v["purpose"], idle=int(v["idle"]), absolute=int(v["absolute"]))
+    return dict(cookie_name=v["cookie_name"], purpose=purpose_of(v), idle=int(v["idle"]), absolute=int(v["absolute"]))
 
 
 def reader_for(mode: str):
@@ -151,7 +157,7 @@ def rust_open(
 ):  # fmt: skip
     secret = key._secret if isinstance(key, ss.Key) else key
     mode = rust_mode(mode, require_session_id)
-    return rust("open", mode, secret.hex(), cookie_name, purpose, idle, absolute, now, value, type_)
+    return rust("open", mode, secret.hex(), cookie_name, rust_purpose(purpose), idle, absolute, now, value, type_)
 
 
 def rust_open_cookies(
@@ -160,8 +166,15 @@ def rust_open_cookies(
 ):  # fmt: skip
     mode = rust_mode(mode, require_session_id)
     return rust(
-        "open-cookies", mode, key._secret.hex(), cookie_name, purpose, idle, absolute, now, max_chunks, header, type_
-    )
+        "open-cookies", mode, key._secret.hex(), cookie_name, rust_purpose(purpose), idle, absolute, now, max_chunks,
+        header, type_,
+    )  # fmt: skip
+
+
+def rust_purpose(purpose: str) -> str:
+    """The example's purpose argument: a purpose with a NUL (no argument can carry one) goes as
+    ``hex:<hex>``."""
+    return "hex:" + purpose.encode().hex() if "\0" in purpose else purpose
 
 
 def _hex_or_dash(field: bytes | str | None) -> str:
@@ -257,11 +270,12 @@ def py_writer(mode: str):
 
 
 def test_vectors_found():
-    """FORMAT.md holds exactly vectors 1 to 8, in order: four sealed (AES-256-GCM), one signed,
-    one XAES-256-GCM, one sealed with both identity fields, one signed with a session id."""
-    assert [v["vector"] for v in VECTORS] == [str(i) for i in range(1, 9)]
-    assert [vector_mode(v) for v in VECTORS] == ["sealed"] * 4 + ["signed", "xaes", "sealed", "signed"]
-    assert [f"{vector_version(v):02x}" for v in VECTORS] == ["01"] * 4 + ["81", "02", "31", "91"]
+    """FORMAT.md holds exactly vectors 1 to 10, in order: four sealed (AES-256-GCM), one signed,
+    one XAES-256-GCM, one sealed with both identity fields, one signed with a session id, then
+    a server-side cookie and its state at rest (both sealed with a session id)."""
+    assert [v["vector"] for v in VECTORS] == [str(i) for i in range(1, 11)]
+    assert [vector_mode(v) for v in VECTORS] == ["sealed"] * 4 + ["signed", "xaes", "sealed", "signed", "sealed", "sealed"]
+    assert [f"{vector_version(v):02x}" for v in VECTORS] == ["01"] * 4 + ["81", "02", "31", "91", "11", "11"]
 
 
 def test_vector_payloads_match_their_description():
@@ -275,6 +289,13 @@ def test_vector_payloads_match_their_description():
     assert by["6"] == pc_bytes(b"alice")
     assert by["7"] == pc_varint(42)
     assert by["8"] == pc_bytes(b"light")
+    # A server-side cookie: the state is in the store (variant 0 of `{ InStore, Here(state) }`).
+    assert by["9"] == b"\x00"
+    # Its state at rest, under the cookie's purpose, a NUL and the at-rest suffix, bound to the
+    # same session id and stamps.
+    assert by["10"] == pc_bytes(b"alice")
+    assert purpose_of(VECTORS[9]) == VECTORS[8]["purpose"] + "\0sealed-session state at rest"
+    assert VECTORS[9]["session_id"] == VECTORS[8]["session_id"]
     assert bytes.fromhex(VECTORS[6]["subject"]) == b"user-42"
 
 
@@ -309,11 +330,11 @@ def test_vector_intermediates(v):
         assert identity.hex() == v["identity"]
     else:
         assert identity == b""
-    aad = ss.associated_data(version, key_id, v["cookie_name"], v["purpose"])
+    aad = ss.associated_data(version, key_id, v["cookie_name"], purpose_of(v))
     assert aad.hex() == v["aad"]
     body = stamps + identity + payload
     if signed:
-        assert ss.signed_mac_input(key_id, v["cookie_name"], v["purpose"], body, version).hex() == v["mac_input"]
+        assert ss.signed_mac_input(key_id, v["cookie_name"], purpose_of(v), body, version).hex() == v["mac_input"]
     else:
         assert body.hex() == v["plaintext"]
     if vector_mode(v) == "xaes":
@@ -393,9 +414,11 @@ def test_vector_opens_in_rust(v):
     ident = identity_of(v)
     stamps = int(v["created"]), int(v["issued"]), int(v["expires"])
     # Open as the type the vector describes, and compare the re-serialized payload.
-    type_ = {"1": "string", "2": "user", "4": "bytes", "5": "string", "6": "string", "7": "u64", "8": "string"}.get(
-        v["vector"]
-    )
+    # Vector 9's payload `00` (the state is in the store) reads as the u64 0.
+    type_ = {
+        "1": "string", "2": "user", "4": "bytes", "5": "string", "6": "string", "7": "u64", "8": "string",
+        "9": "u64", "10": "string",
+    }.get(v["vector"])  # fmt: skip
     for mode in modes:
         required = rust_open(mode, key, v["value"], now=v["issued"], type_=type_ or "bytes", require_session_id=True, **p)
         if ident["session_id"] is None:

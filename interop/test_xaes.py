@@ -24,7 +24,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 import sealed_session as ss
-from test_interop import VECTORS, identity_of, parse_vectors, pc_bytes, pc_varint, policy_of, vector_mode
+from test_interop import VECTORS, identity_of, parse_vectors, pc_bytes, pc_varint, policy_of, purpose_of, vector_mode
 
 T0 = 1_800_000_000
 KEY = ss.Key.derive(b"xaes interop master secret, 32+ bytes", "python xaes")
@@ -514,8 +514,8 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     version = suite | flags
     payload = bytes.fromhex(inp["payload"])
     stamps = ss.encode_stamps(created, issued, expires)
-    aad = ss.associated_data(version, key.key_id, inp["cookie_name"], inp["purpose"])
-    common = dict(cookie_name=inp["cookie_name"], purpose=inp["purpose"], created=created, issued=issued,
+    aad = ss.associated_data(version, key.key_id, inp["cookie_name"], purpose_of(inp))
+    common = dict(cookie_name=inp["cookie_name"], purpose=purpose_of(inp), created=created, issued=issued,
                   idle=idle, absolute=absolute, **ident)  # fmt: skip
 
     out = [("vector", inp["vector"])]
@@ -529,7 +529,8 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     }[mode]
     if mode != "signed":
         out.append(("nonce", inp["nonce"]))
-    out += [(k, inp[k]) for k in ("cookie_name", "purpose", "idle", "absolute", "created", "issued")]
+    purpose = "purpose_hex" if "purpose_hex" in inp else "purpose"
+    out += [(k, inp[k]) for k in ("cookie_name", purpose, "idle", "absolute", "created", "issued")]
     out.append(("expires", str(expires)))
     out += [(k, inp[k]) for k in ("session_id", "subject") if k in inp]
     out.append(("payload", inp["payload"]))
@@ -542,7 +543,7 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
         raw = ss.sign_bytes(key, payload, **common)
         out += [
             ("aad", aad.hex()),
-            ("mac_input", ss.signed_mac_input(key.key_id, inp["cookie_name"], inp["purpose"], stamps + identity + payload, version).hex()),
+            ("mac_input", ss.signed_mac_input(key.key_id, inp["cookie_name"], purpose_of(inp), stamps + identity + payload, version).hex()),
             ("tag", raw[-32:].hex()),
             ("signed", raw.hex()),
         ]  # fmt: skip

@@ -2,8 +2,8 @@
 //! reproducibly needs a fixed nonce, which only `cfg(test)` builds can set.
 //!
 //! Each vector in FORMAT.md is a fenced block whose first line is `vector = N`, followed by
-//! `field = value` lines. Inputs: key (or master + label), nonce, cookie_name, purpose, idle,
-//! absolute, created, issued, payload. Every other field is an expected output recomputed here.
+//! `field = value` lines. Inputs: key (or master + label), nonce, cookie_name, purpose (or
+//! purpose_hex), idle, absolute, created, issued, payload. Every other field is an expected output recomputed here.
 
 use std::collections::BTreeMap;
 
@@ -63,10 +63,19 @@ fn vectors() -> Vec<BTreeMap<String, String>> {
     out
 }
 
+/// The vector's purpose: `purpose`, or `purpose_hex` for one that is not printable (a state
+/// at rest: the cookie's purpose, a NUL and a suffix).
+fn purpose(v: &BTreeMap<String, String>) -> String {
+    match v.get("purpose_hex") {
+        Some(h) => String::from_utf8(unhex(h)).expect("a UTF-8 purpose"),
+        None => v["purpose"].clone(),
+    }
+}
+
 /// A sealer or signer builder configured as the vector says, with the clock at `issued`.
 fn configure<M>(v: &BTreeMap<String, String>, b: Builder<M>) -> Builder<M> {
     let num = |k: &str| v[k].parse::<u64>().expect("number");
-    b.purpose(&v["purpose"])
+    b.purpose(&purpose(v))
         .idle_timeout(std::time::Duration::from_secs(num("idle")))
         .absolute_lifetime(std::time::Duration::from_secs(num("absolute")))
         .clock(ManualClock::new(num("issued")))
@@ -174,7 +183,7 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     key.expand(INFO_HMAC_SHA256, &mut mac_key);
     let mut aad = vec![version];
     aad.extend_from_slice(&key.id().to_bytes());
-    aad.extend_from_slice(&format::aad_suffix(&get("cookie_name"), &get("purpose")));
+    aad.extend_from_slice(&format::aad_suffix(&get("cookie_name"), &purpose(v)));
     let mut plaintext = Vec::new();
     let s = sealed.stamps();
     format::put_stamps(&mut plaintext, s.created(), s.issued(), s.expires());
@@ -311,6 +320,9 @@ fn open_typed<O: Opener>(n: &str, opener: &O, value: &str) -> (Vec<u8>, Stamps) 
         "2" => opener.open_as::<(u64, Vec<String>)>(value),
         "3" => opener.open_as::<()>(value),
         "4" => opener.open_as::<serde_bytes::ByteBuf>(value),
+        // A server-side cookie's payload: where the state is (FORMAT.md, "Server-side sessions").
+        "9" => opener.open_as::<crate::store::Held<String>>(value),
+        "10" => opener.open_as::<String>(value),
         other => panic!("vector {other} has no payload type in src/vectors.rs"),
     }
 }
@@ -330,4 +342,39 @@ fn every_format_md_vector_opens_to_its_payload_and_stamps() {
         assert_eq!(stamps.issued(), num("issued"));
         assert_eq!(stamps.expires(), num("expires"));
     }
+}
+
+/// Vector 10 is what the crate's server-side sessions keep in the store for vector 9's cookie:
+/// the binding made from that cookie opens it (its purpose, suite and session-id check are the
+/// ones FORMAT.md states), and refuses it for another session id.
+#[test]
+fn vector_10_is_the_state_at_rest_of_vector_9s_cookie() {
+    let all = vectors();
+    let (cookie_v, rest_v) = (&all[8], &all[9]);
+    assert_eq!(
+        (cookie_v["vector"].as_str(), rest_v["vector"].as_str()),
+        ("9", "10")
+    );
+    let key = Key::from_bytes(&unhex(&cookie_v["key"])).unwrap();
+    let cookie =
+        crate::SessionCookie::sealed(sealer(cookie_v, key), crate::CookieOptions::new()).unwrap();
+    let binding = crate::store::ServerSide::new(crate::store::MemoryStore::new())
+        .bind(&cookie)
+        .unwrap();
+    let id = SessionId::from_bytes(unhex(&rest_v["session_id"]).try_into().unwrap());
+    let state: String = binding.open(&rest_v["value"], &id).unwrap();
+    assert_eq!(state, "alice");
+    let other = SessionId::from_bytes([0x42; 16]);
+    assert_eq!(
+        binding.open::<String>(&rest_v["value"], &other),
+        Err(crate::CookieReadError::Stored(
+            crate::OpenError::Authentication
+        ))
+    );
+    // And a stored value is not a cookie: the cookie's own sealer refuses it.
+    assert!(
+        cookie
+            .open::<String>(&format!("__Host-session={}", rest_v["value"]))
+            .is_err()
+    );
 }

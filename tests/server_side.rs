@@ -162,6 +162,14 @@ for_both_frameworks! {
         assert!(!decoded.windows(5).any(|w| w == b"alice"));
     }
 
+    async fn a_change_rewrites_the_record_not_the_cookie(framework: Framework) {
+        let app = serve(framework).await;
+        let cookie = app.login("alice").await;
+        let (status, lines) = app.get("/rw", &cookie).await;
+        assert_eq!((status, lines.len()), (200, 0));
+        assert_eq!(app.shows(&cookie).await, "alice 1");
+    }
+
     async fn a_request_that_reads_writes_nothing_anywhere(framework: Framework) {
         let app = serve(framework).await;
         let cookie = app.login("alice").await;

@@ -1,9 +1,11 @@
-//! Revocation under load while Redis fails, on both adapters: a real `redis-server` (persistent,
-//! so a restart keeps its revocations) is paused and then killed and restarted while clients
-//! keep sending live and revoked session cookies. Counted: requests served, refused with a 503,
-//! and wrongly handled, which must be none: a revoked session accepted, or a live one treated as
-//! logged out. The service must recover by itself. Run with
-//! `cargo test --features axum,actix,redis --test web_redis` (CI does; it installs Redis).
+//! Sessions under load while Redis fails, on both adapters: a real `redis-server` (persistent,
+//! so a restart keeps what it acknowledged) is paused and then killed and restarted while clients
+//! keep sending requests. With revocations: live and revoked session cookies; counted, requests
+//! served, refused with a 503, and wrongly handled, which must be none: a revoked session
+//! accepted, or a live one treated as logged out. With server-side sessions: concurrent writes
+//! to a few sessions; what each client was told must match what the store holds. The service
+//! must recover by itself. Run with `cargo test --features axum,actix,redis --test web_redis`
+//! (CI does; it installs Redis).
 
 mod common_redis;
 mod common_web;
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use common_redis::RedisServer;
 use common_web::{Framework, Stores, cookie_with, now, serve_with};
 use reqwest::header::{COOKIE, SET_COOKIE};
-use sealed_session::store::{RedisStore, Revocations};
+use sealed_session::store::{RedisStore, Revocations, ServerSide};
 use sealed_session::{Key, KeyRing, ManualClock};
 
 /// The store's timeout: no request waits much longer for Redis.
@@ -210,4 +212,177 @@ async fn axum_under_a_redis_outage_never_accepts_a_revoked_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_under_a_redis_outage_never_accepts_a_revoked_session() {
     outage_under_load(Framework::Actix).await;
+}
+
+/// What the clients of one server-side session were told about their `/rw` requests.
+#[derive(Default)]
+struct Told {
+    /// 200: the count went up by one.
+    counted: AtomicUsize,
+    /// 503 (the store) or 409 (a conflict the retries did not resolve): it did not.
+    refused: AtomicUsize,
+    other: AtomicUsize,
+}
+
+/// The counter `/ro` shows for `header`, once the store answers.
+async fn counter(client: &reqwest::Client, addr: std::net::SocketAddr, header: &str) -> usize {
+    for _ in 0..200 {
+        let response = client
+            .get(format!("http://{addr}/ro"))
+            .header(COOKIE, header)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 200 {
+            let body = response.text().await.unwrap();
+            let n = body.strip_prefix("alice ").expect("a live session");
+            return n.parse().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the service did not recover");
+}
+
+/// Sends `/rw` for every session, two clients each, until `stop`; counts what they were told.
+fn write_load(
+    client: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    sessions: &Arc<Vec<String>>,
+    told: &Arc<Vec<Told>>,
+    stop: &Arc<AtomicBool>,
+    slowest_ms: &Arc<AtomicUsize>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..sessions.len() * 2)
+        .map(|worker| {
+            let (client, sessions, told) = (client.clone(), sessions.clone(), told.clone());
+            let (stop, slowest_ms) = (stop.clone(), slowest_ms.clone());
+            tokio::spawn(async move {
+                let s = worker % sessions.len();
+                while !stop.load(Ordering::Relaxed) {
+                    let start = Instant::now();
+                    let status = client
+                        .get(format!("http://{addr}/rw"))
+                        .header(COOKIE, &sessions[s])
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16();
+                    slowest_ms.fetch_max(start.elapsed().as_millis() as usize, Ordering::Relaxed);
+                    let slot = match status {
+                        200 => &told[s].counted,
+                        503 | 409 => &told[s].refused,
+                        _ => &told[s].other,
+                    };
+                    slot.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect()
+}
+
+async fn server_side_writes_under_an_outage(framework: Framework) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(redis) = RedisServer::start_persistent(dir.path()) else {
+        return;
+    };
+    let port = redis.port;
+    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    let cookie = cookie_with(
+        KeyRing::new(Key::generate().unwrap()),
+        ManualClock::new(now()),
+    );
+    let server = serve_with(
+        framework,
+        cookie,
+        Stores::server_side(ServerSide::new(store)),
+    )
+    .await;
+    let addr = server.addr;
+    let client = reqwest::Client::new();
+    let mut sessions = Vec::new();
+    for _ in 0..4 {
+        sessions.push(login(&client, addr, "/login?user=alice").await);
+    }
+    let sessions = Arc::new(sessions);
+    let slowest_ms = Arc::new(AtomicUsize::new(0));
+    let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+
+    // A pause: every write is either acknowledged and kept, or refused and never applied, even
+    // the ones Redis reads from its socket after it resumes.
+    let told = Arc::new(
+        (0..sessions.len())
+            .map(|_| Told::default())
+            .collect::<Vec<_>>(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = write_load(&client, addr, &sessions, &told, &stop, &slowest_ms);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(redis.pid(), "-STOP");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    signal(redis.pid(), "-CONT");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+    let mut before_crash = Vec::new();
+    let (mut counted, mut refused) = (0, 0);
+    for (s, header) in sessions.iter().enumerate() {
+        let n = counter(&client, addr, header).await;
+        assert_eq!(
+            n,
+            get(&told[s].counted),
+            "session {s}: the store holds what clients were told"
+        );
+        assert_eq!(get(&told[s].other), 0);
+        counted += n;
+        refused += get(&told[s].refused);
+        before_crash.push(n);
+    }
+    eprintln!(
+        "{framework:?} paused: {counted} writes acknowledged and kept, {refused} refused and not applied"
+    );
+    assert!(refused > 0, "the pause was seen");
+
+    // A crash and a restart on the same files: nothing acknowledged is lost, nothing is
+    // counted twice, and the service recovers with no restart of its own.
+    let told = Arc::new(
+        (0..sessions.len())
+            .map(|_| Told::default())
+            .collect::<Vec<_>>(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = write_load(&client, addr, &sessions, &told, &stop, &slowest_ms);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(redis);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _back = RedisServer::restart_persistent_on(port, dir.path());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+    for (s, header) in sessions.iter().enumerate() {
+        let n = counter(&client, addr, header).await - before_crash[s];
+        let (ok, no) = (get(&told[s].counted), get(&told[s].refused));
+        // A write whose reply the crash cut off may have been applied: told "refused", kept.
+        assert!(
+            ok <= n && n <= ok + no,
+            "session {s}: {n} kept, {ok} acknowledged, {no} refused"
+        );
+        assert_eq!(get(&told[s].other), 0);
+    }
+    // A hang guard, not a speed goal: nothing waited far past the store's timeout.
+    assert!(get(&slowest_ms) < 5_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_server_side_writes_under_a_redis_outage_match_what_clients_were_told() {
+    server_side_writes_under_an_outage(Framework::Axum).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_server_side_writes_under_a_redis_outage_match_what_clients_were_told() {
+    server_side_writes_under_an_outage(Framework::Actix).await;
 }

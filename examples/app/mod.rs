@@ -5,10 +5,11 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{CookieOptions, Key, KeyId, KeyRing, Sealer, Session, SessionCookie, Subject};
 use serde::{Deserialize, Serialize};
 
-/// What the app keeps about a visitor, all in the cookie.
+/// What the app keeps about a visitor: in the cookie, or with `SESSIONS=server` in the store.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct Visit {
     user: String,
@@ -82,9 +83,10 @@ pub(crate) fn login(session: &Session<Visit>, q: &Login) -> String {
 }
 
 pub(crate) fn count(session: &Session<Visit>) -> String {
-    let message = match session.modify(|v| v.counter += 1) {
-        Ok(Some(())) => "counted".to_owned(),
-        Ok(None) => "log in first".to_owned(),
+    // `update`: a change that server-side sessions apply again if another tab wrote first.
+    let message = match session.update(|v| v.counter += 1) {
+        Ok(true) => "counted".to_owned(),
+        Ok(false) => "log in first".to_owned(),
         Err(e) => format!("could not count: {e}"),
     };
     page(session, &message)
@@ -92,7 +94,7 @@ pub(crate) fn count(session: &Session<Visit>) -> String {
 
 pub(crate) fn grow(session: &Session<Visit>) -> String {
     let message = match session.modify(|v| v.notes.extend((0..3000).map(|i| (i % 251) as u8))) {
-        Ok(Some(())) => "grown: the session now spans as many cookies as it needs".to_owned(),
+        Ok(Some(())) => "grown: a cookie session now spans as many cookies as it needs".to_owned(),
         Ok(None) => "log in first".to_owned(),
         // The state would not fit even in the chunks: the handler learns it here, and the
         // browser keeps its previous cookies.
@@ -113,6 +115,14 @@ pub(crate) fn shrink(session: &Session<Visit>) -> String {
 pub(crate) fn logout(session: &Session<Visit>) -> String {
     session.clear();
     page(session, "logged out: the cookie and its chunks are deleted")
+}
+
+/// Server-side sessions when `SESSIONS=server` (the state in a store, only the sealed id in the
+/// cookie; in memory here: `RedbStore` or `RedisStore` keep it across restarts), cookie
+/// sessions otherwise. The pages are the same either way.
+pub(crate) fn server_side() -> Option<ServerSide> {
+    let server = std::env::var("SESSIONS").is_ok_and(|s| s == "server");
+    server.then(|| ServerSide::new(MemoryStore::new()))
 }
 
 /// Starts the key rotation on a thread of its own: every `ROTATE_SECS` seconds (default 60) a

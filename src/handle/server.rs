@@ -271,14 +271,29 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         let Some(id) = id else {
             return Ok(());
         };
-        let value = backing.seal(&state, &envelope)?;
-        let lines = self
-            .cookie
-            .write(&Held::<()>::InStore, &envelope, carried)?;
         let (expected, moved_from) = match server.read {
             Some((read, version)) if read == id => (Some(version), None),
             Some((read, _)) => (None, Some(read)),
             None => (None, None),
+        };
+        // A change to a stored session whose cookie is not due for renewal rewrites the record
+        // only, under the envelope the cookie already carries: the response sets no cookie (or
+        // the one an earlier change of this request set, which carries that envelope).
+        let kept = match &self.state {
+            State::Present {
+                envelope: carried_envelope,
+                renewal: None,
+                ..
+            } if expected.is_some() => Some(*carried_envelope),
+            _ => None,
+        };
+        let envelope = kept.unwrap_or(envelope);
+        let value = backing.seal(&state, &envelope)?;
+        let lines = match kept {
+            Some(_) => self.written.take().unwrap_or_default(),
+            None => self
+                .cookie
+                .write(&Held::<()>::InStore, &envelope, carried)?,
         };
         match change {
             Change::Whole => server.replayable = false,
