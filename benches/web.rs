@@ -1,5 +1,5 @@
 //! The web layer against the peers a user would pick instead, on axum and on actix-web:
-//! `cargo bench --bench web --features axum,actix,redis,redb` (about half a minute; `-- quick` for a
+//! `cargo bench --bench web --features axum,actix,redis,redb` (about a minute; `-- quick` for a
 //! short smoke run).
 //!
 //! One app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,

@@ -10,35 +10,14 @@ use std::time::Duration;
 
 use common_store::FlakyStore;
 use common_web::{
-    Framework, Server, Stores, browser, cookie_with, get_text, held_at, now, open_gate, pairs,
-    serve_with, set_cookies,
+    Framework, Server, Stores, browser, cookie_with, for_both_frameworks, get_text, held_at, now,
+    open_gate, pairs, serve_with, set_cookies,
 };
 use reqwest::StatusCode;
 use sealed_session::store::{Conflicts, MemoryStore, ServerSide};
 use sealed_session::{
     ConfigError, CookieOptions, Key, KeyRing, ManualClock, Sealer, SessionCookie,
 };
-
-/// Each case, written once as `async fn case(framework: Framework)`, becomes a test per framework.
-macro_rules! for_both_frameworks {
-    ($(async fn $case:ident($framework:ident: Framework) $body:block)*) => {
-        $(async fn $case($framework: Framework) $body)*
-
-        mod axum {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(super::Framework::Axum).await
-            })*
-        }
-
-        mod actix {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(super::Framework::Actix).await
-            })*
-        }
-    };
-}
 
 /// The app with server-side sessions in a store the test can look into and take down.
 struct App {

@@ -11,34 +11,13 @@ use std::sync::Arc;
 
 use common_store::FlakyStore;
 use common_web::{
-    Framework, Server, Stores, browser, browser_with, cookie, cookie_with, get_text, now, pairs,
-    serve, serve_with, set_cookies,
+    Framework, Server, Stores, browser, browser_with, cookie, cookie_with, for_both_frameworks,
+    get_text, now, pairs, serve, serve_with, set_cookies,
 };
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use sealed_session::store::{MemoryStore, Outage, Revocations};
 use sealed_session::{Key, KeyRing, ManualClock};
-
-/// Each case, written once as `async fn case(framework: Framework)`, becomes a test per framework.
-macro_rules! for_both_frameworks {
-    ($(async fn $case:ident($framework:ident: Framework) $body:block)*) => {
-        $(async fn $case($framework: Framework) $body)*
-
-        mod axum {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(super::Framework::Axum).await
-            })*
-        }
-
-        mod actix {
-            $(#[tokio::test]
-            async fn $case() {
-                super::$case(super::Framework::Actix).await
-            })*
-        }
-    };
-}
 
 /// The `Cookie` header the jar would send to `addr`.
 fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {

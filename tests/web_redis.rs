@@ -57,21 +57,48 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok);
 }
 
-async fn outage_under_load(framework: Framework) {
+/// The app on a persistent `redis-server` of its own, with what `stores` makes of its store;
+/// `None` when Redis is not installed (outside CI).
+struct OnRedis {
+    server: common_web::Server,
+    redis: RedisServer,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+async fn serve_on_redis(
+    framework: Framework,
+    stores: impl FnOnce(RedisStore) -> Stores,
+) -> Option<OnRedis> {
     let dir = tempfile::tempdir().unwrap();
-    let Some(redis) = RedisServer::start_persistent(dir.path()) else {
+    let redis = RedisServer::start_persistent(dir.path())?;
+    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    let cookie = cookie_with(
+        KeyRing::new(Key::generate().unwrap()),
+        ManualClock::new(now()),
+    );
+    let server = serve_with(framework, cookie, stores(store)).await;
+    Some(OnRedis {
+        server,
+        port: redis.port,
+        redis,
+        dir,
+    })
+}
+
+async fn outage_under_load(framework: Framework) {
+    let Some(OnRedis {
+        server,
+        redis,
+        port,
+        dir,
+    }) = serve_on_redis(framework, |store| {
+        Stores::revocations(Revocations::new(store))
+    })
+    .await
+    else {
         return;
     };
-    let port = redis.port;
-    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
-    let clock = ManualClock::new(now());
-    let cookie = cookie_with(KeyRing::new(Key::generate().unwrap()), clock);
-    let server = serve_with(
-        framework,
-        cookie,
-        Stores::revocations(Revocations::new(store)),
-    )
-    .await;
     let addr = server.addr;
     let client = reqwest::Client::new();
 
@@ -282,22 +309,18 @@ fn write_load(
 }
 
 async fn server_side_writes_under_an_outage(framework: Framework) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(redis) = RedisServer::start_persistent(dir.path()) else {
+    let Some(OnRedis {
+        server,
+        redis,
+        port,
+        dir,
+    }) = serve_on_redis(framework, |store| {
+        Stores::server_side(ServerSide::new(store))
+    })
+    .await
+    else {
         return;
     };
-    let port = redis.port;
-    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
-    let cookie = cookie_with(
-        KeyRing::new(Key::generate().unwrap()),
-        ManualClock::new(now()),
-    );
-    let server = serve_with(
-        framework,
-        cookie,
-        Stores::server_side(ServerSide::new(store)),
-    )
-    .await;
     let addr = server.addr;
     let client = reqwest::Client::new();
     let mut sessions = Vec::new();

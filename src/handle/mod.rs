@@ -243,18 +243,7 @@ where
     where
         T: Clone,
     {
-        let mut inner = self.lock();
-        let State::Present {
-            state, envelope, ..
-        } = &inner.state
-        else {
-            return Ok(None);
-        };
-        let mut next = state.clone();
-        let out = f(&mut next);
-        let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-        inner.commit(next, envelope, Change::Whole)?;
-        Ok(Some(out))
+        self.change(f, |_| Change::Whole)
     }
 
     /// Changes the state through `f`, as [`modify`](Self::modify), with a change that can be
@@ -272,18 +261,45 @@ where
     where
         T: Clone,
     {
+        let f = Arc::new(f);
+        let again = Arc::clone(&f);
+        let changed = self.change(
+            |s| f(s),
+            // Only a stored session may need the change again.
+            |stored| {
+                if stored {
+                    Change::Replayable(again)
+                } else {
+                    Change::Whole
+                }
+            },
+        )?;
+        Ok(changed.is_some())
+    }
+
+    /// Applies `f` to a copy of the state and commits it as the change `how` says (given whether
+    /// the session is kept in a store); `None` without a session.
+    fn change<R>(
+        &self,
+        f: impl FnOnce(&mut T) -> R,
+        how: impl FnOnce(bool) -> Change<T>,
+    ) -> Result<Option<R>, CookieWriteError>
+    where
+        T: Clone,
+    {
         let mut inner = self.lock();
         let State::Present {
             state, envelope, ..
         } = &inner.state
         else {
-            return Ok(false);
+            return Ok(None);
         };
         let mut next = state.clone();
-        f(&mut next);
+        let out = f(&mut next);
         let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-        inner.commit(next, envelope, Change::Replayable(Arc::new(f)))?;
-        Ok(true)
+        let change = how(inner.server.is_some());
+        inner.commit(next, envelope, change)?;
+        Ok(Some(out))
     }
 
     /// Logs `subject` in: a new session (a fresh session id and creation time, against session

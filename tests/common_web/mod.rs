@@ -3,7 +3,7 @@
 //! (`routes`); the axum and actix apps only turn requests and replies into their framework's
 //! types, so every test of the shared table meets the same app on either.
 
-#![allow(dead_code)] // each test file uses its own part
+#![allow(dead_code, unused_macros)] // each test file uses its own part
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -298,6 +298,30 @@ pub(crate) fn host_cookie(ring: KeyRing) -> SessionCookie {
         .max_chunks(3)
         .unwrap()
 }
+
+/// Each case, written once as `async fn case(framework: Framework)`, becomes a test per
+/// framework: `axum::<case>` and `actix::<case>`. The test file imports `Framework`.
+macro_rules! for_both_frameworks {
+    ($(async fn $case:ident($framework:ident: Framework) $body:block)*) => {
+        $(async fn $case($framework: Framework) $body)*
+
+        mod axum {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Framework::Axum).await
+            })*
+        }
+
+        mod actix {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Framework::Actix).await
+            })*
+        }
+    };
+}
+#[allow(unused_imports)] // the files with a shared table use it
+pub(crate) use for_both_frameworks;
 
 /// The frameworks the shared tests run against.
 #[derive(Clone, Copy, Debug)]
