@@ -4,6 +4,8 @@
 //! the session and logs out, and at each step asks the browser's own cookie
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
 //! `__Host-` removal without `Secure; Path=/`), fails here.
+//! Then the same app with server-side sessions: one small cookie whatever the state, and a key
+//! rotation the stored state follows.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`; `.ci/run` installs them). Without them the test says so loudly and passes,
@@ -13,8 +15,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common_web::{Framework, host_cookie, serve};
+use common_web::{Framework, Stores, host_cookie, serve, serve_with};
 use fantoccini::{Client, ClientBuilder, Locator};
+use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{Key, KeyRing};
 
 mod common_web;
@@ -144,8 +147,49 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
         let server = serve(framework, host_cookie(ring.clone())).await;
         eprintln!("browser on {framework:?}");
         keeps_sends_and_deletes(&browser, server.addr, &ring).await;
+
+        browser.delete_all_cookies().await.unwrap();
+        let ring = KeyRing::new(Key::generate().unwrap());
+        let side = ServerSide::new(MemoryStore::new());
+        let stores = Stores::server_side(side);
+        let server = serve_with(framework, host_cookie(ring.clone()), stores).await;
+        eprintln!("browser on {framework:?}, server-side sessions");
+        server_side_journey(&browser, server.addr, &ring).await;
     }
     browser.close().await.unwrap();
+}
+
+/// The same app with server-side sessions: one small cookie whatever the state, a key rotation
+/// that moves both the cookie and the stored state to the new key, and a logout.
+async fn server_side_journey(browser: &Client, addr: SocketAddr, ring: &KeyRing) {
+    let (text, cookies) = visit(browser, addr, "/login?user=alice").await;
+    assert_eq!(text, "hello alice");
+    assert_eq!(names(&cookies), [NAME]);
+    let cookie = cookies[0].1.clone();
+    assert_eq!(visit(browser, addr, "/rw").await.0, "1");
+    assert_eq!(visit(browser, addr, "/grow?bytes=20000").await.0, "grown");
+    let (text, cookies) = visit(browser, addr, "/show").await;
+    assert_eq!(text, "user=alice counter=1 data=20000");
+    // Still one small cookie, unchanged by the writes.
+    assert_eq!(cookies, [(NAME.to_owned(), cookie)]);
+
+    // Rotate and retire the old key: the first request after the rotation moved both.
+    let old = ring.primary_id();
+    ring.rotate(Key::generate().unwrap()).unwrap();
+    assert_eq!(
+        visit(browser, addr, "/show").await.0,
+        "user=alice counter=1 data=20000"
+    );
+    ring.retire(old).unwrap();
+    assert_eq!(
+        visit(browser, addr, "/show").await.0,
+        "user=alice counter=1 data=20000"
+    );
+
+    let (text, cookies) = visit(browser, addr, "/logout").await;
+    assert_eq!(text, "bye");
+    assert!(cookies.is_empty(), "{cookies:?}");
+    assert_eq!(visit(browser, addr, "/show").await.0, "none");
 }
 
 /// The browser's journey through one app: log in, count, grow into chunks, rotate keys, shrink,

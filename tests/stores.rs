@@ -306,6 +306,34 @@ mod durable {
         }
         assert_eq!(store.len().unwrap(), 1);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_record_survives_a_restart_and_expired_ones_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        let clock = ManualClock::new(T0);
+        {
+            let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+            store.save("kept", "state", None, T0 + 100).await.unwrap();
+            for i in 0..20 {
+                store
+                    .save(&format!("r{i}"), "old", None, T0 + 1)
+                    .await
+                    .unwrap();
+            }
+        }
+        let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+        assert_eq!(
+            store.load("kept").await,
+            Ok(Some(Record::new(1, "state".into())))
+        );
+        clock.set(T0 + 1);
+        // Each write sweeps a bounded number of expired entries.
+        for _ in 0..2 {
+            store.remove("absent").await.unwrap();
+        }
+        assert_eq!(store.len().unwrap(), 1);
+    }
 }
 
 /// Faults of a real Redis: the store answers within its timeout, recovers without a restart, and

@@ -79,8 +79,9 @@ impl RedbStore {
     /// [`StoreError::Refused`] if the file cannot be read.
     pub fn len(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(refused)?;
-        let table = txn.open_table(ENTRIES).map_err(refused)?;
-        table.len().map_err(refused)
+        let numbers = txn.open_table(ENTRIES).map_err(refused)?.len();
+        let records = txn.open_table(RECORDS).map_err(refused)?.len();
+        Ok(numbers.map_err(refused)? + records.map_err(refused)?)
     }
 
     /// Whether the file holds no key.
