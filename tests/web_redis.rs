@@ -3,8 +3,9 @@
 //! keep sending requests. With revocations: live and revoked session cookies; counted, requests
 //! served, refused with a 503, and wrongly handled, which must be none: a revoked session
 //! accepted, or a live one treated as logged out. With server-side sessions: concurrent writes
-//! to a few sessions; what each client was told must match what the store holds. The service
-//! must recover by itself. Run with `cargo test --features axum,actix,redis --test web_redis`
+//! to a few sessions; every write a client was told succeeded must be in the store, and a write
+//! told failed may be there only if Redis applied it at the edge of the outage and lost its
+//! reply (never one that reached Redis after its deadline). The service must recover by itself. Run with `cargo test --features axum,actix,redis --test web_redis`
 //! (CI does; it installs Redis).
 
 mod common_redis;
@@ -270,7 +271,11 @@ async fn counter(client: &reqwest::Client, addr: std::net::SocketAddr, header: &
     panic!("the service did not recover");
 }
 
-/// Sends `/rw` for every session, two clients each, until `stop`; counts what they were told.
+/// Clients writing to each session at once in the server-side load.
+const CLIENTS_PER_SESSION: usize = 2;
+
+/// Sends `/rw` for every session, [`CLIENTS_PER_SESSION`] clients each, until `stop`; counts
+/// what they were told.
 fn write_load(
     client: &reqwest::Client,
     addr: std::net::SocketAddr,
@@ -279,7 +284,7 @@ fn write_load(
     stop: &Arc<AtomicBool>,
     slowest_ms: &Arc<AtomicUsize>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    (0..sessions.len() * 2)
+    (0..sessions.len() * CLIENTS_PER_SESSION)
         .map(|worker| {
             let (client, sessions, told) = (client.clone(), sessions.clone(), told.clone());
             let (stop, slowest_ms) = (stop.clone(), slowest_ms.clone());
@@ -331,8 +336,8 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
     let slowest_ms = Arc::new(AtomicUsize::new(0));
     let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
 
-    // A pause: every write is either acknowledged and kept, or refused and never applied, even
-    // the ones Redis reads from its socket after it resumes.
+    // A pause: every acknowledged write is kept, and the writes Redis reads from its socket after
+    // their deadline, when it resumes, are refused and never applied.
     let told = Arc::new(
         (0..sessions.len())
             .map(|_| Told::default())
@@ -350,21 +355,27 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
         task.await.unwrap();
     }
     let mut before_crash = Vec::new();
-    let (mut counted, mut refused) = (0, 0);
+    let (mut counted, mut refused, mut late) = (0, 0, 0);
     for (s, header) in sessions.iter().enumerate() {
         let n = counter(&client, addr, header).await;
-        assert_eq!(
-            n,
-            get(&told[s].counted),
-            "session {s}: the store holds what clients were told"
+        let ok = get(&told[s].counted);
+        // Every acknowledged write is kept. A write refused is not applied, except one Redis
+        // executed just as it stopped (or just before its deadline as it resumed) whose reply
+        // came too late: at most one per client at each edge of the pause. A write that reached
+        // Redis after its deadline is never applied.
+        assert!(
+            ok <= n && n <= ok + 2 * CLIENTS_PER_SESSION,
+            "session {s}: {n} kept, {ok} acknowledged"
         );
         assert_eq!(get(&told[s].other), 0);
-        counted += n;
+        counted += ok;
+        late += n - ok;
         refused += get(&told[s].refused);
         before_crash.push(n);
     }
     eprintln!(
-        "{framework:?} paused: {counted} writes acknowledged and kept, {refused} refused and not applied"
+        "{framework:?} paused: {counted} writes acknowledged and kept, {refused} refused, \
+         {late} of those applied before their reply was lost"
     );
     assert!(refused > 0, "the pause was seen");
 
@@ -401,11 +412,11 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn axum_server_side_writes_under_a_redis_outage_match_what_clients_were_told() {
+async fn axum_server_side_writes_under_a_redis_outage_keep_what_clients_were_told() {
     server_side_writes_under_an_outage(Framework::Axum).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn actix_server_side_writes_under_a_redis_outage_match_what_clients_were_told() {
+async fn actix_server_side_writes_under_a_redis_outage_keep_what_clients_were_told() {
     server_side_writes_under_an_outage(Framework::Actix).await;
 }
