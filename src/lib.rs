@@ -1,8 +1,11 @@
 //! # sealed-session
 //!
-//! Stateless, client-side cookie sessions. The whole session state travels in the cookie, sealed
-//! so the browser can neither read nor change it; the server keeps only keys, so sessions need no
-//! database and scale with the web tier.
+//! Web sessions both ways, behind one API. Cookie sessions: the whole session state travels in
+//! the cookie, sealed so the browser can neither read nor change it; the server keeps only keys,
+//! so sessions need no database and scale with the web tier. Server-side sessions
+//! ([`store::ServerSide`]): the cookie carries only a sealed session id, and the state lives in
+//! a store, sealed there too, so logout ends it and its size is not capped near 4 KB. Handlers
+//! are the same either way.
 //!
 //! Without any configuration a sealed value is:
 //! - **confidential and authentic**: AES-256-GCM with a fresh random 96-bit nonce per seal;
@@ -92,12 +95,18 @@
 //!   session back; concurrent changes are applied again or reported), and `overflow` keeps
 //!   small states in the cookie.
 //!
+//! ## Possible future features
+//! - "Log out everywhere" for server-side sessions without revocations (an index of sessions by
+//!   subject in the store); today it takes [`store::Revocations`] in both modes.
+//! - A cheaper Redis round trip for server-side reads (benches/README.md, "Stores").
+//!
 //! ## Non-features
-//! - **No replay protection within a lifetime.** A stolen cookie works until it expires; a copy
-//!   of an old value keeps working after the user "logs out" unless the server keeps revocation
-//!   state ([`store::Revocations`]). Keep lifetimes short. See SECURITY.md.
-//! - **No server-side storage.** Large or frequently changing data belongs in a database; a cookie
-//!   holds at most about 3 KB.
+//! - **No replay protection within a cookie session's lifetime.** A stolen cookie works until
+//!   it expires; a copy of an old value keeps working after the user "logs out" unless the server
+//!   keeps revocation state ([`store::Revocations`]) or the session is server-side. Keep
+//!   lifetimes short. See SECURITY.md.
+//! - **No large state in a cookie.** A cookie holds at most about 3 KB (chunking stretches it);
+//!   a larger state belongs server-side ([`store::ServerSide`], or its `overflow`).
 //! - **No hiding of the size.** The length of the value reveals the length of the state.
 //! - **No custom cryptography.** AES-256-GCM and XAES-256-GCM from RustCrypto's `aes-gcm` and
 //!   `xaes-256-gcm` (or AWS-LC through `aws-lc-rs`, feature `aws-lc`); HKDF, HMAC, SHA-2 from

@@ -1,6 +1,6 @@
 //! Server-side sessions: the cookie carries only the sealed session id (and stamps); the state
 //! lives in a [`Store`] under that id, sealed at rest with the cookie's own key ring and bound to
-//! the id, so a leaked store reveals nothing and an edited one is refused.
+//! the id, so a leaked store reveals no state and an edited one is refused.
 
 use std::sync::Arc;
 
