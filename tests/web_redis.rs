@@ -392,11 +392,18 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
     drop(redis);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _back = RedisServer::restart_persistent_on(port, dir.path());
+    let back = Instant::now();
+    counter(&client, addr, &sessions[0]).await;
+    let recovered = back.elapsed();
     tokio::time::sleep(Duration::from_millis(800)).await;
     stop.store(true, Ordering::Relaxed);
     for task in load {
         task.await.unwrap();
     }
+    eprintln!(
+        "{framework:?} crashed: first success {recovered:?} after Redis returned, slowest request {} ms",
+        get(&slowest_ms)
+    );
     for (s, header) in sessions.iter().enumerate() {
         let n = counter(&client, addr, header).await - before_crash[s];
         let (ok, no) = (get(&told[s].counted), get(&told[s].refused));
