@@ -294,7 +294,8 @@ def test_vector_payloads_match_their_description():
     # Its state at rest, under the cookie's purpose, a NUL and the at-rest suffix, bound to the
     # same session id and stamps.
     assert by["10"] == pc_bytes(b"alice")
-    assert purpose_of(VECTORS[9]) == VECTORS[8]["purpose"] + "\0sealed-session state at rest"
+    assert purpose_of(VECTORS[8]) == "session\0sealed-session server-side cookie"
+    assert purpose_of(VECTORS[9]) == "session\0sealed-session state at rest"
     assert VECTORS[9]["session_id"] == VECTORS[8]["session_id"]
     assert bytes.fromhex(VECTORS[6]["subject"]) == b"user-42"
 

@@ -344,24 +344,43 @@ fn every_format_md_vector_opens_to_its_payload_and_stamps() {
     }
 }
 
-/// Vector 10 is what the crate's server-side sessions keep in the store for vector 9's cookie:
-/// the binding made from that cookie opens it (its purpose, suite and session-id check are the
-/// ones FORMAT.md states), and refuses it for another session id.
+/// Vectors 9 and 10 are what the crate's server-side sessions make of a cookie with purpose
+/// `session`: the binding made from that cookie opens vector 9 as its cookie and vector 10 as
+/// the state at rest (their purposes, suite and session-id check are the ones FORMAT.md
+/// states); the cookie itself opens neither, and a state at rest does not open for another
+/// session id.
 #[test]
-fn vector_10_is_the_state_at_rest_of_vector_9s_cookie() {
+fn vectors_9_and_10_are_a_server_side_cookie_and_its_state_at_rest() {
+    use crate::store::{Held, MemoryStore, ServerSide};
     let all = vectors();
     let (cookie_v, rest_v) = (&all[8], &all[9]);
     assert_eq!(
         (cookie_v["vector"].as_str(), rest_v["vector"].as_str()),
         ("9", "10")
     );
+    // The application's cookie: vector 9's settings under its own purpose, `session`.
+    let mut app = cookie_v.clone();
+    app.remove("purpose_hex");
+    app.insert("purpose".into(), "session".into());
     let key = Key::from_bytes(&unhex(&cookie_v["key"])).unwrap();
     let cookie =
-        crate::SessionCookie::sealed(sealer(cookie_v, key), crate::CookieOptions::new()).unwrap();
-    let binding = crate::store::ServerSide::new(crate::store::MemoryStore::new())
-        .bind(&cookie)
+        crate::SessionCookie::sealed(sealer(&app, key), crate::CookieOptions::new()).unwrap();
+    let binding = ServerSide::new(MemoryStore::new()).bind(&cookie).unwrap();
+
+    let header = format!("__Host-session={}", cookie_v["value"]);
+    let opened = binding
+        .cookie
+        .open::<Held<String>>(&header)
+        .unwrap()
         .unwrap();
+    assert!(matches!(opened.state, Held::InStore));
+    assert!(
+        cookie.open::<u64>(&header).is_err(),
+        "a cookie-mode reader refuses it"
+    );
+
     let id = SessionId::from_bytes(unhex(&rest_v["session_id"]).try_into().unwrap());
+    assert_eq!(opened.envelope().session_id(), Some(id));
     let state: String = binding.open(&rest_v["value"], &id).unwrap();
     assert_eq!(state, "alice");
     let other = SessionId::from_bytes([0x42; 16]);
@@ -371,10 +390,12 @@ fn vector_10_is_the_state_at_rest_of_vector_9s_cookie() {
             crate::OpenError::Authentication
         ))
     );
-    // And a stored value is not a cookie: the cookie's own sealer refuses it.
+    let stored_as_cookie = format!("__Host-session={}", rest_v["value"]);
+    assert!(cookie.open::<String>(&stored_as_cookie).is_err());
     assert!(
-        cookie
-            .open::<String>(&format!("__Host-session={}", rest_v["value"]))
+        binding
+            .cookie
+            .open::<Held<String>>(&stored_as_cookie)
             .is_err()
     );
 }

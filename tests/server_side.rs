@@ -27,10 +27,19 @@ struct App {
 }
 
 async fn serve_server_side(framework: Framework, configure: fn(ServerSide) -> ServerSide) -> App {
-    let clock = ManualClock::new(now());
+    let ring = KeyRing::new(Key::generate().unwrap());
+    serve_over(framework, ring, ManualClock::new(now()), configure).await
+}
+
+/// As [`serve_server_side`], over a key ring and a clock the test holds.
+async fn serve_over(
+    framework: Framework,
+    ring: KeyRing,
+    clock: ManualClock,
+    configure: fn(ServerSide) -> ServerSide,
+) -> App {
     let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
     let side = configure(ServerSide::new(store.clone()));
-    let ring = KeyRing::new(Key::generate().unwrap());
     let server = serve_with(
         framework,
         cookie_with(ring, clock.clone()),
@@ -337,6 +346,25 @@ for_both_frameworks! {
         let (status, lines) = app.get("/grow?bytes=5000", &cookie).await;
         assert_eq!((status, lines.len()), (413, 0));
         assert_eq!(app.shows(&cookie).await, "alice 0");
+    }
+
+    async fn a_cookie_of_the_other_mode_is_no_session_and_is_deleted(framework: Framework) {
+        // One key ring, the same cookie name and purpose, the two modes: switching a deployment
+        // from one to the other logs its users out cleanly, never misreads a state.
+        let ring = KeyRing::new(Key::generate().unwrap());
+        let clock = ManualClock::new(now());
+        let cookie_mode = common_web::serve(framework, cookie_with(ring.clone(), clock.clone())).await;
+        let server_side = serve_over(framework, ring, clock, ServerSide::overflow).await;
+        let (_, lines) = set_cookies(cookie_mode.addr, "/login?user=alice", &[]).await;
+        let from_cookie_mode = pairs(&lines);
+        let from_server_side = server_side.login("bob").await;
+        let (status, lines) = server_side.get("/ro", &from_cookie_mode).await;
+        assert_eq!(status, 200);
+        assert!(lines[0].contains("Max-Age=0"), "{lines:?}");
+        assert_eq!(server_side.shows(&from_cookie_mode).await, "none");
+        let (status, lines) = set_cookies(cookie_mode.addr, "/ro", &[&from_server_side]).await;
+        assert_eq!(status, 200);
+        assert!(lines[0].contains("Max-Age=0"), "{lines:?}");
     }
 
     async fn with_overflow_a_small_state_stays_in_the_cookie(framework: Framework) {

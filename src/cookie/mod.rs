@@ -90,6 +90,16 @@ impl SessionCookie {
         })
     }
 
+    /// The same cookie (name, attributes, chunking) sealed under `ctx`: a server-side session's
+    /// cookie.
+    pub(crate) fn with_context(&self, ctx: Context) -> Self {
+        Self {
+            ctx: Arc::new(ctx),
+            options: self.options.clone(),
+            max_chunks: self.max_chunks,
+        }
+    }
+
     /// Lets a session too large for one cookie be split over up to `max` cookies named `name`,
     /// `name.1`, ... `name.{max-1}` (FORMAT.md, "Chunked cookies"). Default 1: no chunking.
     ///

@@ -84,8 +84,13 @@ pub(crate) const fn max_bytes_in_base64(chars: usize) -> usize {
 }
 
 /// Appended to the purpose of a server-side session's state sealed at rest (FORMAT.md,
-/// "Server-side state"). The NUL keeps it apart from any purpose a cookie is likely to be given.
+/// "Server-side sessions"). The NUL keeps it apart from any purpose a cookie is likely to be
+/// given.
 pub(crate) const AT_REST_PURPOSE_SUFFIX: &str = "\0sealed-session state at rest";
+
+/// Appended to the purpose of a cookie in server-side mode, so that a cookie of one mode never
+/// opens in the other (its payload could deserialize there).
+pub(crate) const SERVER_SIDE_PURPOSE_SUFFIX: &str = "\0sealed-session server-side cookie";
 
 /// The part of the associated data that does not depend on the key:
 /// `varint(len(name)) || name || varint(len(purpose)) || purpose`.

@@ -111,10 +111,14 @@ where
     T: Serialize + DeserializeOwned,
 {
     /// Keeps this request's session in a store (server-side mode): adapters call it when they
-    /// are configured with [`ServerSide`](crate::store::ServerSide), then [`load`](Self::load)
-    /// when the session is first used and [`save`](Self::save) after the handler.
+    /// are configured with [`ServerSide`](crate::store::ServerSide), before the session is
+    /// used, then [`load`](Self::load) when the session is first used and [`save`](Self::save)
+    /// after the handler. The cookie is from then on the binding's: the same name and
+    /// attributes, sealed under a purpose of its own (FORMAT.md, "Server-side sessions").
     pub fn set_server_side(&self, backing: Arc<ServerSideBinding>) {
-        self.guard().server = Some(Server {
+        let mut inner = self.guard();
+        inner.cookie = Arc::clone(&backing.cookie);
+        inner.server = Some(Server {
             backing,
             read: None,
             write: None,

@@ -114,13 +114,27 @@ impl Context {
         } else {
             crate::Suite::Aes256Gcm.implementation()
         };
-        let purpose = format!("{}{}", self.purpose, format::AT_REST_PURPOSE_SUFFIX);
         Context {
-            aad_suffix: format::aad_suffix(&self.name, &purpose).into_boxed_slice(),
-            purpose: purpose.into_boxed_str(),
             mode: Mode::Sealed,
             suite,
             session_ids: true,
+            ..self.with_purpose_suffix(format::AT_REST_PURPOSE_SUFFIX)
+        }
+    }
+
+    /// The context of a cookie in server-side mode: this one under a purpose of its own
+    /// (FORMAT.md, "Server-side sessions"), so that its values and a cookie-mode cookie's never
+    /// open as each other.
+    pub(crate) fn server_side_cookie(&self) -> Context {
+        self.with_purpose_suffix(format::SERVER_SIDE_PURPOSE_SUFFIX)
+    }
+
+    /// This context with `suffix` appended to its purpose.
+    fn with_purpose_suffix(&self, suffix: &str) -> Context {
+        let purpose = format!("{}{suffix}", self.purpose);
+        Context {
+            aad_suffix: format::aad_suffix(&self.name, &purpose).into_boxed_slice(),
+            purpose: purpose.into_boxed_str(),
             ..self.clone()
         }
     }

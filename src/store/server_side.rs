@@ -152,6 +152,7 @@ impl ServerSide {
         }
         Ok(Arc::new(ServerSideBinding {
             side: self.clone(),
+            cookie: Arc::new(cookie.with_context(ctx.server_side_cookie())),
             at_rest: ctx.at_rest(),
         }))
     }
@@ -189,6 +190,8 @@ pub(crate) enum Held<T> {
 /// and the sealing of states at rest under the cookie's keys. Shared by every request.
 pub struct ServerSideBinding {
     pub(crate) side: ServerSide,
+    /// The cookie under its server-side purpose.
+    pub(crate) cookie: Arc<SessionCookie>,
     at_rest: Context,
 }
 
