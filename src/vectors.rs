@@ -3,7 +3,8 @@
 //!
 //! Each vector in FORMAT.md is a fenced block whose first line is `vector = N`, followed by
 //! `field = value` lines. Inputs: key (or master + label), nonce, cookie_name, purpose (or
-//! purpose_hex), idle, absolute, created, issued, payload. Every other field is an expected output recomputed here.
+//! purpose_hex), idle, absolute, created, issued, payload. Every other field is an expected
+//! output recomputed here.
 
 use std::collections::BTreeMap;
 

@@ -4,10 +4,11 @@
 //!
 //! A [`Store`] keeps two kinds of entries under short keys, each with an absolute expiry:
 //! numbers that only rise (revocations; several read in one round trip), and versioned records
-//! written by compare-and-set (server-side sessions: [`Record`], [`Saved`]). The crate builds its keys (prefixed, hash-tagged for Redis
-//! Cluster, bounded in length: [`MAX_KEY_LEN`]); a store only keeps them. [`MemoryStore`] is the
-//! in-process store for tests and single-process use; `RedbStore` (feature `redb`) the durable
-//! one for a single machine; `RedisStore` (feature `redis`) the one many machines share.
+//! written by compare-and-set (server-side sessions: [`Record`], [`Saved`]). The crate builds
+//! its keys (prefixed, hash-tagged for Redis Cluster, bounded in length: [`MAX_KEY_LEN`]); a
+//! store only keeps them. [`MemoryStore`] is the in-process store for tests and single-process
+//! use; `RedbStore` (feature `redb`) the durable one for a single machine; `RedisStore`
+//! (feature `redis`) the one many machines share.
 
 mod error;
 mod memory;
@@ -35,8 +36,9 @@ pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide, ServerSideBi
 /// subject of at most 64 bytes in hex, and a session id in hex.
 pub const MAX_KEY_LEN: usize = 256;
 
-/// The longest record value a store is asked to keep, in bytes: a server-side session's sealed
-/// state is refused before it is sealed if it would be longer.
+/// The longest record value a store keeps, in bytes: a longer one is refused
+/// ([`StoreError::Refused`]). Server-side sessions cap their states lower
+/// ([`ServerSide::max_state_len`]).
 pub const MAX_VALUE_LEN: usize = 1 << 20;
 
 /// What a store operation returns: a boxed future, so that `Store` can be used as
@@ -47,10 +49,10 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 ///
 /// Numbers ([`raise`](Self::raise), [`read`](Self::read)) and records ([`load`](Self::load),
 /// [`save`](Self::save), [`remove`](Self::remove)) live under different keys; each key has an
-/// absolute expiry in Unix seconds, after which the store forgets it (reads as absent). Implementations must make each operation atomic, apply their
-/// own timeouts (a call never waits longer than the store's configured timeout), and say
-/// whether a failure means the store could not be reached or refused the operation
-/// ([`StoreError`]).
+/// absolute expiry in Unix seconds, after which the store forgets it (reads as absent).
+/// Implementations must make each operation atomic, apply their own timeouts (a call never
+/// waits longer than the store's configured timeout), and say whether a failure means the store
+/// could not be reached or refused the operation ([`StoreError`]).
 pub trait Store: Send + Sync + 'static {
     /// Sets `key` to `max(current, value)` and its expiry to `max(current, expires_at)`,
     /// atomically; an absent or expired key counts as absent. Keys are at most

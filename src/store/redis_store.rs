@@ -75,8 +75,9 @@ return next
 /// does, with no restart. A write carries its deadline (the time the caller stops waiting, read
 /// from the system clock): Redis refuses it if it arrives later, so what a caller is told
 /// matches what Redis holds (this assumes the servers' and Redis's clocks agree, as NTP keeps
-/// them). A check is one `MGET`, a record's read one `HMGET`; a write one script call. Keys are hash-tagged, so a session's
-/// keys share a Redis Cluster slot: [`cluster`](Self::cluster) works with no CROSSSLOT errors.
+/// them). A check is one `MGET`, a record's read one `HMGET`; a write one script call. Keys are
+/// hash-tagged, so a session's keys share a Redis Cluster slot: [`cluster`](Self::cluster)
+/// works with no CROSSSLOT errors.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
