@@ -684,6 +684,25 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Starts a contender's server; returns its address.
 type Serve = Box<dyn Fn() -> SocketAddr>;
 
+/// An axum contender whose app `make` builds from the Redis URL, on the server's own runtime;
+/// its CPU time counts the Redis process's.
+fn on_redis<F, Fut>(
+    redis: &Redis,
+    name: &'static str,
+    make: F,
+) -> (&'static str, &'static str, Serve, Option<u32>)
+where
+    F: Fn(String) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Router>,
+{
+    let url = redis.url.clone();
+    let serve: Serve = Box::new(move || {
+        let (url, make) = (url.clone(), make.clone());
+        serve_made(move || make(url))
+    });
+    ("axum", name, serve, Some(redis.child.id()))
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let (requests, rounds) = if quick { (800, 1) } else { (8000, 5) };
@@ -726,49 +745,29 @@ fn main() {
     ];
     let redis = Redis::start();
     if let Some(redis) = &redis {
-        for (name, staleness) in [
-            ("sealed-session-revocations-redis", Duration::ZERO),
-            (
-                "sealed-session-revocations-redis-cached-2s",
-                Duration::from_secs(2),
+        contenders.extend([
+            on_redis(
+                redis,
+                "sealed-session-revocations-redis",
+                |url| async move { ours::revocable(&url, Duration::ZERO) },
             ),
-        ] {
-            let url = redis.url.clone();
-            contenders.push((
-                "axum",
-                name,
-                Box::new(move || {
-                    let url = url.clone();
-                    serve_made(move || async move { ours::revocable(&url, staleness) })
-                }),
-                Some(redis.child.id()),
-            ));
-        }
-        for (name, overflow) in [
-            ("sealed-session-server-side-redis", false),
-            ("sealed-session-overflow-redis", true),
-        ] {
-            let url = redis.url.clone();
-            contenders.push((
-                "axum",
-                name,
-                Box::new(move || {
-                    let url = url.clone();
-                    serve_made(move || async move { ours::server_side_redis(&url, overflow) })
-                }),
-                Some(redis.child.id()),
-            ));
-        }
-        let url = redis.url.clone();
-        contenders.push((
-            "axum",
-            "tower-sessions-redis-store",
-            Box::new(move || {
-                let url = url.clone();
-                serve_made(move || async move { tower_sessions_redis::app(&url).await })
+            on_redis(
+                redis,
+                "sealed-session-revocations-redis-cached-2s",
+                |url| async move { ours::revocable(&url, Duration::from_secs(2)) },
+            ),
+            on_redis(
+                redis,
+                "sealed-session-server-side-redis",
+                |url| async move { ours::server_side_redis(&url, false) },
+            ),
+            on_redis(redis, "sealed-session-overflow-redis", |url| async move {
+                ours::server_side_redis(&url, true)
             }),
-            Some(redis.child.id()),
-        ));
+            on_redis(redis, "tower-sessions-redis-store", |url| async move {
+                tower_sessions_redis::app(&url).await
+            }),
+        ]);
     }
     #[cfg(feature = "redb")]
     contenders.push((

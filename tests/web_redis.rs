@@ -62,9 +62,30 @@ fn signal(pid: u32, sig: &str) {
 /// `None` when Redis is not installed (outside CI).
 struct OnRedis {
     server: common_web::Server,
-    redis: RedisServer,
+    /// `None` only while it is down, between a crash and its restart.
+    redis: Option<RedisServer>,
     port: u16,
     dir: tempfile::TempDir,
+}
+
+impl OnRedis {
+    /// Pauses Redis (SIGSTOP) for `for_`, then lets it go on.
+    async fn pause(&self, for_: Duration) {
+        let pid = self.redis.as_ref().expect("Redis is up").pid();
+        signal(pid, "-STOP");
+        tokio::time::sleep(for_).await;
+        signal(pid, "-CONT");
+    }
+
+    /// Kills Redis, leaves it down for `for_`, and starts it again on the same port and files.
+    async fn crash_and_restart(&mut self, for_: Duration) {
+        drop(self.redis.take());
+        tokio::time::sleep(for_).await;
+        self.redis = Some(RedisServer::restart_persistent_on(
+            self.port,
+            self.dir.path(),
+        ));
+    }
 }
 
 async fn serve_on_redis(
@@ -82,25 +103,17 @@ async fn serve_on_redis(
     Some(OnRedis {
         server,
         port: redis.port,
-        redis,
+        redis: Some(redis),
         dir,
     })
 }
 
 async fn outage_under_load(framework: Framework) {
-    let Some(OnRedis {
-        server,
-        redis,
-        port,
-        dir,
-    }) = serve_on_redis(framework, |store| {
-        Stores::revocations(Revocations::new(store))
-    })
-    .await
-    else {
+    let revocations = |store| Stores::revocations(Revocations::new(store));
+    let Some(mut redis) = serve_on_redis(framework, revocations).await else {
         return;
     };
-    let addr = server.addr;
+    let addr = redis.server.addr;
     let client = reqwest::Client::new();
 
     // Ten live sessions and ten revoked ones (logged out; their cookies kept by an attacker).
@@ -163,13 +176,9 @@ async fn outage_under_load(framework: Framework) {
 
     // Under load: a pause, then a crash and a restart on the same files.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    signal(redis.pid(), "-STOP");
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    signal(redis.pid(), "-CONT");
+    redis.pause(Duration::from_millis(800)).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    drop(redis);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let _back = RedisServer::restart_persistent_on(port, dir.path());
+    redis.crash_and_restart(Duration::from_millis(500)).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     stop.store(true, Ordering::Relaxed);
     for task in load {
@@ -314,19 +323,11 @@ fn write_load(
 }
 
 async fn server_side_writes_under_an_outage(framework: Framework) {
-    let Some(OnRedis {
-        server,
-        redis,
-        port,
-        dir,
-    }) = serve_on_redis(framework, |store| {
-        Stores::server_side(ServerSide::new(store))
-    })
-    .await
-    else {
+    let server_side = |store| Stores::server_side(ServerSide::new(store));
+    let Some(mut redis) = serve_on_redis(framework, server_side).await else {
         return;
     };
-    let addr = server.addr;
+    let addr = redis.server.addr;
     let client = reqwest::Client::new();
     let mut sessions = Vec::new();
     for _ in 0..4 {
@@ -346,9 +347,7 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
     let stop = Arc::new(AtomicBool::new(false));
     let load = write_load(&client, addr, &sessions, &told, &stop, &slowest_ms);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    signal(redis.pid(), "-STOP");
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    signal(redis.pid(), "-CONT");
+    redis.pause(Duration::from_millis(800)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
     for task in load {
@@ -389,9 +388,7 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
     let stop = Arc::new(AtomicBool::new(false));
     let load = write_load(&client, addr, &sessions, &told, &stop, &slowest_ms);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    drop(redis);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let _back = RedisServer::restart_persistent_on(port, dir.path());
+    redis.crash_and_restart(Duration::from_millis(500)).await;
     let back = Instant::now();
     counter(&client, addr, &sessions[0]).await;
     let recovered = back.elapsed();
