@@ -35,10 +35,20 @@ impl SessionId {
 
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+        let mut buf = [0u8; 2 * SESSION_ID_LEN];
+        let hex = base16ct::lower::encode_str(&self.0, &mut buf).map_err(|_| fmt::Error)?;
+        f.write_str(hex)
+    }
+}
+
+/// Appends `bytes` to `out` in lowercase hex (store keys are built on every request that asks
+/// the store: one call, not a formatter per byte).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        if let Ok(hex) = base16ct::lower::encode_str(chunk, &mut buf) {
+            out.push_str(hex);
         }
-        Ok(())
     }
 }
 

@@ -19,6 +19,7 @@ pub use builder::{
     Builder, DEFAULT_PURPOSE, MAX_PURPOSE_LEN, SealerBuilder, Sealing, SignerBuilder, Signing,
 };
 pub(crate) use context::Context;
+pub(crate) use identity::push_hex;
 pub use identity::{Envelope, MAX_SUBJECT_LEN, SESSION_ID_LEN, SessionId, Subject, SubjectError};
 pub use inspection::Inspection;
 pub use outcome::{Opened, RenewalReason, Sealed};

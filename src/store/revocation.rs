@@ -4,13 +4,12 @@
 //! open of a session that carries an id, after authentication.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{Store, StoreError};
+use super::{MAX_KEY_LEN, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
-use crate::session::{SessionId, Subject};
+use crate::session::{SessionId, Subject, push_hex};
 
 /// Cached verdicts kept at most, when a staleness bound is set; past it the cache starts over.
 const CACHE_CAPACITY: usize = 100_000;
@@ -264,41 +263,66 @@ impl std::fmt::Debug for Revocations {
     }
 }
 
-/// The hash tag that keeps a session's keys in one Redis Cluster slot: its subject's if it has
-/// one (so the id and the subject are read in one command), else its id's.
-fn tag(id: &SessionId, subject: Option<&Subject>) -> String {
+/// Appends the hash tag that keeps a session's keys in one Redis Cluster slot: its subject's if
+/// it has one (so the id and the subject are read in one command), else its id's.
+fn push_tag(key: &mut String, id: &SessionId, subject: Option<&Subject>) {
+    key.push('{');
     match subject {
-        Some(s) => format!("sub:{}", hex(s.as_bytes())),
-        None => format!("sid:{}", hex(id.as_bytes())),
+        Some(s) => {
+            key.push_str("sub:");
+            push_hex(key, s.as_bytes());
+        }
+        None => {
+            key.push_str("sid:");
+            push_hex(key, id.as_bytes());
+        }
     }
+    key.push('}');
 }
 
-/// The record of one revoked session.
+/// The record of one revoked session: `ss:{TAG}:rev:ID`.
 fn session_key(id: &SessionId, subject: Option<&Subject>) -> String {
-    format!("ss:{{{}}}:rev:{}", tag(id, subject), hex(id.as_bytes()))
+    let mut key = String::with_capacity(MAX_KEY_LEN);
+    key.push_str("ss:");
+    push_tag(&mut key, id, subject);
+    key.push_str(":rev:");
+    push_hex(&mut key, id.as_bytes());
+    key
 }
 
-/// The record of a subject's revocation: the time before which its sessions are revoked.
+/// The record of a subject's revocation, the time before which its sessions are revoked:
+/// `ss:{sub:SUBJECT}:rev:all`.
 fn subject_key(subject: &Subject) -> String {
-    format!("ss:{{sub:{}}}:rev:all", hex(subject.as_bytes()))
+    let mut key = String::with_capacity(MAX_KEY_LEN);
+    key.push_str("ss:{sub:");
+    push_hex(&mut key, subject.as_bytes());
+    key.push_str("}:rev:all");
+    key
 }
 
 fn cache_key(key: &str, created: u64) -> String {
     format!("{key}@{created}")
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MAX_KEY_LEN;
+
+    #[test]
+    fn keys_are_the_prefix_the_tag_and_lowercase_hex() {
+        let id = SessionId::from_bytes([0xab; 16]);
+        let subject = Subject::new([0x0f, 0xa0]).unwrap();
+        let id_hex = "ab".repeat(16);
+        assert_eq!(
+            session_key(&id, None),
+            format!("ss:{{sid:{id_hex}}}:rev:{id_hex}")
+        );
+        assert_eq!(
+            session_key(&id, Some(&subject)),
+            format!("ss:{{sub:0fa0}}:rev:{id_hex}")
+        );
+        assert_eq!(subject_key(&subject), "ss:{sub:0fa0}:rev:all");
+    }
 
     #[test]
     fn keys_are_bounded_and_share_a_slot_tag() {

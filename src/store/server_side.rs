@@ -11,10 +11,13 @@ use super::{MAX_VALUE_LEN, Store};
 use crate::ConfigError;
 use crate::cookie::{CookieReadError, CookieWriteError, SessionCookie};
 use crate::error::OpenError;
-use crate::session::{Context, Envelope, Opened, SessionId};
+use crate::session::{Context, Envelope, Opened, SESSION_ID_LEN, SessionId, push_hex};
 
 /// The longest sealed state kept in the store by default, in characters: 64 KiB.
 pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
+
+/// The length of a record's store key: `ss:st:{`, the session id in hex, `}`.
+const KEY_LEN: usize = 7 + 2 * SESSION_ID_LEN + 1;
 
 /// What a request's write does when another request of the same session wrote first (the
 /// store's version moved on since this request read it).
@@ -198,7 +201,11 @@ pub struct ServerSideBinding {
 impl ServerSideBinding {
     /// The store key of a session's record.
     pub(crate) fn key(id: &SessionId) -> String {
-        format!("ss:st:{{{id}}}")
+        let mut key = String::with_capacity(KEY_LEN);
+        key.push_str("ss:st:{");
+        push_hex(&mut key, id.as_bytes());
+        key.push('}');
+        key
     }
 
     /// Seals `state` for the store, bound to the session id in `envelope`.
@@ -240,5 +247,19 @@ impl ServerSideBinding {
         policy
             .valid_until(&envelope.stamps)
             .saturating_add(policy.leeway)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_key_is_the_session_id_in_lowercase_hex_inside_a_hash_tag() {
+        let id = SessionId::from_bytes(std::array::from_fn(|i| (i as u8) * 0x11));
+        let key = ServerSideBinding::key(&id);
+        assert_eq!(key, "ss:st:{00112233445566778899aabbccddeeff}");
+        assert_eq!(key.len(), KEY_LEN);
+        assert_eq!(id.to_string(), "00112233445566778899aabbccddeeff");
     }
 }
