@@ -73,6 +73,7 @@ elif kind == "web":
                                          "sealed-session-server-side-redis",
                                          "sealed-session-overflow-redis",
                                          "tower-sessions-redis-store",
+                                         "redis-round-trips-alone",
                                          "sealed-session-server-side-redb"]]
     routes = ["/ro", "/rw", "/none"]
     seen = sorted((l["framework"], l["contender"], l["route"]) for l in lines)

@@ -25,8 +25,10 @@
 //! With `redis-server` on PATH, more axum contenders use a Redis the bench starts on loopback:
 //! this crate's layer with revocations checked on every request, and within a 2 s staleness
 //! bound; with server-side sessions (the same handlers, the state in Redis), and with overflow
-//! (the state in the cookie while it fits, as here); and the server-side peer, `tower-sessions`
-//! with `tower-sessions-redis-store` 0.16. Their CPU time counts the Redis process's too
+//! (the state in the cookie while it fits, as here); the server-side peer, `tower-sessions`
+//! with `tower-sessions-redis-store` 0.16; and the floor of any server-side session there, the
+//! Redis round trips alone (`redis-round-trips-alone`: no session, the handlers make the
+//! commands a server-side session needs). Their CPU time counts the Redis process's too
 //! (`/proc/PID/task/*/schedstat`). With feature `redb`, server-side sessions in a redb file.
 //!
 //! Prints one JSON object per line: `{"framework", "contender", "route", "requests", "rps",
@@ -358,6 +360,86 @@ mod tower_sessions_redis {
         pool.wait_for_connect().await.unwrap();
         let layer = SessionManagerLayer::new(RedisStore::new(pool)).with_secure(false);
         key_value_routes!(Session).layer(layer)
+    }
+}
+
+/// The floor of a server-side session on Redis: no session layer; the handlers make the round
+/// trips a server-side session needs (`/ro` one `HMGET` of a record, `/rw` that and one `HSET`)
+/// through the `redis` crate's connection manager, configured as `RedisStore` configures it, on
+/// a record as long as the server-side contender's. What it costs over the baseline is the
+/// Redis round trips alone; what a server-side contender costs over it is its own work.
+mod redis_floor {
+    use super::*;
+    use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+    const KEY: &str = "bench:floor";
+    /// The length of the server-side contender's sealed state in Redis (`HGET KEY d`).
+    const RECORD_LEN: usize = 87;
+
+    async fn hmget(c: &mut ConnectionManager) {
+        let _: (Option<u64>, Option<u64>, Option<String>) = redis::cmd("HMGET")
+            .arg(KEY)
+            .arg("v")
+            .arg("e")
+            .arg("d")
+            .query_async(c)
+            .await
+            .unwrap();
+    }
+
+    pub(super) async fn app(url: &str) -> Router {
+        let timeout = Duration::from_secs(1);
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(timeout);
+        let client = redis::Client::open(url).unwrap();
+        let mut conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .unwrap();
+        let _: () = redis::cmd("HSET")
+            .arg(KEY)
+            .arg("v")
+            .arg(1)
+            .arg("e")
+            .arg(u32::MAX)
+            .arg("d")
+            .arg("x".repeat(RECORD_LEN))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let (ro, rw) = (conn.clone(), conn);
+        Router::new()
+            .route("/login", get(|| async { "alice" }))
+            .route(
+                "/ro",
+                get(move || {
+                    let mut c = ro.clone();
+                    async move {
+                        hmget(&mut c).await;
+                        crate::ro_body(&crate::visit())
+                    }
+                }),
+            )
+            .route(
+                "/rw",
+                get(move || {
+                    let mut c = rw.clone();
+                    async move {
+                        hmget(&mut c).await;
+                        let _: () = redis::cmd("HSET")
+                            .arg(KEY)
+                            .arg("d")
+                            .arg("y".repeat(RECORD_LEN))
+                            .query_async(&mut c)
+                            .await
+                            .unwrap();
+                        crate::rw_body(&mut crate::visit())
+                    }
+                }),
+            )
+            .route("/none", get(|| async { "none" }))
     }
 }
 
@@ -766,6 +848,9 @@ fn main() {
             }),
             on_redis(redis, "tower-sessions-redis-store", |url| async move {
                 tower_sessions_redis::app(&url).await
+            }),
+            on_redis(redis, "redis-round-trips-alone", |url| async move {
+                redis_floor::app(&url).await
             }),
         ]);
     }
