@@ -131,6 +131,27 @@ fn a_request_that_never_touches_the_session_gets_no_set_cookie_whatever_it_carri
 }
 
 #[test]
+fn a_session_is_untouched_until_the_handler_reads_changes_or_clears_it() {
+    let site = site();
+    let header = site.logged_in().header();
+    let fresh = || Session::<State>::new(site.cookie.clone(), header.clone());
+    let untouched = fresh();
+    assert!(untouched.is_untouched());
+    assert!(untouched.finish().unwrap().is_empty());
+    type Use = fn(&Session<State>);
+    let uses: [(&str, Use); 3] = [
+        ("read", |s| drop(s.get())),
+        ("replace", |s| s.replace(state(8)).unwrap()),
+        ("clear", |s| s.clear()),
+    ];
+    for (what, use_it) in uses {
+        let session = fresh();
+        use_it(&session);
+        assert!(!session.is_untouched(), "{what}");
+    }
+}
+
+#[test]
 fn no_cookie_reads_as_no_session_and_writes_nothing() {
     let site = site();
     let mut browser = Browser::default();

@@ -437,6 +437,29 @@ where
         }
     }
 
+    /// Whether the request never used the session: nothing read, changed, cleared or left to
+    /// record. Its end then has nothing to write and nothing to ask a store: an adapter can skip
+    /// [`record_revocations`](Self::record_revocations), [`save`](Self::save) and
+    /// [`finish`](Self::finish).
+    ///
+    /// ```
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// let session = Session::<u32>::new(cookie, "__Host-session=anything");
+    /// assert!(session.is_untouched());
+    /// session.get();
+    /// assert!(!session.is_untouched());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_untouched(&self) -> bool {
+        let inner = self.guard();
+        matches!(inner.state, State::Unread)
+            && !inner.cleared
+            && inner.pending.is_none()
+            && inner.server.as_ref().is_none_or(Server::writes_nothing)
+    }
+
     /// Why the request's cookie did not open, if it carried one that did not: for the adapter's
     /// log. `None` when it opened, when there was none, and when it was never read.
     pub fn refused(&self) -> Option<CookieReadError> {

@@ -75,6 +75,11 @@ impl<T> Server<T> {
         &self.backing
     }
 
+    /// Whether the end of the request has nothing to write to the store.
+    pub(super) fn writes_nothing(&self) -> bool {
+        self.write.is_none()
+    }
+
     /// Notes the record the request read: the session `id` at `version`.
     pub(super) fn read_at(&mut self, id: SessionId, version: u64) {
         self.read = Some((id, version));

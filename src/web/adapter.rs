@@ -111,6 +111,10 @@ impl Adapter {
     where
         T: Serialize + DeserializeOwned,
     {
+        // Most requests of a site never touch the session: one check, no store, no lines.
+        if session.is_untouched() {
+            return End::Nothing;
+        }
         if let Some(reason) = session.refused() {
             super::log::refused(&reason);
         }
