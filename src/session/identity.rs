@@ -45,6 +45,7 @@ impl fmt::Display for SessionId {
 /// the store: one call, not a formatter per byte).
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     let mut buf = [0u8; 64];
+    // A chunk of half the buffer fills at most all of it: encoding never fails.
     for chunk in bytes.chunks(buf.len() / 2) {
         if let Ok(hex) = base16ct::lower::encode_str(chunk, &mut buf) {
             out.push_str(hex);
@@ -160,5 +161,21 @@ impl Envelope {
     /// The subject, if the value carries one.
     pub fn subject(&self) -> Option<&Subject> {
         self.subject.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_hex_writes_every_byte_in_lowercase_across_its_chunks() {
+        for len in [0, 1, 31, 32, 33, 64, 65] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let mut out = String::from("prefix:");
+            push_hex(&mut out, &bytes);
+            let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(out, format!("prefix:{expected}"), "{len} bytes");
+        }
     }
 }
