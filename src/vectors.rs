@@ -156,8 +156,15 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     // The previous value of the session, issued just now: renewing keeps its `created` and
     // its identity.
     let (session_id, subject) = identity(v);
+    let stamps = Stamps::new(num("created"), num("issued"), num("issued")).unwrap();
+    let stamps = match v.get("created_millis") {
+        Some(ms) => stamps
+            .with_created_millis(ms.parse().expect("a millisecond"))
+            .expect("0 to 999"),
+        None => stamps,
+    };
     let previous = Envelope {
-        stamps: Stamps::new(num("created"), num("issued"), num("issued")).unwrap(),
+        stamps,
         session_id,
         subject,
     };
@@ -188,6 +195,7 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut plaintext = Vec::new();
     let s = sealed.stamps();
     format::put_stamps(&mut plaintext, s.created(), s.issued(), s.expires());
+    format::put_created_millis(&mut plaintext, s.created_millis());
     let stamps_len = plaintext.len();
     format::put_identity(
         &mut plaintext,
@@ -224,7 +232,7 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
             put(&format!("chunk_{i}"), cookie);
         }
     }
-    if session_id.is_some() || subject.is_some() {
+    if session_id.is_some() || subject.is_some() || s.created_millis().is_some() {
         put("version", hex(&[version]));
         put("identity", hex(&identity_bytes));
     }
@@ -317,7 +325,7 @@ impl Opener for Signer {
 fn open_typed<O: Opener>(n: &str, opener: &O, value: &str) -> (Vec<u8>, Stamps) {
     match n {
         "1" | "5" | "6" | "8" => opener.open_as::<String>(value),
-        "7" => opener.open_as::<u64>(value),
+        "7" | "11" | "12" => opener.open_as::<u64>(value),
         "2" => opener.open_as::<(u64, Vec<String>)>(value),
         "3" => opener.open_as::<()>(value),
         "4" => opener.open_as::<serde_bytes::ByteBuf>(value),
@@ -342,6 +350,8 @@ fn every_format_md_vector_opens_to_its_payload_and_stamps() {
         assert_eq!(stamps.created(), num("created"));
         assert_eq!(stamps.issued(), num("issued"));
         assert_eq!(stamps.expires(), num("expires"));
+        let millis = v.get("created_millis").map(|ms| ms.parse::<u16>().unwrap());
+        assert_eq!(stamps.created_millis(), millis, "vector {}", v["vector"]);
     }
 }
 

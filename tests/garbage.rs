@@ -247,11 +247,28 @@ fn random_bytes_of_every_length_are_refused_by_length_version_or_key() {
 }
 
 #[test]
+fn a_flag_added_to_the_version_byte_fails_authentication() {
+    // The flags are in the associated data: setting the creation-millisecond flag (or any
+    // other) on a value sealed without it is a forgery, not a different reading of its bytes.
+    let f = fixture();
+    let raw = decode(f.sealer.seal(&session()).unwrap().value());
+    for flag in [0x10u8, 0x20, 0x40] {
+        let mut bad = raw.clone();
+        bad[0] |= flag;
+        assert_eq!(
+            open(&f.sealer, &encode(&bad)).unwrap_err(),
+            OpenError::Authentication,
+            "{flag:#04x}"
+        );
+    }
+}
+
+#[test]
 fn a_header_with_an_unknown_version_is_unsupported_whatever_follows() {
     let f = fixture();
     let raw = decode(f.sealer.seal(&session()).unwrap().value());
-    // Reserved bytes, a reserved bit on a sealed suite, and the signed suite's bytes.
-    for version in [0u8, 3, 0x41, 0x42, 0x7f, 0x80, 0x81, 0x91, 0xfe, 0xff] {
+    // Reserved bytes (with and without flags), and the signed suite's bytes.
+    for version in [0u8, 3, 0x43, 0x44, 0x7f, 0x80, 0x81, 0x91, 0xc1, 0xfe, 0xff] {
         let mut bad = raw.clone();
         bad[0] = version;
         assert_eq!(

@@ -130,14 +130,14 @@ fn peek_refuses_what_is_not_a_value() {
         OpenError::Malformed(sealed_session::Malformed::Encoding)
     );
     let mut raw = decode(fixture().sealer.seal(&1u8).unwrap().value());
-    raw[0] = 0x41;
+    raw[0] = 0x43;
     assert_eq!(
         peek(&encode(&raw)).unwrap_err(),
-        OpenError::UnsupportedVersion(0x41)
+        OpenError::UnsupportedVersion(0x43)
     );
     assert_eq!(
         peek(&encode(&raw[..10])).unwrap_err(),
-        OpenError::UnsupportedVersion(0x41)
+        OpenError::UnsupportedVersion(0x43)
     );
     raw[0] = 0x02;
     assert_eq!(

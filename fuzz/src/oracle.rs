@@ -83,13 +83,10 @@ impl ReaderMode {
         }
     }
 
-    /// The smallest value of the suite a version byte names, if this mode opens it: bits 4 and 5
-    /// are flags, bit 6 must be 0 (FORMAT.md, "Versions").
+    /// The smallest value of the suite a version byte names, if this mode opens it: bits 4 to 6
+    /// are flags (FORMAT.md, "Versions").
     fn suite_min_bytes(self, version: u8) -> Option<usize> {
-        if version & 0x40 != 0 {
-            return None;
-        }
-        match (self, version & !0x30) {
+        match (self, version & !0x70) {
             (Self::Sealed, 0x01) => Some(SEALED_MIN_BYTES),
             (Self::Sealed, 0x02) => Some(XAES_MIN_BYTES),
             (Self::Signed, 0x81) => Some(SIGNED_MIN_BYTES),

@@ -4,14 +4,15 @@
 //!
 //! ```text
 //! value     = base64url-nopad(version || key_id || nonce || protected body || tag)
-//! plaintext = stamps || identity || payload
+//! plaintext = stamps || [created millisecond] || identity || payload
 //! aad       = version || key_id || varint(len(name)) || name || varint(len(purpose)) || purpose
 //! ```
 
 mod plaintext;
 
 pub(crate) use plaintext::{
-    MAX_SUBJECT_LEN, SESSION_ID_LEN, put_identity, put_stamps, take_identity, take_stamps,
+    MAX_SUBJECT_LEN, SESSION_ID_LEN, put_created_millis, put_identity, put_stamps,
+    take_created_millis, take_identity, take_stamps,
 };
 
 use crate::key::KEY_ID_LEN;
@@ -22,10 +23,10 @@ pub(crate) const HEADER_LEN: usize = 1 + KEY_ID_LEN;
 pub(crate) const FLAG_SESSION_ID: u8 = 0x10;
 /// Version-byte flag: a subject follows the stamps (and the session id, if any).
 pub(crate) const FLAG_SUBJECT: u8 = 0x20;
-/// Both identity flags.
-pub(crate) const FLAGS_MASK: u8 = FLAG_SESSION_ID | FLAG_SUBJECT;
-/// Bit 6 of the version byte: always 0 (reserved).
-pub(crate) const RESERVED_BIT: u8 = 0x40;
+/// Version-byte flag: the millisecond of the creation second follows the stamps.
+pub(crate) const FLAG_CREATED_MILLIS: u8 = 0x40;
+/// Every flag of the version byte: what is left names the suite.
+pub(crate) const FLAGS_MASK: u8 = FLAG_SESSION_ID | FLAG_SUBJECT | FLAG_CREATED_MILLIS;
 /// The longest LEB128 encoding of a u64.
 pub(crate) const MAX_VARINT_LEN: usize = 10;
 /// Three stamps of one byte each is the least a plaintext holds.

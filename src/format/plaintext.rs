@@ -1,7 +1,9 @@
-//! The plaintext's fixed part (FORMAT.md, "Plaintext"): the three stamps, then the identity
-//! fields the version byte announces. What follows is the payload.
+//! The plaintext's fixed part (FORMAT.md, "Plaintext"): the three stamps, the creation
+//! millisecond and the identity fields the version byte announces. What follows is the payload.
 
-use super::{FLAG_SESSION_ID, FLAG_SUBJECT, MAX_VARINT_LEN, put_varint, take_varint};
+use super::{
+    FLAG_CREATED_MILLIS, FLAG_SESSION_ID, FLAG_SUBJECT, MAX_VARINT_LEN, put_varint, take_varint,
+};
 
 /// Bytes of a session id.
 pub(crate) const SESSION_ID_LEN: usize = 16;
@@ -49,6 +51,24 @@ pub(crate) fn take_stamps(input: &[u8]) -> Option<(RawStamps, &[u8])> {
     let issued = created.checked_add(d_issued)?;
     let expires = issued.checked_add(d_expires)?;
     Some(((created, issued, expires), rest))
+}
+
+/// Appends the millisecond of the creation second, when the value carries it (flag `0x40`).
+pub(crate) fn put_created_millis(out: &mut Vec<u8>, millis: Option<u16>) {
+    if let Some(ms) = millis {
+        put_varint(out, u64::from(ms));
+    }
+}
+
+/// Reads the creation millisecond if `flags` announces it. `None` if its varint is bad or over
+/// 999; `Some((None, input))` when the flag is absent.
+pub(crate) fn take_created_millis(flags: u8, input: &[u8]) -> Option<(Option<u16>, &[u8])> {
+    if flags & FLAG_CREATED_MILLIS == 0 {
+        return Some((None, input));
+    }
+    let (ms, rest) = take_varint(input)?;
+    let ms = u16::try_from(ms).ok().filter(|&ms| ms < 1000)?;
+    Some((Some(ms), rest))
 }
 
 /// Appends the identity fields: the session id's 16 bytes, then the subject after its length.
@@ -127,6 +147,25 @@ mod tests {
                 assert_eq!(rest, [0xAA]);
             }
         }
+    }
+
+    #[test]
+    fn the_creation_millisecond_round_trips_from_0_to_999_and_refuses_1000() {
+        for ms in [0u16, 1, 127, 128, 999] {
+            let mut buf = Vec::new();
+            put_created_millis(&mut buf, Some(ms));
+            buf.push(0xAA);
+            assert_eq!(
+                take_created_millis(FLAG_CREATED_MILLIS, &buf),
+                Some((Some(ms), &[0xAA][..]))
+            );
+        }
+        let mut buf = Vec::new();
+        put_varint(&mut buf, 1000);
+        assert!(take_created_millis(FLAG_CREATED_MILLIS, &buf).is_none());
+        assert!(take_created_millis(FLAG_CREATED_MILLIS, &[]).is_none());
+        // Without the flag it takes no byte.
+        assert_eq!(take_created_millis(0, &[7]), Some((None, &[7][..])));
     }
 
     #[test]

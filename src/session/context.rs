@@ -63,12 +63,24 @@ impl Context {
 
     /// The envelope of a new session: created and issued now, a fresh session id if configured.
     pub(crate) fn new_envelope(&self, subject: Option<Subject>) -> Result<Envelope, SealError> {
-        let now = self.now();
+        // A session of a subject is created to the millisecond (FORMAT.md, "Creation
+        // millisecond"), read once so that the second and its millisecond agree.
+        let (now, millis) = match subject {
+            Some(_) => {
+                let ms = self.clock.now_unix_millis();
+                (ms / 1000, Some((ms % 1000) as u16))
+            }
+            None => (self.now(), None),
+        };
         // `build` refused a zero absolute lifetime, so a session created now has not ended.
         let stamps = self
             .policy
             .stamps_at(now, now)
             .ok_or(SealError::Expired { expired_at: now })?;
+        let stamps = match millis {
+            Some(ms) => stamps.with_created_millis(ms).unwrap_or(stamps),
+            None => stamps,
+        };
         Ok(Envelope {
             stamps,
             session_id: self.fresh_session_id()?,
@@ -93,6 +105,15 @@ impl Context {
             .ok_or(SealError::Expired {
                 expired_at: created.saturating_add(self.policy.absolute),
             })?;
+        // Renewals keep the creation time, its millisecond included (at the start of the second
+        // when it was moved back to now: earlier, never later, so no revocation is escaped).
+        let stamps = match previous.stamps.created_millis() {
+            Some(ms) if created == previous.stamps.created() => {
+                stamps.with_created_millis(ms).unwrap_or(stamps)
+            }
+            Some(_) => stamps.with_created_millis(0).unwrap_or(stamps),
+            None => stamps,
+        };
         let session_id = match previous.session_id {
             Some(id) => Some(id),
             None => self.fresh_session_id()?,
@@ -158,7 +179,8 @@ impl Context {
 
     /// The largest payload that always fits one cookie named `cookie_name`, assuming the longest
     /// stamps the policy allows and the session id if this context writes one. A subject takes
-    /// one byte more than its length on top.
+    /// its length plus three bytes on top (its length, and the creation millisecond its
+    /// sessions carry).
     pub(crate) fn max_payload_len_for(&self, cookie_name: &str) -> Option<usize> {
         let p = &self.policy;
         let max_value = self.limit.checked_sub(cookie_name.len() + 1)?;

@@ -74,7 +74,8 @@ macro_rules! context_accessors {
 
         /// The largest postcard payload, in bytes, that always fits in one cookie with this
         /// cookie name, whenever it is sealed or renewed within its lifetimes (with a session id
-        /// if one is given; a subject takes one byte more than its length on top).
+        /// if one is given; a subject takes its length plus three bytes on top: its length and
+        /// the creation millisecond its sessions carry).
         ///
         /// ```
         /// # use sealed_session::{Key, KeyRing, Sealer};

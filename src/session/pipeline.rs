@@ -12,7 +12,9 @@ use super::outcome::{Opened, RenewalReason, Sealed};
 use super::sink::Sink;
 use super::stamps::Stamps;
 use crate::error::{CodecError, Malformed, OpenError, SealError};
-use crate::format::{self, FLAG_SESSION_ID, FLAG_SUBJECT, FLAGS_MASK, HEADER_LEN};
+use crate::format::{
+    self, FLAG_CREATED_MILLIS, FLAG_SESSION_ID, FLAG_SUBJECT, FLAGS_MASK, HEADER_LEN,
+};
 use crate::key::{KEY_ID_LEN, KeyId};
 use crate::scratch::{self, WipeOnDrop, WipeOnUnwind};
 use crate::suite::CipherSuite;
@@ -59,6 +61,7 @@ pub(crate) fn seal_value<T: Serialize + ?Sized>(
         ctx.fill_random(&mut raw.0[HEADER_LEN..body_at])?;
         let s = &envelope.stamps;
         format::put_stamps(raw.0, s.created(), s.issued(), s.expires());
+        format::put_created_millis(raw.0, s.created_millis());
         format::put_identity(
             raw.0,
             envelope.session_id.as_ref().map(SessionId::as_bytes),
@@ -108,7 +111,12 @@ fn flags(envelope: &Envelope) -> u8 {
     } else {
         0
     };
-    id | subject
+    let millis = if envelope.stamps.created_millis().is_some() {
+        FLAG_CREATED_MILLIS
+    } else {
+        0
+    };
+    id | subject | millis
 }
 
 /// Runs `f` with the associated data: version || key id || len-prefixed name || len-prefixed
@@ -151,8 +159,7 @@ pub(crate) fn inspect(ctx: &Context, value: &str, max: usize) -> Result<Inspecti
     with_authentic(ctx, value, max, |a| {
         let ((created, issued, expires), rest) =
             format::take_stamps(a.body).ok_or(OpenError::Malformed(Malformed::Stamps))?;
-        let stamps =
-            Stamps::new(created, issued, expires).ok_or(OpenError::Malformed(Malformed::Stamps))?;
+        let (stamps, rest) = authentic_stamps(a.version, created, issued, expires, rest)?;
         let ((id, subject), payload) = format::take_identity(a.version & FLAGS_MASK, rest)
             .ok_or(OpenError::Malformed(Malformed::Identity))?;
         let subject = match subject {
@@ -181,6 +188,23 @@ pub(crate) fn inspect(ctx: &Context, value: &str, max: usize) -> Result<Inspecti
             inspected_at: a.now,
         })
     })
+}
+
+/// The stamps of an authentic plaintext, with the creation millisecond if the version byte
+/// announces it, and the rest of the plaintext after them.
+fn authentic_stamps(
+    version: u8,
+    created: u64,
+    issued: u64,
+    expires: u64,
+    rest: &[u8],
+) -> Result<(Stamps, &[u8]), OpenError> {
+    let malformed = OpenError::Malformed(Malformed::Stamps);
+    let stamps = Stamps::new(created, issued, expires).ok_or(malformed.clone())?;
+    match format::take_created_millis(version, rest).ok_or(malformed.clone())? {
+        (Some(ms), rest) => Ok((stamps.with_created_millis(ms).ok_or(malformed)?, rest)),
+        (None, rest) => Ok((stamps, rest)),
+    }
 }
 
 /// What authentication established about a value, for the steps after it.
@@ -270,8 +294,7 @@ fn finish_open<T: DeserializeOwned>(
 ) -> Result<Opened<T>, OpenError> {
     let ((created, issued, expires), rest) =
         format::take_stamps(body).ok_or(OpenError::Malformed(Malformed::Stamps))?;
-    let stamps =
-        Stamps::new(created, issued, expires).ok_or(OpenError::Malformed(Malformed::Stamps))?;
+    let (stamps, rest) = authentic_stamps(version, created, issued, expires, rest)?;
     let ((id, subject), payload) = format::take_identity(version & FLAGS_MASK, rest)
         .ok_or(OpenError::Malformed(Malformed::Identity))?;
     let session_id = id.map(SessionId::from_bytes);

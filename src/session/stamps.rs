@@ -13,6 +13,9 @@ pub struct Stamps {
     created: u64,
     issued: u64,
     expires: u64,
+    /// The millisecond of the `created` second, when the value carries it (FORMAT.md, flag
+    /// `0x40`).
+    created_millis: Option<u16>,
 }
 
 impl Stamps {
@@ -22,7 +25,33 @@ impl Stamps {
             created,
             issued,
             expires,
+            created_millis: None,
         })
+    }
+
+    /// These stamps with the millisecond of their creation second; `None` if `millis` is over
+    /// 999.
+    pub(crate) fn with_created_millis(self, millis: u16) -> Option<Self> {
+        (millis < 1000).then_some(Self {
+            created_millis: Some(millis),
+            ..self
+        })
+    }
+
+    /// The millisecond (0 to 999) of the second [`created`](Self::created), if the value carries
+    /// it: values of sessions that belong to a subject do, so that a "log out everywhere" in the
+    /// same second ends exactly the sessions created before it.
+    pub fn created_millis(&self) -> Option<u16> {
+        self.created_millis
+    }
+
+    /// When the session began, in milliseconds since the Unix epoch: [`created`](Self::created)
+    /// and its millisecond, or the start of that second when the value does not carry it (so a
+    /// revocation in the same second covers it: the safe side).
+    pub fn created_at_millis(&self) -> u64 {
+        self.created
+            .saturating_mul(1000)
+            .saturating_add(u64::from(self.created_millis.unwrap_or(0)))
     }
 
     /// When the session began (its first seal). Renewals keep it; the absolute lifetime counts from it.

@@ -15,7 +15,7 @@ mod xaes256gcm;
 
 use std::fmt;
 
-use crate::format::{FLAGS_MASK, HEADER_LEN, MIN_STAMPS_LEN, RESERVED_BIT};
+use crate::format::{FLAGS_MASK, HEADER_LEN, MIN_STAMPS_LEN};
 use crate::key::KeyEntry;
 
 /// A suite refused: a tag that does not verify on unprotect, or (never in practice) an input over
@@ -126,9 +126,6 @@ impl Suite {
 
     /// The suite a version byte names, flags ignored; `None` for a reserved byte.
     pub fn from_version(version: u8) -> Option<Self> {
-        if version & RESERVED_BIT != 0 {
-            return None;
-        }
         match version & !FLAGS_MASK {
             0x01 => Some(Self::Aes256Gcm),
             0x02 => Some(Self::Xaes256Gcm),
@@ -196,7 +193,7 @@ mod tests {
                 assert!(!sealed && !signed, "{v:#04x}");
             }
         }
-        // Three suites, each with four flag combinations.
-        assert_eq!(named, 12);
+        // Three suites, each with eight flag combinations (id, subject, creation millisecond).
+        assert_eq!(named, 24);
     }
 }
