@@ -797,6 +797,7 @@ def test_rust_refuses_what_python_refuses(mode):
     version = MODE_SUITE[mode]
     other_mode = ss.VERSION_SEALED if mode == "signed" else ss.VERSION_SIGNED
     minimum = ss.MIN_LEN[version]
+    min_chars = ss.MIN_SIGNED_CHARS if mode == "signed" else ss.MIN_SEALED_CHARS
     read = reader_for(mode)
 
     def make(plaintext, key=PY_KEY, purpose="interop"):
@@ -823,6 +824,10 @@ def test_rust_refuses_what_python_refuses(mode):
         (ss.BadEncoding, good + "A" * (1 if len(good) % 4 == 0 else 5 - len(good) % 4)),  # 4k + 1
         (ss.TooShort, ss.b64encode(bytes([version]) + PY_KEY.key_id + bytes(minimum - 6))),
         (ss.TooShort, ""),
+        # Step 2 counts octets: a 2-octet character makes the mode's smallest length one
+        # character short of it (refused by decoding), or one octet short (refused as short).
+        (ss.BadEncoding, "\u00e9" + "A" * (min_chars - 2)),
+        (ss.TooShort, "\u00e9" + "A" * (min_chars - 3)),
         (ss.TooLong, "A" * (4096 - len("__Host-py"))),
         (ss.NotYetValid, make(ss.encode_stamps(T0 + 61, T0 + 61, T0 + 1000))),
         (ss.IdleExpired, make(ss.encode_stamps(T0 - 2000, T0 - 2000, T0 - 200))),

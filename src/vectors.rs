@@ -264,6 +264,28 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     out
 }
 
+/// FORMAT.md, "Overhead": every vector's value is `fixed + stamps + identity + payload` bytes,
+/// with `fixed` 33, 45 and 37 for the three suites.
+#[test]
+fn every_vector_has_the_length_format_md_overhead_gives() {
+    for v in vectors() {
+        let fixed = match suite(&v) {
+            Suite::Aes256Gcm => 33,
+            Suite::Xaes256Gcm => 45,
+            Suite::HmacSha256 => 37,
+        };
+        assert_eq!(fixed, suite(&v).implementation().envelope_len());
+        let identity = v.get("identity").map_or(0, |h| h.len() / 2);
+        let bytes = fixed + v["stamps"].len() / 2 + identity + v["payload"].len() / 2;
+        assert_eq!(
+            v["value"].len(),
+            format::base64_len(bytes),
+            "vector {}",
+            v["vector"]
+        );
+    }
+}
+
 #[test]
 fn format_md_has_at_least_three_vectors() {
     assert!(
