@@ -102,7 +102,7 @@ def encoded_len(n: int) -> int:
     return (4 * n + 2) // 3
 
 
-#: The shortest value each mode's reader looks at, in characters (step 2, before decoding):
+#: The shortest value each mode's reader looks at, in octets (step 2, before decoding):
 #: the encoding of the smallest value of the mode (48 sealed, 54 signed).
 MIN_SEALED_CHARS = encoded_len(MIN_SEALED_LEN)
 MIN_SIGNED_CHARS = encoded_len(MIN_SIGNED_LEN)
@@ -752,12 +752,14 @@ def _open(
     #    whose cookies were checked one by one).
     if limit is not None and len(value.encode("utf-8")) > limit - len(name) - 1:
         raise TooLong(f"{len(name)} + 1 + {len(value)} > {limit}")
-    # 2. Shorter than the encoding of the mode's smallest value (48 characters sealed, 54
-    #    signed): refused before decoding. Then strict base64url. At least 36 bytes remain, so
-    #    there is a version byte to read.
+    # 2. Shorter than the encoding of the mode's smallest value (48 octets sealed, 54 signed):
+    #    refused before decoding. Octets, not characters: a non-ASCII character counts as its
+    #    UTF-8 octets (and then fails decoding). Then strict base64url. At least 36 bytes
+    #    remain, so there is a version byte to read.
     min_chars = MIN_SIGNED_CHARS if signed else MIN_SEALED_CHARS
-    if len(value) < min_chars:
-        raise TooShort(f"{len(value)} < {min_chars} characters")
+    octets = len(value.encode("utf-8"))
+    if octets < min_chars:
+        raise TooShort(f"{octets} < {min_chars} octets")
     raw = b64decode(value)
     # 3. Version, before any key lookup: in the table, and of this reader's mode. Only then
     #    the smallest value of the suite it names (36 bytes for 0x01, 48 for 0x02, 40 for 0x81),

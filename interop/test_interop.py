@@ -56,9 +56,14 @@ VECTORS = parse_vectors(FORMAT_MD.read_text(encoding="utf-8"))
 VECTOR_IDS = [f"vector{v['vector']}" for v in VECTORS]
 
 
+#: A vector's ``suite`` field (FORMAT.md, "Test vectors") and the mode name used in these tests.
+SUITE_MODE = {"aes-256-gcm": "sealed", "xaes-256-gcm": "xaes", "hmac-sha256": "signed"}
+
+
 def vector_mode(v: dict) -> str:
-    """``sealed`` (AES-256-GCM, the default), ``xaes`` (XAES-256-GCM) or ``signed``."""
-    return v.get("mode", "sealed")
+    """``sealed`` (AES-256-GCM), ``xaes`` (XAES-256-GCM) or ``signed``, from the vector's
+    ``suite`` field."""
+    return SUITE_MODE[v["suite"]]
 
 
 def vector_suite(v: dict) -> int:
@@ -321,7 +326,7 @@ def test_vector_intermediates(v):
     assert stamps.hex() == v["stamps"]
     payload = bytes.fromhex(v["payload"])
     key_id = bytes.fromhex(v["key_id"])
-    signed = v.get("mode") == "signed"
+    signed = vector_mode(v) == "signed"
     version = vector_version(v)
     if "version" in v:
         assert v["version"] == f"{version:02x}"
@@ -351,7 +356,7 @@ def test_vector_reproduced_byte_for_byte(v):
     key = ss.Key(bytes.fromhex(v["key"]))
     common = dict(policy_of(v), created=int(v["created"]), issued=int(v["issued"]), **identity_of(v))
     payload = bytes.fromhex(v["payload"])
-    if v.get("mode") == "signed":
+    if vector_mode(v) == "signed":
         raw = ss.sign_bytes(key, payload, **common)
         assert raw.hex() == v["signed"]
         assert raw[-32:].hex() == v["tag"]
@@ -377,7 +382,7 @@ def test_vector_opens(v):
     key = ss.Key(bytes.fromhex(v["key"]))
     other = ss.Key(bytes(32) if v["key"] != "00" * 32 else b"\x01" * 32)
     created, issued, expires = int(v["created"]), int(v["issued"]), int(v["expires"])
-    read = reader_for(v.get("mode", "sealed"))
+    read = reader_for(vector_mode(v))
     for now in (issued, issued - 60, expires + 60, created + int(v["absolute"]) + 60):
         if now > min(expires, created + int(v["absolute"])) + 60:
             continue
@@ -792,6 +797,7 @@ def test_rust_refuses_what_python_refuses(mode):
     version = MODE_SUITE[mode]
     other_mode = ss.VERSION_SEALED if mode == "signed" else ss.VERSION_SIGNED
     minimum = ss.MIN_LEN[version]
+    min_chars = ss.MIN_SIGNED_CHARS if mode == "signed" else ss.MIN_SEALED_CHARS
     read = reader_for(mode)
 
     def make(plaintext, key=PY_KEY, purpose="interop"):
@@ -818,6 +824,10 @@ def test_rust_refuses_what_python_refuses(mode):
         (ss.BadEncoding, good + "A" * (1 if len(good) % 4 == 0 else 5 - len(good) % 4)),  # 4k + 1
         (ss.TooShort, ss.b64encode(bytes([version]) + PY_KEY.key_id + bytes(minimum - 6))),
         (ss.TooShort, ""),
+        # Step 2 counts octets: a 2-octet character makes the mode's smallest length one
+        # character short of it (refused by decoding), or one octet short (refused as short).
+        (ss.BadEncoding, "\u00e9" + "A" * (min_chars - 2)),
+        (ss.TooShort, "\u00e9" + "A" * (min_chars - 3)),
         (ss.TooLong, "A" * (4096 - len("__Host-py"))),
         (ss.NotYetValid, make(ss.encode_stamps(T0 + 61, T0 + 61, T0 + 1000))),
         (ss.IdleExpired, make(ss.encode_stamps(T0 - 2000, T0 - 2000, T0 - 200))),
@@ -918,7 +928,7 @@ def test_size_rule_agrees_with_rust():
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_every_bit_flip_is_refused(v):
     key = ss.Key(bytes.fromhex(v["key"]))
-    read = reader_for(v.get("mode", "sealed"))
+    read = reader_for(vector_mode(v))
     raw = ss.b64decode(v["value"])
     for i in range(len(raw)):
         for bit in range(8):
@@ -937,7 +947,7 @@ def test_every_bit_flip_is_refused(v):
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_every_truncation_and_extension_is_refused(v):
     key = ss.Key(bytes.fromhex(v["key"]))
-    read = reader_for(v.get("mode", "sealed"))
+    read = reader_for(vector_mode(v))
     raw = ss.b64decode(v["value"])
     minimum = ss.MIN_LEN[vector_suite(v)]
     for n in range(len(raw)):
@@ -956,7 +966,7 @@ def test_every_truncation_and_extension_is_refused(v):
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_binding_swaps_are_refused(v):
     key = ss.Key(bytes.fromhex(v["key"]))
-    read = reader_for(v.get("mode", "sealed"))
+    read = reader_for(vector_mode(v))
     p = policy_of(v)
     now = int(v["issued"])
     swaps = [

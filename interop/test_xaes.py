@@ -485,14 +485,14 @@ def test_the_other_modes_short_values_are_refused_by_version():
 
 #: The inputs of FORMAT.md's vectors 6 to 8 (its block layout; hex for bytes).
 VECTOR_INPUTS_6_TO_8 = [
-    dict(vector="6", mode="xaes", key=bytes(range(32)).hex(), nonce=bytes(range(24)).hex(),
+    dict(vector="6", suite="xaes-256-gcm", key=bytes(range(32)).hex(), nonce=bytes(range(24)).hex(),
          cookie_name="session", purpose="session", idle="1800", absolute="28800",
          created="1800000000", issued="1800000000", payload=pc_bytes(b"alice").hex()),
-    dict(vector="7", key=bytes(range(31, -1, -1)).hex(), nonce="0c0d0e0f1011121314151617",
+    dict(vector="7", suite="aes-256-gcm", key=bytes(range(31, -1, -1)).hex(), nonce="0c0d0e0f1011121314151617",
          cookie_name="__Host-id", purpose="login", idle="1800", absolute="28800",
          created="1800000000", issued="1800000000", session_id="00112233445566778899aabbccddeeff",
          subject=b"user-42".hex(), payload=pc_varint(42).hex()),
-    dict(vector="8", mode="signed", key=bytes(range(32)).hex(), cookie_name="prefs", purpose="ui",
+    dict(vector="8", suite="hmac-sha256", key=bytes(range(32)).hex(), cookie_name="prefs", purpose="ui",
          idle="3600", absolute="3600", created="1800000000", issued="1800000000",
          session_id="f0e1d2c3b4a5968778695a4b3c2d1e0f", payload=pc_bytes(b"light").hex()),
 ]  # fmt: skip
@@ -502,8 +502,8 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     """Every field of a vector from its inputs, in the order of FORMAT.md's blocks: the
     sealed ones of vectors 1 to 4 (plus ``session_id``, ``subject``, ``version``, ``identity``
     when identity fields are given), the signed one of vector 5 (likewise), and for
-    ``mode = xaes`` ``xaes_key`` and the per-nonce ``derived_key`` (Kx)."""
-    mode = inp.get("mode", "sealed")
+    ``suite = xaes-256-gcm`` ``xaes_key`` and the per-nonce ``derived_key`` (Kx)."""
+    mode = vector_mode(inp)
     suite = {"sealed": 0x01, "xaes": 0x02, "signed": 0x81}[mode]
     key = ss.Key(bytes.fromhex(inp["key"]))
     created, issued = int(inp["created"]), int(inp["issued"])
@@ -518,9 +518,7 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     common = dict(cookie_name=inp["cookie_name"], purpose=purpose_of(inp), created=created, issued=issued,
                   idle=idle, absolute=absolute, **ident)  # fmt: skip
 
-    out = [("vector", inp["vector"])]
-    if "mode" in inp:
-        out.append(("mode", mode))
+    out = [("vector", inp["vector"]), ("suite", inp["suite"])]
     out += [("key", key._secret.hex()), ("key_id", key.key_id.hex())]
     out += {
         "sealed": [("aead_key", key.aead_key.hex()), ("hmac_key", key.hmac_key.hex())],

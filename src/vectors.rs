@@ -2,8 +2,8 @@
 //! reproducibly needs a fixed nonce, which only `cfg(test)` builds can set.
 //!
 //! Each vector in FORMAT.md is a fenced block whose first line is `vector = N`, followed by
-//! `field = value` lines. Inputs: key (or master + label), nonce, cookie_name, purpose (or
-//! purpose_hex), idle, absolute, created, issued, payload. Every other field is an expected
+//! `field = value` lines. Inputs: suite, key (or master + label), nonce, cookie_name, purpose
+//! (or purpose_hex), idle, absolute, created, issued, payload. Every other field is an expected
 //! output recomputed here.
 
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use serde::ser::{SerializeTuple, Serializer};
 use crate::format;
 use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, Key};
 use crate::session::{Builder, Envelope, SessionId, Subject};
-use crate::{KeyRing, ManualClock, Sealer, Signer, Stamps};
+use crate::{KeyRing, ManualClock, Sealer, Signer, Stamps, Suite};
 
 const FORMAT_MD: &str = include_str!("../FORMAT.md");
 
@@ -85,7 +85,7 @@ fn configure<M>(v: &BTreeMap<String, String>, b: Builder<M>) -> Builder<M> {
 
 fn sealer(v: &BTreeMap<String, String>, key: Key) -> Sealer {
     let b = configure(v, Sealer::builder(KeyRing::new(key), &v["cookie_name"]));
-    let b = if mode(v) == "xaes" {
+    let b = if suite(v) == Suite::Xaes256Gcm {
         b.extended_nonce()
     } else {
         b
@@ -99,13 +99,19 @@ fn signer(v: &BTreeMap<String, String>, key: Key) -> Signer {
         .unwrap()
 }
 
-/// `sealed` (AES-256-GCM, the default), `xaes` or `signed`.
-fn mode(v: &BTreeMap<String, String>) -> &str {
-    v.get("mode").map_or("sealed", String::as_str)
+/// The suite that seals the vector, by its name (`aes-256-gcm`, `xaes-256-gcm`, `hmac-sha256`).
+fn suite(v: &BTreeMap<String, String>) -> Suite {
+    let name = v
+        .get("suite")
+        .unwrap_or_else(|| panic!("vector {} lacks `suite`", v["vector"]));
+    [Suite::Aes256Gcm, Suite::Xaes256Gcm, Suite::HmacSha256]
+        .into_iter()
+        .find(|s| s.name() == name)
+        .unwrap_or_else(|| panic!("vector {}: unknown suite `{name}`", v["vector"]))
 }
 
 fn is_signed(v: &BTreeMap<String, String>) -> bool {
-    mode(v) == "signed"
+    suite(v) == Suite::HmacSha256
 }
 
 /// The identity fields the vector gives, as a renewal would carry them forward.
@@ -178,7 +184,9 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
             .renew(&Raw(&payload), &previous)
             .unwrap()
     };
-    let crate::Header { version, .. } = crate::peek(sealed.value()).unwrap();
+    let header = crate::peek(sealed.value()).unwrap();
+    assert_eq!(header.suite, suite(v), "vector {}", v["vector"]);
+    let version = header.version;
     let raw = base64::Engine::decode(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         sealed.value(),
@@ -243,7 +251,7 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         put("mac_input", hex(&mac_input));
         put("tag", hex(&raw[raw.len() - 32..]));
         put("signed", hex(&raw));
-    } else if mode(v) == "xaes" {
+    } else if suite(v) == Suite::Xaes256Gcm {
         let mut xaes_key = [0u8; 32];
         key.expand(INFO_XAES_256_GCM, &mut xaes_key);
         put("xaes_key", hex(&xaes_key));
@@ -262,6 +270,28 @@ fn compute(v: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         put("sealed", hex(&raw));
     }
     out
+}
+
+/// FORMAT.md, "Overhead": every vector's value is `fixed + stamps + identity + payload` bytes,
+/// with `fixed` 33, 45 and 37 for the three suites.
+#[test]
+fn every_vector_has_the_length_format_md_overhead_gives() {
+    for v in vectors() {
+        let fixed = match suite(&v) {
+            Suite::Aes256Gcm => 33,
+            Suite::Xaes256Gcm => 45,
+            Suite::HmacSha256 => 37,
+        };
+        assert_eq!(fixed, suite(&v).implementation().envelope_len());
+        let identity = v.get("identity").map_or(0, |h| h.len() / 2);
+        let bytes = fixed + v["stamps"].len() / 2 + identity + v["payload"].len() / 2;
+        assert_eq!(
+            v["value"].len(),
+            format::base64_len(bytes),
+            "vector {}",
+            v["vector"]
+        );
+    }
 }
 
 #[test]
