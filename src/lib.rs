@@ -176,7 +176,7 @@ pub use crate::cookie::{
     cookie_pairs,
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
-pub use crate::handle::{Session, join_cookie_headers};
+pub use crate::handle::{LogoutError, Session, join_cookie_headers};
 #[cfg(feature = "key-file")]
 pub use crate::key::file::KeyRingFile;
 pub use crate::key::{Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError};

@@ -156,7 +156,9 @@ fn a_subject_of_every_length_round_trips_in_both_modes() {
         let signed = signer.sign_for(&subject, &len).unwrap();
         let verified = signer.verify::<usize>(signed.value()).unwrap();
         assert_eq!((verified.state, verified.subject), (len, Some(subject)));
-        assert_eq!(peek(signed.value()).unwrap().version, 0xa1);
+        // Signed (0x81), with a subject (0x20) and so its creation millisecond (0x40).
+        assert_eq!(peek(signed.value()).unwrap().version, 0xe1);
+        assert!(verified.stamps.created_millis().is_some());
     }
 }
 

@@ -6,10 +6,16 @@ mod common_store;
 use std::time::Duration;
 
 use common_store::{FlakyStore, now};
-use sealed_session::store::{MemoryStore, Outage, Revocations, Store, StoreError, Verdict};
+use sealed_session::Clock;
+use sealed_session::session::MAX_LEEWAY;
+use sealed_session::store::{
+    MemoryStore, Outage, RECORD_MARGIN, Revocations, Store, StoreError, Verdict,
+};
 use sealed_session::{ManualClock, SessionId, Subject};
 
 const T0: u64 = 1_900_000_000;
+/// `T0` in milliseconds: a session's creation time as a check takes it.
+const MS0: u64 = T0 * 1000;
 const LIFETIME: Duration = Duration::from_secs(8 * 3600);
 
 fn id(n: u8) -> SessionId {
@@ -25,28 +31,33 @@ fn setup() -> (Revocations, FlakyStore, ManualClock) {
 }
 
 #[test]
-fn a_revoked_session_stays_revoked_until_its_end_and_is_then_forgotten() {
+fn a_revoked_session_stays_revoked_until_no_reader_can_open_it_and_is_then_forgotten() {
     let (revocations, store, clock) = setup();
     let alice = Subject::new("alice").unwrap();
     now(revocations.revoke_session(&id(1), Some(&alice), T0 + 600)).unwrap();
     assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
+        now(revocations.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Revoked)
     );
     // Another session of the same subject is untouched.
     assert_eq!(
-        now(revocations.check(&id(2), Some(&alice), T0)),
+        now(revocations.check(&id(2), Some(&alice), MS0)),
         Ok(Verdict::Valid)
     );
-    clock.set(T0 + 599);
+    // Past its end, for as long as the longest leeway of any reader lets a copy open, and the
+    // second a store rounds its expiry to.
+    for second in [599, 600, 600 + MAX_LEEWAY.as_secs()] {
+        clock.set(T0 + second);
+        assert_eq!(
+            now(revocations.check(&id(1), Some(&alice), MS0)),
+            Ok(Verdict::Revoked),
+            "{second}"
+        );
+    }
+    // Then the record is gone (no copy of the session opens anywhere by then).
+    clock.set(T0 + 600 + RECORD_MARGIN);
     assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
-        Ok(Verdict::Revoked)
-    );
-    // Past its end the record is gone (the session itself has expired by then).
-    clock.set(T0 + 600);
-    assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
+        now(revocations.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Valid)
     );
     now(store.raise("ss:other", 1, T0 + 10_000)).unwrap(); // a write sweeps expired records
@@ -54,41 +65,83 @@ fn a_revoked_session_stays_revoked_until_its_end_and_is_then_forgotten() {
 }
 
 #[test]
-fn revoking_a_subject_ends_its_sessions_created_before_and_spares_later_ones() {
+fn revoking_a_subject_ends_its_sessions_created_until_that_millisecond_and_spares_later_ones() {
     let (revocations, _, clock) = setup();
     let alice = Subject::new("alice").unwrap();
     let bob = Subject::new("bob").unwrap();
-    clock.set(T0 + 100);
+    let at = MS0 + 100_500;
+    clock.set_millis(at);
     now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
-    for created in [T0, T0 + 99] {
+    // Earlier seconds, earlier in the same second, and the very millisecond are covered.
+    for created in [MS0, at - 1000, at - 1, at] {
         assert_eq!(
             now(revocations.check(&id(1), Some(&alice), created)),
-            Ok(Verdict::Revoked)
+            Ok(Verdict::Revoked),
+            "{created}"
         );
     }
-    // A login in the same second as the revocation (log out everywhere, then in again) or
-    // later is not covered; nor is another subject.
-    for created in [T0 + 100, T0 + 101] {
+    // A login after it (log out everywhere, then in again), in the same second too, is not
+    // covered; nor is another subject.
+    for created in [at + 1, at + 499, at + 1000] {
         assert_eq!(
             now(revocations.check(&id(2), Some(&alice), created)),
+            Ok(Verdict::Valid),
+            "{created}"
+        );
+    }
+    assert_eq!(
+        now(revocations.check(&id(3), Some(&bob), MS0)),
+        Ok(Verdict::Valid)
+    );
+    // Remembered for the longest lifetime and every reader's leeway, then forgotten.
+    clock.set(T0 + 100 + LIFETIME.as_secs() + MAX_LEEWAY.as_secs());
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), MS0)),
+        Ok(Verdict::Revoked)
+    );
+    clock.set(T0 + 100 + LIFETIME.as_secs() + RECORD_MARGIN);
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), MS0)),
+        Ok(Verdict::Valid)
+    );
+}
+
+#[test]
+fn revoking_the_others_spares_the_kept_session_until_a_later_revocation() {
+    let (revocations, _, clock) = setup();
+    let alice = Subject::new("alice").unwrap();
+    clock.set_millis(MS0 + 10_000);
+    now(revocations.revoke_others(&alice, &id(1), LIFETIME)).unwrap();
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), MS0)),
+        Ok(Verdict::Valid)
+    );
+    assert_eq!(
+        now(revocations.check(&id(2), Some(&alice), MS0 + 10_000)),
+        Ok(Verdict::Revoked)
+    );
+    // "Log out everywhere" later ends the kept one too.
+    clock.set_millis(MS0 + 20_000);
+    now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
+    assert_eq!(
+        now(revocations.check(&id(1), Some(&alice), MS0)),
+        Ok(Verdict::Revoked)
+    );
+}
+
+#[test]
+fn a_subject_revocation_returns_once_the_clock_has_left_its_millisecond() {
+    // On the real clock: a login right after it returns has a later millisecond.
+    let revocations = Revocations::new(MemoryStore::new());
+    let alice = Subject::new("alice").unwrap();
+    for _ in 0..20 {
+        now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
+        let login = sealed_session::SystemClock.now_unix_millis();
+        assert_eq!(
+            now(revocations.check(&id(1), Some(&alice), login)),
             Ok(Verdict::Valid)
         );
     }
-    assert_eq!(
-        now(revocations.check(&id(3), Some(&bob), T0)),
-        Ok(Verdict::Valid)
-    );
-    // Remembered for the longest lifetime, then forgotten.
-    clock.set(T0 + 100 + LIFETIME.as_secs() - 1);
-    assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
-        Ok(Verdict::Revoked)
-    );
-    clock.set(T0 + 100 + LIFETIME.as_secs());
-    assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
-        Ok(Verdict::Valid)
-    );
 }
 
 #[test]
@@ -102,7 +155,7 @@ fn a_later_subject_revocation_never_moves_the_cut_back() {
     let lagging = Revocations::new(store).clock(ManualClock::new(T0));
     now(lagging.revoke_subject(&alice, LIFETIME)).unwrap();
     assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0 + 50)),
+        now(revocations.check(&id(1), Some(&alice), MS0 + 50_000)),
         Ok(Verdict::Revoked)
     );
 }
@@ -111,8 +164,8 @@ fn a_later_subject_revocation_never_moves_the_cut_back() {
 fn a_check_reads_the_session_and_its_subject_in_one_round_trip() {
     let (revocations, store, _) = setup();
     let alice = Subject::new("alice").unwrap();
-    now(revocations.check(&id(1), Some(&alice), T0)).unwrap();
-    now(revocations.check(&id(1), None, T0)).unwrap();
+    now(revocations.check(&id(1), Some(&alice), MS0)).unwrap();
+    now(revocations.check(&id(1), None, MS0)).unwrap();
     assert_eq!(store.reads(), 2);
 }
 
@@ -126,29 +179,29 @@ fn within_the_staleness_bound_a_remote_revocation_shows_late_a_local_one_at_once
     let elsewhere = Revocations::new(store.clone()).clock(clock.clone());
     let alice = Subject::new("alice").unwrap();
     assert_eq!(
-        now(here.check(&id(1), Some(&alice), T0)),
+        now(here.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Valid)
     );
     now(elsewhere.revoke_session(&id(1), Some(&alice), T0 + 600)).unwrap();
     // Cached: no round trip, and the revocation made elsewhere is not seen yet.
     assert_eq!(
-        now(here.check(&id(1), Some(&alice), T0)),
+        now(here.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Valid)
     );
     assert_eq!(store.reads(), 1);
     clock.set(T0 + 2);
     assert_eq!(
-        now(here.check(&id(1), Some(&alice), T0)),
+        now(here.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Revoked)
     );
     // A revocation made here holds here at once, cache or not.
     assert_eq!(
-        now(here.check(&id(2), Some(&alice), T0)),
+        now(here.check(&id(2), Some(&alice), MS0)),
         Ok(Verdict::Valid)
     );
     now(here.revoke_session(&id(2), Some(&alice), T0 + 600)).unwrap();
     assert_eq!(
-        now(here.check(&id(2), Some(&alice), T0)),
+        now(here.check(&id(2), Some(&alice), MS0)),
         Ok(Verdict::Revoked)
     );
 }
@@ -159,19 +212,19 @@ fn an_outage_fails_closed_unless_outages_are_accepted_by_choice() {
     let alice = Subject::new("alice").unwrap();
     store.set_down(true);
     assert!(matches!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
+        now(revocations.check(&id(1), Some(&alice), MS0)),
         Err(StoreError::Unreachable(_))
     ));
     assert!(now(revocations.revoke_session(&id(1), Some(&alice), T0 + 60)).is_err());
     let lenient = revocations.clone().on_outage(Outage::Accept);
     assert_eq!(
-        now(lenient.check(&id(1), Some(&alice), T0)),
+        now(lenient.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Unchecked)
     );
     // Back up: checks work again, with no restart.
     store.set_down(false);
     assert_eq!(
-        now(revocations.check(&id(1), Some(&alice), T0)),
+        now(revocations.check(&id(1), Some(&alice), MS0)),
         Ok(Verdict::Valid)
     );
 }

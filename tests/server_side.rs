@@ -16,7 +16,7 @@ use common_web::{
 use reqwest::StatusCode;
 use sealed_session::store::{Conflicts, MemoryStore, ServerSide};
 use sealed_session::{
-    ConfigError, CookieOptions, Key, KeyRing, ManualClock, Sealer, SessionCookie,
+    Clock, ConfigError, CookieOptions, Key, KeyRing, ManualClock, Sealer, SessionCookie,
 };
 
 /// The app with server-side sessions in a store the test can look into and take down.
@@ -181,6 +181,35 @@ for_both_frameworks! {
         let (status, lines) = app.get("/ro", "").await;
         assert_eq!((status, lines.len()), (200, 0));
         assert_eq!(app.store.reads(), 0);
+    }
+
+    async fn logout_everywhere_needs_no_revocations_and_ends_the_same_seconds_sessions(framework: Framework) {
+        let app = serve(framework).await;
+        app.clock.set_millis(app.clock.now_unix() * 1000 + 100);
+        let phone = app.login("alice").await;
+        let laptop = app.login("alice").await;
+        let bob = app.login("bob").await;
+        app.clock.advance(Duration::from_millis(100));
+        let (status, lines) = app.get("/logout-all", &laptop).await;
+        assert_eq!(status, 200);
+        assert!(lines[0].contains("Max-Age=0"), "{lines:?}");
+        assert_eq!(app.shows(&phone).await, "none");
+        assert_eq!(app.shows(&laptop).await, "none");
+        assert_eq!(app.shows(&bob).await, "bob 0");
+        // A login just after, in the same second, stays.
+        app.clock.advance(Duration::from_millis(1));
+        let again = app.login("alice").await;
+        assert_eq!(app.shows(&again).await, "alice 0");
+    }
+
+    async fn logout_others_needs_no_revocations_and_keeps_this_session(framework: Framework) {
+        let app = serve(framework).await;
+        let phone = app.login("alice").await;
+        let laptop = app.login("alice").await;
+        let (status, lines) = app.get("/logout-others", &laptop).await;
+        assert_eq!((status, lines.len()), (200, 0));
+        assert_eq!(app.shows(&laptop).await, "alice 0");
+        assert_eq!(app.shows(&phone).await, "none");
     }
 
     async fn logout_removes_the_state_so_a_copied_cookie_finds_nothing(framework: Framework) {
@@ -373,8 +402,17 @@ for_both_frameworks! {
         assert_eq!(app.records(), 0);
         let (status, _) = app.get("/ro", &cookie).await;
         assert_eq!(status, 200);
-        assert_eq!(app.store.reads(), 0);
+        // No record to read; one check of the user's revocations ("log out everywhere").
+        assert_eq!(app.store.reads(), 1);
         assert_eq!(app.shows(&cookie).await, "alice 0");
+    }
+
+    async fn with_overflow_logout_revokes_a_logged_in_cookie_held_state(framework: Framework) {
+        let app = serve_server_side(framework, ServerSide::overflow).await;
+        let cookie = app.login("alice").await;
+        let copy = cookie.clone();
+        assert_eq!(app.get("/logout", &cookie).await.0, 200);
+        assert_eq!(app.shows(&copy).await, "none");
     }
 
     async fn with_overflow_a_large_state_moves_to_the_store_and_back(framework: Framework) {

@@ -9,11 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sealed_session::ManualClock;
+use sealed_session::session::MAX_LEEWAY;
 use sealed_session::store::{
-    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, Record, Revocations, Saved, Store, StoreError, Verdict,
+    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, RECORD_MARGIN, Record, Revocations, Saved, Store,
+    StoreError, Verdict,
 };
 
 const T0: u64 = 1_900_000_000;
+const MS0: u64 = T0 * 1000;
 
 /// A store under test, on a clock the test moves; `_keep` keeps a durable store's file or a
 /// Redis server alive for the test.
@@ -180,12 +183,55 @@ for_every_store! {
         let id = sealed_session::SessionId::from_bytes([1; 16]);
         let alice = sealed_session::Subject::new("alice").unwrap();
         revocations.revoke_session(&id, Some(&alice), T0 + 60).await.unwrap();
-        assert_eq!(revocations.check(&id, Some(&alice), T0).await, Ok(Verdict::Revoked));
-        s.clock.set(T0 + 10);
+        assert_eq!(revocations.check(&id, Some(&alice), MS0).await, Ok(Verdict::Revoked));
+        // "Log out everywhere" at a millisecond: earlier in its second is covered, later not.
+        s.clock.set_millis(MS0 + 10_500);
         revocations.revoke_subject(&alice, Duration::from_secs(3600)).await.unwrap();
         let other = sealed_session::SessionId::from_bytes([2; 16]);
-        assert_eq!(revocations.check(&other, Some(&alice), T0 + 9).await, Ok(Verdict::Revoked));
-        assert_eq!(revocations.check(&other, Some(&alice), T0 + 10).await, Ok(Verdict::Valid));
+        for (created, verdict) in [
+            (MS0 + 10_499, Verdict::Revoked),
+            (MS0 + 10_500, Verdict::Revoked),
+            (MS0 + 10_501, Verdict::Valid),
+        ] {
+            assert_eq!(revocations.check(&other, Some(&alice), created).await, Ok(verdict));
+        }
+        // "Log out my other sessions" keeps the caller's, in the same store.
+        let mine = sealed_session::SessionId::from_bytes([3; 16]);
+        s.clock.set_millis(MS0 + 20_000);
+        revocations.revoke_others(&alice, &mine, Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(revocations.check(&mine, Some(&alice), MS0).await, Ok(Verdict::Valid));
+        assert_eq!(revocations.check(&other, Some(&alice), MS0 + 19_000).await, Ok(Verdict::Revoked));
+    }
+
+    async fn a_revocation_is_kept_until_no_reader_can_open_what_it_covers(s: Subject) {
+        // Every second around the end: a session revoked until `end` opens until `end` plus a
+        // reader's leeway (at most MAX_LEEWAY), and the store forgets a key as its expiry second
+        // begins.
+        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        let id = sealed_session::SessionId::from_bytes([4; 16]);
+        let end = T0 + 600;
+        revocations.revoke_session(&id, None, end).await.unwrap();
+        for second in end - 1..=end + RECORD_MARGIN {
+            s.clock.set(second);
+            let verdict = revocations.check(&id, None, MS0).await;
+            let expected = if second <= end + MAX_LEEWAY.as_secs() {
+                Verdict::Revoked
+            } else {
+                Verdict::Valid
+            };
+            assert_eq!(verdict, Ok(expected), "at end + {}", second as i64 - end as i64);
+        }
+        // A subject's: kept for the lifetime it covers and the same margin.
+        let alice = sealed_session::Subject::new("alice").unwrap();
+        s.clock.set(T0);
+        revocations.revoke_subject(&alice, Duration::from_secs(3600)).await.unwrap();
+        let last = T0 + 3600 + MAX_LEEWAY.as_secs();
+        for second in last - 1..=last + 1 {
+            s.clock.set(second);
+            let verdict = revocations.check(&id, Some(&alice), MS0).await;
+            let expected = if second <= last { Verdict::Revoked } else { Verdict::Valid };
+            assert_eq!(verdict, Ok(expected), "at last + {}", second as i64 - last as i64);
+        }
     }
 
     async fn a_new_record_is_created_once_at_version_one(s: Subject) {
@@ -286,7 +332,10 @@ mod durable {
         // A new process opens the same file.
         let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
         let revocations = Revocations::new(store).clock(clock);
-        assert_eq!(revocations.check(&id, None, T0).await, Ok(Verdict::Revoked));
+        assert_eq!(
+            revocations.check(&id, None, MS0).await,
+            Ok(Verdict::Revoked)
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,7 @@ use common_web::{
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use sealed_session::store::{MemoryStore, Outage, Revocations};
-use sealed_session::{Key, KeyRing, ManualClock};
+use sealed_session::{Clock, Key, KeyRing, ManualClock};
 
 /// The `Cookie` header the jar would send to `addr`.
 fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {
@@ -36,6 +36,19 @@ async fn session_header(addr: SocketAddr) -> String {
         .map(|l| l.split(';').next().unwrap())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// What `/ro` answers to a request carrying `header`: the user and counter, or "none".
+async fn ro(addr: SocketAddr, header: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("http://{addr}/ro"))
+        .header(COOKIE, header)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// A server that checks and records revocations in a store the test can take down.
@@ -332,32 +345,53 @@ for_both_frameworks! {
         assert!(lines[0].starts_with("sid=; Max-Age=0"), "{lines:?}");
     }
 
-    async fn logout_everywhere_ends_every_session_of_the_user(framework: Framework) {
+    async fn logout_everywhere_ends_the_users_sessions_of_the_same_second(framework: Framework) {
         let (server, _, clock) = serve_revocable_at(framework).await;
         let addr = server.addr;
-        let laptop = session_header(addr).await;
-        let phone = session_header(addr).await;
+        clock.set_millis(clock.now_unix() * 1000 + 100);
+        let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        let phone = pairs(&lines);
+        let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        let laptop = pairs(&lines);
         let (_, lines) = set_cookies(addr, "/login?user=bob", &[]).await;
         let bob = pairs(&lines);
-        // Sessions created in an earlier second than the revocation are covered.
-        clock.advance(std::time::Duration::from_secs(1));
-        assert_eq!(set_cookies(addr, "/logout-all", &[&laptop]).await.0, 200);
-        for (header, expected) in [(&phone, "none"), (&laptop, "none"), (&bob, "bob 0")] {
-            let body = reqwest::Client::new()
-                .get(format!("http://{addr}/ro"))
-                .header(COOKIE, header.as_str())
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            assert_eq!(body, expected);
-        }
-        // Logging in again afterwards works at once.
-        let fresh = session_header(addr).await;
-        let (status, _) = set_cookies(addr, "/rw", &[&fresh]).await;
+        // The same second as the logins: they are still covered.
+        clock.advance(std::time::Duration::from_millis(200));
+        let (status, lines) = set_cookies(addr, "/logout-all", &[&laptop]).await;
         assert_eq!(status, 200);
+        assert!(lines[0].contains("Max-Age=0"), "{lines:?}");
+        for (header, expected) in [(&phone, "none"), (&laptop, "none"), (&bob, "bob 0")] {
+            assert_eq!(ro(addr, header).await, expected);
+        }
+        // Logging in again afterwards, in the same second too, works at once.
+        clock.advance(std::time::Duration::from_millis(1));
+        let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        assert_eq!(ro(addr, &pairs(&lines)).await, "alice 0");
+    }
+
+    async fn logout_others_keeps_this_session_and_ends_the_users_others(framework: Framework) {
+        let (server, _, _) = serve_revocable_at(framework).await;
+        let addr = server.addr;
+        let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        let phone = pairs(&lines);
+        let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        let laptop = pairs(&lines);
+        let (status, lines) = set_cookies(addr, "/logout-others", &[&laptop]).await;
+        assert_eq!((status, lines.len()), (200, 0), "this cookie is left as it is");
+        assert_eq!(ro(addr, &laptop).await, "alice 0");
+        assert_eq!(ro(addr, &phone).await, "none");
+    }
+
+    async fn without_revocations_logout_everywhere_is_refused_not_local(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let (_, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        let alice = pairs(&lines);
+        for path in ["/logout-all", "/logout-others"] {
+            let (status, lines) = set_cookies(addr, path, &[&alice]).await;
+            assert_eq!((status, lines.len()), (409, 0), "{path}");
+        }
+        assert_eq!(ro(addr, &alice).await, "alice 0");
     }
 
     async fn a_store_outage_answers_503_and_never_accepts_a_revoked_session(framework: Framework) {

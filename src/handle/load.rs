@@ -56,11 +56,18 @@ where
                 (None, Some(server)) => Some(Arc::clone(server.backing())),
                 _ => None,
             };
+            // Revocations are asked about a session's id in cookie mode; in server-side mode
+            // (the record is the session's id) only about its subject, if it has one.
+            let subject = envelope.subject().copied();
+            let revocations = inner
+                .revocations
+                .clone()
+                .filter(|_| inner.revoke_ids || subject.is_some());
             (
                 id,
-                envelope.subject().copied(),
-                envelope.stamps.created(),
-                inner.revocations.clone(),
+                subject,
+                envelope.stamps.created_at_millis(),
+                revocations,
                 backing,
             )
         };

@@ -33,6 +33,7 @@
 //! limit of a cookie session without server-side state (SECURITY.md), which revocation closes.
 
 mod load;
+mod logout;
 mod server;
 
 use std::fmt;
@@ -45,6 +46,7 @@ use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
 use crate::session::{Envelope, RenewalReason, SessionId, Subject};
 use crate::store::{Held, Revocations, StoreError};
 
+pub use logout::LogoutError;
 use server::{Change, Server};
 
 /// The session of one request: a typed state `T`, read lazily from the request's cookies,
@@ -100,15 +102,20 @@ struct Inner<T> {
     written: Option<Vec<String>>,
     /// Logout: delete what the request carried.
     cleared: bool,
-    /// Where revocations are checked and recorded, if the adapter was given a store.
+    /// Where revocations are checked and recorded: the adapter's, or in server-side mode the
+    /// store's own (subjects only).
     revocations: Option<Revocations>,
-    /// A revocation the handler asked for, recorded at the end of the request.
-    pending: Option<Pending>,
+    /// Whether logout revokes the session's id (cookie mode with revocations); in server-side
+    /// mode removing the record is the logout.
+    revoke_ids: bool,
+    /// The revocations the handler asked for, recorded at the end of the request in order.
+    pending: Vec<Pending>,
     /// Server-side mode: the store, what this request read from it and what it will write.
     server: Option<Server<T>>,
 }
 
 /// A revocation to record before the response goes out.
+#[derive(Clone)]
 enum Pending {
     /// One session, until its own end.
     Session {
@@ -116,7 +123,9 @@ enum Pending {
         subject: Option<Subject>,
         until: u64,
     },
-    /// Every session of a subject created before now, remembered for the longest lifetime.
+    /// Every session of a subject that exists when it is recorded, but the one the request
+    /// ends with if it is the subject's (the caller's own for "log out my other sessions", or
+    /// a login after "log out everywhere"); kept for the longest absolute lifetime.
     Subject {
         subject: Subject,
         lifetime: std::time::Duration,
@@ -180,7 +189,8 @@ where
                 written: None,
                 cleared: false,
                 revocations: None,
-                pending: None,
+                revoke_ids: false,
+                pending: Vec::new(),
                 server: None,
             })),
         }
@@ -338,60 +348,22 @@ where
     /// Logs out: no session from now on, and the response deletes the cookie and every chunk
     /// the request carried. Deleting the cookie does not revoke copies of it (SECURITY.md)
     /// unless the adapter has revocations: then the session's id is revoked too, before the
-    /// response goes out, and a copy of the cookie is refused from then on.
+    /// response goes out, and a copy of the cookie is refused from then on. In server-side mode
+    /// the session's record is removed: a copy of the cookie finds nothing.
+    ///
+    /// To end the user's other sessions too, see [`logout_everywhere`](Self::logout_everywhere)
+    /// and [`logout_others`](Self::logout_others).
     pub fn clear(&self) {
-        let mut inner = self.guard();
-        if inner.revocations.is_some() {
-            // With revocations, logout revokes the session's id: open it to learn the id.
-            inner.load();
-            if let State::Present { envelope, .. } | State::Pending { envelope, .. } = &inner.state
-            {
-                if let Some(id) = envelope.session_id() {
-                    let until = inner.cookie.context().policy.valid_until(&envelope.stamps);
-                    let subject = envelope.subject().copied();
-                    inner.pending = Some(Pending::Session { id, subject, until });
-                }
-            }
-        }
-        if inner.server.is_some() {
-            // Server-side: the logout removes the state from the store.
-            inner.load();
-            inner.clear_stored();
-        }
-        // Otherwise a logout needs no decryption of the old cookie, only the names it came
-        // under.
-        inner.carried();
-        inner.state = State::Absent { refused: None };
-        inner.written = None;
-        inner.cleared = true;
-    }
-
-    /// Logs out everywhere: as [`clear`](Self::clear), and, when the adapter has revocations,
-    /// every session of this session's subject created before now is revoked at the end of the
-    /// request (every browser and device of that user). Without a subject, the same as `clear`.
-    pub fn logout_everywhere(&self) {
-        let subject = {
-            let inner = self.lock();
-            match (&inner.state, &inner.revocations) {
-                (State::Present { envelope, .. }, Some(_)) => envelope.subject().copied(),
-                _ => None,
-            }
-        };
-        self.clear();
-        if let Some(subject) = subject {
-            let mut inner = self.guard();
-            let policy = &inner.cookie.context().policy;
-            let lifetime =
-                std::time::Duration::from_secs(policy.absolute.saturating_add(policy.leeway));
-            inner.pending = Some(Pending::Subject { subject, lifetime });
-        }
+        self.guard().clear();
     }
 
     /// Gives the session the revocations to check and record: adapters call it when they are
     /// configured with a store; then [`load`](Self::load) checks the session before it is used,
     /// and [`record_revocations`](Self::record_revocations) records a logout after the handler.
     pub fn set_revocations(&self, revocations: Revocations) {
-        self.guard().revocations = Some(revocations);
+        let mut inner = self.guard();
+        inner.revocations = Some(revocations);
+        inner.revoke_ids = true;
     }
 
     /// After the handler, before [`finish`](Self::finish): records the revocation its logout
@@ -402,23 +374,48 @@ where
     /// `Set-Cookie`, so that the user sees the logout failed (and can retry) rather than
     /// believe a copied cookie is dead.
     pub async fn record_revocations(&self) -> Result<(), StoreError> {
-        let (revocations, pending) = {
+        let (revocations, pending, survivor) = {
             let mut inner = self.guard();
-            match (inner.revocations.clone(), inner.pending.take()) {
-                (Some(r), Some(p)) => (r, p),
-                _ => return Ok(()),
+            let Some(revocations) = inner.revocations.clone() else {
+                return Ok(());
+            };
+            if inner.pending.is_empty() {
+                return Ok(());
             }
+            // The session the request ends with, if it has one: spared by its subject's
+            // revocation (it is the caller's, kept, or a login made after the logout).
+            let survivor = match &inner.state {
+                State::Present { envelope, .. } => {
+                    envelope.session_id().zip(envelope.subject().copied())
+                }
+                _ => None,
+            };
+            (revocations, std::mem::take(&mut inner.pending), survivor)
         };
-        match pending {
-            Pending::Session { id, subject, until } => {
-                revocations
-                    .revoke_session(&id, subject.as_ref(), until)
-                    .await
-            }
-            Pending::Subject { subject, lifetime } => {
-                revocations.revoke_subject(&subject, lifetime).await
+        for (done, asked) in pending.iter().enumerate() {
+            let recorded = match asked {
+                Pending::Session { id, subject, until } => {
+                    revocations
+                        .revoke_session(id, subject.as_ref(), *until)
+                        .await
+                }
+                Pending::Subject { subject, lifetime } => {
+                    let keep = survivor
+                        .as_ref()
+                        .filter(|(_, s)| s == subject)
+                        .map(|(id, _)| id);
+                    revocations
+                        .revoke_subject_keeping(subject, keep, *lifetime)
+                        .await
+                }
+            };
+            if let Err(e) = recorded {
+                // What was not recorded stays asked for: a retry records it.
+                self.guard().pending = pending[done..].to_vec();
+                return Err(e);
             }
         }
+        Ok(())
     }
 
     /// The session id, if the session has one.
@@ -456,7 +453,7 @@ where
         let inner = self.guard();
         matches!(inner.state, State::Unread)
             && !inner.cleared
-            && inner.pending.is_none()
+            && inner.pending.is_empty()
             && inner.server.as_ref().is_none_or(Server::writes_nothing)
     }
 
@@ -528,6 +525,56 @@ where
 }
 
 impl<T: DeserializeOwned + Serialize> Inner<T> {
+    /// [`Session::clear`].
+    fn clear(&mut self) {
+        if self.revocations.is_some() || self.server.is_some() {
+            // Open the cookie to learn what to revoke or remove.
+            self.load();
+        }
+        if let Some(revocation) = self.id_revocation() {
+            self.pending.push(revocation);
+        }
+        if self.server.is_some() {
+            // Server-side: the logout removes the state from the store.
+            self.clear_stored();
+        }
+        // Otherwise a logout needs no decryption of the old cookie, only the names it came
+        // under.
+        self.carried();
+        self.state = State::Absent { refused: None };
+        self.written = None;
+        self.cleared = true;
+    }
+
+    /// The revocation of this session's id that its logout records, if any: in cookie mode with
+    /// revocations; in server-side mode only for a logged-in session whose state is in the
+    /// cookie (overflow), which is checked against its subject's revocations on every use,
+    /// since a session whose state is in the store ends when its record is removed.
+    fn id_revocation(&self) -> Option<Pending> {
+        let (envelope, in_cookie) = match &self.state {
+            State::Present { envelope, .. } => (envelope, true),
+            State::Pending {
+                envelope, state, ..
+            } => (envelope, state.is_some()),
+            _ => return None,
+        };
+        let revocable = match &self.server {
+            None => self.revoke_ids,
+            Some(server) => {
+                self.revoke_ids
+                    || (in_cookie && !server.holds_record() && envelope.subject().is_some())
+            }
+        };
+        let id = envelope.session_id().filter(|_| revocable)?;
+        Some(Pending::Session {
+            id,
+            subject: envelope.subject().copied(),
+            // The last value's own end: no reader opens it later than that plus its leeway,
+            // whatever its policy.
+            until: envelope.stamps.expires(),
+        })
+    }
+
     /// Makes the request's `Cookie` header now if it was not yet.
     fn resolve_header(&mut self) {
         if let Some(source) = self.source.take() {

@@ -123,6 +123,10 @@ where
     pub fn set_server_side(&self, backing: Arc<ServerSideBinding>) {
         let mut inner = self.guard();
         inner.cookie = Arc::clone(&backing.cookie);
+        if inner.revocations.is_none() {
+            // "Log out everywhere" natively: the subject's revocations in the same store.
+            inner.revocations = Some(backing.subjects.clone());
+        }
         inner.server = Some(Server {
             backing,
             read: None,

@@ -1,7 +1,13 @@
 //! Revocation of cookie sessions: logout that revokes something. A revoked session id, or every
 //! session of a subject created before a time ("log out everywhere", a password change), is
-//! recorded in a [`Store`] until no session it covers can still be valid, and checked on every
-//! open of a session that carries an id, after authentication.
+//! recorded in a [`Store`] until no copy of a session it covers can still open on any server,
+//! and checked on every open of a session that carries an id, after authentication.
+//!
+//! How long a record is kept: a cookie opens until its end plus the reader's leeway, and the
+//! leeway of any reader is at most [`MAX_LEEWAY`]; a store forgets a key when its expiry second
+//! begins, so one more second covers the last second a cookie still opens in. A record is
+//! therefore kept until the end of what it covers plus `MAX_LEEWAY` plus one second
+//! ([`RECORD_MARGIN`]), whatever leeway the revoking server itself uses.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +15,16 @@ use std::time::Duration;
 
 use super::{MAX_KEY_LEN, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
-use crate::session::{SessionId, Subject, push_hex};
+use crate::session::{MAX_LEEWAY, SessionId, Subject, push_hex};
+
+/// How long a revocation record outlives the end of what it covers, in seconds: the longest
+/// leeway any reader may allow ([`MAX_LEEWAY`]), and one second for a store that forgets a key
+/// as its expiry second begins.
+pub const RECORD_MARGIN: u64 = MAX_LEEWAY.as_secs() + 1;
+
+/// Subject records written before they were kept to the millisecond held whole seconds: any
+/// value under this (the year 5138 in seconds, 1973 in milliseconds) is one of those.
+const LEGACY_SECONDS_BELOW: u64 = 100_000_000_000;
 
 /// Cached verdicts kept at most, when a staleness bound is set; past it the cache starts over.
 const CACHE_CAPACITY: usize = 100_000;
@@ -43,11 +58,14 @@ pub enum Verdict {
 /// Revocations of cookie sessions, kept in a [`Store`]. Cheap to clone; clones share the store
 /// and the cache.
 ///
-/// A session is revoked when its id was revoked, or when its subject was revoked after the
-/// session was created (its creation time survives renewals, so a renewed old session stays
-/// revoked). Sessions created in the second of a subject's revocation, or later, are not
-/// covered: a handler can revoke every session of a user and log them in afresh in the same
-/// request.
+/// A session is revoked when its id was revoked, or when its subject was revoked at or after the
+/// millisecond the session was created (its creation time survives renewals, so a renewed old
+/// session stays revoked), unless that revocation kept it ("log out my other sessions",
+/// [`revoke_others`](Self::revoke_others)). A subject's revocation returns only once the clock
+/// has moved past the millisecond it recorded, so a login after it returns, in the same second
+/// too, is not covered. Sessions whose value carries no creation millisecond (FORMAT.md, flag
+/// `0x40`) count as created at the start of their second: a revocation in that second covers
+/// them.
 ///
 /// ```
 /// use std::time::Duration;
@@ -62,11 +80,14 @@ pub enum Verdict {
 /// let revocations = Revocations::new(MemoryStore::new());
 /// let alice = Subject::new("alice")?;
 /// let id = SessionId::from_bytes([7; 16]);
-/// let created = 1_700_000_000;
-/// assert_eq!(block_on(revocations.check(&id, Some(&alice), created))?, Verdict::Valid);
-/// // "Log out everywhere": every session of alice created before now.
+/// let created_at_millis = 1_700_000_000_250;
+/// assert_eq!(block_on(revocations.check(&id, Some(&alice), created_at_millis))?, Verdict::Valid);
+/// // "Log out everywhere": every session of alice created until now.
 /// block_on(revocations.revoke_subject(&alice, Duration::from_secs(8 * 3600)))?;
-/// assert_eq!(block_on(revocations.check(&id, Some(&alice), created))?, Verdict::Revoked);
+/// assert_eq!(
+///     block_on(revocations.check(&id, Some(&alice), created_at_millis))?,
+///     Verdict::Revoked
+/// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -137,14 +158,14 @@ impl Revocations {
         self.with(|i| i.clock = Arc::new(clock))
     }
 
-    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn shared_clock(self, clock: Arc<dyn Clock>) -> Self {
         self.with(|i| i.clock = clock)
     }
 
-    /// Revokes one session until `until` (Unix seconds: the session's own end, its
-    /// `valid_until`), after which the record is forgotten. Give the session's subject if it has
-    /// one: the record is kept beside the subject's.
+    /// Revokes one session whose last value ends at `until` (Unix seconds: its stamped
+    /// [`expires`](crate::Stamps::expires)). The record is kept [`RECORD_MARGIN`] seconds past
+    /// `until`, until no reader's leeway can open a copy, then forgotten. Give the session's
+    /// subject if it has one: the record is kept beside the subject's.
     ///
     /// # Errors
     /// [`StoreError`]: the revocation may not have been recorded; retry, or tell the user the
@@ -156,33 +177,79 @@ impl Revocations {
         until: u64,
     ) -> Result<(), StoreError> {
         let key = session_key(id, subject);
-        self.inner.store.raise(&key, 1, until).await?;
+        let expires_at = until.saturating_add(RECORD_MARGIN);
+        self.inner.store.raise(&key, 1, expires_at).await?;
         self.remember(key, Verdict::Revoked);
         Ok(())
     }
 
-    /// Revokes every session of `subject` created before now ("log out everywhere", a password
-    /// change). The record is kept for `lifetime`, the longest a session can live (absolute
-    /// lifetime plus leeway), after which no session it covers can still be valid.
+    /// Revokes every session of `subject` that exists when it returns ("log out everywhere", a
+    /// password change): every session created up to the millisecond it records, that one
+    /// included. It returns only once the clock has moved past that millisecond, so a session
+    /// created after it returns (a login in the same second included) is not covered.
+    ///
+    /// `lifetime` is the longest absolute lifetime of the sessions it covers: the record is kept
+    /// that long plus [`RECORD_MARGIN`], after which no session it covers can still open.
     ///
     /// # Errors
-    /// [`StoreError`], as for [`revoke_session`](Self::revoke_session).
+    /// [`StoreError`], as for [`revoke_session`](Self::revoke_session): the sessions may still
+    /// be valid; retry, or tell the user the logout failed.
     pub async fn revoke_subject(
         &self,
         subject: &Subject,
         lifetime: Duration,
     ) -> Result<(), StoreError> {
-        let now = self.inner.clock.now_unix();
-        let key = subject_key(subject);
-        let until = now.saturating_add(lifetime.as_secs());
-        self.inner.store.raise(&key, now, until).await?;
+        self.revoke_subject_keeping(subject, None, lifetime).await
+    }
+
+    /// Revokes every other session of `subject` ("log out my other sessions", "sign out other
+    /// devices"): as [`revoke_subject`](Self::revoke_subject), except the session `keep`, which
+    /// stays valid until a later revocation of the subject.
+    ///
+    /// # Errors
+    /// [`StoreError`], as for [`revoke_session`](Self::revoke_session).
+    pub async fn revoke_others(
+        &self,
+        subject: &Subject,
+        keep: &SessionId,
+        lifetime: Duration,
+    ) -> Result<(), StoreError> {
+        self.revoke_subject_keeping(subject, Some(keep), lifetime)
+            .await
+    }
+
+    /// Records a revocation of `subject` at this millisecond, sparing `keep`.
+    pub(crate) async fn revoke_subject_keeping(
+        &self,
+        subject: &Subject,
+        keep: Option<&SessionId>,
+        lifetime: Duration,
+    ) -> Result<(), StoreError> {
+        let clock = &self.inner.clock;
+        let at = clock.now_unix_millis();
+        let until = (at / 1000)
+            .saturating_add(lifetime.as_secs())
+            .saturating_add(RECORD_MARGIN);
+        if let Some(keep) = keep {
+            // The exemption first: the kept session is never refused in between.
+            self.inner
+                .store
+                .raise(&keep_key(subject, keep), at, until)
+                .await?;
+        }
+        self.inner
+            .store
+            .raise(&subject_key(subject), at, until)
+            .await?;
         // Cached verdicts of this subject's sessions are stale now.
         self.lock_cache().clear();
+        wait_past(clock.as_ref(), at);
         Ok(())
     }
 
-    /// Whether the session with this id, subject and creation time (Unix seconds) is revoked:
-    /// one round trip to the store (none within the staleness bound).
+    /// Whether the session with this id, subject and creation time (Unix milliseconds: its
+    /// [`Stamps::created_at_millis`](crate::Stamps::created_at_millis)) is revoked: one round
+    /// trip to the store (none within the staleness bound).
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot answer, unless [`Outage::Accept`] was chosen (then
@@ -201,6 +268,7 @@ impl Revocations {
         let mut keys = vec![key];
         if let Some(subject) = subject {
             keys.push(subject_key(subject));
+            keys.push(keep_key(subject, id));
         }
         let values = match self.inner.store.read(&keys).await {
             Ok(values) => values,
@@ -212,8 +280,11 @@ impl Revocations {
             }
         };
         let id_revoked = values.first().copied().flatten().is_some();
-        let subject_revoked_at = values.get(1).copied().flatten();
-        let verdict = if id_revoked || subject_revoked_at.is_some_and(|at| created < at) {
+        let subject_revoked_at = values.get(1).copied().flatten().map(subject_millis);
+        let kept_until = values.get(2).copied().flatten().unwrap_or(0);
+        let verdict = if id_revoked
+            || subject_revoked_at.is_some_and(|at| created <= at && kept_until < at)
+        {
             Verdict::Revoked
         } else {
             Verdict::Valid
@@ -290,7 +361,7 @@ fn session_key(id: &SessionId, subject: Option<&Subject>) -> String {
     key
 }
 
-/// The record of a subject's revocation, the time before which its sessions are revoked:
+/// The record of a subject's revocation, the millisecond up to which its sessions are revoked:
 /// `ss:{sub:SUBJECT}:rev:all`.
 fn subject_key(subject: &Subject) -> String {
     let mut key = String::with_capacity(MAX_KEY_LEN);
@@ -298,6 +369,37 @@ fn subject_key(subject: &Subject) -> String {
     push_hex(&mut key, subject.as_bytes());
     key.push_str("}:rev:all");
     key
+}
+
+/// The record that spares one session from its subject's revocations up to a millisecond ("log
+/// out my other sessions"): `ss:{sub:SUBJECT}:keep:ID`.
+fn keep_key(subject: &Subject, id: &SessionId) -> String {
+    let mut key = String::with_capacity(MAX_KEY_LEN);
+    key.push_str("ss:{sub:");
+    push_hex(&mut key, subject.as_bytes());
+    key.push_str("}:keep:");
+    push_hex(&mut key, id.as_bytes());
+    key
+}
+
+/// A subject record's value in milliseconds. A record in whole seconds revoked the sessions
+/// created before that second: up to its last millisecond before it.
+fn subject_millis(value: u64) -> u64 {
+    if value < LEGACY_SECONDS_BELOW {
+        value.saturating_mul(1000).saturating_sub(1)
+    } else {
+        value
+    }
+}
+
+/// Returns once `clock` reads a later millisecond than `at`, so that nothing this process
+/// creates after a revocation returns has its millisecond. A clock that does not move (a test's
+/// `ManualClock`) is waited for a few milliseconds of real time at most.
+fn wait_past(clock: &dyn Clock, at: u64) {
+    let start = std::time::Instant::now();
+    while clock.now_unix_millis() <= at && start.elapsed() < Duration::from_millis(5) {
+        std::thread::sleep(Duration::from_micros(100));
+    }
 }
 
 fn cache_key(key: &str, created: u64) -> String {
@@ -322,6 +424,16 @@ mod tests {
             format!("ss:{{sub:0fa0}}:rev:{id_hex}")
         );
         assert_eq!(subject_key(&subject), "ss:{sub:0fa0}:rev:all");
+        assert_eq!(
+            keep_key(&subject, &id),
+            format!("ss:{{sub:0fa0}}:keep:{id_hex}")
+        );
+    }
+
+    #[test]
+    fn a_subject_record_in_whole_seconds_revokes_up_to_the_end_of_the_second_before() {
+        assert_eq!(subject_millis(1_900_000_000), 1_899_999_999_999);
+        assert_eq!(subject_millis(1_900_000_000_000), 1_900_000_000_000);
     }
 
     #[test]
@@ -330,9 +442,11 @@ mod tests {
         let subject = Subject::new([0xff; 64]).unwrap();
         let a = session_key(&id, Some(&subject));
         let b = subject_key(&subject);
-        assert!(a.len() <= MAX_KEY_LEN && b.len() <= MAX_KEY_LEN);
+        let c = keep_key(&subject, &id);
+        assert!(a.len() <= MAX_KEY_LEN && b.len() <= MAX_KEY_LEN && c.len() <= MAX_KEY_LEN);
         let slot = |k: &str| k[k.find('{').unwrap()..=k.find('}').unwrap()].to_owned();
         assert_eq!(slot(&a), slot(&b));
+        assert_eq!(slot(&a), slot(&c));
         assert_ne!(a, session_key(&id, None));
     }
 }

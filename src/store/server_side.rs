@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{MAX_VALUE_LEN, Store};
+use super::{MAX_VALUE_LEN, Revocations, Store};
 use crate::ConfigError;
 use crate::cookie::{CookieReadError, CookieWriteError, SessionCookie};
 use crate::error::OpenError;
@@ -157,6 +157,8 @@ impl ServerSide {
             side: self.clone(),
             cookie: Arc::new(cookie.with_context(ctx.server_side_cookie())),
             at_rest: ctx.at_rest(),
+            subjects: Revocations::from_shared(Arc::clone(&self.store))
+                .shared_clock(Arc::clone(&ctx.clock)),
         }))
     }
 }
@@ -196,6 +198,9 @@ pub struct ServerSideBinding {
     /// The cookie under its server-side purpose.
     pub(crate) cookie: Arc<SessionCookie>,
     at_rest: Context,
+    /// "Log out everywhere" and "log out my other sessions" of server-side sessions: the
+    /// subjects' revocations, in the same store, on the cookie's clock.
+    pub(crate) subjects: Revocations,
 }
 
 impl ServerSideBinding {
@@ -241,12 +246,14 @@ impl ServerSideBinding {
     }
 
     /// The expiry of a record sealed under `envelope`: the session's own end, plus the leeway
-    /// its opening allows.
+    /// its opening allows, plus the second in which a store that forgets a key at its expiry
+    /// second would otherwise drop the record while the cookie still opens.
     pub(crate) fn expires_at(&self, envelope: &Envelope) -> u64 {
         let policy = &self.at_rest.policy;
         policy
             .valid_until(&envelope.stamps)
             .saturating_add(policy.leeway)
+            .saturating_add(1)
     }
 }
 

@@ -175,9 +175,20 @@ pub(crate) mod routes {
         (200, "bye".into())
     }
 
+    /// "Log out everywhere": the handler sees why it cannot, if it cannot.
     pub(crate) fn logout_everywhere(session: &Session<State>) -> Reply {
-        session.logout_everywhere();
-        (200, "bye everywhere".into())
+        match session.logout_everywhere() {
+            Ok(()) => (200, "bye everywhere".into()),
+            Err(e) => (409, e.to_string()),
+        }
+    }
+
+    /// "Log out my other sessions".
+    pub(crate) fn logout_others(session: &Session<State>) -> Reply {
+        match session.logout_others() {
+            Ok(()) => (200, "others logged out".into()),
+            Err(e) => (409, e.to_string()),
+        }
     }
 
     /// Changes the session, then fails: the change must not reach the browser.
@@ -480,6 +491,10 @@ pub(crate) mod axum_app {
                 get(|s: Session<State>| async move { reply(routes::logout_everywhere(&s)) }),
             )
             .route(
+                "/logout-others",
+                get(|s: Session<State>| async move { reply(routes::logout_others(&s)) }),
+            )
+            .route(
                 "/fail",
                 get(|s: Session<State>| async move { reply(routes::fail(&s)) }),
             )
@@ -574,6 +589,10 @@ pub(crate) mod actix_app {
                 "/logout-all",
                 web::get()
                     .to(|s: Session<State>| async move { reply(routes::logout_everywhere(&s)) }),
+            )
+            .route(
+                "/logout-others",
+                web::get().to(|s: Session<State>| async move { reply(routes::logout_others(&s)) }),
             )
             .route(
                 "/fail",
