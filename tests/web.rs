@@ -16,7 +16,7 @@ use common_web::{
     set_cookies,
 };
 use reqwest::StatusCode;
-use reqwest::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
+use reqwest::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, VARY};
 use sealed_session::store::{MemoryStore, Outage, Revocations};
 use sealed_session::{Key, KeyRing, ManualClock};
 
@@ -48,14 +48,23 @@ async fn serve_revocable(framework: Framework) -> (Server, FlakyStore) {
 /// As [`serve_revocable`], on a clock the test moves (the store and the revocations follow the
 /// sealer's clock).
 async fn serve_revocable_at(framework: Framework) -> (Server, FlakyStore, ManualClock) {
+    serve_revocable_configured(framework, Settings::default()).await
+}
+
+/// As [`serve_revocable_at`], the session middleware configured with `settings`.
+async fn serve_revocable_configured(
+    framework: Framework,
+    settings: Settings,
+) -> (Server, FlakyStore, ManualClock) {
     let clock = ManualClock::new(now());
     let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
     let revocations = Revocations::new(store.clone());
     let ring = KeyRing::new(Key::generate().unwrap());
-    let server = serve_with(
+    let server = serve_configured(
         framework,
         cookie_with(ring, clock.clone()),
         Stores::revocations(revocations),
+        settings,
     )
     .await;
     (server, store, clock)
@@ -523,6 +532,35 @@ for_both_frameworks! {
         let (_, headers) = headers(server.addr, "/ro", &[]).await;
         assert!(lines(&headers, CACHE_CONTROL).is_empty());
         assert_eq!(lines(&headers, VARY), ["Cookie"]);
+    }
+
+    // Outages: the 503 tells clients when to come back.
+
+    async fn a_503_for_a_store_that_cannot_check_the_session_says_when_to_retry(framework: Framework) {
+        let (server, store) = serve_revocable(framework).await;
+        let addr = server.addr;
+        let live = session_header(addr).await;
+        store.set_down(true);
+        // From the extractor, and from a middleware that answers as the extractor does.
+        for path in ["/ro", "/private"] {
+            let (status, headers) = headers(addr, path, &[&live]).await;
+            assert_eq!(status, 503, "{path}");
+            assert_eq!(lines(&headers, RETRY_AFTER), ["1"], "{path}");
+        }
+    }
+
+    async fn the_retry_after_of_an_outage_is_a_setting(framework: Framework) {
+        let settings = Settings {
+            retry_after: Some(std::time::Duration::from_secs(30)),
+            ..Settings::default()
+        };
+        let (server, store, _) = serve_revocable_configured(framework, settings).await;
+        let addr = server.addr;
+        let live = session_header(addr).await;
+        store.set_down(true);
+        let (status, headers) = headers(addr, "/ro", &[&live]).await;
+        assert_eq!(status, 503);
+        assert_eq!(lines(&headers, RETRY_AFTER), ["30"]);
     }
 }
 

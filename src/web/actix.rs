@@ -4,7 +4,7 @@
 //! The same rules as the axum adapter, from the same code: the session is opened only when
 //! used, `Set-Cookie` goes out only on a change, a logout, a due renewal or a bad incoming cookie,
 //! nothing is written on a 5xx unless configured, a refused cookie's reason is logged through
-//! `tracing`, and the caching headers are the same ([`crate::web`]).
+//! `tracing`, and the caching and outage headers are the same ([`crate::web`]).
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
@@ -44,12 +44,14 @@ use std::rc::Rc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderName, HeaderValue, SET_COOKIE, VARY};
+use actix_web::http::header::{
+    CACHE_CONTROL, COOKIE, HeaderName, HeaderValue, RETRY_AFTER, SET_COOKIE, VARY,
+};
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::adapter::{Adapter, Field, Reply, Value};
+use super::adapter::{Adapter, Field, Reply, StoreOutage, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -71,8 +73,8 @@ use crate::handle::Session;
 ///
 /// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
 /// session cookie `Cache-Control: private` (unless the handler chose its own), and with
-/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. See
-/// [`crate::web`].
+/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](Self::retry_after). See [`crate::web`].
 pub struct SessionMiddleware<T> {
     adapter: Adapter,
     state: PhantomData<fn() -> T>,
@@ -142,6 +144,7 @@ fn name(field: Field) -> HeaderName {
         Field::SetCookie => SET_COOKIE,
         Field::Vary => VARY,
         Field::CacheControl => CACHE_CONTROL,
+        Field::RetryAfter => RETRY_AFTER,
     }
 }
 
@@ -157,6 +160,10 @@ fn header_value(value: Value) -> Option<HeaderValue> {
 impl<B> Reply for ServiceResponse<EitherBody<B>> {
     fn status(&self) -> u16 {
         ServiceResponse::status(self).as_u16()
+    }
+
+    fn is_store_outage(&self) -> bool {
+        self.response().extensions().contains::<StoreOutage>()
     }
 
     fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
@@ -257,7 +264,12 @@ impl ResponseError for SessionRejection {
         // Opaque: how the app is wired, or which store failed, is not the client's business.
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        HttpResponse::build(status).finish()
+        let mut response = HttpResponse::build(status).finish();
+        if matches!(self, Self::Unavailable(_)) {
+            // For the middleware to add its `Retry-After` on the way out.
+            response.extensions_mut().insert(StoreOutage);
+        }
+        response
     }
 }
 

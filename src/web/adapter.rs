@@ -1,10 +1,11 @@
 //! What every framework adapter does around a request, written once: make the request's
 //! [`Session`] from its `Cookie` fields, and at the end decide, by the adapter's settings, what the
 //! response gets: its `Set-Cookie` lines, its caching headers (`Vary`, `Cache-Control`), or the
-//! error status that replaces it. An adapter only moves header values and statuses between its
-//! framework's types and these ([`Reply`]).
+//! error status that replaces it (with `Retry-After` for a store outage). An adapter only moves
+//! header values and statuses between its framework's types and these ([`Reply`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -15,8 +16,8 @@ use crate::handle::{Session, join_cookie_headers};
 use crate::store::{Revocations, SaveError, ServerSide, ServerSideBinding};
 
 /// An adapter's settings: the cookie, what to do on server errors and write failures, the
-/// revocations to check and the store of server-side sessions, if any, and the caching
-/// headers.
+/// revocations to check and the store of server-side sessions, if any, and the caching and
+/// outage headers.
 #[derive(Clone)]
 pub(crate) struct Adapter {
     cookie: Arc<SessionCookie>,
@@ -25,6 +26,8 @@ pub(crate) struct Adapter {
     revocations: Option<Revocations>,
     server_side: Option<Arc<ServerSideBinding>>,
     cache_no_store: bool,
+    /// The `Retry-After` of a store outage's 503, in whole seconds.
+    retry_after: u64,
 }
 
 /// A header the end of a request writes.
@@ -33,6 +36,7 @@ pub(crate) enum Field {
     SetCookie,
     Vary,
     CacheControl,
+    RetryAfter,
 }
 
 /// A header value the end of a request writes: most are fixed words, which the frameworks keep
@@ -49,6 +53,10 @@ pub(crate) trait Reply {
     /// The response's status code.
     fn status(&self) -> u16;
 
+    /// Whether this is the extractor's answer to a store that could not answer (it carries
+    /// [`StoreOutage`]).
+    fn is_store_outage(&self) -> bool;
+
     /// The values of `field`, one per field line, in order.
     fn values(&self, field: Field) -> impl Iterator<Item = &[u8]>;
 
@@ -61,6 +69,12 @@ pub(crate) trait Reply {
     /// Replaces the response with an empty one of `status`.
     fn replace(&mut self, status: u16);
 }
+
+/// Marks the response of [`SessionRejection::Unavailable`](super::SessionRejection): the end
+/// of the request gives it the adapter's `Retry-After`, which the rejection, made without the
+/// adapter's settings, cannot know.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StoreOutage;
 
 /// What the response of a request gets, once its handler has run.
 enum End {
@@ -88,6 +102,7 @@ impl Adapter {
             revocations: None,
             server_side: None,
             cache_no_store: false,
+            retry_after: retry_after_seconds(super::DEFAULT_RETRY_AFTER),
         }
     }
 
@@ -123,6 +138,11 @@ impl Adapter {
         self
     }
 
+    pub(crate) fn retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = retry_after_seconds(after);
+        self
+    }
+
     /// The session of a request with these `Cookie` header fields. The fields are the
     /// framework's header values (shared buffers: keeping them is cheap); they are read, and
     /// joined into one header as HTTP/2 clients send one field per cookie, only if the handler
@@ -150,8 +170,8 @@ impl Adapter {
 
     /// Ends the request on `reply`, the handler's response: adds the session's `Set-Cookie`
     /// lines, or replaces the response with the error status its end calls for, then the
-    /// caching headers. Logs why the request's cookie was refused, if it was, and why a
-    /// renewal, a revocation or a write failed, if one did.
+    /// caching headers and, for a store outage, `Retry-After`. Logs why the request's cookie was
+    /// refused, if it was, and why a renewal, a revocation or a write failed, if one did.
     pub(crate) async fn end<T>(&self, session: &Session<T>, reply: &mut impl Reply)
     where
         T: Serialize + DeserializeOwned,
@@ -163,6 +183,8 @@ impl Adapter {
         }
         let end = self.outcome(session, reply.status() >= 500).await;
         let sets_cookie = matches!(end, End::SetCookie(_));
+        // Only a 503 can be the extractor's: other responses skip the look for its mark.
+        let mut outage = reply.status() == 503 && reply.is_store_outage();
         match end {
             End::Nothing => self.cache_control(session, reply, false),
             End::SetCookie(lines) => {
@@ -174,10 +196,19 @@ impl Adapter {
                 self.cache_control(session, reply, sets_cookie);
             }
             End::Fail => reply.replace(500),
-            End::Unavailable => reply.replace(503),
+            End::Unavailable => {
+                reply.replace(503);
+                outage = true;
+            }
             End::Conflict => reply.replace(409),
         }
         vary_on_cookie(reply);
+        if outage {
+            let seconds = Value::Owned(self.retry_after.to_string().into_bytes());
+            if !reply.set(Field::RetryAfter, seconds) {
+                invalid_header_value(Field::RetryAfter);
+            }
+        }
     }
 
     /// The `Cache-Control` of the handler's response, if the handler did not choose one: a
@@ -286,9 +317,17 @@ fn vary_on_cookie(reply: &mut impl Reply) {
     }
 }
 
+/// `after` as `Retry-After` says it: whole seconds, a fraction rounded up so that a client never
+/// comes back sooner than asked.
+fn retry_after_seconds(after: Duration) -> u64 {
+    after
+        .as_secs()
+        .saturating_add(u64::from(after.subsec_nanos() > 0))
+}
+
 /// Logs a header value the framework refused. Never happens: every `Set-Cookie` line is built
 /// from a cookie token, base64url and checked attribute values, and every other value from
-/// fixed words and the handler's own `Vary`.
+/// fixed words, digits and the handler's own `Vary`.
 fn invalid_header_value(field: Field) {
     tracing::error!(
         ?field,
@@ -297,7 +336,7 @@ fn invalid_header_value(field: Field) {
 }
 
 /// The settings every adapter's middleware type offers, written once: `new`, the 5xx and
-/// write-failure rules, revocations, server-side sessions, and the caching headers.
+/// write-failure rules, revocations, server-side sessions, and the caching and outage headers.
 /// The type has fields `adapter: Adapter` and `state: PhantomData<fn() -> T>`; `$what` names it
 /// in the docs ("layer", "middleware"), and `$module` is its module under `web` ("axum",
 /// "actix") for the examples.
@@ -417,6 +456,37 @@ macro_rules! adapter_settings {
                     state: std::marker::PhantomData,
                 }
             }
+
+            /// How long the 503 of a store outage tells clients to wait before they try again,
+            /// in its `Retry-After` header (default
+            /// [`DEFAULT_RETRY_AFTER`](crate::web::DEFAULT_RETRY_AFTER), one second; whole
+            /// seconds, a fraction rounded up). It goes on the 503 the `Session<T>` extractor
+            /// answers when the store cannot check or load the session, and on the 503 that
+            /// replaces a response whose logout or write the store could not take. A client
+            /// that honours it backs off instead of retrying at once into the outage.
+            ///
+            /// ```
+            #[doc = concat!("# use sealed_session::web::", $module, "::", stringify!($ty), ";")]
+            /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+            /// # use sealed_session::store::{MemoryStore, Revocations};
+            /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
+            /// #     .session_ids(true)
+            /// #     .build()?;
+            /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+            /// use std::time::Duration;
+            ///
+            #[doc = concat!("let sessions = ", stringify!($ty), "::<u64>::new(cookie)")]
+            ///     .revocations(Revocations::new(MemoryStore::new()))?
+            ///     .retry_after(Duration::from_secs(5));
+            /// # let _ = sessions;
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
+            pub fn retry_after(self, after: std::time::Duration) -> Self {
+                Self {
+                    adapter: self.adapter.retry_after(after),
+                    state: std::marker::PhantomData,
+                }
+            }
         }
     };
 }
@@ -434,6 +504,10 @@ mod tests {
     impl Reply for Lines {
         fn status(&self) -> u16 {
             200
+        }
+
+        fn is_store_outage(&self) -> bool {
+            false
         }
 
         fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
@@ -493,5 +567,14 @@ mod tests {
     #[test]
     fn a_star_among_other_members_is_left_alone() {
         assert_eq!(vary_after(&["Origin, *"]), ["Origin, *"]);
+    }
+
+    #[test]
+    fn retry_after_rounds_a_fraction_of_a_second_up() {
+        assert_eq!(retry_after_seconds(Duration::ZERO), 0);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(30)), 30);
+        assert_eq!(retry_after_seconds(Duration::MAX), u64::MAX);
     }
 }

@@ -32,7 +32,7 @@ use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response as AxumResponse};
-use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, VARY};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use serde::Serialize;
@@ -40,7 +40,7 @@ use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::adapter::{Adapter, Field, Reply, Value};
+use super::adapter::{Adapter, Field, Reply, StoreOutage, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -55,8 +55,8 @@ use crate::handle::Session;
 ///
 /// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
 /// session cookie `Cache-Control: private` (unless the handler chose its own), and with
-/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. See
-/// [`crate::web`].
+/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](Self::retry_after). See [`crate::web`].
 pub struct SessionLayer<T> {
     adapter: Adapter,
     state: PhantomData<fn() -> T>,
@@ -129,6 +129,7 @@ fn name(field: Field) -> HeaderName {
         Field::SetCookie => SET_COOKIE,
         Field::Vary => VARY,
         Field::CacheControl => CACHE_CONTROL,
+        Field::RetryAfter => RETRY_AFTER,
     }
 }
 
@@ -144,6 +145,10 @@ fn header_value(value: Value) -> Option<HeaderValue> {
 impl<B: Default> Reply for Response<B> {
     fn status(&self) -> u16 {
         Response::status(self).as_u16()
+    }
+
+    fn is_store_outage(&self) -> bool {
+        self.extensions().get::<StoreOutage>().is_some()
     }
 
     fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
@@ -204,10 +209,16 @@ where
 
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> AxumResponse {
+        let outage = matches!(self, Self::Unavailable(_));
         // Opaque: how the app is wired, or which store failed, is not the client's business.
-        StatusCode::from_u16(self.status())
+        let mut response = StatusCode::from_u16(self.status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response()
+            .into_response();
+        if outage {
+            // For the layer to add its `Retry-After` on the way out.
+            response.extensions_mut().insert(StoreOutage);
+        }
+        response
     }
 }
 

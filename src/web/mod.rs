@@ -18,6 +18,10 @@
 //!   handler set its own: the browser keeps no copy, so its Back button after a logout loads
 //!   the page again, logged out;
 //! - a response whose handler never touched the session gets none of these.
+//!
+//! When the store cannot answer (revocations, server-side sessions), the adapters answer 503
+//! with `Retry-After` ([`DEFAULT_RETRY_AFTER`], or the `retry_after` setting), so that clients
+//! back off instead of retrying into the outage.
 
 #[cfg(feature = "actix")]
 pub mod actix;
@@ -31,3 +35,10 @@ mod log;
 mod rejection;
 
 pub use rejection::{MissingSession, SessionRejection};
+
+/// How long the 503 of a store outage tells clients to wait, by default, in its `Retry-After`:
+/// one second. Store outages are mostly short (a failover, a restart): a short wait brings
+/// clients back soon after the store, and one that meets the outage again is told again. The
+/// adapters' `retry_after` setting changes it.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub const DEFAULT_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);

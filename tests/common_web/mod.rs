@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, HeaderName, SET_COOKIE};
@@ -411,11 +412,14 @@ impl Stores {
     }
 }
 
-/// The session middleware's caching settings a test asks for; the defaults otherwise.
+/// The session middleware's caching and outage settings a test asks for; the defaults
+/// otherwise.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Settings {
     /// `cache_no_store(true)`.
     pub(crate) cache_no_store: bool,
+    /// `retry_after(..)`.
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl Settings {
@@ -423,6 +427,7 @@ impl Settings {
     pub(crate) fn cache_no_store() -> Self {
         Self {
             cache_no_store: true,
+            ..Self::default()
         }
     }
 }
@@ -432,7 +437,11 @@ impl Settings {
 macro_rules! apply_settings {
     ($middleware:expr, $settings:expr) => {{
         let settings: Settings = $settings;
-        $middleware.cache_no_store(settings.cache_no_store)
+        let mut middleware = $middleware.cache_no_store(settings.cache_no_store);
+        if let Some(after) = settings.retry_after {
+            middleware = middleware.retry_after(after);
+        }
+        middleware
     }};
 }
 
@@ -499,9 +508,10 @@ pub(crate) mod axum_app {
         let Some(session) = session else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
-        // Taken from the request, not extracted: loaded from the store (if any) here.
-        if session.load().await.is_err() {
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        // Taken from the request, not extracted: loaded from the store (if any) here, an
+        // outage answered as the extractor answers it.
+        if let Err(error) = session.load().await {
+            return sealed_session::web::SessionRejection::Unavailable(error).into_response();
         }
         let Some(user) = routes::guard_admits(&session) else {
             return StatusCode::UNAUTHORIZED.into_response();
@@ -612,12 +622,14 @@ pub(crate) mod actix_app {
         request: ServiceRequest,
         next: Next<impl MessageBody + 'static>,
     ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-        // From the request on the way in, loaded from the store (if any) before it is read.
+        // From the request on the way in, loaded from the store (if any) before it is read, an
+        // outage answered as the extractor answers it: a response, which passes the session
+        // middleware on its way out.
         let session = request.session::<State>()?;
-        session
-            .load()
-            .await
-            .map_err(sealed_session::web::SessionRejection::Unavailable)?;
+        if let Err(error) = session.load().await {
+            let rejection = sealed_session::web::SessionRejection::Unavailable(error);
+            return Ok(request.error_response(rejection).map_into_right_body());
+        }
         let Some(user) = routes::guard_admits(&session) else {
             let refused = HttpResponse::Unauthorized().finish();
             return Ok(request.into_response(refused).map_into_right_body());
