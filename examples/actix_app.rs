@@ -1,6 +1,7 @@
 //! A small actix-web app on sealed cookie sessions, with the same pages and behaviour as
 //! examples/axum_app.rs: log in, count visits in the session, grow the session past one cookie
-//! (chunking), rotate keys on a timer, log out. What the pages do is in examples/app/mod.rs.
+//! (chunking), rotate keys on a timer, log out (and press Back: the page shows you logged out,
+//! as no cache kept the logged-in one). What the pages do is in examples/app/mod.rs.
 //!
 //! ```text
 //! cargo run --example actix_app --features actix          # prints its URL; PORT=8080 to choose
@@ -29,8 +30,10 @@ fn html(body: String) -> HttpResponse {
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ring = KeyRing::new(Key::generate()?);
-    // One middleware for every worker: they share the cookie and its key ring.
-    let sessions = SessionMiddleware::<Visit>::new(app::cookie(ring.clone())?);
+    // One middleware for every worker: they share the cookie and its key ring. No cache keeps a
+    // page that shows a session, the browser's included: Back after a logout asks the server
+    // again instead of showing the logged-in page.
+    let sessions = SessionMiddleware::<Visit>::new(app::cookie(ring.clone())?).cache_no_store(true);
     let sessions = match app::server_side() {
         Some(side) => sessions.server_side(&side)?,
         None => sessions,

@@ -1,5 +1,6 @@
 //! A small axum app on sealed cookie sessions: log in, count visits in the session, grow the
-//! session past one cookie (chunking), rotate keys on a timer, log out. The same app on actix-web
+//! session past one cookie (chunking), rotate keys on a timer, log out (and press Back: the
+//! page shows you logged out, as no cache kept the logged-in one). The same app on actix-web
 //! is examples/actix_app.rs; what the pages do is in examples/app/mod.rs.
 //!
 //! ```text
@@ -27,6 +28,13 @@ use app::{Login, Visit};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ring = KeyRing::new(Key::generate()?);
     let cookie = app::cookie(ring.clone())?;
+    // No cache keeps a page that shows a session, the browser's included: Back after a logout
+    // asks the server again instead of showing the logged-in page.
+    let sessions = SessionLayer::<Visit>::new(cookie).cache_no_store(true);
+    let sessions = match app::server_side() {
+        Some(side) => sessions.server_side(&side)?,
+        None => sessions,
+    };
     let page = |f: fn(&Session<Visit>) -> String| {
         get(move |session: Session<Visit>| async move { Html(f(&session)) })
     };
@@ -44,10 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/grow", page(app::grow))
         .route("/shrink", page(app::shrink))
         .route("/logout", page(app::logout))
-        .layer(match app::server_side() {
-            Some(side) => SessionLayer::<Visit>::new(cookie).server_side(&side)?,
-            None => SessionLayer::<Visit>::new(cookie),
-        });
+        .layer(sessions);
     app::rotate_keys(ring);
 
     let listener = tokio::net::TcpListener::bind(app::address()).await?;

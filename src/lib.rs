@@ -130,7 +130,9 @@
 //!   other middleware, and `tracing`.
 //!
 //! Both adapters follow the same rules from the same code (src/web/adapter.rs); the end-to-end
-//! tests run one table of cases against both.
+//! tests run one table of cases against both. They also mark responses for HTTP caches
+//! (`Vary: Cookie`, `Cache-Control: private` on a `Set-Cookie`, opt-in `no-store` for pages
+//! that show a session) and give a store outage's 503 a `Retry-After` ([`web`]).
 //!
 //! Keys for a fleet:
 //! - `key-file`: `key::file::KeyRingFile`, a key ring loaded from a TOML file (KEYS.md) with

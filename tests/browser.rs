@@ -5,7 +5,8 @@
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
 //! `__Host-` removal without `Secure; Path=/`), fails here.
 //! Then the same app with server-side sessions: one small cookie whatever the state, and a key
-//! rotation the stored state follows.
+//! rotation the stored state follows. Last, with `cache_no_store`: after a logout, the Back
+//! button shows the page logged out, not the logged-in page from the browser's cache.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`; `.ci/run` installs them). Without them the test says so loudly and passes,
@@ -15,7 +16,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common_web::{Framework, Stores, host_cookie, serve, serve_with};
+use common_web::{Framework, Settings, Stores, host_cookie, serve, serve_configured, serve_with};
 use fantoccini::{Client, ClientBuilder, Locator};
 use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{Key, KeyRing};
@@ -101,19 +102,24 @@ async fn start_browser(
     unreachable!()
 }
 
+/// The text of the page the browser shows.
+async fn page_text(browser: &Client) -> String {
+    browser
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The page's text and the browser's cookies after visiting `path`.
 async fn visit(browser: &Client, addr: SocketAddr, path: &str) -> (String, Vec<(String, String)>) {
     browser
         .goto(&format!("http://localhost:{}{path}", addr.port()))
         .await
         .unwrap();
-    let text = browser
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = page_text(browser).await;
     let mut cookies: Vec<(String, String)> = browser
         .get_all_cookies()
         .await
@@ -155,8 +161,33 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
         let server = serve_with(framework, host_cookie(ring.clone()), stores).await;
         eprintln!("browser on {framework:?}, server-side sessions");
         server_side_journey(&browser, server.addr, &ring).await;
+
+        browser.delete_all_cookies().await.unwrap();
+        let cookie = host_cookie(KeyRing::new(Key::generate().unwrap()));
+        let settings = Settings::cache_no_store();
+        let server = serve_configured(framework, cookie, Stores::default(), settings).await;
+        eprintln!("browser on {framework:?}, cache_no_store");
+        back_after_logout_shows_the_page_logged_out(&browser, server.addr).await;
     }
     browser.close().await.unwrap();
+}
+
+/// Log in, see a logged-in page, log out, press Back: with `cache_no_store` the browser kept no
+/// copy of the logged-in page, so it asks the server again, which shows no session.
+async fn back_after_logout_shows_the_page_logged_out(browser: &Client, addr: SocketAddr) {
+    assert_eq!(
+        visit(browser, addr, "/login?user=alice").await.0,
+        "hello alice"
+    );
+    assert_eq!(
+        visit(browser, addr, "/show").await.0,
+        "user=alice counter=0 data=0"
+    );
+    assert_eq!(visit(browser, addr, "/logout").await.0, "bye");
+    browser.back().await.unwrap();
+    let url = browser.current_url().await.unwrap();
+    assert_eq!(url.path(), "/show");
+    assert_eq!(page_text(browser).await, "none");
 }
 
 /// The same app with server-side sessions: one small cookie whatever the state, a key rotation

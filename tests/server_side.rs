@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use common_store::FlakyStore;
 use common_web::{
-    Framework, Server, Stores, browser, cookie_with, for_both_frameworks, get_text, held_at, now,
-    open_gate, pairs, serve_with, set_cookies,
+    Framework, Server, Stores, browser, cookie_with, for_both_frameworks, get_text, headers,
+    held_at, lines, now, open_gate, pairs, serve_with, set_cookies,
 };
 use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER, SET_COOKIE};
 use sealed_session::store::{Conflicts, MemoryStore, ServerSide};
 use sealed_session::{
     Clock, ConfigError, CookieOptions, Key, KeyRing, ManualClock, Sealer, SessionCookie,
@@ -86,20 +87,35 @@ impl App {
     }
 
     /// Sends `/held?gate=..&change=..` with `cookie` and waits until its change is made and it
-    /// waits at the gate; the test opens the gate and awaits the returned task.
+    /// waits at the gate; the test opens the gate and awaits the returned task, for the
+    /// response's status and `Set-Cookie` lines.
     async fn held(
         &self,
         gate: &str,
         change: &str,
         cookie: &str,
     ) -> tokio::task::JoinHandle<(u16, Vec<String>)> {
+        let held = self.held_headers(gate, change, cookie).await;
+        tokio::spawn(async move {
+            let (status, headers) = held.await.unwrap();
+            (status, lines(&headers, SET_COOKIE))
+        })
+    }
+
+    /// As [`held`](Self::held), for the response's status and headers.
+    async fn held_headers(
+        &self,
+        gate: &str,
+        change: &str,
+        cookie: &str,
+    ) -> tokio::task::JoinHandle<(u16, HeaderMap)> {
         let before = held_at(gate);
         let (addr, path, cookie) = (
             self.server.addr,
             format!("/held?gate={gate}&change={change}"),
             cookie.to_owned(),
         );
-        let task = tokio::spawn(async move { set_cookies(addr, &path, &[&cookie]).await });
+        let task = tokio::spawn(async move { headers(addr, &path, &[&cookie]).await });
         for _ in 0..500 {
             if held_at(gate) > before {
                 return task;
@@ -320,6 +336,18 @@ for_both_frameworks! {
         assert_eq!((status, lines.len()), (503, 0));
         app.store.set_down(false);
         assert_eq!(app.shows(&cookie).await, "alice 0");
+    }
+
+    async fn a_503_for_a_write_the_store_cannot_take_says_when_to_retry(framework: Framework) {
+        let app = serve(framework).await;
+        let cookie = app.login("alice").await;
+        let gate = gate(framework, "retry-after");
+        let held = app.held_headers(&gate, "update", &cookie).await;
+        app.store.set_down(true);
+        open_gate(&gate);
+        let (status, headers) = held.await.unwrap();
+        assert_eq!(status, 503);
+        assert_eq!(lines(&headers, RETRY_AFTER), ["1"]);
     }
 
     async fn a_record_moved_to_another_session_is_refused(framework: Framework) {

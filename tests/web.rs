@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use common_store::FlakyStore;
 use common_web::{
-    Framework, Server, Stores, browser, browser_with, cookie, cookie_with, for_both_frameworks,
-    get_text, now, pairs, serve, serve_with, set_cookies,
+    Framework, Server, Settings, Stores, browser, browser_with, cookie, cookie_with,
+    for_both_frameworks, get_text, headers, lines, now, pairs, serve, serve_configured, serve_with,
+    set_cookies,
 };
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, VARY};
 use sealed_session::store::{MemoryStore, Outage, Revocations};
 use sealed_session::{Clock, Key, KeyRing, ManualClock};
 
@@ -60,17 +61,31 @@ async fn serve_revocable(framework: Framework) -> (Server, FlakyStore) {
 /// As [`serve_revocable`], on a clock the test moves (the store and the revocations follow the
 /// sealer's clock).
 async fn serve_revocable_at(framework: Framework) -> (Server, FlakyStore, ManualClock) {
+    serve_revocable_configured(framework, Settings::default()).await
+}
+
+/// As [`serve_revocable_at`], the session middleware configured with `settings`.
+async fn serve_revocable_configured(
+    framework: Framework,
+    settings: Settings,
+) -> (Server, FlakyStore, ManualClock) {
     let clock = ManualClock::new(now());
     let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
     let revocations = Revocations::new(store.clone());
     let ring = KeyRing::new(Key::generate().unwrap());
-    let server = serve_with(
+    let server = serve_configured(
         framework,
         cookie_with(ring, clock.clone()),
         Stores::revocations(revocations),
+        settings,
     )
     .await;
     (server, store, clock)
+}
+
+/// A server with `settings` and no store.
+async fn serve_set(framework: Framework, settings: Settings) -> Server {
+    serve_configured(framework, cookie(), Stores::default(), settings).await
 }
 
 /// A server over a ring and a clock the test holds.
@@ -436,6 +451,150 @@ for_both_frameworks! {
         let live = session_header(addr).await;
         store.set_down(true);
         assert_eq!(set_cookies(addr, "/ro", &[&live]).await.0, 200);
+    }
+
+    // HTTP caching: no cache hands one user's session to another, nor keeps it past a logout.
+
+    async fn a_response_that_uses_the_session_varies_on_cookie(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let cases: [(&str, &[&str]); 5] = [
+            ("/ro", &[]),
+            ("/ro", &[&good]),
+            ("/rw", &[&good]),
+            ("/login?user=bob", &[]),
+            ("/logout", &[&good]),
+        ];
+        for (path, cookie) in cases {
+            let (status, headers) = headers(addr, path, cookie).await;
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(lines(&headers, VARY), ["Cookie"], "{path} {cookie:?}");
+        }
+    }
+
+    async fn vary_cookie_is_added_to_the_handlers_own_vary(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let path = "/login-with?user=alice&vary=Accept-Encoding";
+        let (_, headers) = headers(server.addr, path, &[]).await;
+        assert_eq!(lines(&headers, VARY), ["Accept-Encoding, Cookie"]);
+    }
+
+    async fn vary_cookie_is_not_added_twice(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let path = "/login-with?user=alice&vary=cookie";
+        let (_, headers) = headers(server.addr, path, &[]).await;
+        assert_eq!(lines(&headers, VARY), ["cookie"]);
+    }
+
+    async fn a_handlers_vary_star_is_left_alone(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let (_, headers) = headers(server.addr, "/login-with?user=alice&vary=*", &[]).await;
+        assert_eq!(lines(&headers, VARY), ["*"]);
+    }
+
+    async fn a_response_that_sets_or_deletes_a_session_cookie_is_private(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let cases: [(&str, &[&str]); 4] = [
+            ("/login?user=bob", &[]),
+            ("/rw", &[&good]),
+            ("/logout", &[&good]),
+            ("/ro", &["sid=garbage"]),
+        ];
+        for (path, cookie) in cases {
+            let (_, headers) = headers(addr, path, cookie).await;
+            assert!(!lines(&headers, SET_COOKIE).is_empty(), "{path} {cookie:?}");
+            assert_eq!(lines(&headers, CACHE_CONTROL), ["private"], "{path} {cookie:?}");
+        }
+    }
+
+    async fn a_handlers_own_cache_control_is_kept(framework: Framework) {
+        for settings in [Settings::default(), Settings::cache_no_store()] {
+            let server = serve_set(framework, settings).await;
+            let path = "/login-with?user=alice&cache_control=no-cache";
+            let (_, headers) = headers(server.addr, path, &[]).await;
+            assert_eq!(lines(&headers, SET_COOKIE).len(), 1);
+            assert_eq!(lines(&headers, CACHE_CONTROL), ["no-cache"]);
+        }
+    }
+
+    async fn a_response_that_only_reads_the_session_gets_no_cache_control(framework: Framework) {
+        let server = serve(framework, cookie()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let (_, headers) = headers(addr, "/ro", &[&good]).await;
+        assert!(lines(&headers, SET_COOKIE).is_empty());
+        assert!(lines(&headers, CACHE_CONTROL).is_empty());
+    }
+
+    async fn a_response_that_never_touches_the_session_gets_no_caching_headers(framework: Framework) {
+        for settings in [Settings::default(), Settings::cache_no_store()] {
+            let server = serve_set(framework, settings).await;
+            let addr = server.addr;
+            let good = session_header(addr).await;
+            let cookies: [&[&str]; 3] = [&[&good], &["sid=garbage"], &[]];
+            for cookie in cookies {
+                let (status, headers) = headers(addr, "/none", cookie).await;
+                assert_eq!(status, 200);
+                assert!(lines(&headers, VARY).is_empty(), "{cookie:?}");
+                assert!(lines(&headers, CACHE_CONTROL).is_empty(), "{cookie:?}");
+            }
+        }
+    }
+
+    async fn with_cache_no_store_a_response_bearing_a_session_is_no_store(framework: Framework) {
+        let server = serve_set(framework, Settings::cache_no_store()).await;
+        let addr = server.addr;
+        let good = session_header(addr).await;
+        let cases: [(&str, &[&str]); 4] = [
+            ("/login?user=bob", &[]),
+            ("/ro", &[&good]),
+            ("/rw", &[&good]),
+            ("/logout", &[&good]),
+        ];
+        for (path, cookie) in cases {
+            let (status, headers) = headers(addr, path, cookie).await;
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(lines(&headers, CACHE_CONTROL), ["no-store"], "{path}");
+        }
+    }
+
+    async fn with_cache_no_store_a_page_without_a_session_stays_cacheable(framework: Framework) {
+        let server = serve_set(framework, Settings::cache_no_store()).await;
+        let (_, headers) = headers(server.addr, "/ro", &[]).await;
+        assert!(lines(&headers, CACHE_CONTROL).is_empty());
+        assert_eq!(lines(&headers, VARY), ["Cookie"]);
+    }
+
+    // Outages: the 503 tells clients when to come back.
+
+    async fn a_503_for_a_store_that_cannot_check_the_session_says_when_to_retry(framework: Framework) {
+        let (server, store) = serve_revocable(framework).await;
+        let addr = server.addr;
+        let live = session_header(addr).await;
+        store.set_down(true);
+        // From the extractor, and from a middleware that answers as the extractor does.
+        for path in ["/ro", "/private"] {
+            let (status, headers) = headers(addr, path, &[&live]).await;
+            assert_eq!(status, 503, "{path}");
+            assert_eq!(lines(&headers, RETRY_AFTER), ["1"], "{path}");
+        }
+    }
+
+    async fn the_retry_after_of_an_outage_is_a_setting(framework: Framework) {
+        let settings = Settings {
+            retry_after: Some(std::time::Duration::from_secs(30)),
+            ..Settings::default()
+        };
+        let (server, store, _) = serve_revocable_configured(framework, settings).await;
+        let addr = server.addr;
+        let live = session_header(addr).await;
+        store.set_down(true);
+        let (status, headers) = headers(addr, "/ro", &[&live]).await;
+        assert_eq!(status, 503);
+        assert_eq!(lines(&headers, RETRY_AFTER), ["30"]);
     }
 }
 

@@ -114,7 +114,12 @@ pub(crate) fn shrink(session: &Session<Visit>) -> String {
 
 pub(crate) fn logout(session: &Session<Visit>) -> String {
     session.clear();
-    page(session, "logged out: the cookie and its chunks are deleted")
+    // The apps' `cache_no_store(true)`: no cache kept the logged-in pages, so Back shows them
+    // logged out.
+    page(
+        session,
+        "logged out: the cookie and its chunks are deleted; Back shows no logged-in page",
+    )
 }
 
 /// Server-side sessions when `SESSIONS=server` (the state in a store, only the sealed id in the

@@ -3,8 +3,8 @@
 //!
 //! The same rules as the axum adapter, from the same code: the session is opened only when
 //! used, `Set-Cookie` goes out only on a change, a logout, a due renewal or a bad incoming cookie,
-//! nothing is written on a 5xx unless configured, and a refused cookie's reason is logged
-//! through `tracing`.
+//! nothing is written on a 5xx unless configured, a refused cookie's reason is logged through
+//! `tracing`, and the caching and outage headers are the same ([`crate::web`]).
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
@@ -43,12 +43,15 @@ use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    CACHE_CONTROL, COOKIE, HeaderName, HeaderValue, RETRY_AFTER, SET_COOKIE, VARY,
+};
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::adapter::{Adapter, End, invalid_header_value};
+use super::adapter::{Adapter, Field, Reply, StoreOutage, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -67,12 +70,17 @@ use crate::handle::Session;
 /// cookie is left as it was (or, with
 /// [`keep_response_on_write_error`](Self::keep_response_on_write_error), the response goes out
 /// without the renewal); either way the error is logged.
+///
+/// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
+/// session cookie `Cache-Control: private` (unless the handler chose its own), and with
+/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](Self::retry_after). See [`crate::web`].
 pub struct SessionMiddleware<T> {
     adapter: Adapter,
     state: PhantomData<fn() -> T>,
 }
 
-super::adapter::adapter_settings!(SessionMiddleware, "middleware");
+super::adapter::adapter_settings!(SessionMiddleware, "middleware", "actix");
 
 impl<S, B, T> Transform<S, ServiceRequest> for SessionMiddleware<T>
 where
@@ -123,43 +131,66 @@ where
         Box::pin(async move {
             // An error in place of a response has no request to answer with: it passes through
             // as it is. (A handler's own errors are already responses here.)
-            let response = response.await?.map_into_left_body();
-            Ok(respond(&adapter, &session, response).await)
+            let mut response = response.await?.map_into_left_body();
+            adapter.end(&session, &mut response).await;
+            Ok(response)
         })
     }
 }
 
-/// Applies the end of the request to `response`: its `Set-Cookie` lines, or the error status
-/// that replaces it.
-async fn respond<T, B>(
-    adapter: &Adapter,
-    session: &Session<T>,
-    mut response: ServiceResponse<EitherBody<B>>,
-) -> ServiceResponse<EitherBody<B>>
-where
-    T: Serialize + DeserializeOwned,
-{
-    let replace = |response: ServiceResponse<EitherBody<B>>, with: HttpResponse| {
-        let (request, _) = response.into_parts();
-        ServiceResponse::new(request, with).map_into_right_body()
-    };
-    match adapter
-        .end(session, response.status().is_server_error())
-        .await
-    {
-        End::Nothing => response,
-        End::SetCookie(lines) => {
-            for line in lines {
-                match HeaderValue::try_from(line) {
-                    Ok(value) => response.headers_mut().append(SET_COOKIE, value),
-                    Err(_) => invalid_header_value(),
-                }
-            }
-            response
-        }
-        End::Fail => replace(response, HttpResponse::InternalServerError().finish()),
-        End::Unavailable => replace(response, HttpResponse::ServiceUnavailable().finish()),
-        End::Conflict => replace(response, HttpResponse::Conflict().finish()),
+/// The header `field` names.
+fn name(field: Field) -> HeaderName {
+    match field {
+        Field::SetCookie => SET_COOKIE,
+        Field::Vary => VARY,
+        Field::CacheControl => CACHE_CONTROL,
+        Field::RetryAfter => RETRY_AFTER,
+    }
+}
+
+/// `value` as a header value, or `None` if it is not one.
+fn header_value(value: Value) -> Option<HeaderValue> {
+    match value {
+        Value::Static(text) => Some(HeaderValue::from_static(text)),
+        Value::Owned(bytes) => HeaderValue::try_from(bytes).ok(),
+    }
+}
+
+/// The response as the adapter core reads and changes it.
+impl<B> Reply for ServiceResponse<EitherBody<B>> {
+    fn status(&self) -> u16 {
+        ServiceResponse::status(self).as_u16()
+    }
+
+    fn is_store_outage(&self) -> bool {
+        self.response().extensions().contains::<StoreOutage>()
+    }
+
+    fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
+        self.headers()
+            .get_all(name(field))
+            .map(HeaderValue::as_bytes)
+    }
+
+    fn append(&mut self, field: Field, value: Value) -> bool {
+        let Some(value) = header_value(value) else {
+            return false;
+        };
+        self.headers_mut().append(name(field), value);
+        true
+    }
+
+    fn set(&mut self, field: Field, value: Value) -> bool {
+        let Some(value) = header_value(value) else {
+            return false;
+        };
+        self.headers_mut().insert(name(field), value);
+        true
+    }
+
+    fn replace(&mut self, status: u16) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *self.response_mut() = HttpResponse::new(status).map_into_right_body();
     }
 }
 
@@ -222,18 +253,23 @@ impl<T: Serialize + DeserializeOwned + 'static> FromRequest for Session<T> {
 }
 
 impl ResponseError for SessionRejection {
-    fn status_code(&self) -> actix_web::http::StatusCode {
+    fn status_code(&self) -> StatusCode {
         match self {
-            Self::Missing(_) => actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            Self::Missing(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         // Opaque: how the app is wired, or which store failed, is not the client's business.
-        let status = actix_web::http::StatusCode::from_u16(self.status())
-            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-        HttpResponse::build(status).finish()
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = HttpResponse::build(status).finish();
+        if matches!(self, Self::Unavailable(_)) {
+            // For the middleware to add its `Retry-After` on the way out.
+            response.extensions_mut().insert(StoreOutage);
+        }
+        response
     }
 }
 

@@ -1,9 +1,11 @@
 //! What every framework adapter does around a request, written once: make the request's
 //! [`Session`] from its `Cookie` fields, and at the end decide, by the adapter's settings, what the
-//! response gets. An adapter only moves header values and statuses between its framework's types
-//! and these.
+//! response gets: its `Set-Cookie` lines, its caching headers (`Vary`, `Cache-Control`), or the
+//! error status that replaces it (with `Retry-After` for a store outage). An adapter only moves
+//! header values and statuses between its framework's types and these ([`Reply`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -14,7 +16,8 @@ use crate::handle::{Session, join_cookie_headers};
 use crate::store::{Revocations, SaveError, ServerSide, ServerSideBinding};
 
 /// An adapter's settings: the cookie, what to do on server errors and write failures, the
-/// revocations to check and the store of server-side sessions, if any.
+/// revocations to check and the store of server-side sessions, if any, and the caching and
+/// outage headers.
 #[derive(Clone)]
 pub(crate) struct Adapter {
     cookie: Arc<SessionCookie>,
@@ -22,13 +25,62 @@ pub(crate) struct Adapter {
     fail_on_write_error: bool,
     revocations: Option<Revocations>,
     server_side: Option<Arc<ServerSideBinding>>,
+    cache_no_store: bool,
+    /// The `Retry-After` of a store outage's 503, in whole seconds.
+    retry_after: u64,
 }
 
+/// A header the end of a request writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    SetCookie,
+    Vary,
+    CacheControl,
+    RetryAfter,
+}
+
+/// A header value the end of a request writes: most are fixed words, which the frameworks keep
+/// without copying.
+pub(crate) enum Value {
+    Static(&'static str),
+    Owned(Vec<u8>),
+}
+
+/// A framework's response, as the end of a request reads and changes it. Each adapter
+/// implements it over its own response type, only moving values between its header map and
+/// these; what to write is decided here.
+pub(crate) trait Reply {
+    /// The response's status code.
+    fn status(&self) -> u16;
+
+    /// Whether this is the extractor's answer to a store that could not answer (it carries
+    /// [`StoreOutage`]).
+    fn is_store_outage(&self) -> bool;
+
+    /// The values of `field`, one per field line, in order.
+    fn values(&self, field: Field) -> impl Iterator<Item = &[u8]>;
+
+    /// Adds a line of `field`; `false` if the framework refused `value`.
+    fn append(&mut self, field: Field, value: Value) -> bool;
+
+    /// Replaces every line of `field` with one; `false` if the framework refused `value`.
+    fn set(&mut self, field: Field, value: Value) -> bool;
+
+    /// Replaces the response with an empty one of `status`.
+    fn replace(&mut self, status: u16);
+}
+
+/// Marks the response of [`SessionRejection::Unavailable`](super::SessionRejection): the end
+/// of the request gives it the adapter's `Retry-After`, which the rejection, made without the
+/// adapter's settings, cannot know.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StoreOutage;
+
 /// What the response of a request gets, once its handler has run.
-pub(crate) enum End {
+enum End {
     /// Nothing: the session was not touched, not changed and not due, or the response is a 5xx.
     Nothing,
-    /// These `Set-Cookie` values, in order.
+    /// These `Set-Cookie` values, in order (at least one).
     SetCookie(Vec<String>),
     /// A 500 in place of the handler's response: a renewal due now could not be sealed (logged).
     Fail,
@@ -49,6 +101,8 @@ impl Adapter {
             fail_on_write_error: true,
             revocations: None,
             server_side: None,
+            cache_no_store: false,
+            retry_after: retry_after_seconds(super::DEFAULT_RETRY_AFTER),
         }
     }
 
@@ -79,6 +133,16 @@ impl Adapter {
         self
     }
 
+    pub(crate) fn cache_no_store(mut self, on: bool) -> Self {
+        self.cache_no_store = on;
+        self
+    }
+
+    pub(crate) fn retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = retry_after_seconds(after);
+        self
+    }
+
     /// The session of a request with these `Cookie` header fields. The fields are the
     /// framework's header values (shared buffers: keeping them is cheap); they are read, and
     /// joined into one header as HTTP/2 clients send one field per cookie, only if the handler
@@ -104,17 +168,80 @@ impl Adapter {
         session
     }
 
-    /// What the response gets, for a response that is (`server_error`) or is not a 5xx; logs
-    /// why the request's cookie was refused, if it was, and why a renewal or a revocation
-    /// failed, if one did.
-    pub(crate) async fn end<T>(&self, session: &Session<T>, server_error: bool) -> End
+    /// Ends the request on `reply`, the handler's response: adds the session's `Set-Cookie`
+    /// lines, or replaces the response with the error status its end calls for, then the
+    /// caching headers and, for a store outage, `Retry-After`. Logs why the request's cookie was
+    /// refused, if it was, and why a renewal, a revocation or a write failed, if one did.
+    pub(crate) async fn end<T>(&self, session: &Session<T>, reply: &mut impl Reply)
     where
         T: Serialize + DeserializeOwned,
     {
-        // Most requests of a site never touch the session: one check, no store, no lines.
+        // Most requests of a site never touch the session: one check, no store, no lines, no
+        // header (the response does not depend on the cookie).
         if session.is_untouched() {
-            return End::Nothing;
+            return;
         }
+        let end = self.outcome(session, reply.status() >= 500).await;
+        let sets_cookie = matches!(end, End::SetCookie(_));
+        // Only a 503 can be the extractor's: other responses skip the look for its mark.
+        let mut outage = reply.status() == 503 && reply.is_store_outage();
+        match end {
+            End::Nothing => self.cache_control(session, reply, false),
+            End::SetCookie(lines) => {
+                for line in lines {
+                    if !reply.append(Field::SetCookie, Value::Owned(line.into_bytes())) {
+                        invalid_header_value(Field::SetCookie);
+                    }
+                }
+                self.cache_control(session, reply, sets_cookie);
+            }
+            End::Fail => reply.replace(500),
+            End::Unavailable => {
+                reply.replace(503);
+                outage = true;
+            }
+            End::Conflict => reply.replace(409),
+        }
+        vary_on_cookie(reply);
+        if outage {
+            let seconds = Value::Owned(self.retry_after.to_string().into_bytes());
+            if !reply.set(Field::RetryAfter, seconds) {
+                invalid_header_value(Field::RetryAfter);
+            }
+        }
+    }
+
+    /// The `Cache-Control` of the handler's response, if the handler did not choose one: a
+    /// response that sets a session cookie is `private`, as a shared cache must never hand one
+    /// user's cookie to another; with `cache_no_store`, one that bears a session (a session
+    /// present at its end, or a cookie set or deleted: a login, a logout) is `no-store`, so that
+    /// the browser keeps no copy that its Back button could show after a logout.
+    fn cache_control<T>(&self, session: &Session<T>, reply: &mut impl Reply, sets_cookie: bool)
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        if reply.values(Field::CacheControl).next().is_some() {
+            return;
+        }
+        let directive = if self.cache_no_store && (sets_cookie || session.read(|s| s.is_some())) {
+            "no-store"
+        } else if sets_cookie {
+            "private"
+        } else {
+            return;
+        };
+        if !reply.set(Field::CacheControl, Value::Static(directive)) {
+            invalid_header_value(Field::CacheControl);
+        }
+    }
+
+    /// What the response gets, for a response that is (`server_error`) or is not a 5xx; logs
+    /// why the request's cookie was refused, if it was, and why a renewal or a revocation
+    /// failed, if one did.
+    async fn outcome<T>(&self, session: &Session<T>, server_error: bool) -> End
+    where
+        T: Serialize + DeserializeOwned,
+    {
         if let Some(reason) = session.refused() {
             super::log::refused(&reason);
         }
@@ -162,17 +289,59 @@ impl Adapter {
     }
 }
 
-/// Logs a `Set-Cookie` line the framework refused as a header value. Never happens: every line
-/// is built from a cookie token, base64url and checked attribute values.
-pub(crate) fn invalid_header_value() {
-    tracing::error!("a Set-Cookie line was not a valid header value");
+/// Adds `Cookie` to the response's `Vary`: the response depends on the request's cookies, so a
+/// cache must not answer another request with it unless that request carries the same ones.
+/// Left alone when `Vary` lists `Cookie` already, or `*` (varies on everything). The handler's
+/// values stay first, joined with `Cookie` into one field line, as some caches read only one.
+fn vary_on_cookie(reply: &mut impl Reply) {
+    let mut joined: Vec<u8> = Vec::new();
+    for value in reply.values(Field::Vary) {
+        let mut members = value.split(|&b| b == b',').map(<[u8]>::trim_ascii);
+        if members.any(|m| m == b"*" || m.eq_ignore_ascii_case(b"cookie")) {
+            return;
+        }
+        let value = value.trim_ascii();
+        if !joined.is_empty() && !value.is_empty() {
+            joined.extend_from_slice(b", ");
+        }
+        joined.extend_from_slice(value);
+    }
+    let value = if joined.is_empty() {
+        Value::Static("Cookie")
+    } else {
+        joined.extend_from_slice(b", Cookie");
+        Value::Owned(joined)
+    };
+    if !reply.set(Field::Vary, value) {
+        invalid_header_value(Field::Vary);
+    }
+}
+
+/// `after` as `Retry-After` says it: whole seconds, a fraction rounded up so that a client never
+/// comes back sooner than asked.
+fn retry_after_seconds(after: Duration) -> u64 {
+    after
+        .as_secs()
+        .saturating_add(u64::from(after.subsec_nanos() > 0))
+}
+
+/// Logs a header value the framework refused. Never happens: every `Set-Cookie` line is built
+/// from a cookie token, base64url and checked attribute values, and every other value from
+/// fixed words, digits and the handler's own `Vary`.
+fn invalid_header_value(field: Field) {
+    tracing::error!(
+        ?field,
+        "a header value the session layer built was not valid"
+    );
 }
 
 /// The settings every adapter's middleware type offers, written once: `new`, the 5xx and
-/// write-failure rules, and revocations. The type has fields `adapter: Adapter` and
-/// `state: PhantomData<fn() -> T>`; `$what` names it in the docs ("layer", "middleware").
+/// write-failure rules, revocations, server-side sessions, and the caching and outage headers.
+/// The type has fields `adapter: Adapter` and `state: PhantomData<fn() -> T>`; `$what` names it
+/// in the docs ("layer", "middleware"), and `$module` is its module under `web` ("axum",
+/// "actix") for the examples.
 macro_rules! adapter_settings {
-    ($ty:ident, $what:literal) => {
+    ($ty:ident, $what:literal, $module:literal) => {
         impl<T> Clone for $ty<T> {
             fn clone(&self) -> Self {
                 Self {
@@ -253,8 +422,159 @@ macro_rules! adapter_settings {
                     state: std::marker::PhantomData,
                 })
             }
+
+            /// Marks every response that bears a session `Cache-Control: no-store` (default:
+            /// off), so that no cache keeps it, not even the browser's: after a logout, the
+            /// Back button then loads the page again and shows it logged out, instead of the
+            /// logged-in page from the browser's cache.
+            ///
+            /// A response bears a session when the session is present at its end (the handler
+            /// read it, changed it or logged in) or it sets or deletes the session's cookies (a
+            /// login, a logout, a bad cookie's removal). A page read without a session stays
+            /// cacheable, and a response whose handler never touched the session gets no
+            /// header at all. A handler that sets its own `Cache-Control` keeps it.
+            ///
+            /// Without this setting the caching headers are still safe for shared caches: every
+            /// response of a request that used the session gets `Vary: Cookie` (added to the
+            /// handler's `Vary`, unless it lists `Cookie` or `*` already), and one that sets or
+            /// deletes a session cookie gets `Cache-Control: private` unless the handler chose
+            /// its own. `no-store` costs the browser its copy of every logged-in page: each
+            /// visit, Back included, asks the server again.
+            ///
+            /// ```
+            #[doc = concat!("# use sealed_session::web::", $module, "::", stringify!($ty), ";")]
+            /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+            /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+            /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+            #[doc = concat!("let sessions = ", stringify!($ty), "::<u64>::new(cookie).cache_no_store(true);")]
+            /// # let _ = sessions;
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
+            pub fn cache_no_store(self, on: bool) -> Self {
+                Self {
+                    adapter: self.adapter.cache_no_store(on),
+                    state: std::marker::PhantomData,
+                }
+            }
+
+            /// How long the 503 of a store outage tells clients to wait before they try again,
+            /// in its `Retry-After` header (default
+            /// [`DEFAULT_RETRY_AFTER`](crate::web::DEFAULT_RETRY_AFTER), one second; whole
+            /// seconds, a fraction rounded up). It goes on the 503 the `Session<T>` extractor
+            /// answers when the store cannot check or load the session, and on the 503 that
+            /// replaces a response whose logout or write the store could not take. A client
+            /// that honours it backs off instead of retrying at once into the outage.
+            ///
+            /// ```
+            #[doc = concat!("# use sealed_session::web::", $module, "::", stringify!($ty), ";")]
+            /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+            /// # use sealed_session::store::{MemoryStore, Revocations};
+            /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
+            /// #     .session_ids(true)
+            /// #     .build()?;
+            /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+            /// use std::time::Duration;
+            ///
+            #[doc = concat!("let sessions = ", stringify!($ty), "::<u64>::new(cookie)")]
+            ///     .revocations(Revocations::new(MemoryStore::new()))?
+            ///     .retry_after(Duration::from_secs(5));
+            /// # let _ = sessions;
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
+            pub fn retry_after(self, after: std::time::Duration) -> Self {
+                Self {
+                    adapter: self.adapter.retry_after(after),
+                    state: std::marker::PhantomData,
+                }
+            }
         }
     };
 }
 
 pub(crate) use adapter_settings;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A response as a list of header lines.
+    #[derive(Default)]
+    struct Lines(Vec<(Field, Vec<u8>)>);
+
+    impl Reply for Lines {
+        fn status(&self) -> u16 {
+            200
+        }
+
+        fn is_store_outage(&self) -> bool {
+            false
+        }
+
+        fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
+            self.0
+                .iter()
+                .filter(move |(f, _)| *f == field)
+                .map(|(_, v)| v.as_slice())
+        }
+
+        fn append(&mut self, field: Field, value: Value) -> bool {
+            let value = match value {
+                Value::Static(text) => text.as_bytes().to_vec(),
+                Value::Owned(bytes) => bytes,
+            };
+            self.0.push((field, value));
+            true
+        }
+
+        fn set(&mut self, field: Field, value: Value) -> bool {
+            self.0.retain(|(f, _)| *f != field);
+            self.append(field, value)
+        }
+
+        fn replace(&mut self, _: u16) {
+            self.0.clear();
+        }
+    }
+
+    fn vary_after(lines: &[&str]) -> Vec<String> {
+        let mut reply = Lines::default();
+        for line in lines {
+            reply.append(Field::Vary, Value::Owned(line.as_bytes().to_vec()));
+        }
+        vary_on_cookie(&mut reply);
+        reply
+            .values(Field::Vary)
+            .map(|v| String::from_utf8(v.to_vec()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn cookie_is_found_in_any_line_of_vary_whatever_its_case() {
+        assert_eq!(
+            vary_after(&["Accept-Encoding", "Origin , COOKIE"]),
+            ["Accept-Encoding", "Origin , COOKIE"]
+        );
+    }
+
+    #[test]
+    fn the_handlers_vary_lines_are_joined_with_cookie_into_one() {
+        assert_eq!(
+            vary_after(&["Accept-Encoding", "", " Origin "]),
+            ["Accept-Encoding, Origin, Cookie"]
+        );
+    }
+
+    #[test]
+    fn a_star_among_other_members_is_left_alone() {
+        assert_eq!(vary_after(&["Origin, *"]), ["Origin, *"]);
+    }
+
+    #[test]
+    fn retry_after_rounds_a_fraction_of_a_second_up() {
+        assert_eq!(retry_after_seconds(Duration::ZERO), 0);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(30)), 30);
+        assert_eq!(retry_after_seconds(Duration::MAX), u64::MAX);
+    }
+}

@@ -32,15 +32,15 @@ use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response as AxumResponse};
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, VARY};
 use http::request::Parts;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::adapter::{Adapter, End, invalid_header_value};
+use super::adapter::{Adapter, Field, Reply, StoreOutage, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -52,12 +52,17 @@ use crate::handle::Session;
 /// the end of the request cannot be sealed, the response becomes a 500 and the cookie is left as
 /// it was (or, with [`keep_response_on_write_error`](Self::keep_response_on_write_error), the
 /// response goes out without the renewal); either way the error is logged.
+///
+/// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
+/// session cookie `Cache-Control: private` (unless the handler chose its own), and with
+/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](Self::retry_after). See [`crate::web`].
 pub struct SessionLayer<T> {
     adapter: Adapter,
     state: PhantomData<fn() -> T>,
 }
 
-super::adapter::adapter_settings!(SessionLayer, "layer");
+super::adapter::adapter_settings!(SessionLayer, "layer", "axum");
 
 impl<S, T> Layer<S> for SessionLayer<T> {
     type Service = SessionService<S, T>;
@@ -112,44 +117,68 @@ where
         let response = self.inner.call(request);
         Box::pin(async move {
             let mut response = response.await?;
-            respond(&adapter, &session, &mut response).await;
+            adapter.end(&session, &mut response).await;
             Ok(response)
         })
     }
 }
 
-/// An empty response with `code`.
-fn status<B: Default>(code: StatusCode) -> Response<B> {
-    let mut response = Response::default();
-    *response.status_mut() = code;
-    response
+/// The header `field` names.
+fn name(field: Field) -> HeaderName {
+    match field {
+        Field::SetCookie => SET_COOKIE,
+        Field::Vary => VARY,
+        Field::CacheControl => CACHE_CONTROL,
+        Field::RetryAfter => RETRY_AFTER,
+    }
 }
 
-/// Applies the end of the request to `response`: its `Set-Cookie` lines, or the error status
-/// that replaces it.
-async fn respond<T, B>(adapter: &Adapter, session: &Session<T>, response: &mut Response<B>)
-where
-    T: Serialize + DeserializeOwned,
-    B: Default,
-{
-    match adapter
-        .end(session, response.status().is_server_error())
-        .await
-    {
-        End::Nothing => {}
-        End::SetCookie(lines) => {
-            for line in lines {
-                match HeaderValue::try_from(line) {
-                    Ok(value) => {
-                        response.headers_mut().append(SET_COOKIE, value);
-                    }
-                    Err(_) => invalid_header_value(),
-                }
-            }
-        }
-        End::Fail => *response = status(StatusCode::INTERNAL_SERVER_ERROR),
-        End::Unavailable => *response = status(StatusCode::SERVICE_UNAVAILABLE),
-        End::Conflict => *response = status(StatusCode::CONFLICT),
+/// `value` as a header value, or `None` if it is not one.
+fn header_value(value: Value) -> Option<HeaderValue> {
+    match value {
+        Value::Static(text) => Some(HeaderValue::from_static(text)),
+        Value::Owned(bytes) => HeaderValue::try_from(bytes).ok(),
+    }
+}
+
+/// The response as the adapter core reads and changes it.
+impl<B: Default> Reply for Response<B> {
+    fn status(&self) -> u16 {
+        Response::status(self).as_u16()
+    }
+
+    fn is_store_outage(&self) -> bool {
+        self.extensions().get::<StoreOutage>().is_some()
+    }
+
+    fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
+        self.headers()
+            .get_all(name(field))
+            .iter()
+            .map(HeaderValue::as_bytes)
+    }
+
+    fn append(&mut self, field: Field, value: Value) -> bool {
+        let Some(value) = header_value(value) else {
+            return false;
+        };
+        self.headers_mut().append(name(field), value);
+        true
+    }
+
+    fn set(&mut self, field: Field, value: Value) -> bool {
+        let Some(value) = header_value(value) else {
+            return false;
+        };
+        self.headers_mut().insert(name(field), value);
+        true
+    }
+
+    fn replace(&mut self, status: u16) {
+        let mut response = Response::default();
+        *response.status_mut() =
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *self = response;
     }
 }
 
@@ -180,10 +209,16 @@ where
 
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> AxumResponse {
+        let outage = matches!(self, Self::Unavailable(_));
         // Opaque: how the app is wired, or which store failed, is not the client's business.
-        StatusCode::from_u16(self.status())
+        let mut response = StatusCode::from_u16(self.status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response()
+            .into_response();
+        if outage {
+            // For the layer to add its `Retry-After` on the way out.
+            response.extensions_mut().insert(StoreOutage);
+        }
+        response
     }
 }
 

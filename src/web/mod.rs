@@ -3,6 +3,25 @@
 //! extractor). They read the request's `Cookie` fields, hand the handler a `Session`, and send
 //! what [`Session::finish`](crate::Session::finish) returns; every rule lives in the handle, and
 //! what the adapters do around it (src/web/adapter.rs) is written once for both.
+//!
+//! What the adapters add to a response, so that HTTP caches neither leak a session to another
+//! user nor bring one back after a logout:
+//! - a response whose handler used the session (read it, changed it, logged in or out) gets
+//!   `Vary: Cookie`, added to the handler's own `Vary` (unless that lists `Cookie` or `*`
+//!   already): a cache answers another request with it only if that request carries the same
+//!   cookies;
+//! - a response that sets or deletes a session cookie gets `Cache-Control: private`, unless the
+//!   handler set its own `Cache-Control`: a shared cache never stores one user's cookie for
+//!   others;
+//! - with the `cache_no_store(true)` setting, every response that bears a session (a session
+//!   present at its end, a login, a logout) gets `Cache-Control: no-store` instead, unless the
+//!   handler set its own: the browser keeps no copy, so its Back button after a logout loads
+//!   the page again, logged out;
+//! - a response whose handler never touched the session gets none of these.
+//!
+//! When the store cannot answer (revocations, server-side sessions), the adapters answer 503
+//! with `Retry-After` ([`DEFAULT_RETRY_AFTER`], or the `retry_after` setting), so that clients
+//! back off instead of retrying into the outage.
 
 #[cfg(feature = "actix")]
 pub mod actix;
@@ -16,3 +35,10 @@ mod log;
 mod rejection;
 
 pub use rejection::{MissingSession, SessionRejection};
+
+/// How long the 503 of a store outage tells clients to wait, by default, in its `Retry-After`:
+/// one second. Store outages are mostly short (a failover, a restart): a short wait brings
+/// clients back soon after the store, and one that meets the outage again is told again. The
+/// adapters' `retry_after` setting changes it.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub const DEFAULT_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);

@@ -30,8 +30,14 @@ pub enum SessionRejection {
     /// No session middleware of this `T` wraps the handler: a 500 (see [`MissingSession`]).
     Missing(MissingSession),
     /// The session needs the store (its server-side state, or its revocation check) and the
-    /// store could not answer: a 503. Nothing about the session is assumed meanwhile; the
-    /// client may retry.
+    /// store could not answer: a 503 with `Retry-After` (the adapter's `retry_after`, added as
+    /// the response passes its session middleware). Nothing about the session is assumed
+    /// meanwhile; the client may retry.
+    ///
+    /// A middleware inside the session middleware that loads the session itself answers an
+    /// outage with this rejection's response (axum: `into_response()`; actix-web:
+    /// `ServiceRequest::error_response`) to get the same 503. On actix-web, an `Err` returned
+    /// instead passes the session middleware as an error, without `Retry-After`.
     Unavailable(StoreError),
 }
 

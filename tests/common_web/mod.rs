@@ -1,5 +1,6 @@
 //! The test app of the web adapters' tests, once for both frameworks: login, read, change, grow,
-//! logout, fail, and a page behind a guard middleware. What each route does is written once
+//! logout, fail, a login whose handler sets its own caching headers, and a page behind a guard
+//! middleware. What each route does is written once
 //! (`routes`); the axum and actix apps only turn requests and replies into their framework's
 //! types, so every test of the shared table meets the same app on either.
 
@@ -8,9 +9,10 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::{COOKIE, HeaderMap, HeaderName, SET_COOKIE};
 use sealed_session::store::{Revocations, ServerSide};
 use sealed_session::{
     CookieOptions, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie, Subject,
@@ -32,6 +34,14 @@ pub(crate) struct State {
 #[derive(Deserialize)]
 pub(crate) struct Login {
     user: String,
+}
+
+/// `/login-with`: a login whose handler sets its own `Vary` and `Cache-Control`, when given.
+#[derive(Deserialize)]
+pub(crate) struct LoginWith {
+    user: String,
+    vary: Option<String>,
+    cache_control: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +92,9 @@ pub(crate) fn held_at(name: &str) -> usize {
 /// A status and a body.
 pub(crate) type Reply = (u16, String);
 
+/// Header names and values a handler sets on its response.
+pub(crate) type Headers = Vec<(&'static str, String)>;
+
 /// What each route does, on the framework-agnostic session.
 pub(crate) mod routes {
     use super::*;
@@ -99,6 +112,22 @@ pub(crate) mod routes {
             Ok(()) => (200, format!("hello {}", q.user)),
             Err(e) => (500, e.to_string()),
         }
+    }
+
+    /// As [`login`], the response carrying the handler's own `Vary` and `Cache-Control`, if
+    /// the query gives them.
+    pub(crate) fn login_with(session: &Session<State>, q: &LoginWith) -> (Reply, Headers) {
+        let reply = login(
+            session,
+            &Login {
+                user: q.user.clone(),
+            },
+        );
+        let headers = [("vary", &q.vary), ("cache-control", &q.cache_control)]
+            .into_iter()
+            .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
+            .collect();
+        (reply, headers)
     }
 
     /// Everything the session holds, for the browser test.
@@ -241,24 +270,37 @@ pub(crate) async fn get_text(
     (response.status(), response.text().await.unwrap())
 }
 
+/// The status and headers of one request sent with exactly `cookie_header`.
+pub(crate) async fn headers(
+    addr: SocketAddr,
+    path: &str,
+    cookie_header: &[&str],
+) -> (u16, HeaderMap) {
+    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
+    for field in cookie_header {
+        request = request.header(COOKIE, *field);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.headers().clone())
+}
+
+/// Every line of the header `name` in `headers`, in order.
+pub(crate) fn lines(headers: &HeaderMap, name: HeaderName) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The `Set-Cookie` lines of one request sent with exactly `cookie_header`.
 pub(crate) async fn set_cookies(
     addr: SocketAddr,
     path: &str,
     cookie_header: &[&str],
 ) -> (u16, Vec<String>) {
-    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
-    for field in cookie_header {
-        request = request.header(COOKIE, *field);
-    }
-    let response = request.send().await.unwrap();
-    let lines = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    (response.status().as_u16(), lines)
+    let (status, headers) = headers(addr, path, cookie_header).await;
+    (status, lines(&headers, SET_COOKIE))
 }
 
 /// The `Cookie` header that carries back what `lines` set.
@@ -381,6 +423,39 @@ impl Stores {
     }
 }
 
+/// The session middleware's caching and outage settings a test asks for; the defaults
+/// otherwise.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Settings {
+    /// `cache_no_store(true)`.
+    pub(crate) cache_no_store: bool,
+    /// `retry_after(..)`.
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl Settings {
+    /// `cache_no_store(true)`, the rest by default.
+    pub(crate) fn cache_no_store() -> Self {
+        Self {
+            cache_no_store: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Applies `settings` to a `SessionLayer` or a `SessionMiddleware`: the two types offer the
+/// same settings.
+macro_rules! apply_settings {
+    ($middleware:expr, $settings:expr) => {{
+        let settings: Settings = $settings;
+        let mut middleware = $middleware.cache_no_store(settings.cache_no_store);
+        if let Some(after) = settings.retry_after {
+            middleware = middleware.retry_after(after);
+        }
+        middleware
+    }};
+}
+
 /// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.
 pub(crate) async fn serve(framework: Framework, cookie: SessionCookie) -> Server {
     serve_with(framework, cookie, Stores::default()).await
@@ -392,15 +467,25 @@ pub(crate) async fn serve_with(
     cookie: SessionCookie,
     stores: Stores,
 ) -> Server {
+    serve_configured(framework, cookie, stores, Settings::default()).await
+}
+
+/// As [`serve_with`], with `settings`.
+pub(crate) async fn serve_configured(
+    framework: Framework,
+    cookie: SessionCookie,
+    stores: Stores,
+    settings: Settings,
+) -> Server {
     match framework {
         Framework::Axum => {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            let app = axum_app::app_with(cookie, stores);
+            let app = axum_app::app_with(cookie, stores, settings);
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
             Server { addr, actix: None }
         }
-        Framework::Actix => actix_app::serve(cookie, stores),
+        Framework::Actix => actix_app::serve(cookie, stores, settings),
     }
 }
 
@@ -408,7 +493,7 @@ pub(crate) mod axum_app {
     use super::*;
     use axum::Router;
     use axum::extract::{Query, Request};
-    use axum::http::{HeaderValue, StatusCode};
+    use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
     use axum::middleware::{Next, from_fn};
     use axum::response::{IntoResponse, Response};
     use axum::routing::get;
@@ -418,14 +503,26 @@ pub(crate) mod axum_app {
         (StatusCode::from_u16(status).unwrap(), body)
     }
 
+    fn reply_with(((status, body), headers): (Reply, Headers)) -> impl IntoResponse {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_str(&value).unwrap(),
+            );
+        }
+        (StatusCode::from_u16(status).unwrap(), map, body)
+    }
+
     async fn guard(request: Request, next: Next) -> Response {
         let session = request.extensions().get::<Session<State>>().cloned();
         let Some(session) = session else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
-        // Taken from the request, not extracted: loaded from the store (if any) here.
-        if session.load().await.is_err() {
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        // Taken from the request, not extracted: loaded from the store (if any) here, an
+        // outage answered as the extractor answers it.
+        if let Err(error) = session.load().await {
+            return sealed_session::web::SessionRejection::Unavailable(error).into_response();
         }
         let Some(user) = routes::guard_admits(&session) else {
             return StatusCode::UNAUTHORIZED.into_response();
@@ -439,11 +536,11 @@ pub(crate) mod axum_app {
     }
 
     pub(crate) fn app(cookie: SessionCookie) -> Router {
-        app_with(cookie, Stores::default())
+        app_with(cookie, Stores::default(), Settings::default())
     }
 
-    pub(crate) fn app_with(cookie: SessionCookie, stores: Stores) -> Router {
-        let mut layer = SessionLayer::<State>::new(cookie);
+    pub(crate) fn app_with(cookie: SessionCookie, stores: Stores, settings: Settings) -> Router {
+        let mut layer = apply_settings!(SessionLayer::<State>::new(cookie), settings);
         if let Some(revocations) = stores.revocations {
             layer = layer.revocations(revocations).unwrap();
         }
@@ -455,6 +552,12 @@ pub(crate) mod axum_app {
                 "/login",
                 get(|s: Session<State>, Query(q): Query<Login>| async move {
                     reply(routes::login(&s, &q))
+                }),
+            )
+            .route(
+                "/login-with",
+                get(|s: Session<State>, Query(q): Query<LoginWith>| async move {
+                    reply_with(routes::login_with(&s, &q))
                 }),
             )
             .route(
@@ -522,16 +625,26 @@ pub(crate) mod actix_app {
         HttpResponse::build(StatusCode::from_u16(status).unwrap()).body(body)
     }
 
+    fn reply_with(((status, body), headers): (Reply, Headers)) -> HttpResponse {
+        let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap());
+        for (name, value) in headers {
+            response.append_header((name, value));
+        }
+        response.body(body)
+    }
+
     async fn guard(
         request: ServiceRequest,
         next: Next<impl MessageBody + 'static>,
     ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-        // From the request on the way in, loaded from the store (if any) before it is read.
+        // From the request on the way in, loaded from the store (if any) before it is read, an
+        // outage answered as the extractor answers it: a response, which passes the session
+        // middleware on its way out.
         let session = request.session::<State>()?;
-        session
-            .load()
-            .await
-            .map_err(sealed_session::web::SessionRejection::Unavailable)?;
+        if let Err(error) = session.load().await {
+            let rejection = sealed_session::web::SessionRejection::Unavailable(error);
+            return Ok(request.error_response(rejection).map_into_right_body());
+        }
         let Some(user) = routes::guard_admits(&session) else {
             let refused = HttpResponse::Unauthorized().finish();
             return Ok(request.into_response(refused).map_into_right_body());
@@ -554,6 +667,12 @@ pub(crate) mod actix_app {
                 "/login",
                 web::get().to(|s: Session<State>, q: web::Query<Login>| async move {
                     reply(routes::login(&s, &q))
+                }),
+            )
+            .route(
+                "/login-with",
+                web::get().to(|s: Session<State>, q: web::Query<LoginWith>| async move {
+                    reply_with(routes::login_with(&s, &q))
                 }),
             )
             .route(
@@ -608,10 +727,10 @@ pub(crate) mod actix_app {
     }
 
     /// Serves the app on a free loopback port, on actix's own runtime in a thread of its own.
-    pub(crate) fn serve(cookie: SessionCookie, stores: Stores) -> Server {
+    pub(crate) fn serve(cookie: SessionCookie, stores: Stores, settings: Settings) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut middleware = SessionMiddleware::<State>::new(cookie);
+        let mut middleware = apply_settings!(SessionMiddleware::<State>::new(cookie), settings);
         if let Some(revocations) = stores.revocations {
             middleware = middleware.revocations(revocations).unwrap();
         }
