@@ -207,15 +207,15 @@ fn untouched_short_value_verifies() {
 }
 
 #[test]
-fn every_bit_flip_of_the_version_byte_is_an_unsupported_version() {
+fn every_bit_flip_of_the_version_byte_is_unsupported_or_unauthentic() {
     let s = signer(NAME);
     let raw = decode(s.sign(&SHORT).unwrap().value());
     for bit in 0..8 {
         let mut bad = raw.clone();
         bad[0] ^= 1 << bit;
-        // Bits 4 and 5 are the identity flags: still the signed suite, but authenticated, so
-        // the tag no longer verifies. Every other flip names no signed suite.
-        let expected = if bit == 4 || bit == 5 {
+        // Bits 4 to 6 are flags (identity, creation millisecond): still the signed suite, but
+        // authenticated, so the tag no longer verifies. Every other flip names no signed suite.
+        let expected = if (4..=6).contains(&bit) {
             OpenError::Authentication
         } else {
             OpenError::UnsupportedVersion(VERSION ^ (1 << bit))

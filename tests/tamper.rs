@@ -52,16 +52,16 @@ fn the_untouched_value_opens() {
 }
 
 #[test]
-fn every_bit_flip_of_the_version_byte_is_an_unsupported_version() {
+fn every_bit_flip_of_the_version_byte_is_unsupported_or_unauthentic() {
     let f = fixture();
     let raw = decode(f.sealer.seal(&STATE).unwrap().value());
     for bit in 0..8 {
         let mut bad = raw.clone();
         bad[VERSION_AT] ^= 1 << bit;
         let err = open(&f.sealer, &encode(&bad)).unwrap_err();
-        // Bits 4 and 5 are the identity flags and bit 1 makes 0x03: flags are authenticated,
-        // so those fail authentication; bit 1 and every other flip name no sealed suite.
-        let expected = if bit == 4 || bit == 5 {
+        // Bits 4 to 6 are flags (identity, creation millisecond), which are authenticated, so
+        // those fail authentication; bit 1 (0x03) and every other flip name no sealed suite.
+        let expected = if (4..=6).contains(&bit) {
             OpenError::Authentication
         } else {
             OpenError::UnsupportedVersion(bad[VERSION_AT])
