@@ -25,16 +25,19 @@
 //! `cookie_name`; `purpose`; `idle` and `absolute` (seconds); `leeway` (seconds); `now`; the
 //! stamps `created`, `issued`, `expires`; `version` (the value's version byte, a number) and
 //! `suite` (`aes-256-gcm`, `xaes-256-gcm` or `hmac-sha256`), both as [`peek`] reads them;
-//! `session_id` and `subject` (hex), present only when the value carries them; `payload`, the
+//! `session_id` and `subject` (hex), and `created_millis` (a number), present only when the
+//! value carries them (the crate writes the creation millisecond in every value with a subject;
+//! some cases are made with the clock past the start of its second); `payload`, the
 //! state serialized with postcard, as hex (what the value must open to). A single value comes
 //! as `value`; a chunked case comes as `max_chunks` and `cookies` (`[name, value]` pairs).
 //!
 //! `open` and `open-cookies` open a value (or a `Cookie` header) produced elsewhere, as the given
 //! type (default `bytes`: a `serde_bytes::ByteBuf`), and print the state re-serialized with
-//! postcard as hex, the stamps, then the session id and the subject as hex (`-` when absent):
+//! postcard as hex, the stamps, the session id and the subject as hex, then the creation
+//! millisecond (`-` for each when absent):
 //!
 //! ```text
-//! ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->
+//! ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|-> <millis|->
 //! ```
 //!
 //! A refusal prints `error: <Debug of the error>` (`error: NoCookie` when the header holds no
@@ -367,6 +370,9 @@ impl Case<'_> {
         if let Some(subject) = self.envelope.subject() {
             identity += &format!("\"subject\": {}, ", json_str(&hex(subject.as_bytes())));
         }
+        if let Some(ms) = stamps.created_millis() {
+            identity += &format!("\"created_millis\": {ms}, ");
+        }
         println!(
             "{{\"kind\": {}, \"mode\": {}, \"key\": {}, \"key_id\": {}, \"cookie_name\": {}, \
              \"purpose\": {}, \"idle\": {}, \"absolute\": {}, \"leeway\": 60, \"now\": {}, \
@@ -589,6 +595,25 @@ fn emit() -> Res<()> {
         .for_subject(&user42);
     emit_renewal(spec, "sealed-identity-renewed", &clock, &42u64)?;
 
+    // The creation millisecond (flag 0x40): sessions begun past the start of their second. A
+    // subject's values carry it (two bytes from 128, one below), a renewal keeps it, and a value
+    // without a subject does not carry it.
+    let p = policy("__Host-ms", "millis", 1800, 28800);
+    clock.set_millis(T0 * 1000 + 250);
+    let spec = Spec::new("sealed-millis", Mode::Sealed, &key, p).for_subject(&user42);
+    emit_renewal(spec, "sealed-millis-renewed", &clock, &42u64)?;
+    clock.set_millis(T0 * 1000 + 999);
+    let spec = Spec::new("signed-millis", Mode::Signed, &key, p)
+        .with_session_ids()
+        .for_subject(&raw_subject);
+    emit_value(spec, &clock, &"light")?;
+    clock.set_millis(T0 * 1000 + 7);
+    let spec = Spec::new("xaes-millis", Mode::Xaes, &key2, p).for_subject(&user42);
+    emit_value(spec, &clock, &user)?;
+    let spec = Spec::new("sealed-millis-anonymous", Mode::Sealed, &key, p).with_session_ids();
+    emit_value(spec, &clock, &alice)?;
+    clock.set(T0);
+
     // Chunked: a 7000-byte byte string over up to 4 cookies, sealed and signed, and with XAES
     // and both identity fields.
     let p = policy("big", "session", 1800, 28800);
@@ -605,18 +630,22 @@ fn emit() -> Res<()> {
     Ok(())
 }
 
-/// Prints `ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->`
-/// for an opened value.
+/// Prints `ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->
+/// <millis|->` for an opened value.
 fn print_opened<T: Serialize>(opened: &Opened<T>) -> Res<()> {
     let session_id = opened.session_id;
     println!(
-        "ok {} {} {} {} {} {}",
+        "ok {} {} {} {} {} {} {}",
         hex(&postcard::to_allocvec(&opened.state)?),
         opened.stamps.created(),
         opened.stamps.issued(),
         opened.stamps.expires(),
         hex_or_dash(session_id.as_ref().map(|id| id.as_bytes().as_slice())),
         hex_or_dash(opened.subject.as_ref().map(Subject::as_bytes)),
+        opened
+            .stamps
+            .created_millis()
+            .map_or_else(|| "-".to_owned(), |ms| ms.to_string()),
     );
     Ok(())
 }

@@ -6,11 +6,15 @@ specification is enough to open and produce values. It covers:
 * keys: key id, ``aead_key``, ``hmac_key`` and ``xaes_key`` (HKDF-Expand),
   ``Key.derive`` (HKDF-Extract + Expand from a master secret);
 * strict base64url without padding;
-* canonical unsigned LEB128 varints and the three stamps;
+* canonical unsigned LEB128 varints and the stamps: the three times, and the
+  creation millisecond (0 to 999) when the version byte has flag ``0x40``
+  (``Stamps.created_millis``, ``None`` when absent);
 * the version byte, ``suite | flags`` (``parse_version``): suites ``0x01``
   AES-256-GCM, ``0x02`` XAES-256-GCM, ``0x81`` HMAC-SHA256; flags ``0x10`` (a
-  16-byte session id follows the stamps) and ``0x20`` (a subject of 1 to 64
-  bytes, after a varint of its length, follows); every other byte refused;
+  16-byte session id follows the stamps), ``0x20`` (a subject of 1 to 64
+  bytes, after a varint of its length, follows) and ``0x40`` (the millisecond
+  of the creation second ends the stamps), in any combination; every other
+  byte refused;
 * the identity fields (``encode_identity``/``decode_identity``);
 * the associated data (cookie name and purpose binding);
 * XAES-256-GCM as C2SP specifies it (``xaes_derive_key``,
@@ -18,7 +22,8 @@ specification is enough to open and produce values. It covers:
   ``cryptography`` package's AES-ECB (the single-block encryptions) and AESGCM;
 * the sealed mode (suites ``0x01`` and ``0x02``, writer's choice with
   ``suite=``) and the signed mode (``0x81``), with or without identity fields
-  (``session_id=``, ``subject=``): produce (``seal``/``sign``) and open
+  (``session_id=``, ``subject=``) and with or without a creation millisecond
+  (``created_millis=``): produce (``seal``/``sign``) and open
   (``open_sealed``/``verify_signed``) in the specification's order, with its
   time checks. A sealed reader opens both sealed suites, a signed reader the
   signed one; either may be told to require a session id
@@ -63,12 +68,14 @@ VERSION_SEALED = SUITE_AES_256_GCM
 VERSION_XAES = SUITE_XAES_256_GCM
 VERSION_SIGNED = SUITE_HMAC_SHA256
 
-#: Flags of the version byte (bits 4 and 5); bit 6 is always 0.
+#: Flags of the version byte (bits 4 to 6): what is left (bits 0-3 and 7) names the suite.
 FLAG_SESSION_ID = 0x10
 FLAG_SUBJECT = 0x20
-FLAGS = FLAG_SESSION_ID | FLAG_SUBJECT
+FLAG_CREATED_MILLIS = 0x40
+#: The identity flags (fields after the stamps).
+IDENTITY_FLAGS = FLAG_SESSION_ID | FLAG_SUBJECT
+FLAGS = IDENTITY_FLAGS | FLAG_CREATED_MILLIS
 SUITE_MASK = 0x8F
-RESERVED_BIT = 0x40
 
 KEY_LEN = 32
 KEY_ID_LEN = 4
@@ -81,6 +88,8 @@ MAX_PURPOSE_LEN = 255
 SESSION_ID_LEN = 16
 MIN_SUBJECT_LEN = 1
 MAX_SUBJECT_LEN = 64
+#: The largest creation millisecond (FORMAT.md, "Plaintext": 0 to 999).
+MAX_CREATED_MILLIS = 999
 
 #: 1 + 4 + 12 + 3 + 16: the smallest well-formed AES-256-GCM value, in bytes.
 MIN_SEALED_LEN = 1 + KEY_ID_LEN + NONCE_LEN + 3 + GCM_TAG_LEN
@@ -165,7 +174,8 @@ class AuthenticationFailed(OpenError):
 
 
 class MalformedStamps(OpenError):
-    """The stamps are not canonical varints, truncated, or overflow (step 6)."""
+    """The stamps are not canonical varints, truncated, or overflow (step 6); or the creation
+    millisecond flag 0x40 announces is not a canonical varint, is truncated, or is over 999."""
 
 
 class MalformedIdentity(OpenError):
@@ -387,19 +397,38 @@ def decode_varint(buf: bytes, pos: int = 0) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Stamps:
+    """The stamps of a value. ``created_millis`` is the millisecond (0 to 999) of the second
+    ``created``, ``None`` when the value does not carry it (no flag 0x40)."""
+
     created: int
     issued: int
     expires: int
+    created_millis: int | None = None
+
+    @property
+    def created_at_millis(self) -> int:
+        """``created * 1000 + created_millis``, with ``created_millis = 0`` when absent: a
+        value without the millisecond counts as created at the start of its second (FORMAT.md,
+        "Plaintext")."""
+        return self.created * 1000 + (self.created_millis or 0)
 
 
-def encode_stamps(created: int, issued: int, expires: int) -> bytes:
+def encode_stamps(created: int, issued: int, expires: int, created_millis: int | None = None) -> bytes:
+    """``varint(created) || varint(issued - created) || varint(expires - issued)``, then
+    ``varint(created_millis)`` if one is given (the value's version byte then has 0x40)."""
     if not 0 <= created <= issued <= expires <= U64_MAX:
         raise InvalidInput("stamps need 0 <= created <= issued <= expires < 2^64")
-    return encode_varint(created) + encode_varint(issued - created) + encode_varint(expires - issued)
+    out = encode_varint(created) + encode_varint(issued - created) + encode_varint(expires - issued)
+    if created_millis is not None:
+        if isinstance(created_millis, bool) or not 0 <= created_millis <= MAX_CREATED_MILLIS:
+            raise InvalidInput(f"a creation millisecond is 0 to {MAX_CREATED_MILLIS}, got {created_millis!r}")
+        out += encode_varint(created_millis)
+    return out
 
 
-def decode_stamps(buf: bytes) -> tuple[Stamps, bytes]:
-    """Parse the three stamps at the start of ``buf``; returns them and the rest."""
+def decode_stamps(buf: bytes, flags: int = 0) -> tuple[Stamps, bytes]:
+    """Parse the stamps at the start of ``buf``: the three times, then the creation millisecond
+    if ``flags`` (the version byte, or its flags) has 0x40. Returns them and the rest."""
     created, pos = decode_varint(buf, 0)
     d1, pos = decode_varint(buf, pos)
     d2, pos = decode_varint(buf, pos)
@@ -407,7 +436,12 @@ def decode_stamps(buf: bytes) -> tuple[Stamps, bytes]:
     expires = issued + d2
     if issued > U64_MAX or expires > U64_MAX:
         raise MalformedStamps("stamps overflow 64 bits")
-    return Stamps(created, issued, expires), buf[pos:]
+    created_millis = None
+    if flags & FLAG_CREATED_MILLIS:
+        created_millis, pos = decode_varint(buf, pos)
+        if created_millis > MAX_CREATED_MILLIS:
+            raise MalformedStamps(f"a creation millisecond of {created_millis}")
+    return Stamps(created, issued, expires, created_millis), buf[pos:]
 
 
 def expires_for(created: int, issued: int, idle: int, absolute: int) -> int:
@@ -421,18 +455,30 @@ def expires_for(created: int, issued: int, idle: int, absolute: int) -> int:
 
 
 def parse_version(byte: int) -> tuple[int, int]:
-    """``(suite, flags)`` of a version byte in FORMAT.md's table; UnknownVersion otherwise
-    (bit 6 set, or a suite other than 0x01, 0x02, 0x81)."""
-    if not 0 <= byte <= 0xFF or byte & RESERVED_BIT or byte & SUITE_MASK not in SUITES:
+    """``(suite, flags)`` of a version byte in FORMAT.md's table: a suite 0x01, 0x02 or 0x81
+    (bits 0-3 and 7) with any of the flags 0x10, 0x20, 0x40 (bits 4-6); UnknownVersion for any
+    other suite."""
+    if not 0 <= byte <= 0xFF or byte & SUITE_MASK not in SUITES:
         raise UnknownVersion(f"0x{byte:02x}")
     return byte & SUITE_MASK, byte & FLAGS
 
 
-def version_byte(suite: int, session_id: bytes | None = None, subject: bytes | str | None = None) -> int:
-    """``suite | flags`` for the identity fields present."""
+def version_byte(
+    suite: int,
+    session_id: bytes | None = None,
+    subject: bytes | str | None = None,
+    created_millis: int | None = None,
+) -> int:
+    """``suite | flags`` for the fields present: 0x10 a session id, 0x20 a subject, 0x40 a
+    creation millisecond."""
     if suite not in SUITES:
         raise InvalidInput(f"no suite 0x{suite:02x}")
-    return suite | (FLAG_SESSION_ID if session_id is not None else 0) | (FLAG_SUBJECT if subject is not None else 0)
+    return (
+        suite
+        | (FLAG_SESSION_ID if session_id is not None else 0)
+        | (FLAG_SUBJECT if subject is not None else 0)
+        | (FLAG_CREATED_MILLIS if created_millis is not None else 0)
+    )
 
 
 def new_session_id() -> bytes:
@@ -579,11 +625,13 @@ class Opened:
 # --------------------------------------------------------------------------
 
 
-def _writer_stamps(created: int, issued: int, idle: int, absolute: int) -> tuple[bytes, int]:
+def _writer_stamps(
+    created: int, issued: int, idle: int, absolute: int, created_millis: int | None = None
+) -> tuple[bytes, int]:
     expires = expires_for(created, issued, idle, absolute)
     if expires < issued:
         raise InvalidInput("created + absolute_lifetime is before issued: the session is over")
-    return encode_stamps(created, issued, expires), expires
+    return encode_stamps(created, issued, expires, created_millis), expires
 
 
 def _check_size(cookie_name: str | bytes, value: str, limit: int | None) -> str:
@@ -636,13 +684,17 @@ def seal_bytes(
     suite: int = SUITE_AES_256_GCM,
     session_id: bytes | None = None,
     subject: bytes | str | None = None,
+    created_millis: int | None = None,
 ) -> bytes:
     """The sealed bytes (before base64url): suite 0x01 (AES-256-GCM, the default) or 0x02
-    (XAES-256-GCM), with the identity fields given (flags 0x10, 0x20)."""
+    (XAES-256-GCM), with the identity fields given (flags 0x10, 0x20) and the creation
+    millisecond if given (flag 0x40)."""
     if suite not in SEALED_SUITES:
         raise InvalidInput(f"0x{suite:02x} is not a sealed suite")
-    stamps, _ = _writer_stamps(created, issued, idle, absolute)
+    stamps, _ = _writer_stamps(created, issued, idle, absolute, created_millis)
     flags, identity = encode_identity(session_id, subject)
+    if created_millis is not None:
+        flags |= FLAG_CREATED_MILLIS
     return seal_plaintext(
         key, stamps + identity + bytes(payload), cookie_name=cookie_name, purpose=purpose,
         nonce=nonce, version=suite | flags,
@@ -650,7 +702,8 @@ def seal_bytes(
 
 
 def seal(key: Key, payload: bytes, *, limit: int | None = DEFAULT_LIMIT, **kw) -> str:
-    """Seal (``suite=`` 0x01 by default, or 0x02; ``session_id=``, ``subject=`` optional)
+    """Seal (``suite=`` 0x01 by default, or 0x02; ``session_id=``, ``subject=``,
+    ``created_millis=`` optional)
     and encode; enforces the size rule unless ``limit`` is None (use ``limit=None`` and then
     ``split_chunks`` to write chunked cookies)."""
     value = b64encode(seal_bytes(key, payload, **kw))
@@ -697,10 +750,14 @@ def sign_bytes(
     absolute: int,
     session_id: bytes | None = None,
     subject: bytes | str | None = None,
+    created_millis: int | None = None,
 ) -> bytes:
-    """The signed bytes (before base64url), with the identity fields given."""
-    stamps, _ = _writer_stamps(created, issued, idle, absolute)
+    """The signed bytes (before base64url), with the identity fields and the creation
+    millisecond given."""
+    stamps, _ = _writer_stamps(created, issued, idle, absolute, created_millis)
     flags, identity = encode_identity(session_id, subject)
+    if created_millis is not None:
+        flags |= FLAG_CREATED_MILLIS
     return sign_body(
         key, stamps + identity + bytes(payload), cookie_name=cookie_name, purpose=purpose,
         version=SUITE_HMAC_SHA256 | flags,
@@ -792,9 +849,9 @@ def _open(
         expected = hmac.new(key.hmac_key, aad + body, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, tag):
             raise AuthenticationFailed("HMAC-SHA256 tag mismatch")
-    # 6. Stamps, then the identity fields the version byte announces; then, for a reader
-    #    that requires one, the session id.
-    stamps, rest = decode_stamps(body)
+    # 6. Stamps (with the creation millisecond if flag 0x40 announces it), then the identity
+    #    fields the version byte announces; then, for a reader that requires one, the session id.
+    stamps, rest = decode_stamps(body, flags)
     session_id, subject, payload = decode_identity(flags, rest)
     if require_session_id and session_id is None:
         raise MissingSessionId(f"0x{version:02x} carries no session id")

@@ -1,12 +1,13 @@
 """Interoperability tests: the Python implementation (written from FORMAT.md) against
 FORMAT.md's test vectors and against the Rust crate (through examples/interop.rs).
 
-(a) every FORMAT.md vector (1 to 8), every intermediate field, byte for byte;
+(a) every FORMAT.md vector (1 to 12), every intermediate field, byte for byte;
 (b) values produced by the Rust crate open in Python (AES-256-GCM, XAES-256-GCM and signed,
-    with and without a session id and a subject, single and chunked);
-(c) values produced by Python open in Rust (the same suites, identity fields and chunking),
-    Rust reports the session id and subject Python sealed, and Rust refuses the same
-    malformed, expired, unidentified or misversioned values Python refuses;
+    with and without a session id, a subject and a creation millisecond, single and chunked);
+(c) values produced by Python open in Rust (the same suites, identity fields, creation
+    milliseconds and chunking), Rust reports the session id, subject and creation millisecond
+    Python sealed, and Rust refuses the same malformed, expired, unidentified or misversioned
+    values Python refuses;
 (d) tampering is refused by Python.
 
 Run: `bash .ci/interop.sh` from the repository root (or `pytest interop/`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import json
 import os
 import re
@@ -78,9 +80,15 @@ def identity_of(v: dict) -> dict:
     )
 
 
+def millis_of(v: dict) -> int | None:
+    """A vector's (or an emitted case's) ``created_millis`` input, ``None`` when it has none."""
+    return int(v["created_millis"]) if "created_millis" in v else None
+
+
 def vector_version(v: dict) -> int:
-    """The version byte: the suite of the mode with the flags of the identity fields given."""
-    return ss.version_byte(vector_suite(v), **identity_of(v))
+    """The version byte: the suite of the mode with the flags of the identity fields and the
+    creation millisecond given."""
+    return ss.version_byte(vector_suite(v), **identity_of(v), created_millis=millis_of(v))
 
 
 def pc_varint(n: int) -> bytes:
@@ -188,17 +196,25 @@ def _hex_or_dash(field: bytes | str | None) -> str:
     return (field.encode() if isinstance(field, str) else bytes(field)).hex()
 
 
-def rust_ok_line(payload: bytes, created: int, issued: int, expires: int, session_id=None, subject=None) -> str:
-    """What the example prints for a value that opened (see its module doc):
-    ``ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->``."""
-    return f"ok {payload.hex()} {created} {issued} {expires} {_hex_or_dash(session_id)} {_hex_or_dash(subject)}"
+def rust_ok_line(
+    payload: bytes, created: int, issued: int, expires: int, session_id=None, subject=None, created_millis=None
+) -> str:
+    """What the example prints for a value that opened (see its module doc): ``ok <payload-hex>
+    <created> <issued> <expires> <session-id-hex|-> <subject-hex|-> <created-millis|->``."""
+    millis = "-" if created_millis is None else str(created_millis)
+    return (
+        f"ok {payload.hex()} {created} {issued} {expires} {_hex_or_dash(session_id)} {_hex_or_dash(subject)} {millis}"
+    )
 
 
-def assert_rust_ok(result, payload: bytes, created: int, issued: int, expires: int, session_id=None, subject=None):
-    """Rust opened the value to this payload, these stamps and this identity (none by default)."""
+def assert_rust_ok(
+    result, payload: bytes, created: int, issued: int, expires: int, session_id=None, subject=None, created_millis=None
+):
+    """Rust opened the value to this payload, these stamps, this identity and this creation
+    millisecond (none by default)."""
     code, out = result
     assert code == 0, out
-    assert out == rust_ok_line(payload, created, issued, expires, session_id, subject)
+    assert out == rust_ok_line(payload, created, issued, expires, session_id, subject, created_millis)
 
 
 def assert_rust_refuses(result, *needles: str):
@@ -226,7 +242,8 @@ def rust_emitted() -> dict[str, dict]:
 
 #: Every kind `emit` prints, with the version byte its value must carry: the suite of its mode
 #: (0x01 sealed, 0x02 xaes, 0x81 signed) with the flags of its identity fields (0x10 session id,
-#: 0x20 subject).
+#: 0x20 subject) and of the creation millisecond (0x40), which the crate writes in every value
+#: that carries a subject (and only in those).
 RUST_VERSIONS = {
     "sealed-string": 0x01,
     "sealed-struct": 0x01,
@@ -239,15 +256,23 @@ RUST_VERSIONS = {
     "xaes-string": 0x02,
     "xaes-struct": 0x02,
     "sealed-session-id": 0x11,
-    "sealed-subject": 0x21,
-    "xaes-identity": 0x32,
-    "signed-identity": 0xB1,
-    "sealed-identity": 0x31,
-    "sealed-identity-renewed": 0x31,
+    "sealed-subject": 0x61,
+    "xaes-identity": 0x72,
+    "signed-identity": 0xF1,
+    "sealed-identity": 0x71,
+    "sealed-identity-renewed": 0x71,
+    "sealed-millis": 0x61,
+    "sealed-millis-renewed": 0x61,
+    "signed-millis": 0xF1,
+    "xaes-millis": 0x62,
+    "sealed-millis-anonymous": 0x11,
     "chunked-sealed": 0x01,
     "chunked-signed": 0x81,
-    "chunked-xaes-identity": 0x32,
+    "chunked-xaes-identity": 0x72,
 }
+#: The creation millisecond of the kinds `emit` makes with its clock past the start of a second
+#: (the others are made at a whole second: 0 when they carry one).
+RUST_MILLIS = {"sealed-millis": 250, "sealed-millis-renewed": 250, "signed-millis": 999, "xaes-millis": 7}
 RUST_KINDS = list(RUST_VERSIONS)
 #: The example's mode names and the suite each seals with.
 MODE_SUITE = {"sealed": ss.SUITE_AES_256_GCM, "xaes": ss.SUITE_XAES_256_GCM, "signed": ss.SUITE_HMAC_SHA256}
@@ -275,12 +300,23 @@ def py_writer(mode: str):
 
 
 def test_vectors_found():
-    """FORMAT.md holds exactly vectors 1 to 10, in order: four sealed (AES-256-GCM), one signed,
-    one XAES-256-GCM, one sealed with both identity fields, one signed with a session id, then
-    a server-side cookie and its state at rest (both sealed with a session id)."""
-    assert [v["vector"] for v in VECTORS] == [str(i) for i in range(1, 11)]
-    assert [vector_mode(v) for v in VECTORS] == ["sealed"] * 4 + ["signed", "xaes", "sealed", "signed", "sealed", "sealed"]
-    assert [f"{vector_version(v):02x}" for v in VECTORS] == ["01"] * 4 + ["81", "02", "31", "91", "11", "11"]
+    """FORMAT.md holds exactly vectors 1 to 12, in order: four sealed (AES-256-GCM), one signed,
+    one XAES-256-GCM, one sealed with both identity fields, one signed with a session id, a
+    server-side cookie and its state at rest (both sealed with a session id), then a sealed
+    value with both identity fields and a creation millisecond and a signed one with a subject
+    and a creation millisecond."""
+    assert [v["vector"] for v in VECTORS] == [str(i) for i in range(1, 13)]
+    assert [vector_mode(v) for v in VECTORS] == (
+        ["sealed"] * 4 + ["signed", "xaes", "sealed", "signed", "sealed", "sealed", "sealed", "signed"]
+    )
+    assert [f"{vector_version(v):02x}" for v in VECTORS] == (
+        ["01"] * 4 + ["81", "02", "31", "91", "11", "11", "71", "e1"]
+    )
+    # A vector that gives a creation millisecond gives the version byte and identity too.
+    assert [millis_of(v) for v in VECTORS] == [None] * 10 + [250, 999]
+    for v in VECTORS:
+        if "created_millis" in v:
+            assert "version" in v and "identity" in v
 
 
 def test_vector_payloads_match_their_description():
@@ -303,6 +339,16 @@ def test_vector_payloads_match_their_description():
     assert purpose_of(VECTORS[9]) == "session\0sealed-session state at rest"
     assert VECTORS[9]["session_id"] == VECTORS[8]["session_id"]
     assert bytes.fromhex(VECTORS[6]["subject"]) == b"user-42"
+    # Vector 11 is vector 7's session with its creation millisecond: the same key, binding,
+    # stamps, identity and state; vector 12 a signed renewal of the u64 7 for the subject "bob".
+    assert by["11"] == pc_varint(42)
+    same = ("key", "cookie_name", "purpose", "idle", "absolute", "created", "issued", "expires", "session_id", "subject")
+    assert all(VECTORS[10][f] == VECTORS[6][f] for f in same)
+    assert VECTORS[10]["identity"] == VECTORS[6]["identity"]
+    assert VECTORS[10]["stamps"] == VECTORS[6]["stamps"] + ss.encode_varint(250).hex()
+    assert by["12"] == pc_varint(7)
+    assert bytes.fromhex(VECTORS[11]["subject"]) == b"bob" and "session_id" not in VECTORS[11]
+    assert int(VECTORS[11]["created"]) < int(VECTORS[11]["issued"])
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
@@ -321,8 +367,9 @@ def test_vector_keys(v):
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_vector_intermediates(v):
     created, issued, expires = int(v["created"]), int(v["issued"]), int(v["expires"])
+    millis = millis_of(v)
     assert expires == ss.expires_for(created, issued, int(v["idle"]), int(v["absolute"]))
-    stamps = ss.encode_stamps(created, issued, expires)
+    stamps = ss.encode_stamps(created, issued, expires, millis)
     assert stamps.hex() == v["stamps"]
     payload = bytes.fromhex(v["payload"])
     key_id = bytes.fromhex(v["key_id"])
@@ -331,7 +378,7 @@ def test_vector_intermediates(v):
     if "version" in v:
         assert v["version"] == f"{version:02x}"
     flags, identity = ss.encode_identity(**identity_of(v))
-    assert version == vector_suite(v) | flags
+    assert version == vector_suite(v) | flags | (ss.FLAG_CREATED_MILLIS if millis is not None else 0)
     if "identity" in v:
         assert identity.hex() == v["identity"]
     else:
@@ -346,15 +393,23 @@ def test_vector_intermediates(v):
     if vector_mode(v) == "xaes":
         key = ss.Key(bytes.fromhex(v["key"]))
         assert ss.xaes_derive_key(key.xaes_key, bytes.fromhex(v["nonce"])).hex() == v["derived_key"]
-    decoded, rest = ss.decode_stamps(bytes.fromhex(v["stamps"]) + identity + payload)
-    assert (decoded.created, decoded.issued, decoded.expires, rest) == (created, issued, expires, identity + payload)
-    assert ss.decode_identity(flags, rest) == (identity_of(v)["session_id"], identity_of(v)["subject"], payload)
+    decoded, rest = ss.decode_stamps(bytes.fromhex(v["stamps"]) + identity + payload, version)
+    assert decoded == ss.Stamps(created, issued, expires, millis)
+    assert rest == identity + payload
+    assert ss.decode_identity(version, rest) == (identity_of(v)["session_id"], identity_of(v)["subject"], payload)
+    if millis is not None:
+        # Read without the flag, the millisecond would be taken for the identity: the flag
+        # decides, and it is authenticated with the version byte.
+        assert decoded.created_at_millis == created * 1000 + millis
+        assert ss.decode_stamps(bytes.fromhex(v["stamps"]), 0)[1] == ss.encode_varint(millis)
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=VECTOR_IDS)
 def test_vector_reproduced_byte_for_byte(v):
     key = ss.Key(bytes.fromhex(v["key"]))
-    common = dict(policy_of(v), created=int(v["created"]), issued=int(v["issued"]), **identity_of(v))
+    common = dict(
+        policy_of(v), created=int(v["created"]), issued=int(v["issued"]), created_millis=millis_of(v), **identity_of(v)
+    )
     payload = bytes.fromhex(v["payload"])
     if vector_mode(v) == "signed":
         raw = ss.sign_bytes(key, payload, **common)
@@ -388,7 +443,7 @@ def test_vector_opens(v):
             continue
         opened = read([other, key], v["value"], now=now, **policy_of(v))
         assert opened.payload.hex() == v["payload"]
-        assert (opened.stamps.created, opened.stamps.issued, opened.stamps.expires) == (created, issued, expires)
+        assert opened.stamps == ss.Stamps(created, issued, expires, millis_of(v))
         assert opened.key_id.hex() == v["key_id"]
         assert opened.version == vector_version(v)
         assert (opened.session_id, opened.subject) == tuple(identity_of(v).values())
@@ -423,7 +478,7 @@ def test_vector_opens_in_rust(v):
     # Vector 9's payload `00` (the state is in the store) reads as the u64 0.
     type_ = {
         "1": "string", "2": "user", "4": "bytes", "5": "string", "6": "string", "7": "u64", "8": "string",
-        "9": "u64", "10": "string",
+        "9": "u64", "10": "string", "11": "u64", "12": "u64",
     }.get(v["vector"])  # fmt: skip
     for mode in modes:
         required = rust_open(mode, key, v["value"], now=v["issued"], type_=type_ or "bytes", require_session_id=True, **p)
@@ -436,9 +491,9 @@ def test_vector_opens_in_rust(v):
             assert_rust_refuses(rust_open(mode, key, v["value"], now=v["issued"], **p), "Deserialize")
             continue
         result = rust_open(mode, key, v["value"], now=v["issued"], type_=type_, **p)
-        assert_rust_ok(result, payload, *stamps, ident["session_id"], ident["subject"])
+        assert_rust_ok(result, payload, *stamps, ident["session_id"], ident["subject"], millis_of(v))
         if ident["session_id"] is not None:
-            assert_rust_ok(required, payload, *stamps, ident["session_id"], ident["subject"])
+            assert_rust_ok(required, payload, *stamps, ident["session_id"], ident["subject"], millis_of(v))
 
 
 # --------------------------------------------------------------------------
@@ -460,11 +515,13 @@ def test_rust_value_opens_in_python(kind):
     assert key.key_id.hex() == c["key_id"]
     p = dict(cookie_name=c["cookie_name"], purpose=c["purpose"], idle=c["idle"], absolute=c["absolute"])
     session_id, subject = emitted_identity(c)
+    millis = millis_of(c)
     suite = MODE_SUITE[c["mode"]]
-    version = ss.version_byte(suite, session_id, subject)
-    # The version byte and suite the example read back with `peek` are those of its mode and
-    # identity fields, and the ones this kind must have.
+    version = ss.version_byte(suite, session_id, subject, millis)
+    # The version byte and suite the example read back with `peek` are those of its mode,
+    # identity fields and creation millisecond, and the ones this kind must have.
     assert c["version"] == version == RUST_VERSIONS[kind]
+    assert millis == (RUST_MILLIS.get(kind, 0) if subject is not None else None)
     assert SUITE_NAMES[c["suite"]] == suite
     if session_id is not None:
         assert len(c["session_id"]) == 2 * ss.SESSION_ID_LEN
@@ -485,15 +542,12 @@ def test_rust_value_opens_in_python(kind):
     raw = ss.b64decode(value)
     assert raw[0] == version and raw[1:5] == key.key_id
     assert opened.payload.hex() == c["payload"]
-    assert (opened.stamps.created, opened.stamps.issued, opened.stamps.expires) == (
-        c["created"],
-        c["issued"],
-        c["expires"],
-    )
+    assert opened.stamps == ss.Stamps(c["created"], c["issued"], c["expires"], millis)
     assert opened.stamps.expires == ss.expires_for(c["created"], c["issued"], c["idle"], c["absolute"])
     assert (opened.version, opened.suite, opened.session_id, opened.subject) == (version, suite, session_id, subject)
-    # The layout: the suite's fixed bytes, the stamps, the identity fields, the payload.
-    stamps = ss.encode_stamps(c["created"], c["issued"], c["expires"])
+    # The layout: the suite's fixed bytes, the stamps (with the creation millisecond), the
+    # identity fields, the payload.
+    stamps = ss.encode_stamps(c["created"], c["issued"], c["expires"], millis)
     identity = ss.encode_identity(session_id, subject)[1]
     assert len(raw) == SUITE_FIXED[suite] + len(stamps) + len(identity) + len(opened.payload)
     if suite == ss.SUITE_HMAC_SHA256:  # readable by the client
@@ -530,25 +584,39 @@ def test_rust_emitted_expected_payloads():
     assert e["xaes-struct"]["payload"] == pc_user(42, ["admin", "dev"]).hex()
     assert e["sealed-identity"]["payload"] == pc_varint(42).hex()
     assert e["sealed-renewed"]["created"] < e["sealed-renewed"]["issued"]
+    assert e["sealed-millis"]["payload"] == pc_varint(42).hex()
+    assert e["signed-millis"]["payload"] == pc_bytes(b"light").hex()
+    assert e["xaes-millis"]["payload"] == pc_user(42, ["admin", "dev"]).hex()
     assert [e[k]["mode"] for k in ("xaes-string", "xaes-struct", "xaes-identity", "chunked-xaes-identity")] == ["xaes"] * 4
     subjects = {k: emitted_identity(c)[1] for k, c in e.items()}
     assert subjects["sealed-subject"] == subjects["signed-identity"] == subjects["sealed-identity"] == b"user-42"
     assert subjects["xaes-identity"] == b"\x00\xff\x80\x2a"  # not UTF-8: carried as bytes
     assert subjects["chunked-xaes-identity"] == b"user-42"
+    assert subjects["sealed-millis"] == subjects["xaes-millis"] == b"user-42"
+    assert subjects["signed-millis"] == b"\x00\xff\x80\x2a" and subjects["sealed-millis-anonymous"] is None
     assert "session_id" not in e["sealed-subject"] and "subject" not in e["sealed-session-id"]
     # Session ids are random per session: no two emitted sessions share one.
     ids = [c["session_id"] for c in e.values() if "session_id" in c and c["kind"] != "sealed-identity-renewed"]
-    assert len(ids) == 5 and len(set(ids)) == 5
+    assert len(ids) == 7 and len(set(ids)) == 7
 
 
-@pytest.mark.parametrize("first,renewed", [("sealed-renewal-first", "sealed-renewed"), ("sealed-identity", "sealed-identity-renewed")])
+@pytest.mark.parametrize(
+    "first,renewed",
+    [
+        ("sealed-renewal-first", "sealed-renewed"),
+        ("sealed-identity", "sealed-identity-renewed"),
+        ("sealed-millis", "sealed-millis-renewed"),
+    ],
+)
 def test_rust_renewal_keeps_the_session(first, renewed):
-    """A renewal keeps the creation time, the session id and the subject; issued moves on."""
+    """A renewal keeps the creation time (its millisecond included), the session id and the
+    subject; issued moves on."""
     a, b = rust_emitted()[first], rust_emitted()[renewed]
     assert a["created"] == a["issued"] == b["created"] == T0
     assert b["issued"] == a["issued"] + 1000 == b["now"]
     assert b["expires"] == ss.expires_for(b["created"], b["issued"], b["idle"], b["absolute"])
     assert emitted_identity(a) == emitted_identity(b)
+    assert millis_of(a) == millis_of(b)
     assert a["value"] != b["value"]
     if first == "sealed-identity":
         assert emitted_identity(b)[0] is not None and emitted_identity(b)[1] == b"user-42"
@@ -718,6 +786,125 @@ def test_python_chunked_identity_opens_in_rust(mode):
                         require_session_id=True, **POLICY)  # fmt: skip
 
 
+#: Creation milliseconds Python seals: the edges of one and of two varint bytes.
+MILLIS = [0, 127, 128, 999]
+
+
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
+def test_python_created_millis_opens_in_rust(mode):
+    """Python seals with a creation millisecond (flag 0x40), alone and with every combination of
+    identity fields, in every suite: Rust opens the value and reports the millisecond (and the
+    identity) Python sealed; the flag is authenticated in Rust too."""
+    payload = pc_user(7, ["reader"])
+    suite = MODE_SUITE[mode]
+    for (session_id, subject), millis in itertools.product(IDENTITIES, MILLIS):
+        value = py_writer(mode)(PY_KEY, payload, created=T0, issued=T0 + 100, session_id=session_id,
+                                subject=subject, created_millis=millis, **POLICY)  # fmt: skip
+        raw = ss.b64decode(value)
+        assert raw[0] == ss.version_byte(suite, session_id, subject) | 0x40
+        stamps = ss.encode_stamps(T0, T0 + 100, T0 + 1900) + ss.encode_varint(millis)
+        identity = ss.encode_identity(session_id, subject)[1]
+        assert len(raw) == SUITE_FIXED[suite] + len(stamps) + len(identity) + len(payload)
+        if suite == ss.SUITE_HMAC_SHA256:
+            assert raw[5:-32] == stamps + identity + payload
+        ok = (payload, T0, T0 + 100, T0 + 1900, session_id, subject, millis)
+        assert_rust_ok(rust_open(mode, PY_KEY, value, now=T0 + 100, type_="user", **POLICY), *ok)
+        opened = reader_for(mode)(PY_KEY, value, now=T0 + 100, **POLICY)
+        assert opened.stamps == ss.Stamps(T0, T0 + 100, T0 + 1900, millis)
+        assert (opened.session_id, opened.subject, opened.version) == (session_id, subject, raw[0])
+        # The same value with the flag cleared, or set where it was not: both fail step 5.
+        cleared = ss.b64encode(bytes([raw[0] & ~0x40]) + raw[1:])
+        assert_rust_refuses(rust_open(mode, PY_KEY, cleared, now=T0 + 100, **POLICY), "Authentication")
+        with pytest.raises(ss.AuthenticationFailed):
+            reader_for(mode)(PY_KEY, cleared, now=T0 + 100, **POLICY)
+    # Through Rust's cookie layer, chunked, with both identity fields.
+    big = pc_bytes(os.urandom(7000))
+    session_id = ss.new_session_id()
+    value = py_writer(mode)(PY_KEY, big, created=T0, issued=T0, limit=None, session_id=session_id, subject="user-42",
+                            created_millis=999, **POLICY)  # fmt: skip
+    header = "; ".join(f"{n}={v}" for n, v in ss.split_chunks(POLICY["cookie_name"], value, max_chunks=3))
+    result = rust_open_cookies(mode, PY_KEY, header, now=T0, max_chunks=3, require_session_id=True, **POLICY)
+    assert_rust_ok(result, big, T0, T0, T0 + 1800, session_id, b"user-42", 999)
+
+
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
+def test_python_opens_rust_millis_and_renews_them(mode):
+    """Rust's value with a creation millisecond opens in Python; Python renews it (the same
+    creation time, millisecond and identity, a later issue time) and Rust opens the renewal."""
+    kind = {"sealed": "sealed-millis", "xaes": "xaes-millis", "signed": "signed-millis"}[mode]
+    c = rust_emitted()[kind]
+    key = ss.Key(bytes.fromhex(c["key"]))
+    p = dict(cookie_name=c["cookie_name"], purpose=c["purpose"], idle=c["idle"], absolute=c["absolute"])
+    opened = reader_for(mode)(key, c["value"], now=c["now"], **p)
+    assert opened.stamps.created_millis == RUST_MILLIS[kind] and opened.version & 0x40
+    assert opened.stamps.created_at_millis == c["created"] * 1000 + RUST_MILLIS[kind]
+    issued = opened.stamps.issued + 500
+    renewed = py_writer(mode)(key, opened.payload, created=opened.stamps.created, issued=issued,
+                              session_id=opened.session_id, subject=opened.subject,
+                              created_millis=opened.stamps.created_millis, **p)  # fmt: skip
+    assert ss.b64decode(renewed)[0] == opened.version
+    expires = ss.expires_for(opened.stamps.created, issued, c["idle"], c["absolute"])
+    type_ = {"sealed": "u64", "xaes": "user", "signed": "string"}[mode]
+    result = rust_open(mode, key, renewed, now=issued, type_=type_, **p)
+    assert_rust_ok(result, opened.payload, opened.stamps.created, issued, expires, opened.session_id, opened.subject,
+                   RUST_MILLIS[kind])  # fmt: skip
+
+
+#: Authentic plaintexts whose version byte has flag 0x40 and whose creation millisecond (after
+#: three well-formed stamps) is malformed, as only a writer holding the key can make them.
+MALFORMED_MILLIS = [
+    ss.encode_varint(1000) + pc_bytes(b"abc"),  # over 999
+    ss.encode_varint(1000),
+    ss.encode_varint(16383),  # the largest two-byte varint
+    ss.encode_varint(2**64 - 1),  # ten bytes
+    b"\x80\x00" + pc_bytes(b"abc"),  # 0, not minimal
+    b"\xe7\x87\x00",  # 999 in three bytes, not minimal
+    b"\xe7",  # truncated by the end of the plaintext
+    b"",  # the flag, and no millisecond at all
+]
+
+
+@pytest.mark.parametrize("mode", ["sealed", "xaes", "signed"])
+def test_rust_refuses_malformed_created_millis(mode):
+    """Both readers refuse a malformed creation millisecond at step 6 as malformed stamps: before
+    the identity fields, the required session id and the time checks. 999 (the largest) and 0
+    in one byte open."""
+    suite = MODE_SUITE[mode]
+    stamps = ss.encode_stamps(T0, T0, T0 + 1800)
+
+    def make(version, body):
+        if suite == ss.SUITE_HMAC_SHA256:
+            raw = ss.sign_body(PY_KEY, body, cookie_name="__Host-py", purpose="interop", version=version)
+        else:
+            raw = ss.seal_plaintext(PY_KEY, body, cookie_name="__Host-py", purpose="interop", version=version)
+        return ss.b64encode(raw)
+
+    for rest in MALFORMED_MILLIS:
+        # With both identity fields after it too (not for the missing millisecond: the session
+        # id's first byte would be read as one).
+        for flags, identity in ((0x40, b""), (0x70, bytes(16) + b"\x01u"))[: 2 if rest else 1]:
+            value = make(suite | flags, stamps + rest + identity)
+            for now, require in ((T0, False), (T0 + 10**6, False), (T0, True)):
+                assert_rust_refuses(rust_open(mode, PY_KEY, value, now=now, require_session_id=require, **POLICY),
+                                    "Malformed(Stamps)")  # fmt: skip
+                with pytest.raises(ss.MalformedStamps):
+                    reader_for(mode)(PY_KEY, value, now=now, require_session_id=require, **POLICY)
+    # A malformed identity after a good millisecond is an identity error.
+    value = make(suite | 0x60, stamps + ss.encode_varint(5) + b"\x00")
+    assert_rust_refuses(rust_open(mode, PY_KEY, value, now=T0, **POLICY), "Malformed(Identity)")
+    with pytest.raises(ss.MalformedIdentity):
+        reader_for(mode)(PY_KEY, value, now=T0, **POLICY)
+    # The edges that are well formed.
+    for millis, rest in ((999, b"\xe7\x07"), (0, b"\x00"), (127, b"\x7f"), (128, b"\x80\x01")):
+        value = make(suite | 0x40, stamps + rest + pc_bytes(b"abc"))
+        assert_rust_ok(rust_open(mode, PY_KEY, value, now=T0, **POLICY), pc_bytes(b"abc"), T0, T0, T0 + 1800,
+                       created_millis=millis)  # fmt: skip
+        assert reader_for(mode)(PY_KEY, value, now=T0, **POLICY).stamps.created_millis == millis
+    # Without the flag, the same bytes are not a millisecond: the payload starts there.
+    value = make(suite, stamps + pc_bytes(b"abc"))
+    assert_rust_ok(rust_open(mode, PY_KEY, value, now=T0, **POLICY), pc_bytes(b"abc"), T0, T0, T0 + 1800)
+
+
 #: Identity fields malformed (flags of the version byte, what follows the stamps), as only a
 #: writer holding the key can make them.
 MALFORMED_IDENTITY = [
@@ -764,6 +951,12 @@ def test_version_before_suite_length_agrees_with_rust():
         ("xaes", xaes[:47], ss.TooShort, "Malformed(TooShort)"),
         ("sealed", b"\x03" + xaes[1:36], ss.UnknownVersion, "UnsupportedVersion(3)"),
         ("signed", b"\x42" + xaes[1:40], ss.UnknownVersion, "UnsupportedVersion(66)"),
+        # Flag 0x40 changes neither the suite a byte names nor its smallest length.
+        ("sealed", b"\x42" + xaes[1:44], ss.TooShort, "Malformed(TooShort)"),
+        ("xaes", b"\x72" + xaes[1:47], ss.TooShort, "Malformed(TooShort)"),
+        ("sealed", b"\xc1" + xaes[1:44], ss.UnknownVersion, "UnsupportedVersion(193)"),
+        ("sealed", b"\x43" + xaes[1:44], ss.UnknownVersion, "UnsupportedVersion(67)"),
+        ("signed", b"\xc3" + xaes[1:44], ss.UnknownVersion, "UnsupportedVersion(195)"),
     ]
     for mode, raw, err, rust_err in cases:
         value = ss.b64encode(raw)
@@ -818,7 +1011,12 @@ def test_rust_refuses_what_python_refuses(mode):
         (ss.MalformedStamps, make(b"\x00\x00" + b"\xff" * 9 + b"\x02")),  # tenth byte above 0x01
         (ss.UnknownVersion, ss.b64encode(b"\x03" + ss.b64decode(good)[1:])),  # reserved (0x02 is XAES now)
         (ss.UnknownVersion, ss.b64encode(bytes([other_mode]) + ss.b64decode(good)[1:])),  # other mode
-        (ss.UnknownVersion, ss.b64encode(bytes([version | 0x40]) + ss.b64decode(good)[1:])),  # bit 6 set
+        # Flag 0x40 set on an authentic value without it: a version of the same suite, refused
+        # by authentication (the version byte is authenticated), not by the version check.
+        (ss.AuthenticationFailed, ss.b64encode(bytes([version | 0x40]) + ss.b64decode(good)[1:])),
+        # Flag 0x40 on a suite nibble that names no suite: still reserved.
+        (ss.UnknownVersion, ss.b64encode(b"\x43" + ss.b64decode(good)[1:])),
+        (ss.UnknownVersion, ss.b64encode(bytes([(version & 0x80) | 0x4F]) + ss.b64decode(good)[1:])),
         (ss.BadEncoding, good + "="),
         (ss.BadEncoding, good[:-1] + "+"),
         (ss.BadEncoding, good + "A" * (1 if len(good) % 4 == 0 else 5 - len(good) % 4)),  # 4k + 1
@@ -935,10 +1133,11 @@ def test_every_bit_flip_is_refused(v):
             bad = ss.b64encode(flip(raw, i, bit))
             with pytest.raises(ss.OpenError) as e:
                 read(key, bad, now=int(v["issued"]), **policy_of(v))
-            # Flipping a flag bit (0x10, 0x20) of the version byte gives another version of the
-            # same suite, which the version byte's place in the authenticated data refuses.
+            # Flipping a flag bit (0x10, 0x20, 0x40) of the version byte gives another version of
+            # the same suite, which the version byte's place in the authenticated data refuses;
+            # flipping any other bit names no suite of this reader.
             if i == 0:
-                expected = ss.AuthenticationFailed if bit in (4, 5) else ss.UnknownVersion
+                expected = ss.AuthenticationFailed if bit in (4, 5, 6) else ss.UnknownVersion
             else:
                 expected = ss.UnknownKey if i < 5 else ss.AuthenticationFailed
             assert type(e.value) is expected, (i, bit, e.value)
@@ -1085,6 +1284,34 @@ def test_stamps_and_overflow():
         value = ss.b64encode(ss.sign_body(PY_KEY, plaintext, cookie_name="__Host-py", purpose="interop"))
         with pytest.raises((ss.MalformedStamps, ss.TooShort)):
             ss.verify_signed(PY_KEY, value, now=T0, **POLICY)
+
+
+def test_created_millis_stamps():
+    """The creation millisecond in the stamps (FORMAT.md, "Plaintext"), in Python: written after
+    the three stamps as a minimal varint of one or two bytes, read only with flag 0x40."""
+    base = ss.encode_stamps(T0, T0, T0 + 1800)
+    for millis, tail in ((0, "00"), (1, "01"), (127, "7f"), (128, "8001"), (250, "fa01"), (999, "e707")):
+        enc = ss.encode_stamps(T0, T0, T0 + 1800, millis)
+        assert enc == base + bytes.fromhex(tail)
+        # "1 more with 0x40 for a creation millisecond under 128, 2 more from 128 to 999".
+        assert len(enc) - len(base) == (1 if millis < 128 else 2)
+        stamps, rest = ss.decode_stamps(enc + b"\x2a", 0x40)
+        assert stamps == ss.Stamps(T0, T0, T0 + 1800, millis) and rest == b"\x2a"
+        assert stamps.created_at_millis == T0 * 1000 + millis
+        # Any version byte with the flag reads it; one without leaves it to what follows.
+        assert ss.decode_stamps(enc, 0xE1)[0].created_millis == millis
+        assert ss.decode_stamps(enc, 0xB1) == (ss.Stamps(T0, T0, T0 + 1800), bytes.fromhex(tail))
+    # Absent: None, and a comparison to the millisecond takes the start of the second.
+    assert ss.decode_stamps(base, 0)[0].created_millis is None
+    assert ss.decode_stamps(base, 0)[0].created_at_millis == T0 * 1000
+    for bad in ("e807", "ff07", "ffff03", "8000", "e78700", "e7", "", "ffffffffffffffffff01"):
+        with pytest.raises(ss.MalformedStamps):
+            ss.decode_stamps(base + bytes.fromhex(bad), 0x40)
+    for bad in (-1, 1000, 2**16, True):
+        with pytest.raises(ss.InvalidInput):
+            ss.encode_stamps(T0, T0, T0 + 1800, bad)
+        with pytest.raises(ss.InvalidInput):
+            ss.seal(PY_KEY, b"", created=T0, issued=T0, created_millis=bad, **POLICY)
 
 
 def test_time_checks():

@@ -1,16 +1,18 @@
-"""XAES-256-GCM (version 0x02) and the identity fields (flags 0x10, 0x20), in Python only.
+"""XAES-256-GCM (version 0x02), the identity fields (flags 0x10, 0x20) and the creation
+millisecond (flag 0x40), in Python only.
 
 (a) XAES-256-GCM against C2SP (https://c2sp.org/XAES-256-GCM): its two test vectors and its
     accumulated randomized test (10,000 iterations);
-(b) the version byte: exactly FORMAT.md's table opens, each mode's reader only its own suites;
-(c) identity fields: round trips for every suite and flag combination, malformed ones refused,
-    ``require_session_id``;
+(b) the version byte: exactly FORMAT.md's table opens (every suite with any of the flags 0x10,
+    0x20, 0x40), each mode's reader only its own suites;
+(c) identity fields and the creation millisecond: round trips for every suite and flag
+    combination, malformed ones refused, ``require_session_id``;
 (d) the XAES minimum lengths and layout, and the order of FORMAT.md's opening step 3 (the
     version byte before the suite's smallest length);
-(e) FORMAT.md's vectors 6 to 8 recomputed from their inputs, every field
+(e) FORMAT.md's vectors 6 to 8, 11 and 12 recomputed from their inputs, every field
     (``python interop/test_xaes.py`` prints their blocks in FORMAT.md's layout).
 
-Bit flips, truncations and binding swaps of vectors 6 to 8 are in test_interop.py, which runs
+Bit flips, truncations and binding swaps of these vectors are in test_interop.py, which runs
 its vector tests over all of FORMAT.md's vectors. No test here calls the Rust crate.
 """
 
@@ -24,7 +26,9 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 import sealed_session as ss
-from test_interop import VECTORS, identity_of, parse_vectors, pc_bytes, pc_varint, policy_of, purpose_of, vector_mode
+from test_interop import (
+    VECTORS, identity_of, millis_of, parse_vectors, pc_bytes, pc_varint, policy_of, purpose_of, vector_mode,
+)  # fmt: skip
 
 T0 = 1_800_000_000
 KEY = ss.Key.derive(b"xaes interop master secret, 32+ bytes", "python xaes")
@@ -139,20 +143,29 @@ def test_key_has_a_separate_xaes_key():
 # (b) The version byte
 # --------------------------------------------------------------------------
 
-TABLE = {s | f for s in ALL_SUITES for f in (0, 0x10, 0x20, 0x30)}
+ALL_FLAGS = [0, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70]
+TABLE = {s | f for s in ALL_SUITES for f in ALL_FLAGS}
 
 
 def test_version_table():
-    assert sorted(TABLE) == [0x01, 0x02, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32, 0x81, 0x91, 0xA1, 0xB1]
+    # FORMAT.md, "Versions": the twelve bytes of the identity flags, and each of them with 0x40
+    # ("0x41 to 0x72, 0xc1 to 0xf1": those twelve, not every byte in the ranges).
+    with_millis = [0x41, 0x42, 0x51, 0x52, 0x61, 0x62, 0x71, 0x72, 0xC1, 0xD1, 0xE1, 0xF1]
+    assert sorted(TABLE) == sorted([0x01, 0x02, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32, 0x81, 0x91, 0xA1, 0xB1] + with_millis)
+    assert len(TABLE) == 24
     for b in range(256):
         if b in TABLE:
-            assert ss.parse_version(b) == (b & 0x8F, b & 0x30)
+            assert ss.parse_version(b) == (b & 0x8F, b & 0x70)
         else:
             with pytest.raises(ss.UnknownVersion):
                 ss.parse_version(b)
 
 
-@pytest.mark.parametrize("byte", [0x03, 0x41, 0x42, 0x40 | 0x01, 0x00, 0x80, 0x82, 0x83, 0xC1, 0x51, 0x72, 0xF1, 0x0F, 0xFF])
+#: Reserved bytes: a suite nibble that names no suite, whatever the flags (0x40 included).
+RESERVED = [0x03, 0x00, 0x80, 0x82, 0x83, 0x0F, 0xFF, 0x40, 0x43, 0x4F, 0x53, 0x73, 0x7F, 0xC0, 0xC2, 0xF3, 0xFF]
+
+
+@pytest.mark.parametrize("byte", sorted(set(RESERVED)))
 @pytest.mark.parametrize("mode", ["sealed", "signed"])
 def test_reserved_version_bytes_are_refused(byte, mode):
     """Values authentic in every other respect, under a reserved version byte: refused at
@@ -165,16 +178,48 @@ def test_reserved_version_bytes_are_refused(byte, mode):
             read(keys, value, now=T0, **POLICY)
 
 
-@pytest.mark.parametrize("flags", [0, 0x10, 0x20, 0x30])
+#: The bytes that were reserved before flag 0x40 named the creation millisecond (the former
+#: reserved-byte test used 0x41, 0x42, 0xC1, 0x51, 0x72, 0xF1): each suite with 0x40.
+FORMERLY_RESERVED = sorted(b for b in TABLE if b & 0x40)
+
+
+@pytest.mark.parametrize("byte", FORMERLY_RESERVED, ids=lambda b: f"0x{b:02x}")
+def test_millis_version_bytes_open_in_their_mode(byte):
+    """Every version byte with flag 0x40, whatever its suite and identity flags, opens an
+    authentic value in its own mode (the millisecond after the stamps, the identity fields the
+    byte announces after it), and is refused by the other mode's reader as of the other mode."""
+    suite, flags = ss.parse_version(byte)
+    assert flags & 0x40
+    sid = bytes(range(16)) if flags & 0x10 else None
+    subject = b"u-1" if flags & 0x20 else None
+    identity = ss.encode_identity(sid, subject)[1]
+    value = raw_value(byte, STAMPS + ss.encode_varint(321) + identity + pc_bytes(b"abc"))
+    opened = reader(suite)(KEY, value, now=T0, **POLICY)
+    assert opened.stamps == ss.Stamps(T0, T0, T0 + 1800, 321)
+    assert (opened.version, opened.suite, opened.session_id, opened.subject) == (byte, suite, sid, subject)
+    assert opened.payload == pc_bytes(b"abc")
+    other = ss.open_sealed if suite == ss.SUITE_HMAC_SHA256 else ss.verify_signed
+    for keys in ([], KEY):
+        with pytest.raises(ss.UnknownVersion):
+            other(keys, value, now=T0, **POLICY)
+    # The same plaintext under the byte without 0x40 is a value of another version: its tag
+    # does not verify.
+    raw = ss.b64decode(value)
+    with pytest.raises(ss.AuthenticationFailed):
+        reader(suite)(KEY, ss.b64encode(bytes([byte & ~0x40]) + raw[1:]), now=T0, **POLICY)
+
+
+@pytest.mark.parametrize("flags", ALL_FLAGS)
 def test_each_reader_refuses_the_other_modes_versions(flags):
     sid, subject = os.urandom(16) if flags & 0x10 else None, b"u" if flags & 0x20 else None
-    signed = write(ss.SUITE_HMAC_SHA256, pc_bytes(b"x"), session_id=sid, subject=subject)
+    millis = 500 if flags & 0x40 else None
+    signed = write(ss.SUITE_HMAC_SHA256, pc_bytes(b"x"), session_id=sid, subject=subject, created_millis=millis)
     assert ss.b64decode(signed)[0] == 0x81 | flags
     for keys in ([], KEY):
         with pytest.raises(ss.UnknownVersion):
             ss.open_sealed(keys, signed, now=T0, **POLICY)
     for suite in SEALED_SUITES:
-        sealed = write(suite, pc_bytes(b"x"), session_id=sid, subject=subject)
+        sealed = write(suite, pc_bytes(b"x"), session_id=sid, subject=subject, created_millis=millis)
         assert ss.b64decode(sealed)[0] == suite | flags
         for keys in ([], KEY):
             with pytest.raises(ss.UnknownVersion):
@@ -200,11 +245,14 @@ def test_a_sealed_reader_opens_both_sealed_suites():
 
 
 def test_version_flags_are_authenticated():
-    """Changing only the flags of an authentic value (same bytes otherwise) fails step 5."""
+    """Changing only the flags of an authentic value (same bytes otherwise) fails step 5, the
+    creation millisecond's flag 0x40 as much as the identity flags."""
     for suite in ALL_SUITES:
-        for flags, new in itertools.permutations((0, 0x10, 0x20, 0x30), 2):
+        for flags, new in itertools.permutations(ALL_FLAGS, 2):
             sid, subject = bytes(16) if flags & 0x10 else None, b"s" * 5 if flags & 0x20 else None
-            raw = bytearray(ss.b64decode(write(suite, pc_bytes(b"x" * 20), session_id=sid, subject=subject)))
+            millis = 7 if flags & 0x40 else None
+            raw = bytearray(ss.b64decode(write(suite, pc_bytes(b"x" * 20), session_id=sid, subject=subject,
+                                               created_millis=millis)))  # fmt: skip
             raw[0] = suite | new
             with pytest.raises(ss.AuthenticationFailed):
                 reader(suite)(KEY, ss.b64encode(bytes(raw)), now=T0, **POLICY)
@@ -253,6 +301,61 @@ def test_identity_encoding():
     assert ss.decode_identity(0, b"\x07user-42") == (None, None, b"\x07user-42")
     assert ss.decode_identity(0x10, bytes(16)) == (bytes(16), None, b"")
     assert ss.decode_identity(0x20, b"\x40" + b"s" * 64) == (None, b"s" * 64, b"")
+
+
+@pytest.mark.parametrize("suite", ALL_SUITES, ids=lambda s: f"0x{s:02x}")
+def test_created_millis_round_trip_every_suite_and_flag(suite):
+    """A creation millisecond with every combination of identity fields, in every suite: the
+    version byte gains 0x40, the value one byte (under 128) or two, and the reader returns it in
+    its stamps, with the identity and payload as without it."""
+    fixed = {0x01: 1 + 4 + 12 + 16, 0x02: 1 + 4 + 24 + 16, 0x81: 1 + 4 + 32}[suite]
+    for session_id, subject, millis in itertools.product(SESSION_IDS[:2], SUBJECTS[:3], [None, 0, 127, 128, 999]):
+        payload = pc_bytes(b"alice")
+        value = write(suite, payload, session_id=session_id, subject=subject, created_millis=millis)
+        raw = ss.b64decode(value)
+        subject_bytes = subject.encode() if isinstance(subject, str) else subject
+        flags = (0x10 if session_id is not None else 0) | (0x20 if subject is not None else 0)
+        flags |= 0x40 if millis is not None else 0
+        assert raw[0] == suite | flags
+        identity = ss.encode_identity(session_id, subject)[1]
+        extra = 0 if millis is None else 1 if millis < 128 else 2
+        assert len(raw) == fixed + len(STAMPS) + extra + len(identity) + len(payload)
+        if suite == ss.SUITE_HMAC_SHA256:
+            assert raw[5:-32] == STAMPS + (b"" if millis is None else ss.encode_varint(millis)) + identity + payload
+        opened = reader(suite)(KEY, value, now=T0 + 100, **POLICY)
+        assert opened.stamps == ss.Stamps(T0, T0, T0 + 1800, millis)
+        assert (opened.session_id, opened.subject, opened.payload, opened.version) == (
+            session_id, subject_bytes, payload, suite | flags,
+        )  # fmt: skip
+        # Through the chunk reader too.
+        mode = "signed" if suite == ss.SUITE_HMAC_SHA256 else "sealed"
+        cookies = ss.split_chunks(POLICY["cookie_name"], value)
+        assert ss.open_cookies(mode, KEY, cookies, now=T0, **POLICY).stamps.created_millis == millis
+
+
+@pytest.mark.parametrize("suite", ALL_SUITES, ids=lambda s: f"0x{s:02x}")
+def test_reader_refuses_malformed_created_millis(suite):
+    """Authentic values whose creation millisecond is malformed: refused at step 6 as malformed
+    stamps, before the identity fields, the required session id and the time checks."""
+    for rest in (b"\xe8\x07", b"\xff\x7f", b"\x80\x00", b"\xe7\x87\x00", b"\xe7", b"", b"\xff" * 9 + b"\x01"):
+        for version, identity in ((suite | 0x40, b""), (suite | 0x70, bytes(16) + b"\x01u")):
+            if not rest and identity:
+                continue  # the session id's first byte would be read as the millisecond
+            value = raw_value(version, STAMPS + rest + identity)
+            for now, require in ((T0, False), (T0 + 10**6, False), (T0, True)):
+                with pytest.raises(ss.MalformedStamps):
+                    reader(suite)(KEY, value, now=now, require_session_id=require, **POLICY)
+    # 999 and 0 are well formed; without the flag the byte after the stamps is the payload's.
+    assert reader(suite)(KEY, raw_value(suite | 0x40, STAMPS + b"\xe7\x07"), now=T0, **POLICY).stamps.created_millis == 999
+    assert reader(suite)(KEY, raw_value(suite | 0x40, STAMPS + b"\x00"), now=T0, **POLICY).payload == b""
+    assert reader(suite)(KEY, raw_value(suite, STAMPS + b"\xe7\x07"), now=T0, **POLICY).payload == b"\xe7\x07"
+
+
+def test_writer_refuses_a_bad_created_millis():
+    for bad in (-1, 1000, 65535, 2**64):
+        for suite in ALL_SUITES:
+            with pytest.raises(ss.InvalidInput):
+                write(suite, b"", created_millis=bad)
 
 
 @pytest.mark.parametrize("bad", [dict(session_id=bytes(15)), dict(session_id=bytes(17)), dict(session_id=b""),
@@ -348,15 +451,17 @@ def test_require_session_id(suite):
 
 
 def test_renewal_keeps_the_identity():
-    """A renewal is a new value with the old `created` and the same identity (the writer's job;
-    the format only carries it)."""
+    """A renewal is a new value with the old `created` (and its millisecond) and the same
+    identity (the writer's job; the format only carries it)."""
     sid = ss.new_session_id()
-    first = write(ss.SUITE_XAES_256_GCM, b"\x00", session_id=sid, subject="u")
+    first = write(ss.SUITE_XAES_256_GCM, b"\x00", session_id=sid, subject="u", created_millis=640)
     opened = ss.open_sealed(KEY, first, now=T0 + 1000, **POLICY)
     second = write(ss.SUITE_XAES_256_GCM, b"\x01", created=opened.stamps.created, issued=T0 + 1000,
-                   session_id=opened.session_id, subject=opened.subject)  # fmt: skip
+                   session_id=opened.session_id, subject=opened.subject,
+                   created_millis=opened.stamps.created_millis)  # fmt: skip
     again = ss.open_sealed(KEY, second, now=T0 + 1000, require_session_id=True, **POLICY)
     assert (again.session_id, again.subject, again.stamps.created, again.stamps.expires) == (sid, b"u", T0, T0 + 2800)
+    assert again.stamps.created_millis == 640 and again.version == 0x72
 
 
 # --------------------------------------------------------------------------
@@ -403,12 +508,14 @@ def test_minimum_lengths():
         for keys in ([], KEY):
             with pytest.raises(ss.TooShort):
                 ss.open_sealed(keys, value, now=0, idle=1, absolute=1, cookie_name=POLICY["cookie_name"])
-    # The same bytes under 0x01 (or 0x11, 0x31) reach the key and then fail authentication;
-    # under 0x12 and 0x32 they are still too short.
-    for version in (0x12, 0x32):
+    # The same bytes under 0x01 (or 0x11, 0x31, 0x41, 0x71) reach the key and then fail
+    # authentication; under 0x12, 0x32, 0x42 and 0x72 they are still too short: the smallest
+    # length is the suite's, whatever the flags (a 0x40 value can be no shorter than 37 bytes,
+    # but 36 is the floor step 3 applies).
+    for version in (0x12, 0x32, 0x42, 0x72):
         with pytest.raises(ss.TooShort):
             ss.open_sealed(KEY, ss.b64encode(bytes([version]) + raw[1:40]), now=T0, **POLICY)
-    for version in (0x01, 0x11, 0x31):
+    for version in (0x01, 0x11, 0x31, 0x41, 0x71):
         with pytest.raises(ss.AuthenticationFailed):
             ss.open_sealed(KEY, ss.b64encode(bytes([version]) + raw[1:40]), now=T0, **POLICY)
     # Shorter than the mode's smallest encoding: refused before decoding (so even bad base64).
@@ -471,8 +578,9 @@ def test_the_other_modes_short_values_are_refused_by_version():
                 ss.verify_signed(keys, ss.b64encode(xaes[:n]), now=T0, **POLICY)
             with pytest.raises(ss.TooShort):  # its own reader: too short for the suite
                 ss.open_sealed(keys, ss.b64encode(xaes[:n]), now=T0, **POLICY)
-    # Reserved bytes: refused as such at the mode's shortest length too.
-    for byte in (0x00, 0x03, 0x41, 0x82, 0xC1):
+    # Reserved bytes: refused as such at the mode's shortest length too (0x43 and 0xC3: flag
+    # 0x40 on no suite).
+    for byte in (0x00, 0x03, 0x43, 0x82, 0xC3, 0x40, 0xC0):
         with pytest.raises(ss.UnknownVersion):
             ss.open_sealed(KEY, ss.b64encode(bytes([byte]) + xaes[1:36]), now=T0, **POLICY)
         with pytest.raises(ss.UnknownVersion):
@@ -483,8 +591,9 @@ def test_the_other_modes_short_values_are_refused_by_version():
 # (e) Vectors 6 to 8
 # --------------------------------------------------------------------------
 
-#: The inputs of FORMAT.md's vectors 6 to 8 (its block layout; hex for bytes).
-VECTOR_INPUTS_6_TO_8 = [
+#: The inputs of FORMAT.md's vectors 6 to 8, 11 and 12 (its block layout; hex for bytes), from
+#: the prose that describes them.
+VECTOR_INPUTS = [
     dict(vector="6", suite="xaes-256-gcm", key=bytes(range(32)).hex(), nonce=bytes(range(24)).hex(),
          cookie_name="session", purpose="session", idle="1800", absolute="28800",
          created="1800000000", issued="1800000000", payload=pc_bytes(b"alice").hex()),
@@ -495,14 +604,24 @@ VECTOR_INPUTS_6_TO_8 = [
     dict(vector="8", suite="hmac-sha256", key=bytes(range(32)).hex(), cookie_name="prefs", purpose="ui",
          idle="3600", absolute="3600", created="1800000000", issued="1800000000",
          session_id="f0e1d2c3b4a5968778695a4b3c2d1e0f", payload=pc_bytes(b"light").hex()),
+    # Vector 7's session with its creation millisecond (a fresh nonce).
+    dict(vector="11", suite="aes-256-gcm", key=bytes(range(31, -1, -1)).hex(), nonce="18191a1b1c1d1e1f20212223",
+         cookie_name="__Host-id", purpose="login", idle="1800", absolute="28800",
+         created="1800000000", created_millis="250", issued="1800000000",
+         session_id="00112233445566778899aabbccddeeff", subject=b"user-42".hex(), payload=pc_varint(42).hex()),
+    # Signed, a subject and a creation millisecond, a renewal 600 seconds after creation.
+    dict(vector="12", suite="hmac-sha256", key=bytes(range(32)).hex(), cookie_name="prefs", purpose="ui",
+         idle="3600", absolute="3600", created="1800000000", created_millis="999", issued="1800000600",
+         subject=b"bob".hex(), payload=pc_varint(7).hex()),
 ]  # fmt: skip
 
 
 def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     """Every field of a vector from its inputs, in the order of FORMAT.md's blocks: the
-    sealed ones of vectors 1 to 4 (plus ``session_id``, ``subject``, ``version``, ``identity``
-    when identity fields are given), the signed one of vector 5 (likewise), and for
-    ``suite = xaes-256-gcm`` ``xaes_key`` and the per-nonce ``derived_key`` (Kx)."""
+    sealed ones of vectors 1 to 4 (plus ``session_id``, ``subject``, ``created_millis``,
+    ``version``, ``identity`` when identity fields or a creation millisecond are given), the
+    signed one of vector 5 (likewise), and for ``suite = xaes-256-gcm`` ``xaes_key`` and the
+    per-nonce ``derived_key`` (Kx)."""
     mode = vector_mode(inp)
     suite = {"sealed": 0x01, "xaes": 0x02, "signed": 0x81}[mode]
     key = ss.Key(bytes.fromhex(inp["key"]))
@@ -510,13 +629,16 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     idle, absolute = int(inp["idle"]), int(inp["absolute"])
     expires = ss.expires_for(created, issued, idle, absolute)
     ident = identity_of(inp)
+    millis = millis_of(inp)
     flags, identity = ss.encode_identity(**ident)
+    if millis is not None:
+        flags |= ss.FLAG_CREATED_MILLIS
     version = suite | flags
     payload = bytes.fromhex(inp["payload"])
-    stamps = ss.encode_stamps(created, issued, expires)
+    stamps = ss.encode_stamps(created, issued, expires, millis)
     aad = ss.associated_data(version, key.key_id, inp["cookie_name"], purpose_of(inp))
     common = dict(cookie_name=inp["cookie_name"], purpose=purpose_of(inp), created=created, issued=issued,
-                  idle=idle, absolute=absolute, **ident)  # fmt: skip
+                  idle=idle, absolute=absolute, created_millis=millis, **ident)  # fmt: skip
 
     out = [("vector", inp["vector"]), ("suite", inp["suite"])]
     out += [("key", key._secret.hex()), ("key_id", key.key_id.hex())]
@@ -528,11 +650,13 @@ def vector_fields(inp: dict[str, str]) -> list[tuple[str, str]]:
     if mode != "signed":
         out.append(("nonce", inp["nonce"]))
     purpose = "purpose_hex" if "purpose_hex" in inp else "purpose"
-    out += [(k, inp[k]) for k in ("cookie_name", purpose, "idle", "absolute", "created", "issued")]
+    out += [(k, inp[k]) for k in ("cookie_name", purpose, "idle", "absolute", "created")]
+    out += [(k, inp[k]) for k in ("created_millis",) if k in inp]
+    out.append(("issued", inp["issued"]))
     out.append(("expires", str(expires)))
     out += [(k, inp[k]) for k in ("session_id", "subject") if k in inp]
     out.append(("payload", inp["payload"]))
-    if flags:
+    if flags:  # identity fields or a creation millisecond
         out.append(("version", f"{version:02x}"))
     out.append(("stamps", stamps.hex()))
     if flags:
@@ -569,15 +693,16 @@ def format_block(fields: list[tuple[str, str]], width: int = 96) -> str:
 
 
 def test_vector_blocks_round_trip_through_the_parser():
-    for inp in VECTOR_INPUTS_6_TO_8:
+    for inp in VECTOR_INPUTS:
         fields = vector_fields(inp)
         assert parse_vectors(format_block(fields)) == [dict(fields)]
         assert max(len(line) for line in format_block(fields).splitlines()) <= 12 + 96
 
 
-@pytest.mark.parametrize("inp", VECTOR_INPUTS_6_TO_8, ids=lambda i: f"vector{i['vector']}")
-def test_vectors_6_to_8_every_field(inp):
-    """FORMAT.md's vectors 6 to 8 hold exactly the fields their inputs give, each equal."""
+@pytest.mark.parametrize("inp", VECTOR_INPUTS, ids=lambda i: f"vector{i['vector']}")
+def test_vectors_every_field(inp):
+    """FORMAT.md's vectors 6 to 8, 11 and 12 hold exactly the fields their inputs give, each
+    equal."""
     v = next(v for v in VECTORS if v["vector"] == inp["vector"])
     assert v == dict(vector_fields(inp))
 
@@ -598,8 +723,18 @@ def test_vector_identity_fields():
     assert vector_mode(by["6"]) == "xaes" and ss.b64decode(by["6"]["value"])[0] == 0x02
     opened = ss.open_sealed(ss.Key(bytes.fromhex(by["7"]["key"])), by["7"]["value"], now=T0, **policy_of(by["7"]))
     assert (opened.session_id.hex(), opened.subject, opened.payload) == (by["7"]["session_id"], b"user-42", b"\x2a")
+    # Vectors 11 and 12: the creation millisecond ends the stamps, before the identity fields.
+    assert by["11"]["version"] == "71" and by["12"]["version"] == "e1"
+    assert by["11"]["stamps"] == by["7"]["stamps"] + "fa01" and by["11"]["identity"] == by["7"]["identity"]
+    assert by["11"]["plaintext"] == by["11"]["stamps"] + by["11"]["identity"] + by["11"]["payload"]
+    assert by["12"]["stamps"].endswith("e707") and by["12"]["identity"] == "03" + b"bob".hex()
+    for v, millis in ((by["11"], 250), (by["12"], 999)):
+        read = ss.verify_signed if vector_mode(v) == "signed" else ss.open_sealed
+        opened = read(ss.Key(bytes.fromhex(v["key"])), v["value"], now=int(v["issued"]), **policy_of(v))
+        assert opened.stamps.created_millis == millis
+        assert opened.stamps.created_at_millis == int(v["created"]) * 1000 + millis
 
 
 if __name__ == "__main__":
-    # The blocks of vectors 6 to 8, for FORMAT.md's "Test vectors".
-    print("\n".join(format_block(vector_fields(inp)) for inp in VECTOR_INPUTS_6_TO_8), end="")
+    # The blocks of vectors 6 to 8, 11 and 12, for FORMAT.md's "Test vectors".
+    print("\n".join(format_block(vector_fields(inp)) for inp in VECTOR_INPUTS), end="")

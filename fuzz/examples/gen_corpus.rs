@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sealed_session::{ManualClock, Subject};
 use sealed_session_fuzz::arb_encode::Enc;
 use sealed_session_fuzz::fixtures::{self, NOW};
 use sealed_session_fuzz::targets::chunks::{
@@ -108,6 +109,35 @@ fn open_value_seeds() -> Vec<(String, Vec<u8>)> {
         .seal(&("not", "a session"))
         .expect("fits")
         .into_value();
+    // A session of a subject, begun past the start of its second: the value carries the creation
+    // millisecond (flag 0x40, two bytes from 128), in both modes.
+    let subject = Subject::new("user-7").expect("a valid subject");
+    let clock = ManualClock::new(NOW);
+    clock.set_millis(NOW * 1000 + 250);
+    let subject_sealed = fixtures::builder(
+        ring.clone(),
+        fixtures::SEALED_NAME,
+        fixtures::SEALED_PURPOSE,
+        NOW,
+    )
+    .clock(clock.clone())
+    .build()
+    .expect("valid")
+    .seal_for(&subject, &s(2))
+    .expect("fits")
+    .into_value();
+    let subject_signed = fixtures::signer_builder(
+        ring.clone(),
+        fixtures::SIGNED_NAME,
+        fixtures::SIGNED_PURPOSE,
+        NOW,
+    )
+    .clock(clock)
+    .build()
+    .expect("valid")
+    .sign_for(&subject, &s(3))
+    .expect("fits")
+    .into_value();
     let mid = primary.len() / 2;
     let next_id = fixtures::key_next().id().to_bytes();
     vec![
@@ -117,6 +147,8 @@ fn open_value_seeds() -> Vec<(String, Vec<u8>)> {
         seed("sealed-large", large),
         seed("sealed-renewal-due", renewal_due),
         seed("signed-primary", signed.clone()),
+        seed("sealed-subject-millis", subject_sealed.clone()),
+        seed("signed-subject-millis", subject_signed.clone()),
         seed("near-flipped-char", flip_char(&primary, mid)),
         seed("near-flipped-tag", flip_char(&primary, primary.len() - 3)),
         seed("near-truncated-1", &primary[..primary.len() - 1]),
@@ -124,6 +156,18 @@ fn open_value_seeds() -> Vec<(String, Vec<u8>)> {
         seed("near-version-2", reencode(&primary, |r| r[0] = 0x02)),
         seed("near-version-signed", reencode(&primary, |r| r[0] = 0x81)),
         seed("near-signed-version-1", reencode(&signed, |r| r[0] = 0x01)),
+        // The creation millisecond's flag cleared, or set without one: authenticated, so refused.
+        seed(
+            "near-millis-flag-cleared",
+            reencode(&subject_sealed, |r| r[0] &= !0x40),
+        ),
+        seed("near-millis-flag-set", reencode(&primary, |r| r[0] |= 0x40)),
+        seed(
+            "near-signed-millis-flag-cleared",
+            reencode(&subject_signed, |r| r[0] &= !0x40),
+        ),
+        // Flag 0x40 on a byte that names no suite: still reserved.
+        seed("near-millis-no-suite", reencode(&primary, |r| r[0] = 0x43)),
         seed("near-unknown-key", retired),
         seed(
             "near-other-key-id",

@@ -1,6 +1,7 @@
 //! Independent models of FORMAT.md, written from the specification and not from `src/`: the
-//! strict base64url rule, the order of the pre-authentication checks, the `Cookie` header
-//! split and the chunk gathering rules. Targets compare the crate's behaviour with them.
+//! strict base64url rule, the order of the pre-authentication checks, the layout of a signed
+//! body, the `Cookie` header split and the chunk gathering rules. Targets compare the crate's
+//! behaviour with them.
 
 use sealed_session::{CookieReadError, KeyId, KeyRing, OpenError};
 
@@ -133,6 +134,62 @@ pub fn key_id_of_raw(raw: &[u8]) -> KeyId {
     let mut id = [0u8; 4];
     id.copy_from_slice(&raw[1..5]);
     KeyId::from_bytes(id)
+}
+
+/// FORMAT.md's varint: unsigned LEB128, minimal, at most 10 bytes (a tenth byte of at most
+/// `0x01`). The value and the bytes after it, or `None` for anything a reader refuses.
+pub fn take_varint(input: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = 0u64;
+    for (i, &b) in input.iter().enumerate().take(10) {
+        if i == 9 && b > 0x01 {
+            return None;
+        }
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            if i > 0 && b == 0 {
+                return None;
+            }
+            return Some((value, &input[i + 1..]));
+        }
+    }
+    None
+}
+
+/// Flag `0x10` of the version byte: a 16-byte session id follows the stamps.
+pub const FLAG_SESSION_ID: u8 = 0x10;
+/// Flag `0x20`: a subject (a varint length of 1 to 64, then its bytes) follows.
+pub const FLAG_SUBJECT: u8 = 0x20;
+/// Flag `0x40`: the millisecond of the creation second (a varint of 0 to 999) ends the stamps.
+pub const FLAG_CREATED_MILLIS: u8 = 0x40;
+
+/// The payload of a decoded signed value (`version || key_id || body || tag`), readable by the
+/// client: FORMAT.md's `body = stamps || identity || payload`, where the stamps are three
+/// varints and, with flag `0x40`, the creation millisecond, and the identity holds the fields
+/// flags `0x10` and `0x20` announce. `None` for a body a reader refuses at step 6.
+pub fn signed_payload(raw: &[u8]) -> Option<&[u8]> {
+    let version = *raw.first()?;
+    let mut rest = raw.get(5..raw.len().checked_sub(32)?)?;
+    let (created, r) = take_varint(rest)?;
+    let (to_issued, r) = take_varint(r)?;
+    let (to_expires, r) = take_varint(r)?;
+    created.checked_add(to_issued)?.checked_add(to_expires)?;
+    rest = r;
+    if version & FLAG_CREATED_MILLIS != 0 {
+        let (millis, r) = take_varint(rest)?;
+        if millis > 999 {
+            return None;
+        }
+        rest = r;
+    }
+    if version & FLAG_SESSION_ID != 0 {
+        rest = rest.get(16..)?;
+    }
+    if version & FLAG_SUBJECT != 0 {
+        let (len, r) = take_varint(rest)?;
+        let len = usize::try_from(len).ok().filter(|n| (1..=64).contains(n))?;
+        rest = r.get(len..)?;
+    }
+    Some(rest)
 }
 
 /// Whether an error can only come after successful authentication.
@@ -340,6 +397,59 @@ mod tests {
         assert_eq!(writer_part_lens("s", 20, 4, 64), Some(vec![16, 16, 16, 16]));
         assert_eq!(writer_part_lens("s", 20, 4, 65), None);
         assert_eq!(writer_part_lens("s", 20, 2, 33), None);
+    }
+
+    #[test]
+    fn varints_are_minimal_and_bounded() {
+        assert_eq!(take_varint(&[0x00, 0xaa]), Some((0, &[0xaa][..])));
+        assert_eq!(take_varint(&[0xe7, 0x07]), Some((999, &[][..])));
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(take_varint(&max), Some((u64::MAX, &[][..])));
+        for bad in [
+            &[][..],
+            &[0x80],
+            &[0x80, 0x00],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+        ] {
+            assert_eq!(take_varint(bad), None, "{bad:02x?}");
+        }
+    }
+
+    #[test]
+    fn signed_payload_skips_the_fields_the_flags_announce() {
+        let key_id = [1u8, 2, 3, 4];
+        let tag = [0u8; 32];
+        let stamps = [0x80, 0xa4, 0xa7, 0xda, 0x06, 0x00, 0x88, 0x0e];
+        let body = |version: u8, fields: &[u8]| {
+            let mut raw = vec![version];
+            raw.extend_from_slice(&key_id);
+            raw.extend_from_slice(&stamps);
+            raw.extend_from_slice(fields);
+            raw.extend_from_slice(&[0x2a]);
+            raw.extend_from_slice(&tag);
+            raw
+        };
+        let sid = [7u8; 16];
+        let subject = [0x03, b'b', b'o', b'b'];
+        let millis = [0xe7, 0x07];
+        let all: Vec<u8> = [&millis[..], &sid, &subject].concat();
+        for (version, fields) in [
+            (0x81, &[][..]),
+            (0xc1, &millis[..]),
+            (0x91, &sid[..]),
+            (0xa1, &subject[..]),
+            (0xf1, &all[..]),
+        ] {
+            assert_eq!(
+                signed_payload(&body(version, fields)),
+                Some(&[0x2a][..]),
+                "{version:#04x}"
+            );
+        }
+        // Over 999, a non-minimal millisecond, a subject length of 0.
+        assert_eq!(signed_payload(&body(0xc1, &[0xe8, 0x07])), None);
+        assert_eq!(signed_payload(&body(0xc1, &[0x80, 0x00])), None);
+        assert_eq!(signed_payload(&body(0xa1, &[0x00])), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use sealed_session::{KeyRing, OpenError, Opened, SealError, Sealer, Signer};
 
 use crate::fixtures::{self, NOW, Session};
-use crate::oracle::{self, ReaderMode, SEALED_VERSION, SIGNED_VERSION};
+use crate::oracle::{self, ReaderMode};
 
 /// Everything `open_value` (and `signed_verify`) opens with.
 pub struct Harness {
@@ -101,7 +101,7 @@ fn common_checks(
 pub fn check_sealed(h: &Harness, value: &str) -> bool {
     let got = h.sealer.open::<Session>(value);
     let max = h.sealer.max_value_len();
-    let Some((_, opened)) = common_checks(h, value, got, max, ReaderMode::Sealed) else {
+    let Some((raw, opened)) = common_checks(h, value, got, max, ReaderMode::Sealed) else {
         return false;
     };
     // Bound to the cookie name and the mode.
@@ -112,13 +112,20 @@ pub fn check_sealed(h: &Harness, value: &str) -> bool {
     );
     assert_eq!(
         h.signer.verify::<Session>(value).err(),
-        Some(OpenError::UnsupportedVersion(SEALED_VERSION)),
+        Some(OpenError::UnsupportedVersion(raw[0])),
         "a sealed value reached the signed mode's key lookup"
     );
-    // Renewing keeps the state and the creation time.
+    // Renewing keeps the state and the creation time, its millisecond included (FORMAT.md,
+    // "Plaintext": "renewals keep it with `created`") unless `created` had to be clamped to now.
     match h.sealer.renew(&opened.state, &opened.envelope()) {
         Ok(renewed) => {
             assert_eq!(renewed.stamps().created(), opened.stamps.created().min(NOW));
+            if opened.stamps.created() <= NOW {
+                assert_eq!(
+                    renewed.stamps().created_millis(),
+                    opened.stamps.created_millis()
+                );
+            }
             let again = h
                 .sealer
                 .open::<Session>(renewed.value())
@@ -146,16 +153,12 @@ pub fn check_signed(h: &Harness, value: &str) -> bool {
     );
     assert_eq!(
         h.sealer.open::<Session>(value).err(),
-        Some(OpenError::UnsupportedVersion(SIGNED_VERSION)),
+        Some(OpenError::UnsupportedVersion(raw[0])),
         "a signed value reached the sealed mode's key lookup"
     );
-    // The signed mode is readable: the payload after the stamps is the postcard state.
-    let body = &raw[5..raw.len() - 32];
-    let mut rest = body;
-    for _ in 0..3 {
-        let n = rest.iter().position(|b| b & 0x80 == 0).expect("stamps") + 1;
-        rest = &rest[n..];
-    }
+    // The signed mode is readable: the payload after the stamps (the creation millisecond
+    // included) and the identity fields is the postcard state.
+    let rest = oracle::signed_payload(&raw).expect("a verified body is well formed");
     assert_eq!(
         postcard::from_bytes::<Session>(rest).ok().as_ref(),
         Some(&opened.state),
