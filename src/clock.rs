@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 ///
 /// Stamps have a resolution of one second: finer clocks gain nothing and cost cookie bytes. The
 /// one exception is the creation time of a session that belongs to a subject, kept to the
-/// millisecond (FORMAT.md, "Creation millisecond") so that "log out everywhere" can tell a
+/// millisecond (FORMAT.md, "Plaintext", `created_millis`) so that "log out everywhere" can tell a
 /// session created just before it from a login just after it, in the same second.
 pub trait Clock: Send + Sync {
     /// Seconds since 1970-01-01T00:00:00Z.
