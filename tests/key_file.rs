@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use common::{key_id_of, session};
 use common_dir::Dir;
-use sealed_session::key::file::{KeyFileError, KeyRingFile, KeyState, RingDocument, RingEditError};
+use sealed_session::key::file::{
+    KeyFileError, KeyRingFile, KeyState, MAX_FILE_LEN, RingDocument, RingEditError,
+};
 use sealed_session::{Clock, Key, ManualClock, OpenError, Sealer, SystemClock};
 
 const LIFETIME: Duration = Duration::from_secs(8 * 3600);
@@ -132,6 +134,100 @@ fn a_file_other_users_can_read_is_refused() {
             }
             other => panic!("{mode:o}: {other:?}"),
         }
+    }
+}
+
+/// Opens `path` as a key-ring file on a thread of its own: an open that blocks fails the test
+/// instead of hanging it.
+fn open_without_waiting(path: &Path) -> Result<KeyRingFile, KeyFileError> {
+    let (done, result) = std::sync::mpsc::channel();
+    let path = path.to_owned();
+    std::thread::spawn(move || done.send(KeyRingFile::open(path)));
+    result
+        .recv_timeout(Duration::from_secs(10))
+        .expect("opening the key-ring file blocked")
+}
+
+fn assert_refused_as(path: &Path, expected_kind: &str) {
+    let error = open_without_waiting(path).unwrap_err();
+    match &error {
+        KeyFileError::NotAFile { path: named, kind } => {
+            assert_eq!((named.as_path(), *kind), (path, expected_kind));
+        }
+        other => panic!("{}: {other:?}", path.display()),
+    }
+    assert!(error.to_string().contains("not a regular file"), "{error}");
+}
+
+#[test]
+fn a_fifo_is_refused_at_once_without_waiting_for_a_writer() {
+    let dir = Dir::new("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .args(["-m", "600"])
+        .arg(dir.file())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_refused_as(&dir.file(), "a FIFO");
+}
+
+#[test]
+fn a_device_is_refused_at_once() {
+    assert_refused_as(Path::new("/dev/zero"), "a character device");
+}
+
+#[test]
+fn a_directory_is_refused() {
+    let dir = Dir::new("directory");
+    assert_refused_as(dir.0.path(), "a directory");
+}
+
+#[test]
+fn a_socket_is_refused() {
+    let dir = Dir::new("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(dir.file()).unwrap();
+    assert_refused_as(&dir.file(), "a socket");
+}
+
+#[test]
+fn a_symbolic_link_to_the_file_is_followed() {
+    let dir = Dir::new("symlink");
+    let doc = RingDocument::new(LIFETIME, now()).unwrap();
+    doc.write(&dir.file()).unwrap();
+    let link = dir.0.path().join("link.toml");
+    std::os::unix::fs::symlink(dir.file(), &link).unwrap();
+    let file = KeyRingFile::open(&link).unwrap();
+    assert!(file.ring().contains(doc.keys()[0].id));
+}
+
+#[test]
+fn a_file_larger_than_max_file_len_is_refused() {
+    let dir = Dir::new("large");
+    // Sparse: no disk is spent on it, and the reader must refuse it by its size, unread.
+    let file = std::fs::File::create(dir.file()).unwrap();
+    file.set_len(MAX_FILE_LEN + 1).unwrap();
+    set_mode(&dir.file(), 0o600);
+    match open_without_waiting(&dir.file()) {
+        Err(KeyFileError::TooLarge { path, max }) => {
+            assert_eq!((path, max), (dir.file(), MAX_FILE_LEN));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_on_its_line() {
+    let dir = Dir::new("utf8");
+    let mut bytes = valid_text().into_bytes();
+    let second_line = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    bytes.insert(second_line, 0xff);
+    std::fs::write(dir.file(), &bytes).unwrap();
+    set_mode(&dir.file(), 0o600);
+    match KeyRingFile::open(dir.file()) {
+        Err(error @ KeyFileError::Syntax { line: 2, .. }) => {
+            assert!(error.to_string().contains("not UTF-8"), "{error}");
+        }
+        other => panic!("{other:?}"),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::key::KeyId;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyFileError {
-    /// The file could not be read or written (missing, a directory, no permission, disk full).
-    /// Fix the path or its permissions; on a write, the old file is left as it was.
+    /// The file could not be read or written (missing, no permission, disk full). Fix the path or
+    /// its permissions; on a write, the old file is left as it was.
     Io {
         /// The file.
         path: PathBuf,
@@ -28,7 +28,27 @@ pub enum KeyFileError {
         /// Its mode bits.
         mode: u32,
     },
-    /// The file is not valid TOML, or does not have the shape KEYS.md gives (an unknown field,
+    /// The path names something other than a regular file: a directory, a FIFO, a device (such
+    /// as `/dev/zero`) or a socket. It is refused at once, before anything is read from it (a
+    /// FIFO does not make the reader wait for a writer). Give the path of the key-ring file
+    /// itself; a symbolic link to it is followed.
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead, in words: `"a directory"`, `"a FIFO"`, `"a character device"`,
+        /// `"a block device"`, `"a socket"`.
+        kind: &'static str,
+    },
+    /// The file is larger than [`MAX_FILE_LEN`](super::MAX_FILE_LEN) bytes, far more than a ring
+    /// needs: it is refused without being read into memory. Check that the path names the
+    /// key-ring file, and retired keys can be removed from a ring that grew that large.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most bytes a key-ring file may have.
+        max: u64,
+    },
+    /// The file is not valid TOML (or not UTF-8 text), or does not have the shape KEYS.md gives (an unknown field,
     /// a missing one, a value of the wrong type). Fix the file at that line.
     Syntax {
         /// The file.
@@ -67,6 +87,17 @@ impl fmt::Display for KeyFileError {
                 "{}: readable by other users (mode {:o}); it holds secret keys: chmod 600 it",
                 path.display(),
                 mode & 0o777
+            ),
+            Self::NotAFile { path, kind } => write!(
+                f,
+                "{}: is {kind}, not a regular file; give the path of the key-ring file itself",
+                path.display()
+            ),
+            Self::TooLarge { path, max } => write!(
+                f,
+                "{}: larger than {max} bytes, the most a key-ring file may have; check that this \
+                 is the key-ring file",
+                path.display()
             ),
             Self::Syntax {
                 path,

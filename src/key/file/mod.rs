@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+pub use disk::MAX_FILE_LEN;
 pub use document::{FORMAT_VERSION, KeyRecord, KeyState, RingDocument};
 pub use error::{KeyFileError, RingEditError};
 
@@ -50,8 +51,8 @@ impl KeyRingFile {
     /// Loads the file at `path` into a new ring.
     ///
     /// # Errors
-    /// Every [`KeyFileError`]: the file cannot be read, is readable by other users, does not
-    /// parse, or has no key that seals now.
+    /// Every [`KeyFileError`]: the file cannot be read, is not a regular file, is too large, is
+    /// readable by other users, does not parse, or has no key that seals now.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, KeyFileError> {
         let path = path.as_ref().to_owned();
         let document = RingDocument::read(&path)?;
