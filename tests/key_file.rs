@@ -251,6 +251,133 @@ fn a_secret_that_is_not_a_key_is_refused_on_its_line() {
     assert!(error.to_string().contains("32 bytes"), "{error}");
 }
 
+/// `text` with its line that starts with `start` replaced by `by`.
+fn replace_line(text: &str, start: &str, by: &str) -> String {
+    assert!(text.lines().any(|l| l.starts_with(start)), "{start}");
+    text.lines()
+        .map(|l| if l.starts_with(start) { by } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The secret of the only key in `text`.
+fn secret_of(text: &str) -> String {
+    let line = text.lines().find(|l| l.starts_with("secret = ")).unwrap();
+    line["secret = ".len()..].trim_matches('"').to_owned()
+}
+
+/// Refuses `text` on the line of its secret, with a message that says `says` and shows no part
+/// of the secret.
+fn assert_secret_refused(text: &str, secret: &str, says: &str) {
+    let (error, line) = error_of(text);
+    assert_eq!(line, line_of(text, "secret = "), "{error}");
+    assert!(error.to_string().contains(says), "{error}");
+    for shown in [error.to_string(), format!("{error:?}")] {
+        assert!(!shown.contains(&secret[..16]), "{shown}");
+    }
+}
+
+#[test]
+fn a_secret_with_whitespace_around_it_is_refused_on_its_line() {
+    let text = valid_text();
+    let secret = secret_of(&text);
+    for wrapped in [
+        format!(" {secret}"),
+        format!("{secret} "),
+        format!("\\t{secret}"),
+        format!("{secret}\\n"),
+        format!("{secret}\\u00a0"),
+    ] {
+        let broken = replace_line(&text, "secret = ", &format!("secret = \"{wrapped}\""));
+        assert_secret_refused(&broken, &secret, "whitespace around it");
+    }
+}
+
+#[test]
+fn a_secret_in_every_canonical_form_of_keys_md_loads_as_the_same_key() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let text = valid_text();
+    let bytes = URL_SAFE_NO_PAD.decode(secret_of(&text)).unwrap();
+    let id = RingDocument::parse(&text, Path::new("k")).unwrap().keys()[0].id;
+    for engine in [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD] {
+        let form = engine.encode(&bytes);
+        let written = replace_line(&text, "secret = ", &format!("secret = \"{form}\""));
+        let doc = RingDocument::parse(&written, Path::new("k")).unwrap();
+        assert_eq!(doc.keys()[0].id, id, "{form}");
+    }
+}
+
+#[test]
+fn a_secret_in_non_canonical_base64_is_refused_on_its_line() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
+    // A key whose text has both URL-safe characters (`----____` first), so that swapping one
+    // of them for its standard counterpart mixes the alphabets.
+    let mut bytes = [7u8; 32];
+    bytes[..6].copy_from_slice(&[0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff]);
+    let key = Key::from_bytes(&bytes).unwrap();
+    let secret = key.to_base64().to_string();
+    assert!(secret.starts_with("----____"));
+    let text = replace_line(&valid_text(), "id = ", &format!("id = \"{}\"", key.id()));
+    let text = replace_line(&text, "secret = ", &format!("secret = \"{secret}\""));
+    RingDocument::parse(&text, Path::new("k")).unwrap();
+
+    // The last of the 43 characters carries 2 bits that no byte uses: set one. A lenient
+    // decoder reads the same key from it, which would give the key a second text.
+    const URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = URL
+        .iter()
+        .position(|&c| c == secret.as_bytes()[42])
+        .unwrap();
+    let trailing_bits = format!("{}{}", &secret[..42], URL[last | 1] as char);
+    let lenient = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    assert_eq!(lenient.decode(&trailing_bits).unwrap(), bytes);
+    assert_eq!(URL_SAFE_NO_PAD.decode(&secret).unwrap(), bytes);
+
+    for bad in [
+        trailing_bits,
+        // Padding where the form has none, more than the padded form has, or inside the text.
+        format!("{secret}=="),
+        format!("{secret}==="),
+        format!("{}={}", &secret[..20], &secret[20..]),
+        // The two alphabets in one text.
+        secret.replacen('-', "+", 1),
+    ] {
+        let broken = replace_line(&text, "secret = ", &format!("secret = \"{bad}\""));
+        assert_secret_refused(&broken, &secret, "not canonical base64");
+    }
+}
+
+#[test]
+fn an_id_that_is_not_8_lowercase_hexadecimal_digits_is_refused_on_its_line() {
+    let text = valid_text();
+    let id = RingDocument::parse(&text, Path::new("k")).unwrap().keys()[0]
+        .id
+        .to_string();
+    let upper = id.to_uppercase();
+    for bad in [
+        upper.as_str(),
+        "+a+b+c+d",
+        "1234567",
+        "123456789",
+        "0x123456",
+    ] {
+        let broken = replace_line(&text, "id = ", &format!("id = \"{bad}\""));
+        let (error, line) = error_of(&broken);
+        assert_eq!(line, line_of(&text, "id = "), "{bad}: {error}");
+        assert!(
+            error.to_string().contains("8 lowercase hexadecimal digits"),
+            "{bad}: {error}"
+        );
+    }
+}
+
 #[test]
 fn an_id_that_does_not_match_its_secret_is_refused_on_its_line() {
     let text = valid_text();

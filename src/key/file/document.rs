@@ -8,7 +8,7 @@ use toml::Spanned;
 use zeroize::Zeroizing;
 
 use super::error::{KeyFileError, RingEditError};
-use crate::key::{Key, KeyId};
+use crate::key::{Key, KeyError, KeyId};
 
 /// The only `format` this version reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -256,13 +256,38 @@ impl RingDocument {
             let id = parse_id(k.id.get_ref()).ok_or_else(|| {
                 invalid(
                     k.id.span(),
-                    format!("id {:?} is not 8 hexadecimal digits", k.id.get_ref()),
+                    format!(
+                        "id {:?} is not 8 lowercase hexadecimal digits",
+                        k.id.get_ref()
+                    ),
                 )
             })?;
             let secret = match (&k.secret, state.opens()) {
                 (Some(secret), true) => {
-                    let key = Key::from_base64(secret.get_ref())
-                        .map_err(|e| invalid(secret.span(), format!("secret of key {id}: {e}")))?;
+                    let text = secret.get_ref();
+                    // The messages name the key by its id and the line; never the text.
+                    if text.trim() != text.as_str() {
+                        return Err(invalid(
+                            secret.span(),
+                            format!(
+                                "secret of key {id} has whitespace around it; write the base64 \
+                                 text alone between the quotes"
+                            ),
+                        ));
+                    }
+                    let key = Key::from_base64_exact(text).map_err(|e| {
+                        invalid(
+                            secret.span(),
+                            match e {
+                                KeyError::InvalidBase64 => format!(
+                                    "secret of key {id} is not canonical base64 (one alphabet, \
+                                     standard or URL-safe; padded exactly or not at all; unused \
+                                     trailing bits zero)"
+                                ),
+                                e => format!("secret of key {id}: {e}"),
+                            },
+                        )
+                    })?;
                     if key.id() != id {
                         return Err(invalid(
                             k.id.span(),
@@ -539,14 +564,18 @@ fn parse_time(text: &str) -> Option<u64> {
         .map(|d| d.as_secs())
 }
 
-/// A key id as written: 8 hexadecimal digits.
+/// A key id as written: exactly 8 lowercase hexadecimal digits, as the tool writes them (no
+/// sign or upper case, which `u8::from_str_radix` would let through).
 pub(crate) fn parse_id(text: &str) -> Option<KeyId> {
-    if text.len() != 8 || !text.is_ascii() {
-        return None;
-    }
+    let digits: &[u8; 8] = text.as_bytes().try_into().ok()?;
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     let mut id = [0u8; 4];
-    for (i, byte) in id.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    for (byte, pair) in id.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
     }
     Some(KeyId(id))
 }

@@ -59,9 +59,11 @@ pub enum KeyFileError {
         message: String,
     },
     /// A value in the file is well-formed TOML but not a valid ring: a secret that is not 32
-    /// bytes of base64, an id that does not match its secret, a duplicated id, a time that is not
+    /// bytes of canonical base64 or has whitespace around it, an id that is not 8 lowercase
+    /// hexadecimal digits or does not match its secret, a duplicated id, a time that is not
     /// RFC 3339, a state that is not one of the four, an active key without `activate_at`, an
-    /// unsupported `format`. Fix the file at that line.
+    /// unsupported `format`. Fix the file at that line. The message names a key by its id,
+    /// never by its secret.
     Invalid {
         /// The file.
         path: PathBuf,
