@@ -13,7 +13,8 @@ use std::time::Duration;
 use common::{key_id_of, session};
 use common_dir::Dir;
 use sealed_session::key::file::{
-    KeyFileError, KeyRingFile, KeyState, MAX_FILE_LEN, RingDocument, RingEditError,
+    KeyFileError, KeyRingFile, KeyState, MAX_FILE_LEN, MAX_SESSION_LIFETIME_LIMIT, RingDocument,
+    RingEditError,
 };
 use sealed_session::{Clock, Key, ManualClock, OpenError, Sealer, SystemClock};
 
@@ -441,6 +442,38 @@ fn a_bad_time_a_bad_state_and_an_unknown_field_are_refused_on_their_lines() {
         assert_eq!(line, expected, "{bad}: {error}");
         assert!(error.to_string().contains(says), "{bad}: {error}");
     }
+}
+
+#[test]
+fn an_absurd_max_session_lifetime_is_refused_on_its_line() {
+    let text = valid_text();
+    for (lifetime, says) in [
+        ("10000000y", "out of range"),
+        ("3651days", "out of range"),
+        ("0s", "out of range"),
+        // Beyond what a duration holds at all.
+        ("99999999999999999999y", "too large"),
+    ] {
+        let broken = replace_line(
+            &text,
+            "max_session_lifetime = ",
+            &format!("max_session_lifetime = \"{lifetime}\""),
+        );
+        let (error, line) = error_of(&broken);
+        assert_eq!(line, line_of(&text, "max_session_lifetime = "), "{error}");
+        assert!(error.to_string().contains(says), "{lifetime}: {error}");
+    }
+}
+
+#[test]
+fn a_max_session_lifetime_up_to_the_limit_is_read() {
+    let text = replace_line(
+        &valid_text(),
+        "max_session_lifetime = ",
+        "max_session_lifetime = \"3650days\"",
+    );
+    let doc = RingDocument::parse(&text, Path::new("k")).unwrap();
+    assert_eq!(doc.max_session_lifetime, MAX_SESSION_LIFETIME_LIMIT);
 }
 
 #[test]

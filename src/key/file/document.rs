@@ -13,6 +13,12 @@ use crate::key::{Key, KeyError, KeyId};
 /// The only `format` this version reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The longest `max_session_lifetime` a file may give (KEYS.md, "Fields"): ten years of 365 days.
+/// Far beyond any real session, it only catches a slip (`"10000000y"` for `"10000000s"`) that
+/// would keep every retired key's cookies "live" for ever and push the times the tool computes
+/// past what RFC 3339 can write.
+pub const MAX_SESSION_LIFETIME_LIMIT: Duration = Duration::from_secs(3650 * 86_400);
+
 /// What a key of the file may do (KEYS.md, "States").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -115,7 +121,8 @@ impl KeyRecord {
 #[derive(Debug, Clone)]
 pub struct RingDocument {
     /// The longest a session can live plus the leeway: a key that stopped sealing less than
-    /// this long ago may still have live cookies.
+    /// this long ago may still have live cookies. A file is read only if it is more than zero
+    /// and at most [`MAX_SESSION_LIFETIME_LIMIT`].
     pub max_session_lifetime: Duration,
     keys: Vec<KeyRecord>,
 }
@@ -231,6 +238,17 @@ impl RingDocument {
                     format!("max_session_lifetime: {e} (write e.g. \"8h\" or \"1day 30min\")"),
                 )
             })?;
+        if max_session_lifetime.is_zero() || max_session_lifetime > MAX_SESSION_LIFETIME_LIMIT {
+            return Err(invalid(
+                raw.max_session_lifetime.span(),
+                format!(
+                    "max_session_lifetime {:?} is out of range: more than 0 and at most {} days \
+                     (the longest a session lives plus the leeway, e.g. \"8h 5m\")",
+                    raw.max_session_lifetime.get_ref(),
+                    MAX_SESSION_LIFETIME_LIMIT.as_secs() / 86_400
+                ),
+            ));
+        }
         let time = |value: &Spanned<String>, field: &str| {
             parse_time(value.get_ref()).ok_or_else(|| {
                 invalid(

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use disk::MAX_FILE_LEN;
-pub use document::{FORMAT_VERSION, KeyRecord, KeyState, RingDocument};
+pub use document::{FORMAT_VERSION, KeyRecord, KeyState, MAX_SESSION_LIFETIME_LIMIT, RingDocument};
 pub use error::{KeyFileError, RingEditError};
 
 use crate::clock::{Clock, SystemClock};
