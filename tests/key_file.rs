@@ -569,6 +569,35 @@ fn retiring_a_key_whose_cookies_may_be_live_needs_force() {
 }
 
 #[test]
+fn a_key_that_won_a_same_second_tie_may_have_live_cookies_until_the_next_key_took_over() {
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 10_000).unwrap();
+    let tied: Vec<_> = (0..2)
+        .map(|_| doc.add(Key::generate().unwrap(), t - 10_000, None).unwrap())
+        .collect();
+    // Both promoted in the same second: the later in the file seals, until the next key.
+    doc.promote(tied[0], t - 5_000).unwrap();
+    doc.promote(tied[1], t - 5_000).unwrap();
+    assert_eq!(doc.primary_at(t - 4_000).unwrap().id, tied[1]);
+    let next = doc.add(Key::generate().unwrap(), t - 10_000, None).unwrap();
+    doc.promote(next, t - 100).unwrap();
+
+    assert_eq!(
+        doc.live_until(tied[0], t),
+        Some(t - 5_000 + LIFETIME.as_secs())
+    );
+    let live_until = t - 100 + LIFETIME.as_secs();
+    assert_eq!(doc.live_until(tied[1], t), Some(live_until));
+    assert_eq!(
+        doc.retire(tied[1], live_until - 1, false),
+        Err(RingEditError::MayHaveLiveCookies {
+            id: tied[1],
+            live_until
+        })
+    );
+}
+
+#[test]
 fn a_key_that_never_sealed_retires_at_once() {
     let t = now();
     let mut doc = RingDocument::new(LIFETIME, t).unwrap();

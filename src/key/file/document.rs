@@ -409,16 +409,19 @@ impl RingDocument {
     /// another key took over from it plus the longest session lifetime. `None` if it never
     /// sealed, or if it still seals at `now` (then it has no end yet).
     pub fn live_until(&self, id: KeyId, now: u64) -> Option<u64> {
-        let key = self.keys.iter().find(|k| k.id == id)?;
-        let began = key.activate_at.filter(|&at| at <= now)?;
-        // The first activation of another key at or after this key's (a promotion in the same
-        // second counts), among every key that ever sealed.
+        let own = self.keys.iter().position(|k| k.id == id)?;
+        let began = self.keys[own].activate_at.filter(|&at| at <= now)?;
+        // The first activation that took sealing over from this key, among every key that ever
+        // sealed: one in a later second, or in the same second by a key later in the file, which
+        // wins the tie (`primary_at`). A key earlier in the file activated in the same second
+        // lost the tie to this one and ended nothing.
         let ended = self
             .keys
             .iter()
-            .filter(|k| k.id != id)
-            .filter_map(|k| k.activate_at)
-            .filter(|&at| at >= began && at <= now)
+            .enumerate()
+            .filter_map(|(i, k)| Some((i, k.activate_at?)))
+            .filter(|&(i, at)| at <= now && (at > began || (at == began && i > own)))
+            .map(|(_, at)| at)
             .min()?;
         Some(ended.saturating_add(self.max_session_lifetime.as_secs()))
     }
