@@ -756,6 +756,89 @@ fn no_valid_cookie_is_refused_while_the_file_is_reloaded_over_and_over() {
     }
 }
 
+/// A ring file of `n` keys written as text (editing a document key by key would check every
+/// earlier key each time): the first active, every second one staged at a past second, the
+/// others pending without a time. Returns the text and the ids in file order.
+fn ring_of(n: u64, t: u64) -> (String, Vec<sealed_session::KeyId>) {
+    use std::fmt::Write as _;
+    let mut text = String::from("format = 1\nmax_session_lifetime = \"8h 5m\"\n");
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let key = Key::generate().unwrap();
+        ids.push(key.id());
+        let state = if i == 0 { "active" } else { "pending" };
+        write!(
+            text,
+            "\n[[key]]\nid = \"{}\"\nsecret = \"{}\"\nstate = \"{state}\"\ncreated = \"{}\"\n",
+            key.id(),
+            key.to_base64().as_str(),
+            format_time(t - n - 100),
+        )
+        .unwrap();
+        if i % 2 == 0 {
+            writeln!(text, "activate_at = \"{}\"", format_time(t - n + i)).unwrap();
+        }
+    }
+    (text, ids)
+}
+
+#[test]
+fn a_ring_of_20000_keys_loads_and_reloads_whole() {
+    let dir = Dir::new("large-ring");
+    let t = now();
+    let (text, ids) = ring_of(20_000, t);
+    write_text(&dir.file(), &text);
+    // The last key staged at a past second is the one that seals.
+    let sealing = ids[19_998];
+
+    let file = KeyRingFile::open(dir.file()).unwrap();
+    let ring = file.ring();
+    assert_eq!(ring.key_ids().len(), 20_000);
+    assert!(ids.iter().all(|&id| ring.contains(id)));
+    assert_eq!(ring.primary_id(), sealing);
+    let sealer = Sealer::builder(ring.clone(), common::NAME).build().unwrap();
+    let value = sealer.seal(&session()).unwrap().into_value();
+    assert_eq!(key_id_of(&value), sealing);
+
+    // A reload matches the 20,000 keys against those already in the ring.
+    file.reload().unwrap();
+    assert_eq!(ring.key_ids().len(), 20_000);
+    sealer.open::<common::Session>(&value).unwrap();
+}
+
+#[test]
+fn live_until_each_is_live_until_of_every_key() {
+    let t = now();
+    let mut doc = RingDocument::new(LIFETIME, t - 10_000).unwrap();
+    let first = doc.keys()[0].id;
+    // Promoted in turn, two in the same second, one staged ahead, one never activated, one
+    // revoked.
+    let mut ids = vec![first];
+    for at in [t - 9_000, t - 5_000, t - 5_000, t - 100] {
+        let id = doc.add(Key::generate().unwrap(), at, None).unwrap();
+        doc.promote(id, at).unwrap();
+        ids.push(id);
+    }
+    doc.add(Key::generate().unwrap(), t, Some(t + 3600))
+        .unwrap();
+    doc.add(Key::generate().unwrap(), t, None).unwrap();
+    doc.revoke(ids[2], t).unwrap();
+    let each: Vec<Option<u64>> = doc.keys().iter().map(|k| doc.live_until(k.id, t)).collect();
+    assert_eq!(doc.live_until_each(t), each);
+    assert_eq!(
+        each,
+        [
+            Some(t - 9_000 + LIFETIME.as_secs()),
+            Some(t - 5_000 + LIFETIME.as_secs()),
+            Some(t - 5_000 + LIFETIME.as_secs()),
+            Some(t - 100 + LIFETIME.as_secs()),
+            None,
+            None,
+            None,
+        ]
+    );
+}
+
 #[test]
 fn the_example_in_keys_md_is_a_valid_ring() {
     let text = include_str!("../KEYS.md");

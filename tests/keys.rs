@@ -383,6 +383,15 @@ mod key_list {
     }
 
     #[test]
+    fn a_list_of_20000_keys_loads_every_key_in_order() {
+        let keys: Vec<Key> = (0..20_000).map(|_| Key::generate().unwrap()).collect();
+        let list: Vec<String> = keys.iter().map(b64).collect();
+        let ring = KeyRing::from_key_list(&list.join(",")).unwrap();
+        assert_eq!(ring.primary_id(), keys[0].id());
+        assert_eq!(ring.key_ids(), keys.iter().map(Key::id).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn a_bad_list_is_refused_naming_the_entry_never_its_text() {
         let good = b64(&Key::generate().unwrap());
         assert_eq!(

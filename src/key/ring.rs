@@ -6,6 +6,7 @@
 //! and swap it in. A seal or open therefore sees one consistent ring from start to end, never
 //! blocks on a rotation, and never sees a key half-added.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -130,12 +131,10 @@ pub struct KeyRing {
 impl KeyRing {
     /// A ring holding one key, which is its primary.
     pub fn new(primary: Key) -> Self {
-        let entry = Arc::new(KeyEntry::new(&primary));
-        let ring = Ring {
-            primary: Arc::clone(&entry),
-            scheduled: Vec::new(),
-            entries: vec![entry],
-        };
+        RingBuilder::new(&primary).build()
+    }
+
+    fn from_ring(ring: Ring) -> Self {
         Self {
             shared: Arc::new(Shared {
                 current: ArcSwap::from_pointee(ring),
@@ -270,13 +269,11 @@ impl KeyRing {
     pub(crate) fn replace(&self, primary: &Key, scheduled: &[(u64, &Key)], others: &[&Key]) {
         let _w = self.write_lock();
         let cur = self.shared.current.load_full();
-        let entry = |key: &Key| {
-            let id = key.id();
-            cur.entries
-                .iter()
-                .find(|e| e.id == id)
-                .cloned()
-                .unwrap_or_else(|| Arc::new(KeyEntry::new(key)))
+        // The ring's keys by id, so that a file of many keys is matched in linear time.
+        let kept: HashMap<KeyId, &Arc<KeyEntry>> = cur.entries.iter().map(|e| (e.id, e)).collect();
+        let entry = |key: &Key| match kept.get(&key.id()) {
+            Some(&kept) => Arc::clone(kept),
+            None => Arc::new(KeyEntry::new(key)),
         };
         let primary = entry(primary);
         let mut scheduled: Vec<(u64, Arc<KeyEntry>)> =
@@ -334,6 +331,44 @@ impl KeyRing {
             .iter()
             .map(|e| (e.id, e.seals.total()))
             .collect()
+    }
+}
+
+/// A new ring built key by key in one pass: [`KeyRing::add`] copies the ring and scans it for
+/// every key (it swaps a whole new ring in each time), which is quadratic for a long list.
+pub(crate) struct RingBuilder {
+    primary: Arc<KeyEntry>,
+    ids: HashSet<KeyId>,
+    entries: Vec<Arc<KeyEntry>>,
+}
+
+impl RingBuilder {
+    /// A ring whose primary is `primary`.
+    pub(crate) fn new(primary: &Key) -> Self {
+        let primary = Arc::new(KeyEntry::new(primary));
+        Self {
+            ids: HashSet::from([primary.id]),
+            entries: vec![Arc::clone(&primary)],
+            primary,
+        }
+    }
+
+    /// Adds a key that only opens; `false`, and nothing added, if its id is already in.
+    pub(crate) fn add(&mut self, key: &Key) -> bool {
+        let entry = Arc::new(KeyEntry::new(key));
+        if !self.ids.insert(entry.id) {
+            return false;
+        }
+        self.entries.push(entry);
+        true
+    }
+
+    pub(crate) fn build(self) -> KeyRing {
+        KeyRing::from_ring(Ring {
+            primary: self.primary,
+            scheduled: Vec::new(),
+            entries: self.entries,
+        })
     }
 }
 

@@ -171,10 +171,10 @@ fn list(file: &Path) -> Result<(), Failure> {
         "{:<8}  {:<8}  {:<5}  {:<20}  {:<20}  {:<20}  COOKIES LIVE UNTIL",
         "ID", "STATE", "SEALS", "CREATED", "ACTIVATE AT", "RETIRED AT"
     );
-    for key in doc.keys() {
+    for (key, live_until) in doc.keys().iter().zip(doc.live_until_each(now)) {
         let seals = if primary == Some(key.id) { "now" } else { "" };
         let live = if key.state.opens() {
-            time(doc.live_until(key.id, now))
+            time(live_until)
         } else {
             "-".to_owned()
         };
