@@ -16,9 +16,13 @@ use sealed_session::key::file::{
     KeyFileError, KeyRingFile, KeyState, MAX_FILE_LEN, MAX_SESSION_LIFETIME_LIMIT, RingDocument,
     RingEditError,
 };
-use sealed_session::{Clock, Key, ManualClock, OpenError, Sealer, SystemClock};
+use sealed_session::{
+    Clock, ConfigError, Key, ManualClock, OpenError, Sealer, Signer, SystemClock,
+};
 
-const LIFETIME: Duration = Duration::from_secs(8 * 3600);
+/// The tool's default `max_session_lifetime`: the default absolute lifetime (8 h) plus the
+/// longest leeway, so that sealers with the default settings are admitted on the rings.
+const LIFETIME: Duration = Duration::from_secs(8 * 3600 + 5 * 60);
 
 fn now() -> u64 {
     SystemClock.now_unix()
@@ -754,6 +758,101 @@ fn no_valid_cookie_is_refused_while_the_file_is_reloaded_over_and_over() {
     for w in workers {
         assert!(w.join().unwrap() > 0);
     }
+}
+
+/// A file of one active key whose `max_session_lifetime` is `lifetime`, opened.
+fn ring_file(dir: &Dir, lifetime: Duration) -> (KeyRingFile, RingDocument) {
+    let doc = RingDocument::new(lifetime, now() - 60).unwrap();
+    doc.write(&dir.file()).unwrap();
+    (KeyRingFile::open(dir.file()).unwrap(), doc)
+}
+
+#[test]
+fn a_ring_carries_its_files_max_session_lifetime_through_reloads_and_edits() {
+    let dir = Dir::new("ring-lifetime");
+    let (file, mut doc) = ring_file(&dir, Duration::from_secs(3600));
+    let ring = file.ring();
+    assert_eq!(ring.max_session_lifetime(), Some(Duration::from_secs(3600)));
+    doc.max_session_lifetime = Duration::from_secs(7200);
+    doc.write(&dir.file()).unwrap();
+    file.reload().unwrap();
+    assert_eq!(ring.max_session_lifetime(), Some(Duration::from_secs(7200)));
+    ring.add(Key::generate().unwrap()).unwrap();
+    assert_eq!(ring.max_session_lifetime(), Some(Duration::from_secs(7200)));
+}
+
+#[test]
+fn a_sealer_whose_sessions_outlive_the_files_max_session_lifetime_is_refused_at_build() {
+    let dir = Dir::new("sealer-too-long");
+    let (file, _) = ring_file(&dir, Duration::from_secs(3600));
+    let expected = ConfigError::LifetimeExceedsKeyRing {
+        lifetime: Duration::from_secs(3600 + 60),
+        max: Duration::from_secs(3600),
+    };
+    let sealer = Sealer::builder(file.ring(), common::NAME)
+        .idle_timeout(Duration::from_secs(600))
+        .absolute_lifetime(Duration::from_secs(3600))
+        .leeway(Duration::from_secs(60))
+        .build();
+    assert_eq!(sealer.unwrap_err(), expected);
+    let signer = Signer::builder(file.ring(), common::NAME)
+        .idle_timeout(Duration::from_secs(600))
+        .absolute_lifetime(Duration::from_secs(3600))
+        .leeway(Duration::from_secs(60))
+        .build();
+    assert_eq!(signer.unwrap_err(), expected);
+    assert!(
+        expected.to_string().contains("raise max_session_lifetime"),
+        "{expected}"
+    );
+}
+
+#[test]
+fn a_sealer_whose_sessions_end_within_the_files_max_session_lifetime_is_built() {
+    let dir = Dir::new("sealer-fits");
+    let (file, _) = ring_file(&dir, Duration::from_secs(3600));
+    Sealer::builder(file.ring(), common::NAME)
+        .idle_timeout(Duration::from_secs(600))
+        .absolute_lifetime(Duration::from_secs(3600 - 60))
+        .leeway(Duration::from_secs(60))
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn a_reload_that_would_shorten_max_session_lifetime_below_a_sealers_sessions_is_refused() {
+    let dir = Dir::new("reload-too-short");
+    let (file, mut doc) = ring_file(&dir, LIFETIME);
+    let ring = file.ring();
+    // Default settings: 8 h absolute lifetime plus 60 s leeway.
+    let _sealer = Sealer::builder(ring.clone(), common::NAME).build().unwrap();
+    let needed = Duration::from_secs(8 * 3600 + 60);
+
+    let added = doc.add(Key::generate().unwrap(), now(), None).unwrap();
+    doc.max_session_lifetime = Duration::from_secs(3600);
+    doc.write(&dir.file()).unwrap();
+    let error = file.reload().unwrap_err();
+    match &error {
+        KeyFileError::MaxSessionLifetimeTooShort {
+            max_session_lifetime,
+            needed: got,
+            ..
+        } => assert_eq!(
+            (*max_session_lifetime, *got),
+            (doc.max_session_lifetime, needed)
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("raise it"), "{error}");
+    // The ring is as it was: its keys and its bound.
+    assert!(!ring.contains(added));
+    assert_eq!(ring.max_session_lifetime(), Some(LIFETIME));
+
+    // Exactly what the sealer needs is enough.
+    doc.max_session_lifetime = needed;
+    doc.write(&dir.file()).unwrap();
+    file.reload().unwrap();
+    assert!(ring.contains(added));
 }
 
 /// A ring file of `n` keys written as text (editing a document key by key would check every

@@ -545,7 +545,10 @@ impl RingDocument {
             .ok_or(RingEditError::UnknownKey(id))
     }
 
-    /// A new ring of this document's keys, as of `now`; `path` names the file in errors.
+    /// A new ring of this document's keys, as of `now`; `path` names the file in errors. The
+    /// ring carries the file's `max_session_lifetime`
+    /// ([`KeyRing::max_session_lifetime`](crate::KeyRing::max_session_lifetime)): a sealer built
+    /// on it must keep its sessions (absolute lifetime plus leeway) within that.
     ///
     /// # Errors
     /// [`KeyFileError::NoSealingKey`] if no key seals at `now`.
@@ -568,10 +571,13 @@ impl RingDocument {
             })
     }
 
-    /// Puts the keys into `ring` at once: every key that opens, with its activation time.
+    /// Puts the keys into `ring` at once: every key that opens, with its activation time, and
+    /// the file's `max_session_lifetime` as the ring's bound for sealers.
     ///
     /// # Errors
-    /// [`KeyFileError::NoSealingKey`] if no key seals at `now`; the ring is then unchanged.
+    /// [`KeyFileError::NoSealingKey`] if no key seals at `now`;
+    /// [`KeyFileError::MaxSessionLifetimeTooShort`] if a sealer already built on the ring keeps
+    /// sessions longer than the file allows. The ring is then unchanged.
     pub(super) fn install(
         &self,
         ring: &crate::KeyRing,
@@ -597,8 +603,17 @@ impl RingDocument {
                 None => others.push(secret),
             }
         }
-        ring.replace(primary, &scheduled, &others);
-        Ok(())
+        ring.replace(
+            primary,
+            &scheduled,
+            &others,
+            self.max_session_lifetime.as_secs(),
+        )
+        .map_err(|needed| KeyFileError::MaxSessionLifetimeTooShort {
+            path: path.to_owned(),
+            max_session_lifetime: self.max_session_lifetime,
+            needed: Duration::from_secs(needed),
+        })
     }
 }
 

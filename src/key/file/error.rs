@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::key::KeyId;
 
@@ -72,6 +73,20 @@ pub enum KeyFileError {
         /// What is wrong.
         message: String,
     },
+    /// A reload found a `max_session_lifetime` shorter than the sessions of a sealer already
+    /// built on the ring (its absolute lifetime plus leeway; the ring counts every sealer built
+    /// on it, even one since dropped): `ring retire`, trusting the file,
+    /// could then drop a key while that sealer's cookies still need it. The ring keeps its keys
+    /// and its bound. Raise `max_session_lifetime` in the file to at least `needed`, or restart
+    /// the service with shorter-lived sealers.
+    MaxSessionLifetimeTooShort {
+        /// The file.
+        path: PathBuf,
+        /// The file's `max_session_lifetime`.
+        max_session_lifetime: Duration,
+        /// The longest session of a sealer on the ring.
+        needed: Duration,
+    },
     /// No key of the file can seal now: none is active, or every active key's `activate_at` is
     /// still to come. A ring needs a key to seal with; activate one (`ring promote`).
     NoSealingKey {
@@ -111,6 +126,19 @@ impl fmt::Display for KeyFileError {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            Self::MaxSessionLifetimeTooShort {
+                path,
+                max_session_lifetime,
+                needed,
+            } => write!(
+                f,
+                "{}: max_session_lifetime {} is shorter than the {} a sealer on this ring keeps \
+                 sessions (absolute lifetime plus leeway), so retiring a key could log users out \
+                 early; raise it to at least that (the ring is unchanged)",
+                path.display(),
+                humantime::format_duration(*max_session_lifetime),
+                humantime::format_duration(*needed),
+            ),
             Self::NoSealingKey { path } => write!(
                 f,
                 "{}: no key can seal now (no active key whose activate_at has come)",

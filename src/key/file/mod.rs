@@ -73,7 +73,8 @@ impl KeyRingFile {
     /// Reads the file again and swaps the new keys into the ring.
     ///
     /// # Errors
-    /// As [`open`](Self::open); the ring is then unchanged.
+    /// As [`open`](Self::open), and [`KeyFileError::MaxSessionLifetimeTooShort`] if the file now
+    /// allows shorter sessions than a sealer built on the ring keeps; the ring is then unchanged.
     pub fn reload(&self) -> Result<(), KeyFileError> {
         let document = RingDocument::read(&self.path)?;
         document.install(&self.ring, SystemClock.now_unix(), &self.path)
