@@ -27,7 +27,9 @@ pub(crate) fn decode_into(text: &str, out: &mut Vec<u8>) -> bool {
 }
 
 /// Decodes base64 in any of the four RFC 4648 forms (URL-safe or standard alphabet, padded or
-/// not), for keys read from configuration.
+/// not), for keys read from configuration. Lenient only in which form: each is decoded as
+/// strictly as [`decode_into`] decodes values (one alphabet per text, the form's own padding
+/// exactly, trailing bits zero), so a key still has one accepted text per form.
 pub(crate) fn decode_lenient(text: &str) -> Option<Vec<u8>> {
     [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD]
         .iter()

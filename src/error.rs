@@ -48,6 +48,20 @@ pub enum ConfigError {
         /// The limit that was asked for.
         limit: usize,
     },
+    /// The sealer's sessions can outlive what its key ring promises: its absolute lifetime plus
+    /// its leeway is longer than the ring's
+    /// [`max_session_lifetime`](crate::KeyRing::max_session_lifetime), the bound of the
+    /// key-ring file the ring was loaded from (KEYS.md). `ring retire` relies on that bound to
+    /// know when every cookie of an old key has expired, so it could drop a key while this
+    /// sealer's sessions still need it, logging those users out early. Raise
+    /// `max_session_lifetime` in the file to at least `lifetime` and reload it, or shorten the
+    /// absolute lifetime or the leeway. A ring built in code has no bound.
+    LifetimeExceedsKeyRing {
+        /// The sealer's absolute lifetime plus its leeway.
+        lifetime: Duration,
+        /// The key ring's `max_session_lifetime`.
+        max: Duration,
+    },
     /// A web adapter was given revocations for a cookie whose sealer does not put a session id
     /// in its values: the check needs an id in every value. Build the sealer with
     /// `session_ids(true)`.
@@ -79,6 +93,12 @@ impl fmt::Display for ConfigError {
             Self::InvalidSizeLimit { limit } => write!(
                 f,
                 "size limit {limit} is above the browser limit or too small for any sealed value"
+            ),
+            Self::LifetimeExceedsKeyRing { lifetime, max } => write!(
+                f,
+                "sessions live up to {lifetime:?} (absolute lifetime plus leeway), longer than the \
+                 key ring's max_session_lifetime of {max:?}, so retiring a key could log users out \
+                 early: raise max_session_lifetime in the key-ring file, or shorten the lifetime"
             ),
             Self::RevocationsNeedSessionIds => f.write_str(
                 "revocations need session ids in every value: build the sealer with session_ids(true)",

@@ -184,6 +184,28 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn absurd_durations_are_usage_errors_and_leave_the_file_alone() {
+    let dir = Dir::new("durations");
+    let file = dir.file();
+    for lifetime in ["10000000y", "0s"] {
+        let init = tool(&[
+            "ring",
+            "init",
+            path(&file),
+            "--max-session-lifetime",
+            lifetime,
+        ]);
+        assert_eq!(init.status.code(), Some(2), "{lifetime}: {}", stderr(&init));
+        assert!(!file.exists());
+    }
+    assert_eq!(tool(&["ring", "init", path(&file)]).status.code(), Some(0));
+    let before = std::fs::read(&file).unwrap();
+    let add = tool(&["ring", "add", path(&file), "--activate-in", "10000000y"]);
+    assert_eq!(add.status.code(), Some(2), "{}", stderr(&add));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
 fn a_bad_key_id_is_refused_with_a_hint() {
     let dir = Dir::new("badid");
     let file = dir.file();

@@ -28,6 +28,18 @@ fn the_default_constants_are_as_documented() {
 }
 
 #[test]
+fn a_ring_built_in_code_bounds_no_lifetime() {
+    let ring = KeyRing::new(Key::generate().unwrap());
+    assert_eq!(ring.max_session_lifetime(), None);
+    let ten_years = Duration::from_secs(3650 * 86_400);
+    Sealer::builder(ring, NAME)
+        .idle_timeout(ten_years)
+        .absolute_lifetime(ten_years)
+        .build()
+        .unwrap();
+}
+
+#[test]
 fn an_empty_cookie_name_is_refused() {
     assert_eq!(
         builder("").build().unwrap_err(),

@@ -108,6 +108,42 @@ fn from_base64_refuses_text_that_is_not_base64() {
 }
 
 #[test]
+fn from_base64_refuses_non_zero_trailing_bits_in_every_form() {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let bytes = sample_bytes();
+    let lenient = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    for (engine, alphabet, lenient) in [
+        (URL_SAFE_NO_PAD, &base64::alphabet::URL_SAFE, lenient),
+        (URL_SAFE, &base64::alphabet::URL_SAFE, lenient),
+        (STANDARD_NO_PAD, &base64::alphabet::STANDARD, lenient),
+        (STANDARD, &base64::alphabet::STANDARD, lenient),
+    ] {
+        let text = engine.encode(bytes);
+        // 32 bytes take 43 characters; the last one carries 2 bits no byte uses. Setting one
+        // gives a text a lenient decoder reads as the same key.
+        let chars = alphabet.as_str().as_bytes();
+        let last = chars
+            .iter()
+            .position(|&c| c == text.as_bytes()[42])
+            .unwrap();
+        let altered = format!("{}{}{}", &text[..42], chars[last | 1] as char, &text[43..]);
+        assert_eq!(
+            GeneralPurpose::new(alphabet, lenient)
+                .decode(&altered)
+                .unwrap(),
+            bytes
+        );
+        assert_eq!(
+            Key::from_base64(&altered).unwrap_err(),
+            KeyError::InvalidBase64,
+            "{altered}"
+        );
+    }
+}
+
+#[test]
 fn from_base64_of_the_wrong_number_of_bytes_is_an_invalid_length() {
     for len in [0, 16, 31, 33, 64] {
         let text = URL_SAFE_NO_PAD.encode(vec![9u8; len]);
@@ -342,6 +378,15 @@ mod key_list {
         let keys: Vec<Key> = (0..3).map(|_| Key::generate().unwrap()).collect();
         let list = format!("{}\n  {},{}", b64(&keys[0]), b64(&keys[1]), b64(&keys[2]));
         let ring = KeyRing::from_key_list(&list).unwrap();
+        assert_eq!(ring.primary_id(), keys[0].id());
+        assert_eq!(ring.key_ids(), keys.iter().map(Key::id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_list_of_20000_keys_loads_every_key_in_order() {
+        let keys: Vec<Key> = (0..20_000).map(|_| Key::generate().unwrap()).collect();
+        let list: Vec<String> = keys.iter().map(b64).collect();
+        let ring = KeyRing::from_key_list(&list.join(",")).unwrap();
         assert_eq!(ring.primary_id(), keys[0].id());
         assert_eq!(ring.key_ids(), keys.iter().map(Key::id).collect::<Vec<_>>());
     }

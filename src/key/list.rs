@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::ring::RingBuilder;
 use super::{Key, KeyError, KeyRing};
 
 impl KeyRing {
@@ -37,12 +38,13 @@ impl KeyRing {
                 })
             });
         let first = entries.next().ok_or(KeyListError::Empty)??;
-        let ring = KeyRing::new(first);
+        let mut ring = RingBuilder::new(&first);
         for (i, key) in entries.enumerate() {
-            ring.add(key?)
-                .map_err(|_| KeyListError::DuplicateKeyId { position: i + 2 })?;
+            if !ring.add(&key?) {
+                return Err(KeyListError::DuplicateKeyId { position: i + 2 });
+            }
         }
-        Ok(ring)
+        Ok(ring.build())
     }
 }
 

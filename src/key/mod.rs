@@ -92,7 +92,12 @@ impl Key {
     /// [`KeyError::InvalidBase64`] if the text is not base64; [`KeyError::InvalidLength`] if it
     /// does not decode to 32 bytes.
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
-        let text = text.trim_ascii();
+        Self::from_base64_exact(text.trim_ascii())
+    }
+
+    /// As [`from_base64`](Self::from_base64), but the text must be the base64 alone: the key-ring
+    /// file's secrets (KEYS.md), where surrounding whitespace is a mistake to report, not undo.
+    pub(crate) fn from_base64_exact(text: &str) -> Result<Self, KeyError> {
         let decoded = crate::b64::decode_lenient(text).ok_or(KeyError::InvalidBase64)?;
         let decoded = Zeroizing::new(decoded);
         Self::from_bytes(&decoded)

@@ -6,6 +6,7 @@
 //! and swap it in. A seal or open therefore sees one consistent ring from start to end, never
 //! blocks on a rotation, and never sees a key half-added.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -68,6 +69,10 @@ pub(crate) struct Ring {
     scheduled: Vec<(u64, Arc<KeyEntry>)>,
     // Every key, the primary and the scheduled ones included, in the order they were added.
     entries: Vec<Arc<KeyEntry>>,
+    /// The longest a session sealed with these keys may live, leeway included, in seconds: the
+    /// key-ring file's `max_session_lifetime`, on which `ring retire` relies to know when a key's
+    /// cookies are all dead. `None` for a ring built in code, which promises nothing.
+    max_session_lifetime: Option<u64>,
 }
 
 impl Ring {
@@ -90,8 +95,12 @@ impl Ring {
 
 struct Shared {
     current: ArcSwap<Ring>,
-    // Serializes writers only (read-modify-write of the ring). Seal and open never touch it.
-    writer: Mutex<()>,
+    // Serializes writers (read-modify-write of the ring) and the sealers built on the ring; seal
+    // and open never touch it. It guards the longest session, leeway included, in seconds, of
+    // any sealer built on the ring: a reloaded key-ring file must allow at least that much, and
+    // a sealer is checked against the ring's bound and counted in one step, so that a reload
+    // and a build at the same moment cannot both pass on stale values.
+    writer: Mutex<u64>,
 }
 
 /// Keys that seal and open values, shared by every [`Sealer`](crate::Sealer) made from it.
@@ -130,16 +139,14 @@ pub struct KeyRing {
 impl KeyRing {
     /// A ring holding one key, which is its primary.
     pub fn new(primary: Key) -> Self {
-        let entry = Arc::new(KeyEntry::new(&primary));
-        let ring = Ring {
-            primary: Arc::clone(&entry),
-            scheduled: Vec::new(),
-            entries: vec![entry],
-        };
+        RingBuilder::new(&primary).build()
+    }
+
+    fn from_ring(ring: Ring) -> Self {
         Self {
             shared: Arc::new(Shared {
                 current: ArcSwap::from_pointee(ring),
-                writer: Mutex::new(()),
+                writer: Mutex::new(0),
             }),
         }
     }
@@ -149,9 +156,9 @@ impl KeyRing {
         self.shared.current.load()
     }
 
-    fn write_lock(&self) -> MutexGuard<'_, ()> {
-        // The guarded data is `()`: a panic in another writer cannot have left it inconsistent,
-        // because the ring itself is only ever replaced whole.
+    fn write_lock(&self) -> MutexGuard<'_, u64> {
+        // A panic in another writer cannot have left the guarded data inconsistent: the ring is
+        // only ever replaced whole, and the longest session is one integer, only ever raised.
         self.shared
             .writer
             .lock()
@@ -266,17 +273,27 @@ impl KeyRing {
     /// Replaces every key of the ring at once (a reloaded key-ring file): `primary` seals now,
     /// `scheduled` take over at their times, `others` only open. Keys already in the ring keep
     /// their derived keys and seal counts.
+    ///
+    /// `max_session_lifetime` (seconds) is the file's: `Err` with the longest session of a sealer
+    /// already built on the ring, leaving the ring unchanged, if that is longer.
     #[cfg(feature = "key-file")]
-    pub(crate) fn replace(&self, primary: &Key, scheduled: &[(u64, &Key)], others: &[&Key]) {
-        let _w = self.write_lock();
+    pub(crate) fn replace(
+        &self,
+        primary: &Key,
+        scheduled: &[(u64, &Key)],
+        others: &[&Key],
+        max_session_lifetime: u64,
+    ) -> Result<(), u64> {
+        let sealers = self.write_lock();
+        if *sealers > max_session_lifetime {
+            return Err(*sealers);
+        }
         let cur = self.shared.current.load_full();
-        let entry = |key: &Key| {
-            let id = key.id();
-            cur.entries
-                .iter()
-                .find(|e| e.id == id)
-                .cloned()
-                .unwrap_or_else(|| Arc::new(KeyEntry::new(key)))
+        // The ring's keys by id, so that a file of many keys is matched in linear time.
+        let kept: HashMap<KeyId, &Arc<KeyEntry>> = cur.entries.iter().map(|e| (e.id, e)).collect();
+        let entry = |key: &Key| match kept.get(&key.id()) {
+            Some(&kept) => Arc::clone(kept),
+            None => Arc::new(KeyEntry::new(key)),
         };
         let primary = entry(primary);
         let mut scheduled: Vec<(u64, Arc<KeyEntry>)> =
@@ -289,7 +306,34 @@ impl KeyRing {
             primary,
             scheduled,
             entries,
+            max_session_lifetime: Some(max_session_lifetime),
         }));
+        Ok(())
+    }
+
+    /// The longest a session of any sealer on this ring may live, leeway included: the
+    /// `max_session_lifetime` of the key-ring file the ring was loaded from (feature
+    /// `key-file`, KEYS.md), which `ring retire` relies on. Building a sealer whose absolute
+    /// lifetime plus leeway is longer fails with
+    /// [`ConfigError::LifetimeExceedsKeyRing`](crate::ConfigError::LifetimeExceedsKeyRing).
+    /// `None` for a ring built in code: no bound.
+    pub fn max_session_lifetime(&self) -> Option<std::time::Duration> {
+        self.snapshot()
+            .max_session_lifetime
+            .map(std::time::Duration::from_secs)
+    }
+
+    /// Admits a sealer whose sessions live `longest` seconds at most (absolute lifetime plus
+    /// leeway): `Err` with the ring's bound if they would outlive it; otherwise a later reload
+    /// must allow them too.
+    pub(crate) fn admit_sealer(&self, longest: u64) -> Result<(), u64> {
+        let mut sealers = self.write_lock();
+        let bound = self.snapshot().max_session_lifetime;
+        if let Some(max) = bound.filter(|&max| longest > max) {
+            return Err(max);
+        }
+        *sealers = (*sealers).max(longest);
+        Ok(())
     }
 
     /// The id of the key that seals new values now, by the system clock.
@@ -337,6 +381,45 @@ impl KeyRing {
     }
 }
 
+/// A new ring built key by key in one pass: [`KeyRing::add`] copies the ring and scans it for
+/// every key (it swaps a whole new ring in each time), which is quadratic for a long list.
+pub(crate) struct RingBuilder {
+    primary: Arc<KeyEntry>,
+    ids: HashSet<KeyId>,
+    entries: Vec<Arc<KeyEntry>>,
+}
+
+impl RingBuilder {
+    /// A ring whose primary is `primary`.
+    pub(crate) fn new(primary: &Key) -> Self {
+        let primary = Arc::new(KeyEntry::new(primary));
+        Self {
+            ids: HashSet::from([primary.id]),
+            entries: vec![Arc::clone(&primary)],
+            primary,
+        }
+    }
+
+    /// Adds a key that only opens; `false`, and nothing added, if its id is already in.
+    pub(crate) fn add(&mut self, key: &Key) -> bool {
+        let entry = Arc::new(KeyEntry::new(key));
+        if !self.ids.insert(entry.id) {
+            return false;
+        }
+        self.entries.push(entry);
+        true
+    }
+
+    pub(crate) fn build(self) -> KeyRing {
+        KeyRing::from_ring(Ring {
+            primary: self.primary,
+            scheduled: Vec::new(),
+            entries: self.entries,
+            max_session_lifetime: None,
+        })
+    }
+}
+
 /// What a key added to the ring does.
 enum Role {
     Opens,
@@ -351,6 +434,7 @@ impl Ring {
             primary: Arc::clone(&self.primary),
             scheduled: self.scheduled.clone(),
             entries: self.entries.clone(),
+            max_session_lifetime: self.max_session_lifetime,
         }
     }
 
@@ -392,6 +476,12 @@ impl fmt::Debug for KeyRing {
             .field(
                 "keys",
                 &ring.entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+            )
+            .field(
+                "max_session_lifetime",
+                &ring
+                    .max_session_lifetime
+                    .map(std::time::Duration::from_secs),
             )
             .finish()
     }

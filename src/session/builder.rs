@@ -187,6 +187,15 @@ impl<M> Builder<M> {
         if ctx.limit > BROWSER_COOKIE_LIMIT || ctx.max_payload_len_for(&ctx.name).is_none() {
             return Err(ConfigError::InvalidSizeLimit { limit: ctx.limit });
         }
+        // Last, once nothing else can refuse: the ring then counts this sealer's sessions, and a
+        // reloaded key-ring file must allow them.
+        let longest = absolute.saturating_add(leeway);
+        ctx.keys
+            .admit_sealer(longest)
+            .map_err(|max| ConfigError::LifetimeExceedsKeyRing {
+                lifetime: Duration::from_secs(longest),
+                max: Duration::from_secs(max),
+            })?;
         Ok(ctx)
     }
 }
@@ -210,8 +219,10 @@ impl Builder<Sealing> {
     /// # Errors
     /// [`ConfigError::InvalidCookieName`], [`ConfigError::PurposeTooLong`],
     /// [`ConfigError::NotWholeSeconds`], [`ConfigError::InvalidLifetimes`] (a zero lifetime, or
-    /// idle longer than absolute), [`ConfigError::LeewayTooLong`] or
-    /// [`ConfigError::InvalidSizeLimit`] (above 4096, or too small for even an empty payload).
+    /// idle longer than absolute), [`ConfigError::LeewayTooLong`],
+    /// [`ConfigError::InvalidSizeLimit`] (above 4096, or too small for even an empty payload) or
+    /// [`ConfigError::LifetimeExceedsKeyRing`] (absolute lifetime plus leeway longer than the
+    /// key-ring file allows).
     pub fn build(self) -> Result<Sealer, ConfigError> {
         Ok(Sealer::from_context(self.context(Mode::Sealed)?))
     }

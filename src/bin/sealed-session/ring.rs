@@ -4,7 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::Subcommand;
-use sealed_session::key::file::{KeyFileError, RingDocument, RingEditError};
+use sealed_session::key::file::{
+    KeyFileError, MAX_SESSION_LIFETIME_LIMIT, RingDocument, RingEditError,
+};
 use sealed_session::{Clock, Key, KeyId, SystemClock};
 
 use crate::{Failure, FileArg, duration};
@@ -16,7 +18,7 @@ pub(crate) enum RingCommand {
         file: FileArg,
         /// The longest a session lives plus the leeway (retiring a key waits this long after
         /// it stops sealing).
-        #[arg(long, default_value = "8h 5m", value_parser = duration)]
+        #[arg(long, default_value = "8h 5m", value_parser = session_lifetime)]
         max_session_lifetime: Duration,
     },
     /// Add a new pending key: it opens at once; it seals from `--activate-in` on, or once
@@ -25,7 +27,7 @@ pub(crate) enum RingCommand {
         file: FileArg,
         /// Start sealing with it this long from now, on every server at once (e.g. 48h: longer
         /// than it takes the file to reach every server).
-        #[arg(long, value_parser = duration)]
+        #[arg(long, value_parser = activation_delay)]
         activate_in: Option<Duration>,
     },
     /// Make a key seal from now on.
@@ -44,6 +46,32 @@ pub(crate) enum RingCommand {
     Revoke { file: FileArg, id: String },
     /// List the keys: id, state, which seals now, times. Never prints a secret.
     List { file: FileArg },
+}
+
+/// A `--max-session-lifetime` the file accepts (KEYS.md), so `ring init` never writes a file it
+/// cannot read back.
+fn session_lifetime(text: &str) -> Result<Duration, String> {
+    let lifetime = duration(text)?;
+    if lifetime.is_zero() || lifetime > MAX_SESSION_LIFETIME_LIMIT {
+        return Err(format!(
+            "{text:?}: a max session lifetime is more than 0 and at most {} days",
+            MAX_SESSION_LIFETIME_LIMIT.as_secs() / 86_400
+        ));
+    }
+    Ok(lifetime)
+}
+
+/// An `--activate-in` within the same bound: further ahead is a slip, and would soon pass the
+/// last time RFC 3339 can write (the end of year 9999).
+fn activation_delay(text: &str) -> Result<Duration, String> {
+    let delay = duration(text)?;
+    if delay > MAX_SESSION_LIFETIME_LIMIT {
+        return Err(format!(
+            "{text:?}: a key is staged at most {} days ahead",
+            MAX_SESSION_LIFETIME_LIMIT.as_secs() / 86_400
+        ));
+    }
+    Ok(delay)
 }
 
 fn now() -> u64 {
@@ -143,10 +171,10 @@ fn list(file: &Path) -> Result<(), Failure> {
         "{:<8}  {:<8}  {:<5}  {:<20}  {:<20}  {:<20}  COOKIES LIVE UNTIL",
         "ID", "STATE", "SEALS", "CREATED", "ACTIVATE AT", "RETIRED AT"
     );
-    for key in doc.keys() {
+    for (key, live_until) in doc.keys().iter().zip(doc.live_until_each(now)) {
         let seals = if primary == Some(key.id) { "now" } else { "" };
         let live = if key.state.opens() {
-            time(doc.live_until(key.id, now))
+            time(live_until)
         } else {
             "-".to_owned()
         };

@@ -1,5 +1,6 @@
 //! The key-ring file's contents (KEYS.md): parsed, checked, edited and written back.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -8,10 +9,16 @@ use toml::Spanned;
 use zeroize::Zeroizing;
 
 use super::error::{KeyFileError, RingEditError};
-use crate::key::{Key, KeyId};
+use crate::key::{Key, KeyError, KeyId};
 
 /// The only `format` this version reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// The longest `max_session_lifetime` a file may give (KEYS.md, "Fields"): ten years of 365 days.
+/// Far beyond any real session, it only catches a slip (`"10000000y"` for `"10000000s"`) that
+/// would keep every retired key's cookies "live" for ever and push the times the tool computes
+/// past what RFC 3339 can write.
+pub const MAX_SESSION_LIFETIME_LIMIT: Duration = Duration::from_secs(3650 * 86_400);
 
 /// What a key of the file may do (KEYS.md, "States").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +122,8 @@ impl KeyRecord {
 #[derive(Debug, Clone)]
 pub struct RingDocument {
     /// The longest a session can live plus the leeway: a key that stopped sealing less than
-    /// this long ago may still have live cookies.
+    /// this long ago may still have live cookies. A file is read only if it is more than zero
+    /// and at most [`MAX_SESSION_LIFETIME_LIMIT`].
     pub max_session_lifetime: Duration,
     keys: Vec<KeyRecord>,
 }
@@ -231,6 +239,17 @@ impl RingDocument {
                     format!("max_session_lifetime: {e} (write e.g. \"8h\" or \"1day 30min\")"),
                 )
             })?;
+        if max_session_lifetime.is_zero() || max_session_lifetime > MAX_SESSION_LIFETIME_LIMIT {
+            return Err(invalid(
+                raw.max_session_lifetime.span(),
+                format!(
+                    "max_session_lifetime {:?} is out of range: more than 0 and at most {} days \
+                     (the longest a session lives plus the leeway, e.g. \"8h 5m\")",
+                    raw.max_session_lifetime.get_ref(),
+                    MAX_SESSION_LIFETIME_LIMIT.as_secs() / 86_400
+                ),
+            ));
+        }
         let time = |value: &Spanned<String>, field: &str| {
             parse_time(value.get_ref()).ok_or_else(|| {
                 invalid(
@@ -243,6 +262,8 @@ impl RingDocument {
             })
         };
         let mut keys: Vec<KeyRecord> = Vec::with_capacity(raw.key.len());
+        // Ids seen so far: a set, so that a ring of many keys is checked in linear time.
+        let mut ids = HashSet::with_capacity(raw.key.len());
         for k in &raw.key {
             let state = KeyState::parse(k.state.get_ref()).ok_or_else(|| {
                 invalid(
@@ -256,13 +277,38 @@ impl RingDocument {
             let id = parse_id(k.id.get_ref()).ok_or_else(|| {
                 invalid(
                     k.id.span(),
-                    format!("id {:?} is not 8 hexadecimal digits", k.id.get_ref()),
+                    format!(
+                        "id {:?} is not 8 lowercase hexadecimal digits",
+                        k.id.get_ref()
+                    ),
                 )
             })?;
             let secret = match (&k.secret, state.opens()) {
                 (Some(secret), true) => {
-                    let key = Key::from_base64(secret.get_ref())
-                        .map_err(|e| invalid(secret.span(), format!("secret of key {id}: {e}")))?;
+                    let text = secret.get_ref();
+                    // The messages name the key by its id and the line; never the text.
+                    if text.trim() != text.as_str() {
+                        return Err(invalid(
+                            secret.span(),
+                            format!(
+                                "secret of key {id} has whitespace around it; write the base64 \
+                                 text alone between the quotes"
+                            ),
+                        ));
+                    }
+                    let key = Key::from_base64_exact(text).map_err(|e| {
+                        invalid(
+                            secret.span(),
+                            match e {
+                                KeyError::InvalidBase64 => format!(
+                                    "secret of key {id} is not canonical base64 (one alphabet, \
+                                     standard or URL-safe; padded exactly or not at all; unused \
+                                     trailing bits zero)"
+                                ),
+                                e => format!("secret of key {id}: {e}"),
+                            },
+                        )
+                    })?;
                     if key.id() != id {
                         return Err(invalid(
                             k.id.span(),
@@ -294,7 +340,7 @@ impl RingDocument {
                     format!("key {id} is active but has no activate_at"),
                 ));
             }
-            if keys.iter().any(|other| other.id == id) {
+            if !ids.insert(id) {
                 return Err(invalid(k.id.span(), format!("key id {id} appears twice")));
             }
             keys.push(KeyRecord {
@@ -366,18 +412,47 @@ impl RingDocument {
     /// another key took over from it plus the longest session lifetime. `None` if it never
     /// sealed, or if it still seals at `now` (then it has no end yet).
     pub fn live_until(&self, id: KeyId, now: u64) -> Option<u64> {
-        let key = self.keys.iter().find(|k| k.id == id)?;
-        let began = key.activate_at.filter(|&at| at <= now)?;
-        // The first activation of another key at or after this key's (a promotion in the same
-        // second counts), among every key that ever sealed.
+        let own = self.keys.iter().position(|k| k.id == id)?;
+        let began = self.keys[own].activate_at.filter(|&at| at <= now)?;
+        // The first activation that took sealing over from this key, among every key that ever
+        // sealed: one in a later second, or in the same second by a key later in the file, which
+        // wins the tie (`primary_at`). A key earlier in the file activated in the same second
+        // lost the tie to this one and ended nothing.
         let ended = self
             .keys
             .iter()
-            .filter(|k| k.id != id)
-            .filter_map(|k| k.activate_at)
-            .filter(|&at| at >= began && at <= now)
+            .enumerate()
+            .filter_map(|(i, k)| Some((i, k.activate_at?)))
+            .filter(|&(i, at)| at <= now && (at > began || (at == began && i > own)))
+            .map(|(_, at)| at)
             .min()?;
         Some(ended.saturating_add(self.max_session_lifetime.as_secs()))
+    }
+
+    /// [`live_until`](Self::live_until) of every key, in the order of [`keys`](Self::keys), in
+    /// `O(n log n)` for `n` keys rather than `O(n)` per key: for listing a large ring.
+    pub fn live_until_each(&self, now: u64) -> Vec<Option<u64>> {
+        // Every activation that has happened, with the key's place in the file, in the order
+        // they took sealing over: by second, then by place (the later key wins a tie). A key's
+        // own activation is among them, and the next one ended its sealing.
+        let mut activations: Vec<(u64, usize)> = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| Some((k.activate_at?, i)))
+            .filter(|&(at, _)| at <= now)
+            .collect();
+        activations.sort_unstable();
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let began = key.activate_at.filter(|&at| at <= now)?;
+                let own = activations.partition_point(|&a| a < (began, i));
+                let (ended, _) = *activations.get(own + 1)?;
+                Some(ended.saturating_add(self.max_session_lifetime.as_secs()))
+            })
+            .collect()
     }
 
     /// Adds `key` as pending: it opens at once; it seals from `activate_at` on if given, or
@@ -470,7 +545,10 @@ impl RingDocument {
             .ok_or(RingEditError::UnknownKey(id))
     }
 
-    /// A new ring of this document's keys, as of `now`; `path` names the file in errors.
+    /// A new ring of this document's keys, as of `now`; `path` names the file in errors. The
+    /// ring carries the file's `max_session_lifetime`
+    /// ([`KeyRing::max_session_lifetime`](crate::KeyRing::max_session_lifetime)): a sealer built
+    /// on it must keep its sessions (absolute lifetime plus leeway) within that.
     ///
     /// # Errors
     /// [`KeyFileError::NoSealingKey`] if no key seals at `now`.
@@ -493,10 +571,13 @@ impl RingDocument {
             })
     }
 
-    /// Puts the keys into `ring` at once: every key that opens, with its activation time.
+    /// Puts the keys into `ring` at once: every key that opens, with its activation time, and
+    /// the file's `max_session_lifetime` as the ring's bound for sealers.
     ///
     /// # Errors
-    /// [`KeyFileError::NoSealingKey`] if no key seals at `now`; the ring is then unchanged.
+    /// [`KeyFileError::NoSealingKey`] if no key seals at `now`;
+    /// [`KeyFileError::MaxSessionLifetimeTooShort`] if a sealer already built on the ring keeps
+    /// sessions longer than the file allows. The ring is then unchanged.
     pub(super) fn install(
         &self,
         ring: &crate::KeyRing,
@@ -522,8 +603,17 @@ impl RingDocument {
                 None => others.push(secret),
             }
         }
-        ring.replace(primary, &scheduled, &others);
-        Ok(())
+        ring.replace(
+            primary,
+            &scheduled,
+            &others,
+            self.max_session_lifetime.as_secs(),
+        )
+        .map_err(|needed| KeyFileError::MaxSessionLifetimeTooShort {
+            path: path.to_owned(),
+            max_session_lifetime: self.max_session_lifetime,
+            needed: Duration::from_secs(needed),
+        })
     }
 }
 
@@ -539,14 +629,18 @@ fn parse_time(text: &str) -> Option<u64> {
         .map(|d| d.as_secs())
 }
 
-/// A key id as written: 8 hexadecimal digits.
+/// A key id as written: exactly 8 lowercase hexadecimal digits, as the tool writes them (no
+/// sign or upper case, which `u8::from_str_radix` would let through).
 pub(crate) fn parse_id(text: &str) -> Option<KeyId> {
-    if text.len() != 8 || !text.is_ascii() {
-        return None;
-    }
+    let digits: &[u8; 8] = text.as_bytes().try_into().ok()?;
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     let mut id = [0u8; 4];
-    for (i, byte) in id.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    for (byte, pair) in id.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
     }
     Some(KeyId(id))
 }

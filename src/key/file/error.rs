@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::key::KeyId;
 
@@ -11,8 +12,8 @@ use crate::key::KeyId;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyFileError {
-    /// The file could not be read or written (missing, a directory, no permission, disk full).
-    /// Fix the path or its permissions; on a write, the old file is left as it was.
+    /// The file could not be read or written (missing, no permission, disk full). Fix the path or
+    /// its permissions; on a write, the old file is left as it was.
     Io {
         /// The file.
         path: PathBuf,
@@ -28,7 +29,27 @@ pub enum KeyFileError {
         /// Its mode bits.
         mode: u32,
     },
-    /// The file is not valid TOML, or does not have the shape KEYS.md gives (an unknown field,
+    /// The path names something other than a regular file: a directory, a FIFO, a device (such
+    /// as `/dev/zero`) or a socket. It is refused at once, before anything is read from it (a
+    /// FIFO does not make the reader wait for a writer). Give the path of the key-ring file
+    /// itself; a symbolic link to it is followed.
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead, in words: `"a directory"`, `"a FIFO"`, `"a character device"`,
+        /// `"a block device"`, `"a socket"`.
+        kind: &'static str,
+    },
+    /// The file is larger than [`MAX_FILE_LEN`](super::MAX_FILE_LEN) bytes, far more than a ring
+    /// needs: it is refused without being read into memory. Check that the path names the
+    /// key-ring file, and retired keys can be removed from a ring that grew that large.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most bytes a key-ring file may have.
+        max: u64,
+    },
+    /// The file is not valid TOML (or not UTF-8 text), or does not have the shape KEYS.md gives (an unknown field,
     /// a missing one, a value of the wrong type). Fix the file at that line.
     Syntax {
         /// The file.
@@ -39,9 +60,11 @@ pub enum KeyFileError {
         message: String,
     },
     /// A value in the file is well-formed TOML but not a valid ring: a secret that is not 32
-    /// bytes of base64, an id that does not match its secret, a duplicated id, a time that is not
+    /// bytes of canonical base64 or has whitespace around it, an id that is not 8 lowercase
+    /// hexadecimal digits or does not match its secret, a duplicated id, a time that is not
     /// RFC 3339, a state that is not one of the four, an active key without `activate_at`, an
-    /// unsupported `format`. Fix the file at that line.
+    /// unsupported `format`. Fix the file at that line. The message names a key by its id,
+    /// never by its secret.
     Invalid {
         /// The file.
         path: PathBuf,
@@ -49,6 +72,20 @@ pub enum KeyFileError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A reload found a `max_session_lifetime` shorter than the sessions of a sealer already
+    /// built on the ring (its absolute lifetime plus leeway; the ring counts every sealer built
+    /// on it, even one since dropped): `ring retire`, trusting the file,
+    /// could then drop a key while that sealer's cookies still need it. The ring keeps its keys
+    /// and its bound. Raise `max_session_lifetime` in the file to at least `needed`, or restart
+    /// the service with shorter-lived sealers.
+    MaxSessionLifetimeTooShort {
+        /// The file.
+        path: PathBuf,
+        /// The file's `max_session_lifetime`.
+        max_session_lifetime: Duration,
+        /// The longest session of a sealer on the ring.
+        needed: Duration,
     },
     /// No key of the file can seal now: none is active, or every active key's `activate_at` is
     /// still to come. A ring needs a key to seal with; activate one (`ring promote`).
@@ -68,6 +105,17 @@ impl fmt::Display for KeyFileError {
                 path.display(),
                 mode & 0o777
             ),
+            Self::NotAFile { path, kind } => write!(
+                f,
+                "{}: is {kind}, not a regular file; give the path of the key-ring file itself",
+                path.display()
+            ),
+            Self::TooLarge { path, max } => write!(
+                f,
+                "{}: larger than {max} bytes, the most a key-ring file may have; check that this \
+                 is the key-ring file",
+                path.display()
+            ),
             Self::Syntax {
                 path,
                 line,
@@ -78,6 +126,19 @@ impl fmt::Display for KeyFileError {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            Self::MaxSessionLifetimeTooShort {
+                path,
+                max_session_lifetime,
+                needed,
+            } => write!(
+                f,
+                "{}: max_session_lifetime {} is shorter than the {} a sealer on this ring keeps \
+                 sessions (absolute lifetime plus leeway), so retiring a key could log users out \
+                 early; raise it to at least that (the ring is unchanged)",
+                path.display(),
+                humantime::format_duration(*max_session_lifetime),
+                humantime::format_duration(*needed),
+            ),
             Self::NoSealingKey { path } => write!(
                 f,
                 "{}: no key can seal now (no active key whose activate_at has come)",

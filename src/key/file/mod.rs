@@ -29,7 +29,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-pub use document::{FORMAT_VERSION, KeyRecord, KeyState, RingDocument};
+pub use disk::MAX_FILE_LEN;
+pub use document::{FORMAT_VERSION, KeyRecord, KeyState, MAX_SESSION_LIFETIME_LIMIT, RingDocument};
 pub use error::{KeyFileError, RingEditError};
 
 use crate::clock::{Clock, SystemClock};
@@ -50,8 +51,8 @@ impl KeyRingFile {
     /// Loads the file at `path` into a new ring.
     ///
     /// # Errors
-    /// Every [`KeyFileError`]: the file cannot be read, is readable by other users, does not
-    /// parse, or has no key that seals now.
+    /// Every [`KeyFileError`]: the file cannot be read, is not a regular file, is too large, is
+    /// readable by other users, does not parse, or has no key that seals now.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, KeyFileError> {
         let path = path.as_ref().to_owned();
         let document = RingDocument::read(&path)?;
@@ -72,7 +73,8 @@ impl KeyRingFile {
     /// Reads the file again and swaps the new keys into the ring.
     ///
     /// # Errors
-    /// As [`open`](Self::open); the ring is then unchanged.
+    /// As [`open`](Self::open), and [`KeyFileError::MaxSessionLifetimeTooShort`] if the file now
+    /// allows shorter sessions than a sealer built on the ring keeps; the ring is then unchanged.
     pub fn reload(&self) -> Result<(), KeyFileError> {
         let document = RingDocument::read(&self.path)?;
         document.install(&self.ring, SystemClock.now_unix(), &self.path)
