@@ -302,6 +302,24 @@ for_every_store! {
         assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, winner))));
     }
 
+    async fn a_record_and_numbers_of_another_tag_are_read_together(s: Subject) {
+        // A logged-in server-side session: its record under its id's tag, its subject's
+        // revocations under the subject's (another slot in a cluster).
+        s.store.save("ss:st:{r1}", "a", None, T0 + 10).await.unwrap();
+        s.store.raise("{u}n", 7, T0 + 10).await.unwrap();
+        s.store.raise("{u}gone", 1, T0 + 1).await.unwrap();
+        s.clock.set(T0 + 1);
+        let (record, values) = s
+            .store
+            .load_with("ss:st:{r1}", &keys(&["{u}n", "{u}gone", "{u}absent"]))
+            .await
+            .unwrap();
+        assert_eq!(record, Some(Record::new(1, "a".into())));
+        assert_eq!(values, vec![Some(7), None, None]);
+        let (record, _) = s.store.load_with("ss:st:{r2}", &keys(&["{u}n"])).await.unwrap();
+        assert_eq!(record, None);
+    }
+
     async fn records_and_numbers_live_under_different_keys(s: Subject) {
         s.store.raise("n", 5, T0 + 10).await.unwrap();
         s.store.save("r", "a", None, T0 + 10).await.unwrap();

@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 
 use super::{Session, State};
 use crate::cookie::CookieReadError;
-use crate::store::{ServerSideBinding, StoreError, Verdict};
+use crate::session::{SessionId, Subject};
+use crate::store::{Revocations, ServerSideBinding, StoreError, Verdict};
 
 impl<T> Session<T>
 where
@@ -73,20 +74,14 @@ where
         };
         let (id, subject, created, revocations, backing) = question;
         // The lock is not held across the store's round trips.
-        let revoked = match &revocations {
-            Some(r) => r.check(&id, subject.as_ref(), created).await? == Verdict::Revoked,
-            None => false,
-        };
-        let record = match (&backing, revoked) {
-            (Some(backing), false) => Some(
-                backing
-                    .side
-                    .store
-                    .load(&ServerSideBinding::key(&id))
-                    .await?,
-            ),
-            _ => None,
-        };
+        let (revoked, record) = ask(
+            &id,
+            subject.as_ref(),
+            created,
+            revocations,
+            backing.as_deref(),
+        )
+        .await?;
         let mut inner = self.guard();
         if !matches!(inner.state, State::Pending { .. }) {
             // Settled meanwhile by another clone of the session.
@@ -131,5 +126,45 @@ where
             }
         }
         Ok(())
+    }
+}
+
+/// What the store says of a session before it is used: whether it is revoked, and its record if
+/// its state is in the store and it is not. A logged-in server-side session asks both of one
+/// store in one round trip where the store can ([`Store::load_with`]).
+///
+/// [`Store::load_with`]: crate::store::Store::load_with
+async fn ask(
+    id: &SessionId,
+    subject: Option<&Subject>,
+    created: u64,
+    revocations: Option<Revocations>,
+    backing: Option<&ServerSideBinding>,
+) -> Result<(bool, Option<Option<crate::store::Record>>), StoreError> {
+    let key = || ServerSideBinding::key(id);
+    match (revocations, backing) {
+        (Some(r), Some(b)) if Arc::ptr_eq(r.store(), &b.side.store) => {
+            let key = key();
+            match r.question(id, subject, created) {
+                Ok(Verdict::Revoked) => Ok((true, None)),
+                Ok(_) => Ok((false, Some(b.side.store.load(&key).await?))),
+                Err(question) => {
+                    let (record, values) = b.side.store.load_with(&key, &question.keys).await?;
+                    let revoked = r.answer(question, Ok(values))? == Verdict::Revoked;
+                    Ok((revoked, (!revoked).then_some(record)))
+                }
+            }
+        }
+        (revocations, backing) => {
+            let revoked = match &revocations {
+                Some(r) => r.check(id, subject, created).await? == Verdict::Revoked,
+                None => false,
+            };
+            let record = match (backing, revoked) {
+                (Some(b), false) => Some(b.side.store.load(&key()).await?),
+                _ => None,
+            };
+            Ok((revoked, record))
+        }
     }
 }

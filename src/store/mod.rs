@@ -86,6 +86,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes the record under `key`, if there is one.
     fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+
+    /// [`load`](Self::load) of `key` and [`read`](Self::read) of `keys` together: what a
+    /// logged-in server-side session needs (its record, and its subject's revocations). The keys
+    /// of `keys` share a hash tag, which need not be `key`'s. By default the two calls one after
+    /// the other; a store that can send both in one round trip (Redis, one server: a pipeline)
+    /// does.
+    fn load_with<'a>(
+        &'a self,
+        key: &'a str,
+        keys: &'a [String],
+    ) -> StoreFuture<'a, (Option<Record>, Vec<Option<u64>>)> {
+        Box::pin(async move {
+            let values = self.read(keys).await?;
+            let record = self.load(key).await?;
+            Ok((record, values))
+        })
+    }
 }
 
 /// A server-side session's record in a [`Store`]: its sealed state and the version the store

@@ -218,6 +218,29 @@ fn parse(entry: &str) -> Option<(u64, u64)> {
     Some((v.parse().ok()?, at.parse().ok()?))
 }
 
+/// A record from the fields `HMGET v e d` answered, if it is live at `now`.
+fn record(fields: (Option<u64>, Option<u64>, Option<String>), now: u64) -> Option<Record> {
+    match fields {
+        (Some(version), Some(expires), Some(value)) if expires > now => {
+            Some(Record::new(version, value))
+        }
+        _ => None,
+    }
+}
+
+/// The numbers `MGET` answered, each if it is live at `now`.
+fn numbers(entries: &[Option<String>], now: u64) -> Vec<Option<u64>> {
+    entries
+        .iter()
+        .map(|e| {
+            e.as_deref()
+                .and_then(parse)
+                .filter(|&(_, at)| at > now)
+                .map(|(v, _)| v)
+        })
+        .collect()
+}
+
 impl Store for RedisStore {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
@@ -243,30 +266,45 @@ impl Store for RedisStore {
         Box::pin(async move {
             let now = self.clock.now_unix();
             let entries: Vec<Option<String>> = self.query(redis::cmd("MGET").arg(keys)).await?;
-            Ok(entries
-                .iter()
-                .map(|e| {
-                    e.as_deref()
-                        .and_then(parse)
-                        .filter(|&(_, at)| at > now)
-                        .map(|(v, _)| v)
-                })
-                .collect())
+            Ok(numbers(&entries, now))
         })
     }
 
     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>> {
         Box::pin(async move {
             let now = self.clock.now_unix();
-            let (version, expires, value): (Option<u64>, Option<u64>, Option<String>) = self
+            let fields = self
                 .query(redis::cmd("HMGET").arg(key).arg("v").arg("e").arg("d"))
                 .await?;
-            Ok(match (version, expires, value) {
-                (Some(version), Some(expires), Some(value)) if expires > now => {
-                    Some(Record::new(version, value))
-                }
-                _ => None,
-            })
+            Ok(record(fields, now))
+        })
+    }
+
+    /// One round trip on one Redis server: `HMGET` and `MGET` in a pipeline. In a cluster the
+    /// record and the revocations live in different slots (the record's tag is its session id),
+    /// so there they are two commands, one after the other.
+    fn load_with<'a>(
+        &'a self,
+        key: &'a str,
+        keys: &'a [String],
+    ) -> StoreFuture<'a, (Option<Record>, Vec<Option<u64>>)> {
+        Box::pin(async move {
+            let Connection::Single(c) = &self.connection else {
+                let values = self.read(keys).await?;
+                let record = self.load(key).await?;
+                return Ok((record, values));
+            };
+            let now = self.clock.now_unix();
+            let mut pipe = redis::pipe();
+            pipe.cmd("HMGET").arg(key).arg("v").arg("e").arg("d");
+            pipe.cmd("MGET").arg(keys);
+            type Answer = (
+                (Option<u64>, Option<u64>, Option<String>),
+                Vec<Option<String>>,
+            );
+            let (fields, entries): Answer =
+                pipe.query_async(&mut c.clone()).await.map_err(classify)?;
+            Ok((record(fields, now), numbers(&entries, now)))
         })
     }
 

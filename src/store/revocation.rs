@@ -260,6 +260,29 @@ impl Revocations {
         subject: Option<&Subject>,
         created: u64,
     ) -> Result<Verdict, StoreError> {
+        match self.question(id, subject, created) {
+            Ok(verdict) => Ok(verdict),
+            Err(question) => {
+                let values = self.inner.store.read(&question.keys).await;
+                self.answer(question, values)
+            }
+        }
+    }
+
+    /// The store the revocations are kept in.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The first half of [`check`](Self::check): the verdict if the cache has it, otherwise the
+    /// keys to read, for a caller that reads them together with something else
+    /// ([`Store::load_with`]).
+    pub(crate) fn question(
+        &self,
+        id: &SessionId,
+        subject: Option<&Subject>,
+        created: u64,
+    ) -> Result<Verdict, Question> {
         let now = self.inner.clock.now_unix();
         let key = session_key(id, subject);
         if let Some(verdict) = self.cached(&key, created, now) {
@@ -270,7 +293,18 @@ impl Revocations {
             keys.push(subject_key(subject));
             keys.push(keep_key(subject, id));
         }
-        let values = match self.inner.store.read(&keys).await {
+        Err(Question { keys, created })
+    }
+
+    /// The second half of [`check`](Self::check): the verdict from what the store answered (or
+    /// the outage rule, if it could not).
+    pub(crate) fn answer(
+        &self,
+        question: Question,
+        values: Result<Vec<Option<u64>>, StoreError>,
+    ) -> Result<Verdict, StoreError> {
+        let Question { keys, created } = question;
+        let values = match values {
             Ok(values) => values,
             Err(e) => {
                 return match self.inner.outage {
@@ -323,6 +357,12 @@ impl Revocations {
         }
         cache.insert(key, (verdict, now));
     }
+}
+
+/// The keys a revocation check reads, and the creation time it judges them against.
+pub(crate) struct Question {
+    pub(crate) keys: Vec<String>,
+    created: u64,
 }
 
 impl std::fmt::Debug for Revocations {
