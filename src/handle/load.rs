@@ -18,8 +18,8 @@ where
 {
     /// Makes the session ready to use: opens the request's cookie and, if the session needs the
     /// store, asks it: the revocation check (with revocations) and the state (server-side
-    /// mode), one round trip each. A revoked session, or one whose state is gone from the store
-    /// or does not open, becomes no session, and the response deletes the cookie
+    /// mode), one round trip each. A revoked session, one the store no longer vouches for
+    /// ([`Verdict::Forgotten`]), or one whose state is gone from the store or does not open, becomes no session, and the response deletes the cookie
     /// ([`refused`](Self::refused) says why). Without a store, or once done, it returns at once
     /// and opens nothing.
     ///
@@ -73,12 +73,16 @@ where
         };
         let (id, subject, created, revocations, backing) = question;
         // The lock is not held across the store's round trips.
-        let revoked = match &revocations {
-            Some(r) => r.check(&id, subject.as_ref(), created).await? == Verdict::Revoked,
-            None => false,
+        let refused = match &revocations {
+            Some(r) => match r.check(&id, subject.as_ref(), created).await? {
+                Verdict::Revoked => Some(CookieReadError::Revoked),
+                Verdict::Forgotten => Some(CookieReadError::Forgotten),
+                _ => None,
+            },
+            None => None,
         };
-        let record = match (&backing, revoked) {
-            (Some(backing), false) => Some(
+        let record = match (&backing, &refused) {
+            (Some(backing), None) => Some(
                 backing
                     .side
                     .store
@@ -100,8 +104,8 @@ where
         else {
             return Ok(());
         };
-        let opened = if revoked {
-            Err(CookieReadError::Revoked)
+        let opened = if let Some(refused) = refused {
+            Err(refused)
         } else {
             match (state, record, &backing) {
                 (Some(state), _, _) => Ok(state),
