@@ -21,7 +21,9 @@
 //! - **Logout deletes what the request carried.** [`Session::clear`] decrypts nothing and makes
 //!   the response delete the cookie and each chunk the request sent. With revocations (a store,
 //!   given by the adapter) it also revokes the session's id, and a session is checked against
-//!   the store before it can be used ([`Session::load`]).
+//!   the store before it can be used ([`Session::load`]); every session a request creates is
+//!   registered with the store at its end, so that a store that forgot its revocations vouches
+//!   for none of the sessions it knew ([`Verdict::Forgotten`](crate::store::Verdict::Forgotten)).
 //! - **Server-side sessions** (a store, given by the adapter) keep the state in the store and
 //!   only the session id in the cookie: [`Session::load`] reads it, changes are written back by
 //!   compare-and-set at the end of the request, and logout deletes it (src/handle/server.rs).
@@ -373,7 +375,8 @@ where
 
     /// Gives the session the revocations to check and record: adapters call it when they are
     /// configured with a store; then [`load`](Self::load) checks the session before it is used,
-    /// and [`record_revocations`](Self::record_revocations) records a logout after the handler.
+    /// and [`record_revocations`](Self::record_revocations) records a logout, and registers a
+    /// session the request created, after the handler.
     pub fn set_revocations(&self, revocations: Revocations) {
         let mut inner = self.guard();
         inner.revocations = Some(revocations);

@@ -119,7 +119,7 @@ pub enum Verdict {
 /// ```
 /// use std::time::Duration;
 /// use sealed_session::store::{MemoryStore, Revocations, Verdict};
-/// use sealed_session::{SessionId, Subject};
+/// use sealed_session::{Clock, SessionId, Subject, SystemClock};
 ///
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);
@@ -129,12 +129,12 @@ pub enum Verdict {
 /// let revocations = Revocations::new(MemoryStore::new());
 /// let alice = Subject::new("alice")?;
 /// let id = SessionId::from_bytes([7; 16]);
-/// let created_at_millis = 1_700_000_000_250;
+/// let created_at_millis = SystemClock.now_unix_millis();
 /// // Not told of the session: the store cannot vouch for it.
 /// let verdict = block_on(revocations.check(&id, Some(&alice), created_at_millis))?;
 /// assert_eq!(verdict, Verdict::Forgotten);
 /// // The session handle registers every session it creates; by hand:
-/// let absolute_end = 1_700_000_000 + 8 * 3600;
+/// let absolute_end = created_at_millis / 1000 + 8 * 3600;
 /// block_on(revocations.register_session(&id, Some(&alice), created_at_millis, absolute_end))?;
 /// assert_eq!(block_on(revocations.check(&id, Some(&alice), created_at_millis))?, Verdict::Valid);
 /// // "Log out everywhere": every session of alice created until now.

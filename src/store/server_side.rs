@@ -79,6 +79,7 @@ impl Default for Conflicts {
 /// session.set_server_side(sessions.clone());
 /// block_on(session.load())?;
 /// session.login(&Subject::new("alice")?, vec![7; 10_000])?;
+/// block_on(session.record_revocations())?; // registers the new session (see `Revocations`)
 /// block_on(session.save())?;
 /// let set_cookie = session.finish()?;
 /// let pair = set_cookie[0].split(';').next().unwrap();
