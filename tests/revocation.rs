@@ -1,5 +1,7 @@
 //! Revocation of cookie sessions in a store: what is revoked, for how long, in how many round
-//! trips, how stale a cached verdict may be, and what an outage does.
+//! trips, how stale a cached verdict may be, and what an outage does. The cases about the
+//! records themselves accept sessions the store was not told of ([`Forgotten::Accept`]); what
+//! the store vouches for, and what happens when it forgets, is in tests/forgotten.rs.
 
 mod common_store;
 
@@ -9,7 +11,7 @@ use common_store::{FlakyStore, now};
 use sealed_session::Clock;
 use sealed_session::session::MAX_LEEWAY;
 use sealed_session::store::{
-    MemoryStore, Outage, RECORD_MARGIN, Revocations, Store, StoreError, Verdict,
+    Forgotten, MemoryStore, Outage, RECORD_MARGIN, Revocations, Store, StoreError, Verdict,
 };
 use sealed_session::{ManualClock, SessionId, Subject};
 
@@ -22,11 +24,14 @@ fn id(n: u8) -> SessionId {
     SessionId::from_bytes([n; 16])
 }
 
-/// Revocations over a store that can be taken down, on a clock the test moves.
+/// Revocations over a store that can be taken down, on a clock the test moves; sessions the store
+/// was not told of are accepted (the records are under test here, not the generation).
 fn setup() -> (Revocations, FlakyStore, ManualClock) {
     let clock = ManualClock::new(T0);
     let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
-    let revocations = Revocations::new(store.clone()).clock(clock.clone());
+    let revocations = Revocations::new(store.clone())
+        .clock(clock.clone())
+        .on_forgotten(Forgotten::Accept);
     (revocations, store, clock)
 }
 
@@ -132,7 +137,7 @@ fn revoking_the_others_spares_the_kept_session_until_a_later_revocation() {
 #[test]
 fn a_subject_revocation_returns_once_the_clock_has_left_its_millisecond() {
     // On the real clock: a login right after it returns has a later millisecond.
-    let revocations = Revocations::new(MemoryStore::new());
+    let revocations = Revocations::new(MemoryStore::new()).on_forgotten(Forgotten::Accept);
     let alice = Subject::new("alice").unwrap();
     for _ in 0..20 {
         now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
@@ -175,6 +180,7 @@ fn within_the_staleness_bound_a_remote_revocation_shows_late_a_local_one_at_once
     let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
     let here = Revocations::new(store.clone())
         .clock(clock.clone())
+        .on_forgotten(Forgotten::Accept)
         .staleness(Duration::from_secs(2));
     let elsewhere = Revocations::new(store.clone()).clock(clock.clone());
     let alice = Subject::new("alice").unwrap();
@@ -289,7 +295,9 @@ fn a_session_reads_as_absent_until_loaded_and_a_revoked_one_stays_absent() {
         .unwrap();
     let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
     let first = Session::<u32>::new(cookie.clone(), "");
+    first.set_revocations(revocations.clone());
     first.replace(7).unwrap();
+    now(first.record_revocations()).unwrap();
     let header = first.finish().unwrap()[0]
         .split(';')
         .next()

@@ -81,9 +81,9 @@ impl App {
         request.send().await.unwrap().text().await.unwrap()
     }
 
-    /// The number of live records in the store.
+    /// The number of live records in the store (numbers, such as generations, not counted).
     fn records(&self) -> usize {
-        self.store.store.len()
+        self.store.records()
     }
 
     /// Sends `/held?gate=..&change=..` with `cookie` and waits until its change is made and it

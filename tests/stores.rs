@@ -11,8 +11,8 @@ use std::time::Duration;
 use sealed_session::ManualClock;
 use sealed_session::session::MAX_LEEWAY;
 use sealed_session::store::{
-    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, RECORD_MARGIN, Record, Revocations, Saved, Store,
-    StoreError, Verdict,
+    Forgotten, MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, RECORD_MARGIN, Record, Revocations, Saved,
+    Store, StoreError, Verdict,
 };
 
 const T0: u64 = 1_900_000_000;
@@ -179,7 +179,10 @@ for_every_store! {
     }
 
     async fn revocations_work_over_the_store(s: Subject) {
-        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        // The records under test: sessions the store was not told of are accepted.
+        let revocations = Revocations::from_shared(Arc::clone(&s.store))
+            .clock(s.clock.clone())
+            .on_forgotten(Forgotten::Accept);
         let id = sealed_session::SessionId::from_bytes([1; 16]);
         let alice = sealed_session::Subject::new("alice").unwrap();
         revocations.revoke_session(&id, Some(&alice), T0 + 60).await.unwrap();
@@ -207,7 +210,10 @@ for_every_store! {
         // Every second around the end: a session revoked until `end` opens until `end` plus a
         // reader's leeway (at most MAX_LEEWAY), and the store forgets a key as its expiry second
         // begins.
-        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        // The records under test: sessions the store was not told of are accepted.
+        let revocations = Revocations::from_shared(Arc::clone(&s.store))
+            .clock(s.clock.clone())
+            .on_forgotten(Forgotten::Accept);
         let id = sealed_session::SessionId::from_bytes([4; 16]);
         let end = T0 + 600;
         revocations.revoke_session(&id, None, end).await.unwrap();
@@ -318,6 +324,58 @@ for_every_store! {
         assert_eq!(values, vec![Some(7), None, None]);
         let (record, _) = s.store.load_with("ss:st:{r2}", &keys(&["{u}n"])).await.unwrap();
         assert_eq!(record, None);
+    }
+
+    async fn a_generation_vouches_for_sessions_created_since_its_earliest_registration(s: Subject) {
+        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        let alice = sealed_session::Subject::new("alice").unwrap();
+        let id = |n| sealed_session::SessionId::from_bytes([n; 16]);
+        // Told of nothing: no session of alice is vouched for.
+        assert_eq!(revocations.check(&id(1), Some(&alice), MS0).await, Ok(Verdict::Forgotten));
+        revocations.register_session(&id(1), Some(&alice), MS0 + 500, T0 + 3600).await.unwrap();
+        // A later registration keeps the earliest; an earlier one lowers it.
+        revocations.register_session(&id(2), Some(&alice), MS0 + 900, T0 + 3600).await.unwrap();
+        for (created, verdict) in [
+            (MS0 + 499, Verdict::Forgotten),
+            (MS0 + 500, Verdict::Valid),
+            (MS0 + 900, Verdict::Valid),
+        ] {
+            assert_eq!(revocations.check(&id(3), Some(&alice), created).await, Ok(verdict));
+        }
+        revocations.register_session(&id(4), Some(&alice), MS0 + 100, T0 + 3600).await.unwrap();
+        assert_eq!(revocations.check(&id(3), Some(&alice), MS0 + 100).await, Ok(Verdict::Valid));
+        // A revocation still wins over the generation.
+        revocations.revoke_session(&id(1), Some(&alice), T0 + 600).await.unwrap();
+        assert_eq!(revocations.check(&id(1), Some(&alice), MS0 + 500).await, Ok(Verdict::Revoked));
+    }
+
+    async fn a_generation_belongs_to_its_tag_a_subject_or_a_lone_session_id(s: Subject) {
+        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        let alice = sealed_session::Subject::new("alice").unwrap();
+        let bob = sealed_session::Subject::new("bob").unwrap();
+        let id = |n| sealed_session::SessionId::from_bytes([n; 16]);
+        revocations.register_session(&id(1), Some(&alice), MS0, T0 + 3600).await.unwrap();
+        revocations.register_session(&id(2), None, MS0, T0 + 3600).await.unwrap();
+        // Any session of alice; the lone session only under its own id.
+        assert_eq!(revocations.check(&id(9), Some(&alice), MS0).await, Ok(Verdict::Valid));
+        assert_eq!(revocations.check(&id(9), Some(&bob), MS0).await, Ok(Verdict::Forgotten));
+        assert_eq!(revocations.check(&id(2), None, MS0).await, Ok(Verdict::Valid));
+        assert_eq!(revocations.check(&id(1), None, MS0).await, Ok(Verdict::Forgotten));
+    }
+
+    async fn a_generation_is_kept_until_its_latest_session_ends_and_the_margin(s: Subject) {
+        let revocations = Revocations::from_shared(Arc::clone(&s.store)).clock(s.clock.clone());
+        let alice = sealed_session::Subject::new("alice").unwrap();
+        let id = sealed_session::SessionId::from_bytes([1; 16]);
+        revocations.register_session(&id, Some(&alice), MS0, T0 + 600).await.unwrap();
+        revocations.register_session(&id, Some(&alice), MS0, T0 + 3600).await.unwrap();
+        let last = T0 + 3600 + MAX_LEEWAY.as_secs();
+        for second in last - 1..=last + 1 {
+            s.clock.set(second);
+            let verdict = revocations.check(&id, Some(&alice), MS0).await;
+            let expected = if second <= last { Verdict::Valid } else { Verdict::Forgotten };
+            assert_eq!(verdict, Ok(expected), "at last + {}", second as i64 - last as i64);
+        }
     }
 
     async fn records_and_numbers_live_under_different_keys(s: Subject) {

@@ -443,6 +443,18 @@ for_both_frameworks! {
         assert_eq!(body(live.clone()).await, "alice 0");
     }
 
+    async fn a_login_the_store_cannot_register_answers_503_and_sets_no_cookie(framework: Framework) {
+        let (server, store) = serve_revocable(framework).await;
+        let addr = server.addr;
+        store.set_down(true);
+        let (status, lines) = set_cookies(addr, "/login?user=alice", &[]).await;
+        assert_eq!((status, lines.len()), (503, 0));
+        // Once the store answers, a login goes through and its session is vouched for.
+        store.set_down(false);
+        let header = session_header(addr).await;
+        assert_eq!(ro(addr, &header).await, "alice 0");
+    }
+
     async fn accepting_outages_serves_unchecked_sessions_only_by_choice(framework: Framework) {
         let store = FlakyStore::new(MemoryStore::new());
         let revocations = Revocations::new(store.clone()).on_outage(Outage::Accept);

@@ -5,8 +5,10 @@
 //! accepted, or a live one treated as logged out. With server-side sessions: concurrent writes
 //! to a few sessions; every write a client was told succeeded must be in the store, and a write
 //! told failed may be there only if Redis applied it at the edge of the outage and lost its
-//! reply (never one that reached Redis after its deadline). The service must recover by itself. Run with `cargo test --features axum,actix,redis --test web_redis`
-//! (CI does; it installs Redis).
+//! reply (never one that reached Redis after its deadline). The service must recover by itself.
+//! And a Redis without persistence killed and restarted empty under load: it forgot every
+//! revocation, and no logged-out cookie may open again. Run with
+//! `cargo test --features axum,actix,redis --test web_redis` (CI does; it installs Redis).
 
 mod common_redis;
 mod common_web;
@@ -239,6 +241,193 @@ async fn outage_under_load(framework: Framework) {
         .await
         .unwrap();
     assert_eq!(body, "none", "the restarted Redis kept the revocation");
+}
+
+/// The app with revocations on a `redis-server` without persistence; `None` when Redis is not
+/// installed (outside CI).
+async fn serve_on_forgetful_redis(
+    framework: Framework,
+) -> Option<(common_web::Server, RedisServer)> {
+    let redis = RedisServer::start()?;
+    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    let cookie = cookie_with(
+        KeyRing::new(Key::generate().unwrap()),
+        ManualClock::new(now()),
+    );
+    let server = serve_with(
+        framework,
+        cookie,
+        Stores::revocations(Revocations::new(store)),
+    )
+    .await;
+    Some((server, redis))
+}
+
+/// What the replays of a forgetful Redis's cookies were answered.
+#[derive(Default)]
+struct Replays {
+    /// A live session shown, or a revoked one refused.
+    right: AtomicUsize,
+    /// 503: Redis was down.
+    unavailable: AtomicUsize,
+    /// A revoked session's replays answered after Redis came back, all refused.
+    revoked_after_restart: AtomicUsize,
+    /// A revoked session accepted: must never happen.
+    revoked_accepted: AtomicUsize,
+    /// A live session refused before Redis was killed: must never happen.
+    live_dropped_early: AtomicUsize,
+    other: AtomicUsize,
+}
+
+async fn a_forgetful_redis_restart_under_load(framework: Framework) {
+    let Some((server, redis)) = serve_on_forgetful_redis(framework).await else {
+        return;
+    };
+    let (addr, port) = (server.addr, redis.port);
+    let mut redis = Some(redis);
+    let client = reqwest::Client::new();
+
+    // Live sessions, and logged-out ones whose cookies an attacker kept.
+    const SESSIONS: usize = 10;
+    let mut live = Vec::new();
+    let mut revoked = Vec::new();
+    for _ in 0..SESSIONS {
+        live.push(login(&client, addr, "/login?user=alice").await);
+        let header = login(&client, addr, "/login?user=mallory").await;
+        let out = client
+            .get(format!("http://{addr}/logout"))
+            .header(COOKIE, &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 200);
+        revoked.push(header);
+    }
+    let live = Arc::new(live);
+    let revoked = Arc::new(revoked);
+    // Which live sessions were refused after the restart: their users log in again.
+    let relogin: Arc<Vec<AtomicBool>> =
+        Arc::new((0..SESSIONS).map(|_| AtomicBool::new(false)).collect());
+    let replays = Arc::new(Replays::default());
+    let killed = Arc::new(AtomicBool::new(false));
+    let back = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..4)
+        .map(|worker| {
+            let (client, live, revoked) = (client.clone(), live.clone(), revoked.clone());
+            let (replays, relogin) = (replays.clone(), relogin.clone());
+            let (killed, back, stop) = (killed.clone(), back.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut i = worker;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let is_live = i % 2 == 0;
+                    let n = (i / 2) % SESSIONS;
+                    let header = if is_live { &live[n] } else { &revoked[n] };
+                    // Whether Redis was back before the request was sent.
+                    let after = back.load(Ordering::SeqCst);
+                    let response = client
+                        .get(format!("http://{addr}/ro"))
+                        .header(COOKIE, header)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status().as_u16();
+                    let body = response.text().await.unwrap();
+                    let slot = match (status, is_live, body.as_str()) {
+                        (503, _, _) => &replays.unavailable,
+                        (200, false, "none") if after => &replays.revoked_after_restart,
+                        (200, false, "none") | (200, true, "alice 0") => &replays.right,
+                        (200, false, _) => &replays.revoked_accepted,
+                        (200, true, "none") if killed.load(Ordering::SeqCst) => {
+                            relogin[n].store(true, Ordering::Relaxed);
+                            &replays.right
+                        }
+                        (200, true, "none") => &replays.live_dropped_early,
+                        _ => &replays.other,
+                    };
+                    slot.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+
+    // Under load: Redis killed (SIGKILL), and restarted empty on the same port.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    killed.store(true, Ordering::SeqCst);
+    let pid = redis.as_ref().unwrap().pid();
+    signal(pid, "-KILL");
+    drop(redis.take());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let restarted = RedisServer::restart_on(port);
+    back.store(true, Ordering::SeqCst);
+    // Until every revoked cookie was replayed against the empty Redis, and a while more.
+    for _ in 0..200 {
+        if replays.revoked_after_restart.load(Ordering::Relaxed) >= 4 * SESSIONS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+
+    let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+    let relogins = relogin.iter().filter(|r| r.load(Ordering::Relaxed)).count();
+    eprintln!(
+        "{framework:?}, Redis without persistence killed and restarted empty: revoked cookies \
+         accepted {} ({} replays after the restart, all refused), live sessions that had to log \
+         in again {relogins} of {SESSIONS}, answered right {}, 503 while down {}",
+        get(&replays.revoked_accepted),
+        get(&replays.revoked_after_restart),
+        get(&replays.right),
+        get(&replays.unavailable),
+    );
+    assert_eq!(
+        get(&replays.revoked_accepted),
+        0,
+        "a logged-out cookie was accepted"
+    );
+    assert!(
+        get(&replays.revoked_after_restart) >= 4 * SESSIONS,
+        "replayed against the empty Redis"
+    );
+    assert_eq!(
+        get(&replays.live_dropped_early),
+        0,
+        "a live session was dropped before the kill"
+    );
+    assert_eq!(get(&replays.other), 0);
+    assert_eq!(
+        relogins, SESSIONS,
+        "the empty Redis vouches for no earlier session"
+    );
+
+    // A user who logs in again is vouched for by the restarted Redis.
+    let again = login(&client, addr, "/login?user=alice").await;
+    let body = client
+        .get(format!("http://{addr}/ro"))
+        .header(COOKIE, &again)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "alice 0");
+    drop(restarted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
+    a_forgetful_redis_restart_under_load(Framework::Axum).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
+    a_forgetful_redis_restart_under_load(Framework::Actix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -177,6 +177,13 @@ pub enum CookieReadError {
     /// [`Revocations`](crate::store::Revocations)). Treat as "no valid session"; the session
     /// handle deletes the cookie.
     Revoked,
+    /// The value opened, but the revocation store no longer vouches for its session
+    /// ([`Verdict::Forgotten`](crate::store::Verdict::Forgotten)): the store forgot what it knew
+    /// (restarted empty, flushed), so a revocation of the session may have been lost, or the
+    /// session was created before its creation was recorded (an earlier version of this crate).
+    /// Treat as "no valid session"; the session handle deletes the cookie, and the user logs in
+    /// again. Many at once mean the store lost its data.
+    Forgotten,
     /// The cookie opened, but its server-side state is no longer in the store: the session was
     /// logged out, moved to a new id, or expired there. Treat as "no session"; the session
     /// handle deletes the cookie.
@@ -211,6 +218,10 @@ impl fmt::Display for CookieReadError {
                 f.write_str("the session cookie's chunks are not split as a writer splits them")
             }
             Self::Revoked => f.write_str("the session was revoked"),
+            Self::Forgotten => f.write_str(
+                "the revocation store no longer vouches for the session (it forgot its data, or \
+                 the session predates its record); the user must log in again",
+            ),
             Self::NotStored => f.write_str("the session's state is no longer in the store"),
             Self::Stored(e) => write!(f, "the session's state in the store did not open: {e}"),
         }

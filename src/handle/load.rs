@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::{Session, State};
 use crate::cookie::CookieReadError;
 use crate::session::{SessionId, Subject};
-use crate::store::{Revocations, ServerSideBinding, StoreError, Verdict};
+use crate::store::{Record, Revocations, ServerSideBinding, StoreError, Verdict};
 
 impl<T> Session<T>
 where
@@ -19,8 +19,8 @@ where
 {
     /// Makes the session ready to use: opens the request's cookie and, if the session needs the
     /// store, asks it: the revocation check (with revocations) and the state (server-side
-    /// mode), one round trip each. A revoked session, or one whose state is gone from the store
-    /// or does not open, becomes no session, and the response deletes the cookie
+    /// mode), one round trip each. A revoked session, one the store no longer vouches for
+    /// ([`Verdict::Forgotten`]), or one whose state is gone from the store or does not open, becomes no session, and the response deletes the cookie
     /// ([`refused`](Self::refused) says why). Without a store, or once done, it returns at once
     /// and opens nothing.
     ///
@@ -74,7 +74,7 @@ where
         };
         let (id, subject, created, revocations, backing) = question;
         // The lock is not held across the store's round trips.
-        let (revoked, record) = ask(
+        let (refused, record) = ask(
             &id,
             subject.as_ref(),
             created,
@@ -95,8 +95,8 @@ where
         else {
             return Ok(());
         };
-        let opened = if revoked {
-            Err(CookieReadError::Revoked)
+        let opened = if let Some(refused) = refused {
+            Err(refused)
         } else {
             match (state, record, &backing) {
                 (Some(state), _, _) => Ok(state),
@@ -129,9 +129,10 @@ where
     }
 }
 
-/// What the store says of a session before it is used: whether it is revoked, and its record if
-/// its state is in the store and it is not. A logged-in server-side session asks both of one
-/// store in one round trip where the store can ([`Store::load_with`]).
+/// What the store says of a session before it is used: why it is refused (revoked, or a store
+/// that forgot it), and its record if its state is in the store and it is not refused. A
+/// logged-in server-side session asks both of one store in one round trip where the store can
+/// ([`Store::load_with`]).
 ///
 /// [`Store::load_with`]: crate::store::Store::load_with
 async fn ask(
@@ -140,31 +141,36 @@ async fn ask(
     created: u64,
     revocations: Option<Revocations>,
     backing: Option<&ServerSideBinding>,
-) -> Result<(bool, Option<Option<crate::store::Record>>), StoreError> {
+) -> Result<(Option<CookieReadError>, Option<Option<Record>>), StoreError> {
     let key = || ServerSideBinding::key(id);
-    match (revocations, backing) {
+    let (refused, record) = match (revocations, backing) {
         (Some(r), Some(b)) if Arc::ptr_eq(r.store(), &b.side.store) => {
-            let key = key();
             match r.question(id, subject, created) {
-                Ok(Verdict::Revoked) => Ok((true, None)),
-                Ok(_) => Ok((false, Some(b.side.store.load(&key).await?))),
+                Ok(verdict) => (refusal(verdict), None),
                 Err(question) => {
-                    let (record, values) = b.side.store.load_with(&key, &question.keys).await?;
-                    let revoked = r.answer(question, Ok(values))? == Verdict::Revoked;
-                    Ok((revoked, (!revoked).then_some(record)))
+                    let (record, values) = b.side.store.load_with(&key(), &question.keys).await?;
+                    (refusal(r.answer(question, Ok(values))?), Some(record))
                 }
             }
         }
-        (revocations, backing) => {
-            let revoked = match &revocations {
-                Some(r) => r.check(id, subject, created).await? == Verdict::Revoked,
-                None => false,
-            };
-            let record = match (backing, revoked) {
-                (Some(b), false) => Some(b.side.store.load(&key()).await?),
-                _ => None,
-            };
-            Ok((revoked, record))
-        }
+        (revocations, _) => match &revocations {
+            Some(r) => (refusal(r.check(id, subject, created).await?), None),
+            None => (None, None),
+        },
+    };
+    let record = match (backing, &refused, record) {
+        (Some(_), None, Some(record)) => Some(record),
+        (Some(b), None, None) => Some(b.side.store.load(&key()).await?),
+        _ => None,
+    };
+    Ok((refused, record))
+}
+
+/// Why a verdict refuses the session, if it does.
+fn refusal(verdict: Verdict) -> Option<CookieReadError> {
+    match verdict {
+        Verdict::Revoked => Some(CookieReadError::Revoked),
+        Verdict::Forgotten => Some(CookieReadError::Forgotten),
+        _ => None,
     }
 }

@@ -89,6 +89,7 @@ where
     /// let phone = Session::<u32>::new(cookie.clone(), "");
     /// phone.set_revocations(revocations.clone());
     /// phone.login(&alice, 1)?;
+    /// block_on(phone.record_revocations())?; // registers the new session with the store
     /// let phone_cookie = phone.finish()?[0].split(';').next().unwrap().to_owned();
     ///
     /// // ...and on her laptop, where she presses "log out everywhere".

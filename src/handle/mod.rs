@@ -21,7 +21,9 @@
 //! - **Logout deletes what the request carried.** [`Session::clear`] decrypts nothing and makes
 //!   the response delete the cookie and each chunk the request sent. With revocations (a store,
 //!   given by the adapter) it also revokes the session's id, and a session is checked against
-//!   the store before it can be used ([`Session::load`]).
+//!   the store before it can be used ([`Session::load`]); every session a request creates is
+//!   registered with the store at its end, so that a store that forgot its revocations vouches
+//!   for none of the sessions it knew ([`Verdict::Forgotten`](crate::store::Verdict::Forgotten)).
 //! - **Server-side sessions** (a store, given by the adapter) keep the state in the store and
 //!   only the session id in the cookie: [`Session::load`] reads it, changes are written back by
 //!   compare-and-set at the end of the request, and logout deletes it (src/handle/server.rs).
@@ -110,6 +112,11 @@ struct Inner<T> {
     revoke_ids: bool,
     /// The revocations the handler asked for, recorded at the end of the request in order.
     pending: Vec<Pending>,
+    /// Whether the request created the session it ends with (a new envelope: a login, a first
+    /// state, a new identity), which the end of the request registers with the revocations so
+    /// that the store vouches for it ([`Revocations::register_session`]). Renewals keep the
+    /// envelope's identity and register nothing.
+    created: bool,
     /// Server-side mode: the store, what this request read from it and what it will write.
     server: Option<Server<T>>,
 }
@@ -191,6 +198,7 @@ where
                 revocations: None,
                 revoke_ids: false,
                 pending: Vec::new(),
+                created: false,
                 server: None,
             })),
         }
@@ -237,11 +245,15 @@ where
     /// session and the response are then left as they were.
     pub fn replace(&self, state: T) -> Result<(), CookieWriteError> {
         let mut inner = self.lock();
-        let envelope = match &inner.state {
-            State::Present { envelope, .. } => inner.cookie.context().renewed_envelope(envelope)?,
-            _ => inner.cookie.context().new_envelope(None)?,
+        let (envelope, created) = match &inner.state {
+            State::Present { envelope, .. } => {
+                (inner.cookie.context().renewed_envelope(envelope)?, false)
+            }
+            _ => (inner.cookie.context().new_envelope(None)?, true),
         };
-        inner.commit(state, envelope, Change::Whole)
+        inner.commit(state, envelope, Change::Whole)?;
+        inner.created |= created;
+        Ok(())
     }
 
     /// Changes the state in place through `f` (on a copy, committed only once it is sealed);
@@ -320,7 +332,9 @@ where
     pub fn login(&self, subject: &Subject, state: T) -> Result<(), CookieWriteError> {
         let mut inner = self.lock();
         let envelope = inner.cookie.context().new_envelope(Some(*subject))?;
-        inner.commit(state, envelope, Change::Whole)
+        inner.commit(state, envelope, Change::Whole)?;
+        inner.created = true;
+        Ok(())
     }
 
     /// Keeps the state and subject but gives the session a new identity: a fresh session id and
@@ -342,7 +356,9 @@ where
         };
         let (state, subject) = (state.clone(), envelope.subject);
         let envelope = inner.cookie.context().new_envelope(subject)?;
-        inner.commit(state, envelope, Change::Whole)
+        inner.commit(state, envelope, Change::Whole)?;
+        inner.created = true;
+        Ok(())
     }
 
     /// Logs out: no session from now on, and the response deletes the cookie and every chunk
@@ -359,7 +375,8 @@ where
 
     /// Gives the session the revocations to check and record: adapters call it when they are
     /// configured with a store; then [`load`](Self::load) checks the session before it is used,
-    /// and [`record_revocations`](Self::record_revocations) records a logout after the handler.
+    /// and [`record_revocations`](Self::record_revocations) records a logout, and registers a
+    /// session the request created, after the handler.
     pub fn set_revocations(&self, revocations: Revocations) {
         let mut inner = self.guard();
         inner.revocations = Some(revocations);
@@ -367,13 +384,27 @@ where
     }
 
     /// After the handler, before [`finish`](Self::finish): records the revocation its logout
-    /// asked for. Nothing to do without one.
+    /// asked for, then registers the session the request created, if it created one that is
+    /// checked against the revocations (a login, a first state, a new identity), so that the
+    /// store vouches for it ([`Revocations::register_session`]): without it, the session would
+    /// be refused as [`Forgotten`](crate::store::Verdict::Forgotten) on its next request.
+    /// Nothing to do otherwise (a renewal registers nothing).
     ///
     /// # Errors
-    /// [`StoreError`]: the logout was not recorded. The adapter should answer 503 and send no
-    /// `Set-Cookie`, so that the user sees the logout failed (and can retry) rather than
-    /// believe a copied cookie is dead.
+    /// [`StoreError`]: the logout was not recorded, or the new session not registered. The
+    /// adapter should answer 503 and send no `Set-Cookie`, so that the user sees the logout
+    /// failed (and can retry) rather than believe a copied cookie is dead, and gets no cookie
+    /// the store cannot vouch for. With [`Outage::Accept`](crate::store::Outage::Accept), a
+    /// registration that fails is not an error: the session goes out unregistered, and is
+    /// refused as forgotten once the store answers again, unless
+    /// [`Forgotten::Accept`](crate::store::Forgotten::Accept) was chosen too.
     pub async fn record_revocations(&self) -> Result<(), StoreError> {
+        self.record_pending().await?;
+        self.register_created().await
+    }
+
+    /// The revocations the handler asked for, in order.
+    async fn record_pending(&self) -> Result<(), StoreError> {
         let (revocations, pending, survivor) = {
             let mut inner = self.guard();
             let Some(revocations) = inner.revocations.clone() else {
@@ -418,6 +449,53 @@ where
         Ok(())
     }
 
+    /// Registers the session the request created and ends with, if it is one the revocations
+    /// check (as [`load`](Self::load) decides: one with an id, and in server-side mode only
+    /// one with a subject, unless ids are revoked too).
+    async fn register_created(&self) -> Result<(), StoreError> {
+        let (revocations, id, subject, created, until) = {
+            let inner = self.guard();
+            if !inner.created {
+                return Ok(());
+            }
+            let (Some(revocations), State::Present { envelope, .. }) =
+                (&inner.revocations, &inner.state)
+            else {
+                return Ok(());
+            };
+            let Some(id) = envelope.session_id() else {
+                return Ok(());
+            };
+            let subject = envelope.subject().copied();
+            if !inner.revoke_ids && subject.is_none() {
+                return Ok(());
+            }
+            let stamps = &envelope.stamps;
+            // No renewal of it opens past its creation plus the absolute lifetime.
+            let until = stamps
+                .created()
+                .saturating_add(inner.cookie.context().policy.absolute);
+            (
+                revocations.clone(),
+                id,
+                subject,
+                stamps.created_at_millis(),
+                until,
+            )
+        };
+        match revocations
+            .register_session(&id, subject.as_ref(), created, until)
+            .await
+        {
+            Ok(()) => {}
+            Err(_) if revocations.outage() == crate::store::Outage::Accept => {}
+            // Still to do: a retry registers it.
+            Err(e) => return Err(e),
+        }
+        self.guard().created = false;
+        Ok(())
+    }
+
     /// The session id, if the session has one.
     pub fn session_id(&self) -> Option<SessionId> {
         match &self.lock().state {
@@ -454,6 +532,7 @@ where
         matches!(inner.state, State::Unread)
             && !inner.cleared
             && inner.pending.is_empty()
+            && !inner.created
             && inner.server.as_ref().is_none_or(Server::writes_nothing)
     }
 

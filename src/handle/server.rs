@@ -117,8 +117,10 @@ where
 {
     /// Keeps this request's session in a store (server-side mode): adapters call it when they
     /// are configured with [`ServerSide`](crate::store::ServerSide), before the session is
-    /// used, then [`load`](Self::load) when the session is first used and [`save`](Self::save)
-    /// after the handler. The cookie is from then on the binding's: the same name and
+    /// used, then [`load`](Self::load) when the session is first used, and
+    /// [`record_revocations`](Self::record_revocations) then [`save`](Self::save) after the
+    /// handler (a login's session is registered by the first: without it, a logged-in session
+    /// is refused as forgotten on its next request). The cookie is from then on the binding's: the same name and
     /// attributes, sealed under a purpose of its own (FORMAT.md, "Server-side sessions").
     pub fn set_server_side(&self, backing: Arc<ServerSideBinding>) {
         let mut inner = self.guard();

@@ -28,7 +28,7 @@ pub use memory::MemoryStore;
 pub use redb_store::RedbStore;
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
-pub use revocation::{Outage, RECORD_MARGIN, Revocations, Verdict};
+pub use revocation::{Forgotten, Outage, RECORD_MARGIN, Revocations, Verdict};
 pub(crate) use server_side::Held;
 pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide, ServerSideBinding};
 

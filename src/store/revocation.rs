@@ -8,6 +8,15 @@
 //! begins, so one more second covers the last second a cookie still opens in. A record is
 //! therefore kept until the end of what it covers plus `MAX_LEEWAY` plus one second
 //! ([`RECORD_MARGIN`]), whatever leeway the revoking server itself uses.
+//!
+//! When the store forgets (a Redis restarted without persistence, or flushed), every record is
+//! lost with it, and a logged-out cookie would open again. So the store also keeps, beside the
+//! records of each hash tag (a subject's, or a session id's without one), the earliest creation
+//! time of a session it was told about ([`Revocations::register_session`]; the session handle
+//! does it for every session it creates): the tag's *generation*. A check reads it in the same
+//! round trip as the records, and a session the store cannot vouch for (no generation, or one
+//! later than the session's creation: the store started over after it) is refused
+//! ([`Verdict::Forgotten`]) unless [`Forgotten::Accept`] was chosen.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +35,12 @@ pub const RECORD_MARGIN: u64 = MAX_LEEWAY.as_secs() + 1;
 /// value under this (the year 5138 in seconds, 1973 in milliseconds) is one of those.
 const LEGACY_SECONDS_BELOW: u64 = 100_000_000_000;
 
+/// What a generation's creation time is complemented from, so that a raise (an atomic max)
+/// keeps the earliest: `2^53 - 1`, not `u64::MAX`, because a store may keep numbers only as
+/// exactly as a double does (Redis's Lua: `RedisStore` refuses values from `2^53`). Unix
+/// milliseconds stay below it until the year 287396.
+const GENERATION_BASE: u64 = (1 << 53) - 1;
+
 /// Cached verdicts kept at most, when a staleness bound is set; past it the cache starts over.
 const CACHE_CAPACITY: usize = 100_000;
 
@@ -43,6 +58,27 @@ pub enum Outage {
     Accept,
 }
 
+/// What a check does with a session the store no longer vouches for: the store has no record
+/// that it was told of the session (no generation for its tag, or one that started after the
+/// session was created). That happens when the store forgot (a Redis restarted without
+/// persistence, or flushed, or a store replaced by an empty one), and once for every session
+/// created before generations were recorded (by an earlier version of this crate: see
+/// CHANGELOG.md) or without the session handle registering it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Forgotten {
+    /// Refuse the session ([`Verdict::Forgotten`]; a web adapter treats it as no session and
+    /// deletes the cookie): its user logs in again. A logged-out cookie never opens again
+    /// because the store lost its revocation. The default.
+    #[default]
+    Refuse,
+    /// Accept the session as if nothing was revoked ([`Verdict::Valid`]): after the store
+    /// forgets, every logged-out cookie still within its lifetime opens again. Choose it only
+    /// if the store never forgets (persistence that survives every restart and failover) or if
+    /// no re-login after a store loss matters more than logout.
+    Accept,
+}
+
 /// The answer of a revocation check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -53,10 +89,23 @@ pub enum Verdict {
     Revoked,
     /// The store could not answer and [`Outage::Accept`] was chosen: accepted unchecked.
     Unchecked,
+    /// The store cannot vouch for the session: it forgot what it knew of the session's tag
+    /// (restarted empty, flushed), or was never told of the session (created before this
+    /// version, or not registered: [`Revocations::register_session`]). Revocations of it may
+    /// have been lost, so it is refused as [`Revoked`](Self::Revoked) is: treat it as no
+    /// session, and delete the cookie; its user logs in again, and the new session is
+    /// registered. If it happens for every session at once, the store lost its data: look into
+    /// why (a restart without persistence, a flush). Never returned when
+    /// [`Forgotten::Accept`] was chosen.
+    Forgotten,
 }
 
 /// Revocations of cookie sessions, kept in a [`Store`]. Cheap to clone; clones share the store
 /// and the cache.
+///
+/// A session is vouched for when the store was told of it ([`register_session`](
+/// Self::register_session); the session handle does it) and has not forgotten since; otherwise
+/// a check refuses it as [`Verdict::Forgotten`], unless [`Forgotten::Accept`] was chosen.
 ///
 /// A session is revoked when its id was revoked, or when its subject was revoked at or after the
 /// millisecond the session was created (its creation time survives renewals, so a renewed old
@@ -70,7 +119,7 @@ pub enum Verdict {
 /// ```
 /// use std::time::Duration;
 /// use sealed_session::store::{MemoryStore, Revocations, Verdict};
-/// use sealed_session::{SessionId, Subject};
+/// use sealed_session::{Clock, SessionId, Subject, SystemClock};
 ///
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);
@@ -80,7 +129,13 @@ pub enum Verdict {
 /// let revocations = Revocations::new(MemoryStore::new());
 /// let alice = Subject::new("alice")?;
 /// let id = SessionId::from_bytes([7; 16]);
-/// let created_at_millis = 1_700_000_000_250;
+/// let created_at_millis = SystemClock.now_unix_millis();
+/// // Not told of the session: the store cannot vouch for it.
+/// let verdict = block_on(revocations.check(&id, Some(&alice), created_at_millis))?;
+/// assert_eq!(verdict, Verdict::Forgotten);
+/// // The session handle registers every session it creates; by hand:
+/// let absolute_end = created_at_millis / 1000 + 8 * 3600;
+/// block_on(revocations.register_session(&id, Some(&alice), created_at_millis, absolute_end))?;
 /// assert_eq!(block_on(revocations.check(&id, Some(&alice), created_at_millis))?, Verdict::Valid);
 /// // "Log out everywhere": every session of alice created until now.
 /// block_on(revocations.revoke_subject(&alice, Duration::from_secs(8 * 3600)))?;
@@ -99,6 +154,7 @@ struct Inner {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     outage: Outage,
+    forgotten: Forgotten,
     /// How long a verdict may be reused without asking the store (zero: never).
     staleness: Duration,
     cache: Mutex<HashMap<String, (Verdict, u64)>>,
@@ -117,6 +173,7 @@ impl Revocations {
                 store,
                 clock: Arc::new(SystemClock),
                 outage: Outage::FailClosed,
+                forgotten: Forgotten::Refuse,
                 staleness: Duration::ZERO,
                 cache: Mutex::default(),
             }),
@@ -129,6 +186,7 @@ impl Revocations {
             store: Arc::clone(&old.store),
             clock: Arc::clone(&old.clock),
             outage: old.outage,
+            forgotten: old.forgotten,
             staleness: old.staleness,
             cache: Mutex::default(),
         };
@@ -149,6 +207,17 @@ impl Revocations {
     /// What a check does when the store cannot answer (default [`Outage::FailClosed`]).
     pub fn on_outage(self, outage: Outage) -> Self {
         self.with(|i| i.outage = outage)
+    }
+
+    /// What a check does with a session the store no longer vouches for (default
+    /// [`Forgotten::Refuse`]: refused, its user logs in again). [`Forgotten::Accept`] also
+    /// skips reading the generation.
+    pub fn on_forgotten(self, forgotten: Forgotten) -> Self {
+        self.with(|i| i.forgotten = forgotten)
+    }
+
+    pub(crate) fn outage(&self) -> Outage {
+        self.inner.outage
     }
 
     /// Reads the time from `clock` (tests move time with a `ManualClock`). A web adapter
@@ -181,6 +250,38 @@ impl Revocations {
         self.inner.store.raise(&key, 1, expires_at).await?;
         self.remember(key, Verdict::Revoked);
         Ok(())
+    }
+
+    /// Tells the store that a session exists, so that [`check`](Self::check) vouches for it
+    /// after the store forgets: raises the generation of the session's tag (its subject's, or
+    /// its id's without one) to this session's creation time (Unix milliseconds, its
+    /// [`Stamps::created_at_millis`](crate::Stamps::created_at_millis)) if it is earlier, and
+    /// keeps it until `until` (Unix seconds: the session's absolute end, past which no renewal
+    /// of it opens) plus [`RECORD_MARGIN`]. One write. The session handle calls it for every
+    /// session it creates (a login, a first state, a new identity), at the end of the request
+    /// ([`Session::record_revocations`](crate::Session::record_revocations)), before the cookie
+    /// goes out; call it yourself only if you create sessions without the handle.
+    ///
+    /// # Errors
+    /// [`StoreError`]: the session may not be registered, and a check would refuse it as
+    /// [`Verdict::Forgotten`]; do not hand out its cookie (retry, or answer 503).
+    pub async fn register_session(
+        &self,
+        id: &SessionId,
+        subject: Option<&Subject>,
+        created_at_millis: u64,
+        until: u64,
+    ) -> Result<(), StoreError> {
+        let expires_at = until.saturating_add(RECORD_MARGIN);
+        // An atomic max of the complement is an atomic min of the creation time.
+        self.inner
+            .store
+            .raise(
+                &generation_key(id, subject),
+                GENERATION_BASE.saturating_sub(created_at_millis),
+                expires_at,
+            )
+            .await
     }
 
     /// Revokes every session of `subject` that exists when it returns ("log out everywhere", a
@@ -248,8 +349,10 @@ impl Revocations {
     }
 
     /// Whether the session with this id, subject and creation time (Unix milliseconds: its
-    /// [`Stamps::created_at_millis`](crate::Stamps::created_at_millis)) is revoked: one round
-    /// trip to the store (none within the staleness bound).
+    /// [`Stamps::created_at_millis`](crate::Stamps::created_at_millis)) is revoked, or
+    /// [`Forgotten`](Verdict::Forgotten) (the store cannot vouch for it: see [`Forgotten`]):
+    /// one round trip to the store (none within the staleness bound), which reads the
+    /// revocation records and the generation of the session's tag together.
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot answer, unless [`Outage::Accept`] was chosen (then
@@ -293,7 +396,16 @@ impl Revocations {
             keys.push(subject_key(subject));
             keys.push(keep_key(subject, id));
         }
-        Err(Question { keys, created })
+        let vouch = self.inner.forgotten == Forgotten::Refuse;
+        if vouch {
+            keys.push(generation_key(id, subject));
+        }
+        Err(Question {
+            keys,
+            created,
+            subject: subject.is_some(),
+            vouch,
+        })
     }
 
     /// The second half of [`check`](Self::check): the verdict from what the store answered (or
@@ -303,7 +415,12 @@ impl Revocations {
         question: Question,
         values: Result<Vec<Option<u64>>, StoreError>,
     ) -> Result<Verdict, StoreError> {
-        let Question { keys, created } = question;
+        let Question {
+            keys,
+            created,
+            subject,
+            vouch,
+        } = question;
         let values = match values {
             Ok(values) => values,
             Err(e) => {
@@ -313,13 +430,21 @@ impl Revocations {
                 };
             }
         };
-        let id_revoked = values.first().copied().flatten().is_some();
-        let subject_revoked_at = values.get(1).copied().flatten().map(subject_millis);
-        let kept_until = values.get(2).copied().flatten().unwrap_or(0);
+        let value = |i: usize| values.get(i).copied().flatten();
+        let id_revoked = value(0).is_some();
+        let (subject_revoked_at, kept_until) = if subject {
+            (value(1).map(subject_millis), value(2).unwrap_or(0))
+        } else {
+            (None, 0)
+        };
+        // The earliest creation time the store was told of for this tag, if it remembers one.
+        let since = value(keys.len() - 1).and_then(|g| GENERATION_BASE.checked_sub(g));
         let verdict = if id_revoked
             || subject_revoked_at.is_some_and(|at| created <= at && kept_until < at)
         {
             Verdict::Revoked
+        } else if vouch && since.is_none_or(|since| since > created) {
+            Verdict::Forgotten
         } else {
             Verdict::Valid
         };
@@ -359,16 +484,21 @@ impl Revocations {
     }
 }
 
-/// The keys a revocation check reads, and the creation time it judges them against.
+/// The keys a revocation check reads, and what it judges them against: the session's creation
+/// time, whether it has a subject (its subject's records are read), and whether the store must
+/// vouch for it (the generation is read last).
 pub(crate) struct Question {
     pub(crate) keys: Vec<String>,
     created: u64,
+    subject: bool,
+    vouch: bool,
 }
 
 impl std::fmt::Debug for Revocations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Revocations")
             .field("outage", &self.inner.outage)
+            .field("forgotten", &self.inner.forgotten)
             .field("staleness", &self.inner.staleness)
             .finish_non_exhaustive()
     }
@@ -422,6 +552,17 @@ fn keep_key(subject: &Subject, id: &SessionId) -> String {
     key
 }
 
+/// The generation of a session's tag: the earliest creation time (Unix milliseconds) of a
+/// session the store was told of, kept as its complement ([`GENERATION_BASE`]` - ms`) so that a
+/// raise, an atomic max, keeps the earliest: `ss:{TAG}:gen`.
+fn generation_key(id: &SessionId, subject: Option<&Subject>) -> String {
+    let mut key = String::with_capacity(MAX_KEY_LEN);
+    key.push_str("ss:");
+    push_tag(&mut key, id, subject);
+    key.push_str(":gen");
+    key
+}
+
 /// A subject record's value in milliseconds. A record in whole seconds revoked the sessions
 /// created before that second: up to its last millisecond before it.
 fn subject_millis(value: u64) -> u64 {
@@ -468,6 +609,11 @@ mod tests {
             keep_key(&subject, &id),
             format!("ss:{{sub:0fa0}}:keep:{id_hex}")
         );
+        assert_eq!(generation_key(&id, Some(&subject)), "ss:{sub:0fa0}:gen");
+        assert_eq!(
+            generation_key(&id, None),
+            format!("ss:{{sid:{id_hex}}}:gen")
+        );
     }
 
     #[test]
@@ -483,10 +629,14 @@ mod tests {
         let a = session_key(&id, Some(&subject));
         let b = subject_key(&subject);
         let c = keep_key(&subject, &id);
-        assert!(a.len() <= MAX_KEY_LEN && b.len() <= MAX_KEY_LEN && c.len() <= MAX_KEY_LEN);
+        let d = generation_key(&id, Some(&subject));
+        assert!([&a, &b, &c, &d].iter().all(|k| k.len() <= MAX_KEY_LEN));
         let slot = |k: &str| k[k.find('{').unwrap()..=k.find('}').unwrap()].to_owned();
         assert_eq!(slot(&a), slot(&b));
         assert_eq!(slot(&a), slot(&c));
+        assert_eq!(slot(&a), slot(&d));
         assert_ne!(a, session_key(&id, None));
+        let lone = session_key(&id, None);
+        assert_eq!(slot(&lone), slot(&generation_key(&id, None)));
     }
 }

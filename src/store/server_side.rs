@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{MAX_VALUE_LEN, Revocations, Store};
+use super::{Forgotten, MAX_VALUE_LEN, Revocations, Store};
 use crate::ConfigError;
 use crate::cookie::{CookieReadError, CookieWriteError, SessionCookie};
 use crate::error::OpenError;
@@ -79,6 +79,7 @@ impl Default for Conflicts {
 /// session.set_server_side(sessions.clone());
 /// block_on(session.load())?;
 /// session.login(&Subject::new("alice")?, vec![7; 10_000])?;
+/// block_on(session.record_revocations())?; // registers the new session (see `Revocations`)
 /// block_on(session.save())?;
 /// let set_cookie = session.finish()?;
 /// let pair = set_cookie[0].split(';').next().unwrap();
@@ -98,6 +99,7 @@ pub struct ServerSide {
     pub(crate) conflicts: Conflicts,
     pub(crate) max_state_len: usize,
     pub(crate) overflow: bool,
+    pub(crate) forgotten: Forgotten,
 }
 
 impl ServerSide {
@@ -114,6 +116,7 @@ impl ServerSide {
             conflicts: Conflicts::default(),
             max_state_len: DEFAULT_MAX_STATE_LEN,
             overflow: false,
+            forgotten: Forgotten::Refuse,
         }
     }
 
@@ -139,6 +142,15 @@ impl ServerSide {
         self
     }
 
+    /// What the check of a logged-in session's subject does when the store no longer vouches
+    /// for the session (default [`Forgotten::Refuse`]; see [`Forgotten`]). A session whose
+    /// state is in the store is gone anyway when the store forgets; this matters for sessions
+    /// whose state is in the cookie ([`overflow`](Self::overflow)).
+    pub fn on_forgotten(mut self, forgotten: Forgotten) -> Self {
+        self.forgotten = forgotten;
+        self
+    }
+
     /// Binds these settings to `cookie`, whose keys seal the states at rest: what each
     /// request's [`Session`](crate::Session) is given ([`Session::set_server_side`]). The web
     /// adapters do it once, in their `server_side`; another adapter does the same.
@@ -158,7 +170,8 @@ impl ServerSide {
             cookie: Arc::new(cookie.with_context(ctx.server_side_cookie())),
             at_rest: ctx.at_rest(),
             subjects: Revocations::from_shared(Arc::clone(&self.store))
-                .shared_clock(Arc::clone(&ctx.clock)),
+                .shared_clock(Arc::clone(&ctx.clock))
+                .on_forgotten(self.forgotten),
         }))
     }
 }
@@ -177,6 +190,7 @@ impl std::fmt::Debug for ServerSide {
             .field("conflicts", &self.conflicts)
             .field("max_state_len", &self.max_state_len)
             .field("overflow", &self.overflow)
+            .field("forgotten", &self.forgotten)
             .finish_non_exhaustive()
     }
 }

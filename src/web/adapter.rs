@@ -249,7 +249,7 @@ impl Adapter {
             return End::Nothing;
         }
         if let Err(error) = session.record_revocations().await {
-            tracing::error!(%error, "a logout could not be recorded; answering 503");
+            tracing::error!(%error, "a logout, or a new session, could not be recorded in the store; answering 503");
             return End::Unavailable;
         }
         match session.save().await {

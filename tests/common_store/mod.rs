@@ -9,13 +9,14 @@ use std::sync::{Arc, Mutex};
 use sealed_session::store::{MemoryStore, Record, Saved, Store, StoreError, StoreFuture};
 
 /// A [`MemoryStore`] that can be taken down, counts its reads (of numbers and of records) and
-/// remembers every record write it was asked for.
+/// remembers every record write and every raise it was asked for.
 #[derive(Clone, Default)]
 pub(crate) struct FlakyStore {
     pub(crate) store: MemoryStore,
     down: Arc<AtomicBool>,
     reads: Arc<AtomicUsize>,
     saved: Arc<Mutex<Vec<(String, String)>>>,
+    raised: Arc<Mutex<Vec<String>>>,
 }
 
 impl FlakyStore {
@@ -37,6 +38,21 @@ impl FlakyStore {
     /// Every record write asked for, as (key, value), in order, whether or not it applied.
     pub(crate) fn saved(&self) -> Vec<(String, String)> {
         self.saved.lock().unwrap().clone()
+    }
+
+    /// The key of every raise asked for (revocations, generations), in order, whether or not
+    /// it applied.
+    pub(crate) fn raised(&self) -> Vec<String> {
+        self.raised.lock().unwrap().clone()
+    }
+
+    /// How many server-side records (not numbers) the store holds: its keys but the distinct
+    /// ones raised, none of which expires within these tests.
+    pub(crate) fn records(&self) -> usize {
+        let mut numbers = self.raised();
+        numbers.sort();
+        numbers.dedup();
+        self.store.len() - numbers.len()
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -61,7 +77,10 @@ impl FlakyStore {
 
 impl Store for FlakyStore {
     fn raise<'a>(&'a self, key: &'a str, value: u64, expires_at: u64) -> StoreFuture<'a, ()> {
-        self.or_down(|| self.store.raise(key, value, expires_at))
+        self.or_down(|| {
+            self.raised.lock().unwrap().push(key.to_owned());
+            self.store.raise(key, value, expires_at)
+        })
     }
 
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
