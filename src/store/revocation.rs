@@ -41,6 +41,15 @@ const LEGACY_SECONDS_BELOW: u64 = 100_000_000_000;
 /// milliseconds stay below it until the year 287396.
 const GENERATION_BASE: u64 = (1 << 53) - 1;
 
+/// A session id's record: the session was registered ([`Revocations::register_session`]) and
+/// not revoked. Only a session without a subject is registered there (one of a subject is
+/// registered in its subject's generation).
+const REGISTERED: u64 = 0;
+
+/// A session id's record: the session is revoked. Above [`REGISTERED`], so that a raise (an
+/// atomic max) of either keeps the revocation.
+const REVOKED: u64 = 1;
+
 /// Cached verdicts kept at most, when a staleness bound is set; past it the cache starts over.
 const CACHE_CAPACITY: usize = 100_000;
 
@@ -247,7 +256,7 @@ impl Revocations {
     ) -> Result<(), StoreError> {
         let key = session_key(id, subject);
         let expires_at = until.saturating_add(RECORD_MARGIN);
-        self.inner.store.raise(&key, 1, expires_at).await?;
+        self.inner.store.raise(&key, REVOKED, expires_at).await?;
         self.remember(key, Verdict::Revoked);
         Ok(())
     }
@@ -273,15 +282,20 @@ impl Revocations {
         until: u64,
     ) -> Result<(), StoreError> {
         let expires_at = until.saturating_add(RECORD_MARGIN);
-        // An atomic max of the complement is an atomic min of the creation time.
-        self.inner
-            .store
-            .raise(
-                &generation_key(id, subject),
-                GENERATION_BASE.saturating_sub(created_at_millis),
-                expires_at,
-            )
-            .await
+        match subject {
+            // An atomic max of the complement is an atomic min of the creation time.
+            Some(subject) => {
+                let since = GENERATION_BASE.saturating_sub(created_at_millis);
+                let key = generation_key(subject);
+                self.inner.store.raise(&key, since, expires_at).await
+            }
+            // A session of its own tag: its id's record, present, says the store knows of it
+            // (and a revocation raises it past REGISTERED), so its check reads one key.
+            None => {
+                let key = session_key(id, None);
+                self.inner.store.raise(&key, REGISTERED, expires_at).await
+            }
+        }
     }
 
     /// Revokes every session of `subject` that exists when it returns ("log out everywhere", a
@@ -397,8 +411,8 @@ impl Revocations {
             keys.push(keep_key(subject, id));
         }
         let vouch = self.inner.forgotten == Forgotten::Refuse;
-        if vouch {
-            keys.push(generation_key(id, subject));
+        if let (true, Some(subject)) = (vouch, subject) {
+            keys.push(generation_key(subject));
         }
         Err(Question {
             keys,
@@ -431,19 +445,23 @@ impl Revocations {
             }
         };
         let value = |i: usize| values.get(i).copied().flatten();
-        let id_revoked = value(0).is_some();
-        let (subject_revoked_at, kept_until) = if subject {
-            (value(1).map(subject_millis), value(2).unwrap_or(0))
+        let id_record = value(0);
+        let id_revoked = id_record.is_some_and(|v| v >= REVOKED);
+        let (subject_revoked_at, kept_until, vouched) = if subject {
+            // The earliest creation time the store was told of for this subject, if it
+            // remembers one.
+            let since = value(3).and_then(|g| GENERATION_BASE.checked_sub(g));
+            let vouched = since.is_some_and(|since| since <= created);
+            (value(1).map(subject_millis), value(2).unwrap_or(0), vouched)
         } else {
-            (None, 0)
+            // Its own record: registered, or revoked.
+            (None, 0, id_record.is_some())
         };
-        // The earliest creation time the store was told of for this tag, if it remembers one.
-        let since = value(keys.len() - 1).and_then(|g| GENERATION_BASE.checked_sub(g));
         let verdict = if id_revoked
             || subject_revoked_at.is_some_and(|at| created <= at && kept_until < at)
         {
             Verdict::Revoked
-        } else if vouch && since.is_none_or(|since| since > created) {
+        } else if vouch && !vouched {
             Verdict::Forgotten
         } else {
             Verdict::Valid
@@ -552,14 +570,15 @@ fn keep_key(subject: &Subject, id: &SessionId) -> String {
     key
 }
 
-/// The generation of a session's tag: the earliest creation time (Unix milliseconds) of a
-/// session the store was told of, kept as its complement ([`GENERATION_BASE`]` - ms`) so that a
-/// raise, an atomic max, keeps the earliest: `ss:{TAG}:gen`.
-fn generation_key(id: &SessionId, subject: Option<&Subject>) -> String {
+/// The generation of a subject: the earliest creation time (Unix milliseconds) of a session of
+/// it the store was told of, kept as its complement ([`GENERATION_BASE`]` - ms`) so that a raise,
+/// an atomic max, keeps the earliest: `ss:{sub:SUBJECT}:gen`. A session without a subject is
+/// its own tag, and its id's record says it was registered ([`REGISTERED`]).
+fn generation_key(subject: &Subject) -> String {
     let mut key = String::with_capacity(MAX_KEY_LEN);
-    key.push_str("ss:");
-    push_tag(&mut key, id, subject);
-    key.push_str(":gen");
+    key.push_str("ss:{sub:");
+    push_hex(&mut key, subject.as_bytes());
+    key.push_str("}:gen");
     key
 }
 
@@ -609,10 +628,44 @@ mod tests {
             keep_key(&subject, &id),
             format!("ss:{{sub:0fa0}}:keep:{id_hex}")
         );
-        assert_eq!(generation_key(&id, Some(&subject)), "ss:{sub:0fa0}:gen");
+        assert_eq!(generation_key(&subject), "ss:{sub:0fa0}:gen");
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    #[test]
+    fn a_session_without_a_subject_is_checked_by_one_key_its_own() {
+        let revocations = Revocations::new(super::super::MemoryStore::new());
+        let id = SessionId::from_bytes([1; 16]);
+        let Err(question) = revocations.question(&id, None, 0) else {
+            panic!("nothing cached");
+        };
+        assert_eq!(question.keys, [session_key(&id, None)]);
+    }
+
+    #[test]
+    fn a_registration_never_undoes_a_revocation_of_the_same_session() {
+        let revocations = Revocations::new(super::super::MemoryStore::new());
+        let id = SessionId::from_bytes([2; 16]);
+        let until = u64::from(u32::MAX);
+        block_on(revocations.register_session(&id, None, 5, until)).unwrap();
         assert_eq!(
-            generation_key(&id, None),
-            format!("ss:{{sid:{id_hex}}}:gen")
+            block_on(revocations.check(&id, None, 5)),
+            Ok(Verdict::Valid)
+        );
+        block_on(revocations.revoke_session(&id, None, until)).unwrap();
+        block_on(revocations.register_session(&id, None, 5, until)).unwrap();
+        assert_eq!(
+            block_on(revocations.check(&id, None, 5)),
+            Ok(Verdict::Revoked)
         );
     }
 
@@ -629,14 +682,12 @@ mod tests {
         let a = session_key(&id, Some(&subject));
         let b = subject_key(&subject);
         let c = keep_key(&subject, &id);
-        let d = generation_key(&id, Some(&subject));
+        let d = generation_key(&subject);
         assert!([&a, &b, &c, &d].iter().all(|k| k.len() <= MAX_KEY_LEN));
         let slot = |k: &str| k[k.find('{').unwrap()..=k.find('}').unwrap()].to_owned();
         assert_eq!(slot(&a), slot(&b));
         assert_eq!(slot(&a), slot(&c));
         assert_eq!(slot(&a), slot(&d));
         assert_ne!(a, session_key(&id, None));
-        let lone = session_key(&id, None);
-        assert_eq!(slot(&lone), slot(&generation_key(&id, None)));
     }
 }
