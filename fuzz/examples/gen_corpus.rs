@@ -907,6 +907,9 @@ fn key_file_seeds() -> Vec<(String, Vec<u8>)> {
         std_padded.replacen(|c: char| c.is_ascii_alphabetic(), "-", 1)
     };
     let primary_id = primary_key.id().to_string();
+    // An ended key's id is checked too (and this one has letters to upper-case).
+    let old_id = fixtures::key_old().id().to_string();
+    assert_ne!(old_id, old_id.to_uppercase());
     let active_block = base[base.rfind("[[key]]").expect("two keys")..].to_owned();
     vec![
         seed("valid-fresh", fresh.to_toml().as_bytes()),
@@ -936,9 +939,9 @@ fn key_file_seeds() -> Vec<(String, Vec<u8>)> {
         ),
         seed(
             "near-id-uppercase",
-            base.replace(&primary_id, &primary_id.to_uppercase())
-                .replace(&primary_id, "0x123456"),
+            base.replace(&old_id, &old_id.to_uppercase()),
         ),
+        seed("near-id-not-hex", base.replace(&primary_id, "0x123456")),
         seed("near-duplicate-key", format!("{base}\n{active_block}")),
         seed(
             "near-unknown-field",
