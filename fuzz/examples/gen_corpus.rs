@@ -3,29 +3,37 @@
 //! logic, checking that the valid seeds really open and the near-valid ones really do not.
 //!
 //! Run from `fuzz/`: `cargo run --example gen_corpus` (rewrites the seeds; the sealed ones get
-//! fresh nonces), or `cargo run --example gen_corpus -- --check` (only replays what is on disk).
+//! fresh nonces), `cargo run --example gen_corpus -- --only key_file,server_side` (rewrites only
+//! those targets' seeds, then replays everything), or `cargo run --example gen_corpus -- --check`
+//! (only replays what is on disk).
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sealed_session::{ManualClock, Subject};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use sealed_session::key::file::{MAX_SESSION_LIFETIME_LIMIT, RingDocument};
+use sealed_session::store::{MemoryStore, ServerSide, Store as _};
+use sealed_session::{ManualClock, Session as Handle, SessionCookie, Subject};
 use sealed_session_fuzz::arb_encode::Enc;
-use sealed_session_fuzz::fixtures::{self, NOW};
+use sealed_session_fuzz::fixtures::{self, NOW, Session};
 use sealed_session_fuzz::targets::chunks::{
     self, ChunkCookie, ChunkName, ChunkSet, ChunkValue, K, Outcome, Sep,
 };
 use sealed_session_fuzz::targets::signed_verify::{self, Edit, EditOp, Layer, Mutation};
-use sealed_session_fuzz::targets::{cookie_header, open_value, roundtrip};
+use sealed_session_fuzz::targets::{cookie_header, key_file, open_value, roundtrip, server_side};
 
-const TARGETS: [&str; 5] = [
+const TARGETS: [&str; 7] = [
     "open_value",
     "cookie_header",
     "chunks",
     "signed_verify",
     "roundtrip",
+    "key_file",
+    "server_side",
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -805,6 +813,320 @@ fn roundtrip_seeds() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+// ---- key_file -------------------------------------------------------------------------------
+
+/// The RFC 3339 UTC text of a Unix time (days to civil date: H. Hinnant's algorithm).
+fn rfc3339(unix: u64) -> String {
+    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// A hand-written ring: `key_old` retired (its secret left in, which is ignored) and
+/// `key_primary` active, secret `secret`. Near misses are edits of this text.
+fn handwritten_ring(secret: &str) -> String {
+    let old = fixtures::key_old();
+    let primary = fixtures::key_primary();
+    format!(
+        "format = 1\nmax_session_lifetime = \"8h 5m\"\n\n[[key]]\nid = \"{}\"\nsecret = \"{}\"\n\
+         state = \"retired\"\ncreated = \"{}\"\nactivate_at = \"{}\"\nretire_at = \"{}\"\n\n\
+         [[key]]\nid = \"{}\"\nsecret = \"{secret}\"\nstate = \"active\"\ncreated = \"{}\"\n\
+         activate_at = \"{}\"\n",
+        old.id(),
+        old.to_base64().as_str(),
+        rfc3339(NOW - 30 * 86_400),
+        rfc3339(NOW - 30 * 86_400),
+        rfc3339(NOW - 9 * 86_400),
+        primary.id(),
+        rfc3339(NOW - 10 * 86_400),
+        rfc3339(NOW - 10 * 86_400),
+    )
+}
+
+/// Seeds for `key_file`: rings written by `RingDocument` itself (fresh, rotated with a staged
+/// key and a pending one, with a revoked key, with no key sealing yet), a hand-written one in
+/// each accepted spelling of a secret, and near misses of it.
+fn key_file_seeds() -> Vec<(String, Vec<u8>)> {
+    let lifetime = Duration::from_secs(8 * 3600 + 300);
+    let fresh = RingDocument::new(lifetime, NOW - 3600).expect("random key");
+    let mut rotated = RingDocument::new(lifetime, NOW - 30 * 86_400).expect("random key");
+    let first = rotated.keys()[0].id;
+    let primary = rotated
+        .add(fixtures::key_primary(), NOW - 10 * 86_400, None)
+        .expect("new id");
+    rotated
+        .promote(primary, NOW - 10 * 86_400)
+        .expect("present");
+    rotated
+        .retire(first, NOW - 9 * 86_400, false)
+        .expect("no live cookies");
+    rotated
+        .add(fixtures::key_next(), NOW - 3600, Some(NOW + 2 * 86_400))
+        .expect("new id");
+    let old = rotated
+        .add(fixtures::key_old(), NOW - 3600, None)
+        .expect("new id");
+    let mut revoked = rotated.clone();
+    revoked.revoke(old, NOW).expect("does not seal");
+    let future = RingDocument::new(Duration::from_secs(86_400), NOW + 86_400).expect("random key");
+    let long = RingDocument::new(MAX_SESSION_LIFETIME_LIMIT, NOW).expect("random key");
+
+    let primary_key = fixtures::key_primary();
+    let url = primary_key.to_base64();
+    let bytes = URL_SAFE_NO_PAD
+        .decode(url.as_str())
+        .expect("the crate's own base64");
+    let std_padded = STANDARD.encode(&bytes);
+    let url = url.as_str();
+    let base = handwritten_ring(url);
+    let secret_line = format!("secret = \"{url}\"");
+    let with_secret = |s: &str| base.replace(&secret_line, &format!("secret = \"{s}\""));
+    let bumped = {
+        // 32 bytes leave 2 unused bits in the last of 43 characters.
+        let mut b = url.as_bytes().to_vec();
+        let last = b.len() - 1;
+        b[last] = if b[last] == b'_' { b'A' } else { b[last] + 1 };
+        String::from_utf8(b).expect("ascii")
+    };
+    let mixed = if url.contains(['-', '_']) {
+        url.replacen(|c: char| c.is_ascii_alphabetic(), "+", 1)
+    } else {
+        std_padded.replacen(|c: char| c.is_ascii_alphabetic(), "-", 1)
+    };
+    let primary_id = primary_key.id().to_string();
+    // An ended key's id is checked too (and this one has letters to upper-case).
+    let old_id = fixtures::key_old().id().to_string();
+    assert_ne!(old_id, old_id.to_uppercase());
+    let active_block = base[base.rfind("[[key]]").expect("two keys")..].to_owned();
+    vec![
+        seed("valid-fresh", fresh.to_toml().as_bytes()),
+        seed("valid-rotated-staged", rotated.to_toml().as_bytes()),
+        seed("valid-revoked", revoked.to_toml().as_bytes()),
+        seed("valid-no-key-seals-yet", future.to_toml().as_bytes()),
+        seed("valid-longest-lifetime", long.to_toml().as_bytes()),
+        seed("valid-handwritten", base.clone()),
+        seed("valid-url-padded", with_secret(&format!("{url}="))),
+        seed("valid-std-padded", with_secret(&std_padded)),
+        seed(
+            "valid-std-unpadded",
+            with_secret(std_padded.trim_end_matches('=')),
+        ),
+        seed("near-secret-leading-space", with_secret(&format!(" {url}"))),
+        seed(
+            "near-secret-trailing-newline",
+            with_secret(&format!("{url}\\n")),
+        ),
+        seed("near-secret-padded-twice", with_secret(&format!("{url}=="))),
+        seed("near-secret-trailing-bits", with_secret(&bumped)),
+        seed("near-secret-mixed-alphabets", with_secret(&mixed)),
+        seed("near-secret-short", with_secret(&url[..22])),
+        seed(
+            "near-id-of-another-key",
+            base.replace(&primary_id, &fixtures::key_next().id().to_string()),
+        ),
+        seed(
+            "near-id-uppercase",
+            base.replace(&old_id, &old_id.to_uppercase()),
+        ),
+        seed("near-id-not-hex", base.replace(&primary_id, "0x123456")),
+        seed("near-duplicate-key", format!("{base}\n{active_block}")),
+        seed(
+            "near-unknown-field",
+            base.replace("format = 1\n", "format = 1\ncomment = \"x\"\n"),
+        ),
+        seed("near-format-2", base.replace("format = 1", "format = 2")),
+        seed("near-lifetime-zero", base.replace("\"8h 5m\"", "\"0s\"")),
+        seed(
+            "near-lifetime-too-long",
+            base.replace("\"8h 5m\"", "\"3651days\""),
+        ),
+        seed(
+            "near-active-without-activate-at",
+            format!(
+                "{}{}",
+                &base[..base.rfind("activate_at").expect("active key")],
+                "\n"
+            ),
+        ),
+        seed(
+            "near-bad-time",
+            base.replace(&rfc3339(NOW - 10 * 86_400), "2026-13-01T00:00:00Z"),
+        ),
+        seed(
+            "near-no-secret",
+            base.replace(&format!("{secret_line}\n"), ""),
+        ),
+        seed(
+            "near-unknown-state",
+            base.replace("\"active\"", "\"enabled\""),
+        ),
+        seed("near-not-toml", base.replace("\"8h 5m\"", "\"8h 5m")),
+        seed("empty", ""),
+    ]
+}
+
+// ---- server_side ----------------------------------------------------------------------------
+
+/// A request of a new session in server-side mode (with `overflow`, the state stays in the
+/// cookie): the cookie pair the response sets, and the record it stored (empty if none).
+fn server_side_session(
+    cookie: &Arc<SessionCookie>,
+    store: &MemoryStore,
+    overflow: bool,
+    subject: Option<&str>,
+    state: Session,
+) -> (String, String) {
+    let side = ServerSide::new(store.clone());
+    let side = if overflow { side.overflow() } else { side };
+    let session = Handle::<Session>::new(Arc::clone(cookie), "");
+    session.set_server_side(side.bind(cookie).expect("session ids"));
+    server_side::now(session.load()).expect("memory store");
+    match subject {
+        Some(s) => session.login(&Subject::new(s).expect("a valid subject"), state),
+        None => session.replace(state),
+    }
+    .expect("fits");
+    server_side::now(session.save()).expect("saved");
+    let id = session.session_id().expect("an id");
+    let lines = session.finish().expect("written");
+    let pair = lines[0].split(';').next().expect("a pair").to_owned();
+    let record = server_side::now(store.load(&server_side::record_key(&id)))
+        .expect("memory store")
+        .map(|r| r.value)
+        .unwrap_or_default();
+    (pair, record)
+}
+
+/// Seeds for `server_side`: `1`/`0` (write the record or not), the header, `\n`, the record.
+fn server_side_seeds() -> Vec<(String, Vec<u8>, server_side::Outcome)> {
+    use server_side::Outcome::{NoCookie, Opened, Refused};
+    let s = |i: u8| fixtures::sample_session(i, 1);
+    let cookie = server_side::cookie(NOW);
+    let store = MemoryStore::with_clock(ManualClock::new(NOW));
+    let (a, rec_a) = server_side_session(&cookie, &store, false, None, s(0));
+    let (b, rec_b) = server_side_session(&cookie, &store, false, Some("user-7"), s(3));
+    let (here, none) = server_side_session(&cookie, &store, true, None, s(1));
+    assert!(
+        none.is_empty(),
+        "an overflow state that fits stays in the cookie"
+    );
+    let (large, rec_large) = server_side_session(
+        &cookie,
+        &store,
+        true,
+        None,
+        fixtures::sample_session(2, 300),
+    );
+    assert!(
+        !rec_large.is_empty(),
+        "a state too large for the cookie goes to the store"
+    );
+    let expired_store = MemoryStore::with_clock(ManualClock::new(NOW - 9 * 3600));
+    let (expired, rec_expired) = server_side_session(
+        &server_side::cookie(NOW - 9 * 3600),
+        &expired_store,
+        false,
+        None,
+        s(2),
+    );
+    let plain = {
+        let session = Handle::<Session>::new(Arc::clone(&cookie), "");
+        session.replace(s(0)).expect("fits");
+        session.finish().expect("written")[0]
+            .split(';')
+            .next()
+            .expect("a pair")
+            .to_owned()
+    };
+    let value = |pair: &str| pair.split_once('=').expect("a pair").1.to_owned();
+    let input = |write: bool, header: &str, record: &str| {
+        format!("{}{header}\n{record}", if write { '1' } else { '0' })
+    };
+    let mid = rec_a.len() / 2;
+    vec![
+        ("valid-stored", input(true, &a, &rec_a), Opened),
+        ("valid-stored-subject", input(true, &b, &rec_b), Opened),
+        ("valid-in-cookie", input(false, &here, ""), Opened),
+        // Beyond the reference's cookie-sized bound: only its binding to the id is checked.
+        (
+            "large-overflow-stored",
+            input(true, &large, &rec_large),
+            Opened,
+        ),
+        (
+            "valid-among-others",
+            input(true, &format!("theme=dark; {b}; lang=en"), &rec_b),
+            Opened,
+        ),
+        ("near-no-record", input(false, &a, ""), Refused),
+        (
+            "near-other-sessions-record",
+            input(true, &a, &rec_b),
+            Refused,
+        ),
+        (
+            "near-cookie-mode-value",
+            input(true, &plain, &rec_a),
+            Refused,
+        ),
+        (
+            "near-record-as-cookie",
+            input(true, &format!("{}={rec_a}", server_side::NAME), &rec_a),
+            Refused,
+        ),
+        (
+            "near-cookie-as-record",
+            input(true, &a, &value(&a)),
+            Refused,
+        ),
+        (
+            "near-flipped-record",
+            input(true, &a, &flip_char(&rec_a, mid)),
+            Refused,
+        ),
+        (
+            "near-truncated-record",
+            input(true, &a, &rec_a[..rec_a.len() - 1]),
+            Refused,
+        ),
+        ("near-empty-record", input(true, &a, ""), Refused),
+        (
+            "near-duplicate-cookie",
+            input(true, &format!("{a}; {a}"), &rec_a),
+            Refused,
+        ),
+        (
+            "near-flipped-cookie",
+            input(true, &flip_char(&a, a.len() - 10), &rec_a),
+            Refused,
+        ),
+        ("near-expired", input(true, &expired, &rec_expired), Refused),
+        (
+            "near-other-name",
+            input(true, &format!("__Host-sid={}", value(&a)), &rec_a),
+            NoCookie,
+        ),
+        ("no-cookie", input(true, "theme=dark", &rec_a), NoCookie),
+        ("empty", String::new(), NoCookie),
+    ]
+    .into_iter()
+    .map(|(n, text, outcome)| (n.to_owned(), text.into_bytes(), outcome))
+    .collect()
+}
+
 // ---- replay --------------------------------------------------------------------------------
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -831,13 +1153,25 @@ fn replay(target: &str, data: &[u8]) {
                 roundtrip::run(&input);
             }
         }
+        "key_file" => key_file::run(data),
+        "server_side" => {
+            server_side::run(data);
+        }
         _ => unreachable!(),
     }
 }
 
 fn main() {
-    let check_only = std::env::args().any(|a| a == "--check");
-    if !check_only {
+    let args: Vec<String> = std::env::args().collect();
+    let check_only = args.iter().any(|a| a == "--check");
+    // `--only a,b`: rewrite only these targets' seeds; the others keep theirs (sealed seeds get
+    // fresh nonces on every generation, so untouched targets are best left alone).
+    let only: Option<Vec<&str>> = args.iter().position(|a| a == "--only").map(|i| {
+        args.get(i + 1)
+            .map_or(vec![], |list| list.split(',').collect())
+    });
+    let wanted = |t: &str| !check_only && only.as_ref().is_none_or(|o| o.contains(&t));
+    if wanted("open_value") {
         let ov = open_value_seeds();
         // The valid seeds open, the near-valid ones do not.
         let h = open_value::harness();
@@ -848,7 +1182,8 @@ fn main() {
             assert_eq!(opened, valid, "open_value seed {name}");
         }
         write_all("open_value", &ov);
-
+    }
+    if wanted("cookie_header") {
         let ch = cookie_header_seeds();
         let h = cookie_header::harness();
         for (name, bytes) in &ch {
@@ -867,7 +1202,8 @@ fn main() {
             assert_eq!(opened, expected, "cookie_header seed {name}");
         }
         write_all("cookie_header", &ch);
-
+    }
+    if wanted("chunks") {
         let cs = chunks_seeds();
         for (name, bytes, expect) in &cs {
             let input = ChunkSet::arbitrary_take_rest(Unstructured::new(bytes)).expect("decodes");
@@ -875,9 +1211,30 @@ fn main() {
         }
         let cs: Vec<(String, Vec<u8>)> = cs.into_iter().map(|(n, b, _)| (n, b)).collect();
         write_all("chunks", &cs);
-
+    }
+    if wanted("signed_verify") {
         write_all("signed_verify", &signed_verify_seeds());
+    }
+    if wanted("roundtrip") {
         write_all("roundtrip", &roundtrip_seeds());
+    }
+    if wanted("key_file") {
+        let kf = key_file_seeds();
+        // The valid seeds parse, the near-valid ones do not.
+        for (name, bytes) in &kf {
+            let text = std::str::from_utf8(bytes).expect("utf-8");
+            let parsed = key_file::check_text(text).is_some();
+            assert_eq!(parsed, name.starts_with("valid-"), "key_file seed {name}");
+        }
+        write_all("key_file", &kf);
+    }
+    if wanted("server_side") {
+        let ss = server_side_seeds();
+        for (name, bytes, expect) in &ss {
+            assert_eq!(server_side::run(bytes), *expect, "server_side seed {name}");
+        }
+        let ss: Vec<(String, Vec<u8>)> = ss.into_iter().map(|(n, b, _)| (n, b)).collect();
+        write_all("server_side", &ss);
     }
     for target in TARGETS {
         let mut n = 0;

@@ -2,6 +2,8 @@
 
 pub mod chunks;
 pub mod cookie_header;
+pub mod key_file;
 pub mod open_value;
 pub mod roundtrip;
+pub mod server_side;
 pub mod signed_verify;
