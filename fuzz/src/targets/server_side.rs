@@ -20,7 +20,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use sealed_session::store::{MemoryStore, ServerSide, ServerSideBinding, Store};
+use sealed_session::store::{MemoryStore, Revocations, ServerSide, ServerSideBinding, Store};
 use sealed_session::{
     CookieOptions, CookieReadError, ManualClock, OpenError, Opened, Sealer, Session as Handle,
     SessionCookie, SessionId, cookie::BROWSER_COOKIE_LIMIT, cookie::MAX_COOKIE_HEADER_LEN,
@@ -184,6 +184,18 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
         }
         _ => false,
     };
+    if let (Some(o), Some(id)) = (&by_cookie, &id) {
+        // The request that made an authentic cookie registered its session (a store that never
+        // heard of it refuses it as forgotten: tests/forgotten.rs).
+        let revocations = Revocations::new(store.clone()).clock(ManualClock::new(NOW));
+        let registered = revocations.register_session(
+            id,
+            o.subject.as_ref(),
+            o.stamps.created_at_millis(),
+            NOW + 86_400,
+        );
+        now(registered).expect("memory store");
+    }
     let binding: Arc<ServerSideBinding> = ServerSide::new(store)
         .bind(&h.cookie)
         .expect("the cookie has session ids");
