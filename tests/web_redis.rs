@@ -51,6 +51,30 @@ async fn login(client: &reqwest::Client, addr: std::net::SocketAddr, path: &str)
         .join("; ")
 }
 
+/// `n` live sessions of alice, and `n` of mallory logged out, whose cookies an attacker kept:
+/// their `Cookie` headers.
+async fn live_and_logged_out(
+    client: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    n: usize,
+) -> (Vec<String>, Vec<String>) {
+    let mut live = Vec::new();
+    let mut revoked = Vec::new();
+    for _ in 0..n {
+        live.push(login(client, addr, "/login?user=alice").await);
+        let header = login(client, addr, "/login?user=mallory").await;
+        let out = client
+            .get(format!("http://{addr}/logout"))
+            .header(COOKIE, &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 200);
+        revoked.push(header);
+    }
+    (live, revoked)
+}
+
 fn signal(pid: u32, sig: &str) {
     let ok = std::process::Command::new("kill")
         .args([sig, &pid.to_string()])
@@ -119,20 +143,7 @@ async fn outage_under_load(framework: Framework) {
     let client = reqwest::Client::new();
 
     // Ten live sessions and ten revoked ones (logged out; their cookies kept by an attacker).
-    let mut live = Vec::new();
-    let mut revoked = Vec::new();
-    for _ in 0..10 {
-        live.push(login(&client, addr, "/login?user=alice").await);
-        let header = login(&client, addr, "/login?user=mallory").await;
-        let out = client
-            .get(format!("http://{addr}/logout"))
-            .header(COOKIE, &header)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.status(), 200);
-        revoked.push(header);
-    }
+    let (live, revoked) = live_and_logged_out(&client, addr, 10).await;
     let live = Arc::new(live);
     let revoked = Arc::new(revoked);
     let counts = Arc::new(Counts::default());
@@ -289,20 +300,7 @@ async fn a_forgetful_redis_restart_under_load(framework: Framework) {
 
     // Live sessions, and logged-out ones whose cookies an attacker kept.
     const SESSIONS: usize = 10;
-    let mut live = Vec::new();
-    let mut revoked = Vec::new();
-    for _ in 0..SESSIONS {
-        live.push(login(&client, addr, "/login?user=alice").await);
-        let header = login(&client, addr, "/login?user=mallory").await;
-        let out = client
-            .get(format!("http://{addr}/logout"))
-            .header(COOKIE, &header)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.status(), 200);
-        revoked.push(header);
-    }
+    let (live, revoked) = live_and_logged_out(&client, addr, SESSIONS).await;
     let live = Arc::new(live);
     let revoked = Arc::new(revoked);
     // Which live sessions were refused after the restart: their users log in again.

@@ -97,12 +97,19 @@ pub trait Store: Send + Sync + 'static {
         key: &'a str,
         keys: &'a [String],
     ) -> StoreFuture<'a, (Option<Record>, Vec<Option<u64>>)> {
-        Box::pin(async move {
-            let values = self.read(keys).await?;
-            let record = self.load(key).await?;
-            Ok((record, values))
-        })
+        Box::pin(load_then_read(self, key, keys))
     }
+}
+
+/// [`Store::load_with`] as two calls, one after the other.
+pub(crate) async fn load_then_read<S: Store + ?Sized>(
+    store: &S,
+    key: &str,
+    keys: &[String],
+) -> Result<(Option<Record>, Vec<Option<u64>>), StoreError> {
+    let values = store.read(keys).await?;
+    let record = store.load(key).await?;
+    Ok((record, values))
 }
 
 /// A server-side session's record in a [`Store`]: its sealed state and the version the store

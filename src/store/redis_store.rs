@@ -290,9 +290,7 @@ impl Store for RedisStore {
     ) -> StoreFuture<'a, (Option<Record>, Vec<Option<u64>>)> {
         Box::pin(async move {
             let Connection::Single(c) = &self.connection else {
-                let values = self.read(keys).await?;
-                let record = self.load(key).await?;
-                return Ok((record, values));
+                return super::load_then_read(self, key, keys).await;
             };
             let now = self.clock.now_unix();
             let mut pipe = redis::pipe();
