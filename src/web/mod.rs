@@ -20,8 +20,8 @@
 //! - a response whose handler never touched the session gets none of these.
 //!
 //! When the store cannot answer (revocations, server-side sessions), the adapters answer 503
-//! with `Retry-After` ([`DEFAULT_RETRY_AFTER`], or the `retry_after` setting), so that clients
-//! back off instead of retrying into the outage.
+//! with `Retry-After` (`DEFAULT_RETRY_AFTER`, one second, or the `retry_after` setting), so
+//! that clients back off instead of retrying into the outage.
 
 #[cfg(feature = "actix")]
 pub mod actix;
