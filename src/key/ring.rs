@@ -6,7 +6,7 @@
 //! and swap it in. A seal or open therefore sees one consistent ring from start to end, never
 //! blocks on a rotation, and never sees a key half-added.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -290,7 +290,8 @@ impl KeyRing {
         }
         let cur = self.shared.current.load_full();
         // The ring's keys by id, so that a file of many keys is matched in linear time.
-        let kept: HashMap<KeyId, &Arc<KeyEntry>> = cur.entries.iter().map(|e| (e.id, e)).collect();
+        let kept: std::collections::HashMap<KeyId, &Arc<KeyEntry>> =
+            cur.entries.iter().map(|e| (e.id, e)).collect();
         let entry = |key: &Key| match kept.get(&key.id()) {
             Some(&kept) => Arc::clone(kept),
             None => Arc::new(KeyEntry::new(key)),
