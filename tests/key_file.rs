@@ -862,8 +862,13 @@ fn ring_of(n: u64, t: u64) -> (String, Vec<sealed_session::KeyId>) {
     use std::fmt::Write as _;
     let mut text = String::from("format = 1\nmax_session_lifetime = \"8h 5m\"\n");
     let mut ids = Vec::new();
+    // Key ids are 32 bits: thousands of random keys may share one (a duplicate id is refused),
+    // so draw until the ids are distinct.
+    let mut seen = std::collections::HashSet::new();
+    let mut keys =
+        std::iter::repeat_with(|| Key::generate().unwrap()).filter(|k| seen.insert(k.id()));
     for i in 0..n {
-        let key = Key::generate().unwrap();
+        let key = keys.next().unwrap();
         ids.push(key.id());
         let state = if i == 0 { "active" } else { "pending" };
         write!(

@@ -384,7 +384,13 @@ mod key_list {
 
     #[test]
     fn a_list_of_20000_keys_loads_every_key_in_order() {
-        let keys: Vec<Key> = (0..20_000).map(|_| Key::generate().unwrap()).collect();
+        // Key ids are 32 bits: 20,000 random keys share one about one time in twenty (a
+        // duplicate id is refused), so draw until the ids are distinct.
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<Key> = std::iter::repeat_with(|| Key::generate().unwrap())
+            .filter(|k| seen.insert(k.id()))
+            .take(20_000)
+            .collect();
         let list: Vec<String> = keys.iter().map(b64).collect();
         let ring = KeyRing::from_key_list(&list.join(",")).unwrap();
         assert_eq!(ring.primary_id(), keys[0].id());
