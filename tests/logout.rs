@@ -328,3 +328,36 @@ fn server_side_sessions_check_no_revocation_for_a_session_without_a_subject() {
         assert_eq!(store.reads() - before, reads, "overflow: {overflow}");
     }
 }
+
+#[test]
+fn logout_everywhere_on_one_server_ends_the_sessions_another_server_made() {
+    // Two servers sharing one store and the same keys: a login on each in one second, then
+    // "log out everywhere" on the first in that second, then a login on the second just after.
+    for mode in MODES {
+        let clock = ManualClock::new(T0);
+        let store = MemoryStore::with_clock(clock.clone());
+        let leeway = Duration::from_secs(60);
+        let (one, two) = (
+            app_with(mode, &store, &clock, leeway),
+            app_with(mode, &store, &clock, leeway),
+        );
+        clock.set_millis(MS0 + 100);
+        let here = one.login("alice");
+        let there = two.login("alice");
+        clock.set_millis(MS0 + 200);
+        let session = one.request(&here);
+        session.logout_everywhere().unwrap();
+        one.respond(&session, &here);
+        for server in [&one, &two] {
+            assert_eq!(server.state(&there), None, "{mode:?}");
+            assert_eq!(server.state(&here), None, "{mode:?}");
+        }
+        clock.set_millis(MS0 + 201);
+        let again = two.login("alice");
+        assert_eq!(
+            one.state(&again).as_deref(),
+            Some("alice's state"),
+            "{mode:?}"
+        );
+    }
+}
