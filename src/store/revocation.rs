@@ -467,7 +467,10 @@ impl Revocations {
             Verdict::Valid
         };
         // The creation time is part of what was judged: cache under both.
-        self.remember(cache_key(&keys[0], created), verdict);
+        if !self.inner.staleness.is_zero() {
+            // Without a cache, no key to build: this runs on every request.
+            self.remember(cache_key(&keys[0], created), verdict);
+        }
         Ok(verdict)
     }
 
