@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop check: an independent Python implementation of FORMAT.md (interop/sealed_session.py)
-# against FORMAT.md's test vectors and against this crate (through examples/interop.rs).
+# against FORMAT.md's test vectors and against this crate (through interop/src/main.rs).
 # Run from anywhere, with no standard input: bash .ci/interop.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check cryptography pytest </dev/null
 
 # Build the Rust side first so that a compile error is reported as such.
-cargo build --quiet --example interop </dev/null
+cargo build --quiet -p sealed-session-interop </dev/null
 
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT

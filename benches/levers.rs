@@ -1,4 +1,4 @@
-//! The levers: `cargo bench --bench levers`.
+//! The levers: `cargo bench -p sealed-session-benches --bench levers`.
 //!
 //! Each choice the crate made for speed, measured against what it replaced, on the crate's own
 //! inputs. Prints one JSON object per line,

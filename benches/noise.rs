@@ -1,4 +1,4 @@
-//! Machine noise: `cargo bench --bench noise [-- SECONDS]` (default 30).
+//! Machine noise: `cargo bench -p sealed-session-benches --bench noise [-- SECONDS]` (default 30).
 //!
 //! On a shared virtual machine the report's small-value ratios move between runs (seal/floor at
 //! 64 B from about 2.0 to over 3) while the floor barely moves. This bench shows when and how:

@@ -1,11 +1,11 @@
-//! Criterion benchmarks: `cargo bench --bench ops`.
+//! Criterion benchmarks: `cargo bench -p sealed-session-benches --bench ops`.
 //!
 //! For each payload size (postcard bytes of a realistic session), in one run and on the same
 //! plaintext: this crate's seal/open (also under an old key, and refusing garbage), the signed
 //! mode, a chunked session through the cookie layer, the floor (raw `aes-gcm` with a pre-expanded
 //! key; raw HMAC-SHA256 for the signed mode) and cookie-rs 0.18 (`PrivateJar`, `SignedJar`).
 //! Also the per-request `Session` handle against opening its header directly (group `handle`).
-//! `cargo bench --bench report` prints the medians as JSON; this target gives criterion's
+//! `cargo bench -p sealed-session-benches --bench report` prints the medians as JSON; this target gives criterion's
 //! statistics and plots.
 
 mod common;

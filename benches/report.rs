@@ -1,5 +1,5 @@
-//! The speed report: `cargo bench --bench report` (default backend, RustCrypto) and
-//! `cargo bench --bench report --features aws-lc` (AWS-LC).
+//! The speed report: `cargo bench -p sealed-session-benches --bench report` (default backend, RustCrypto) and
+//! `cargo bench -p sealed-session-benches --bench report --features aws-lc` (AWS-LC).
 //!
 //! Prints one JSON object per line: for each op in {seal, open, open_old_key, reject_garbage}
 //! and each sealed suite, for {sign, verify} in the signed suite, and each payload size in {64,

@@ -1,4 +1,4 @@
-//! Scaling: `cargo bench --bench scaling`.
+//! Scaling: `cargo bench -p sealed-session-benches --bench scaling`.
 //!
 //! Throughput of seal + open of a 512-byte session on one thread, then on two threads at once
 //! sharing one `Sealer` and one `KeyRing`. Seal and open take no lock and touch no shared counter, so two threads should reach

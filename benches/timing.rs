@@ -1,4 +1,4 @@
-//! dudect constant-time measurement through the public API: `cargo bench --bench timing`.
+//! dudect constant-time measurement through the public API: `cargo bench -p sealed-session-benches --bench timing`.
 //!
 //! Each test times one public call on two classes of inputs that differ only in *where* a value
 //! was corrupted, interleaved at random, and runs Welch's t-test on the two timing distributions

@@ -1,5 +1,5 @@
 //! The web layer against the peers a user would pick instead, on axum and on actix-web:
-//! `cargo bench --bench web --features axum,actix,redis,redb` (about a minute; `-- quick` for a
+//! `cargo bench -p sealed-session-benches --bench web` (about a minute; `-- quick` for a
 //! short smoke run).
 //!
 //! One app per contender, with the same handlers: `/login` starts a session, `/ro` reads it,
@@ -171,7 +171,6 @@ mod ours {
     }
 
     /// Server-side sessions in a redb file of a temporary directory kept for the run.
-    #[cfg(feature = "redb")]
     pub(super) fn server_side_redb() -> Router {
         let dir = tempfile::tempdir().unwrap().keep();
         let store = sealed_session::store::RedbStore::open(dir.join("sessions.redb")).unwrap();
@@ -854,7 +853,6 @@ fn main() {
             }),
         ]);
     }
-    #[cfg(feature = "redb")]
     contenders.push((
         "axum",
         "sealed-session-server-side-redb",

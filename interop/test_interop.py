@@ -1,5 +1,5 @@
 """Interoperability tests: the Python implementation (written from FORMAT.md) against
-FORMAT.md's test vectors and against the Rust crate (through examples/interop.rs).
+FORMAT.md's test vectors and against the Rust crate (through interop/src/main.rs).
 
 (a) every FORMAT.md vector (1 to 12), every intermediate field, byte for byte;
 (b) values produced by the Rust crate open in Python (AES-256-GCM, XAES-256-GCM and signed,
@@ -127,15 +127,15 @@ def reader_for(mode: str):
 
 
 # --------------------------------------------------------------------------
-# The Rust side (examples/interop.rs)
+# The Rust side (interop/src/main.rs)
 # --------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1)
 def rust_binary() -> str:
-    """Builds the example once and returns its executable path."""
+    """Builds the harness once and returns its executable path."""
     out = subprocess.run(
-        ["cargo", "build", "--quiet", "--example", "interop", "--message-format=json"],
+        ["cargo", "build", "--quiet", "-p", "sealed-session-interop", "--message-format=json"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -146,7 +146,7 @@ def rust_binary() -> str:
         msg = json.loads(line)
         if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "interop" and msg.get("executable"):
             return msg["executable"]
-    raise RuntimeError("cargo built no interop example")
+    raise RuntimeError("cargo built no interop binary")
 
 
 def rust(*args: str | int) -> tuple[int, str]:

@@ -1,7 +1,7 @@
 //! The value encoding: base64url without padding (RFC 4648 section 5), strict.
 //!
 //! `base64-simd` is used because encoding and decoding are a large part of a seal or open, and on
-//! cookie-sized values it is several times faster than the `base64` crate (`cargo bench --bench
+//! cookie-sized values it is several times faster than the `base64` crate (`cargo bench -p sealed-session-benches --bench
 //! levers`, levers `base64_encode` and `base64_decode`; numbers in benches/README.md). Its
 //! decoder is strict: it refuses padding, characters outside the alphabet, impossible lengths and
 //! non-zero trailing bits, so each byte string has exactly one accepted text (the tests check this

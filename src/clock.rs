@@ -31,7 +31,7 @@ pub trait Clock: Send + Sync {
 /// vDSO): the wall clock as of the last timer tick, a few milliseconds at most behind
 /// `CLOCK_REALTIME`, which is far inside the one-second resolution of the stamps. It is cheaper
 /// than `SystemTime::now()`, most of all on virtual machines where reading the TSC is slow
-/// (`cargo bench --bench levers`, lever `coarse_clock`), and every seal and every open reads the
+/// (`cargo bench -p sealed-session-benches --bench levers`, lever `coarse_clock`), and every seal and every open reads the
 /// clock once.
 /// Elsewhere it reads [`SystemTime::now`](std::time::SystemTime::now).
 #[derive(Debug, Clone, Copy, Default)]

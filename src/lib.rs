@@ -116,7 +116,7 @@
 //! The AES implementation; the format, the API and every test are the same with either.
 //! - `rust-crypto` (default): RustCrypto's `aes-gcm` and `xaes-256-gcm`, pure Rust: builds
 //!   wherever Rust does, no C compiler.
-//! - `aws-lc`: AWS-LC through `aws-lc-rs`, faster (`cargo bench --bench levers`, lever
+//! - `aws-lc`: AWS-LC through `aws-lc-rs`, faster (`cargo bench -p sealed-session-benches --bench levers`, lever
 //!   `aead_backend`); C and assembly, so building needs a C compiler. Takes precedence over
 //!   `rust-crypto` when both are on.
 //!

@@ -1,6 +1,6 @@
 //! Nonces and session ids: random bytes from a ChaCha20 generator held per thread and seeded from
 //! the operating system, so that sealing makes no system call (a `getrandom` call per seal costs
-//! far more: `cargo bench --bench levers`, lever `nonce`).
+//! far more: `cargo bench -p sealed-session-benches --bench levers`, lever `nonce`).
 //!
 //! A forked child inherits its parent's generator; were it kept, parent and child would seal with
 //! the same nonces. On Unix a `pthread_atfork` handler (the `forkguard` crate) counts forks, and a

@@ -13,8 +13,6 @@
 //! primary: sessions sealed under the old one keep working and move to the new key on their next
 //! request; keys are retired once no session sealed under them can still be valid.
 
-mod app;
-
 use axum::Router;
 use axum::extract::Query;
 use axum::response::Html;
@@ -22,16 +20,16 @@ use axum::routing::get;
 use sealed_session::web::axum::SessionLayer;
 use sealed_session::{Key, KeyRing, Session};
 
-use app::{Login, Visit};
+use sealed_session_app::{Login, Visit};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ring = KeyRing::new(Key::generate()?);
-    let cookie = app::cookie(ring.clone())?;
+    let cookie = sealed_session_app::cookie(ring.clone())?;
     // No cache keeps a page that shows a session, the browser's included: Back after a logout
     // asks the server again instead of showing the logged-in page.
     let sessions = SessionLayer::<Visit>::new(cookie).cache_no_store(true);
-    let sessions = match app::server_side() {
+    let sessions = match sealed_session_app::server_side() {
         Some(side) => sessions.server_side(&side)?,
         None => sessions,
     };
@@ -39,23 +37,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         get(move |session: Session<Visit>| async move { Html(f(&session)) })
     };
     let app = Router::new()
-        .route("/", page(app::index))
+        .route("/", page(sealed_session_app::index))
         .route(
             "/login",
             get(
                 |session: Session<Visit>, Query(q): Query<Login>| async move {
-                    Html(app::login(&session, &q))
+                    Html(sealed_session_app::login(&session, &q))
                 },
             ),
         )
-        .route("/count", page(app::count))
-        .route("/grow", page(app::grow))
-        .route("/shrink", page(app::shrink))
-        .route("/logout", page(app::logout))
+        .route("/count", page(sealed_session_app::count))
+        .route("/grow", page(sealed_session_app::grow))
+        .route("/shrink", page(sealed_session_app::shrink))
+        .route("/logout", page(sealed_session_app::logout))
         .layer(sessions);
-    app::rotate_keys(ring);
+    sealed_session_app::rotate_keys(ring);
 
-    let listener = tokio::net::TcpListener::bind(app::address()).await?;
+    let listener = tokio::net::TcpListener::bind(sealed_session_app::address()).await?;
     println!(
         "listening on http://localhost:{}/",
         listener.local_addr()?.port()

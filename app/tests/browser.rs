@@ -10,7 +10,7 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`; `.ci/run` installs them). Without them the test says so loudly and passes,
-//! except under `CI=true`, where it fails. Run with `cargo test --features axum,actix --test browser`.
+//! except under `CI=true`, where it fails. Run with `cargo test -p sealed-session-app --test browser`.
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};

@@ -1,8 +1,9 @@
 //! Server-side sessions end to end, on both adapters: the same app and handlers as the cookie
 //! tests (tests/common_web), configured with `server_side`; a real server on loopback, a real
 //! client. Each case runs as `axum::<case>` and `actix::<case>`. Run with
-//! `cargo test --features axum,actix` (CI does).
+//! `cargo test -p sealed-session-app` (CI does).
 
+#[path = "../../tests/common_store/mod.rs"]
 mod common_store;
 mod common_web;
 

@@ -2,10 +2,10 @@
 //! (run by `.ci/interop.sh`; see `interop/test_interop.py`).
 //!
 //! ```text
-//! cargo run --quiet --example interop -- emit
-//! cargo run --quiet --example interop -- open <mode> <key-hex> <cookie_name> <purpose> <idle> \
+//! cargo run --quiet -p sealed-session-interop -- emit
+//! cargo run --quiet -p sealed-session-interop -- open <mode> <key-hex> <cookie_name> <purpose> <idle> \
 //!     <absolute> <now> <value> [bytes|string|user|u64]
-//! cargo run --quiet --example interop -- open-cookies <mode> <key-hex> <cookie_name> <purpose> \
+//! cargo run --quiet -p sealed-session-interop -- open-cookies <mode> <key-hex> <cookie_name> <purpose> \
 //!     <idle> <absolute> <now> <max_chunks> <cookie-header> [bytes|string|user|u64]
 //! ```
 //!
@@ -701,7 +701,7 @@ fn run(args: &[String]) -> Res<ExitCode> {
         }
         _ => Err(
             "usage: interop emit | interop open ... | interop open-cookies ... \
-                  (see the doc comment of examples/interop.rs)"
+                  (see the doc comment of interop/src/main.rs)"
                 .into(),
         ),
     }

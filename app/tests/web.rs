@@ -1,8 +1,9 @@
 //! The web adapters end to end, one table of cases run against both the axum and the actix app
 //! (tests/common_web): a real server on loopback, a real HTTP client keeping cookies. Every case
 //! runs once per framework, as `axum::<case>` and `actix::<case>`, with the same expectations.
-//! Run with `cargo test --features axum,actix` (CI does).
+//! Run with `cargo test -p sealed-session-app` (CI does).
 
+#[path = "../../tests/common_store/mod.rs"]
 mod common_store;
 mod common_web;
 

@@ -1,7 +1,7 @@
 //! What only the actix adapter has: the session reached from `HttpRequest`, moved to another
 //! thread (`Session` is `Send`, unlike actix-session's), and handler errors and inner middleware
 //! errors. The behaviour both adapters share is in tests/web.rs. Run with
-//! `cargo test --features axum,actix`.
+//! `cargo test -p sealed-session-app`.
 
 mod common_web;
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the app keeps about a visitor: in the cookie, or with `SESSIONS=server` in the store.
 #[derive(Serialize, Deserialize, Clone, Debug)]
-pub(crate) struct Visit {
+pub struct Visit {
     user: String,
     counter: u64,
     #[serde(with = "serde_bytes")]
@@ -23,12 +23,12 @@ const ABSOLUTE: Duration = Duration::from_secs(8 * 3600);
 
 /// The query of `/login`.
 #[derive(Deserialize)]
-pub(crate) struct Login {
+pub struct Login {
     user: String,
 }
 
 /// The session cookie over `ring`: `__Host-session`, `Secure`, chunked over up to 3 cookies.
-pub(crate) fn cookie(ring: KeyRing) -> Result<SessionCookie, Box<dyn std::error::Error>> {
+pub fn cookie(ring: KeyRing) -> Result<SessionCookie, Box<dyn std::error::Error>> {
     let sealer = Sealer::builder(ring, "__Host-session")
         .purpose("example")
         .idle_timeout(IDLE)
@@ -60,11 +60,11 @@ fn page(session: &Session<Visit>, message: &str) -> String {
     )
 }
 
-pub(crate) fn index(session: &Session<Visit>) -> String {
+pub fn index(session: &Session<Visit>) -> String {
     page(session, "hello")
 }
 
-pub(crate) fn login(session: &Session<Visit>, q: &Login) -> String {
+pub fn login(session: &Session<Visit>, q: &Login) -> String {
     let message = match Subject::new(&q.user) {
         Ok(subject) => {
             let visit = Visit {
@@ -82,7 +82,7 @@ pub(crate) fn login(session: &Session<Visit>, q: &Login) -> String {
     page(session, &message)
 }
 
-pub(crate) fn count(session: &Session<Visit>) -> String {
+pub fn count(session: &Session<Visit>) -> String {
     // `update`: a change that server-side sessions apply again if another tab wrote first.
     let message = match session.update(|v| v.counter += 1) {
         Ok(true) => "counted".to_owned(),
@@ -92,7 +92,7 @@ pub(crate) fn count(session: &Session<Visit>) -> String {
     page(session, &message)
 }
 
-pub(crate) fn grow(session: &Session<Visit>) -> String {
+pub fn grow(session: &Session<Visit>) -> String {
     let message = match session.modify(|v| v.notes.extend((0..3000).map(|i| (i % 251) as u8))) {
         Ok(Some(())) => "grown: a cookie session now spans as many cookies as it needs".to_owned(),
         Ok(None) => "log in first".to_owned(),
@@ -103,7 +103,7 @@ pub(crate) fn grow(session: &Session<Visit>) -> String {
     page(session, &message)
 }
 
-pub(crate) fn shrink(session: &Session<Visit>) -> String {
+pub fn shrink(session: &Session<Visit>) -> String {
     let message = match session.modify(|v| v.notes.clear()) {
         Ok(Some(())) => "shrunk: the chunk cookies are deleted".to_owned(),
         Ok(None) => "log in first".to_owned(),
@@ -112,7 +112,7 @@ pub(crate) fn shrink(session: &Session<Visit>) -> String {
     page(session, &message)
 }
 
-pub(crate) fn logout(session: &Session<Visit>) -> String {
+pub fn logout(session: &Session<Visit>) -> String {
     session.clear();
     // The apps' `cache_no_store(true)`: no cache kept the logged-in pages, so Back shows them
     // logged out.
@@ -125,14 +125,14 @@ pub(crate) fn logout(session: &Session<Visit>) -> String {
 /// Server-side sessions when `SESSIONS=server` (the state in a store, only the sealed id in the
 /// cookie; in memory here: `RedbStore` or `RedisStore` keep it across restarts), cookie
 /// sessions otherwise. The pages are the same either way.
-pub(crate) fn server_side() -> Option<ServerSide> {
+pub fn server_side() -> Option<ServerSide> {
     let server = std::env::var("SESSIONS").is_ok_and(|s| s == "server");
     server.then(|| ServerSide::new(MemoryStore::new()))
 }
 
 /// Starts the key rotation on a thread of its own: every `ROTATE_SECS` seconds (default 60) a
 /// new primary key; keys no session can still use are retired.
-pub(crate) fn rotate_keys(ring: KeyRing) {
+pub fn rotate_keys(ring: KeyRing) {
     let every = std::env::var("ROTATE_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -163,7 +163,7 @@ pub(crate) fn rotate_keys(ring: KeyRing) {
 }
 
 /// The address to listen on: loopback, port `PORT` (default: any free one).
-pub(crate) fn address() -> (&'static str, u16) {
+pub fn address() -> (&'static str, u16) {
     let port = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())

@@ -8,7 +8,7 @@
 //! reply (never one that reached Redis after its deadline). The service must recover by itself.
 //! And a Redis without persistence killed and restarted empty under load: it forgot every
 //! revocation, and no logged-out cookie may open again. Run with
-//! `cargo test --features axum,actix,redis --test web_redis` (CI does; it installs Redis).
+//! `cargo test -p sealed-session-app --test web_redis` (CI does; it installs Redis).
 
 mod common_redis;
 mod common_web;

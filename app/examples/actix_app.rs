@@ -13,13 +13,11 @@
 //! primary: sessions sealed under the old one keep working and move to the new key on their next
 //! request; keys are retired once no session sealed under them can still be valid.
 
-mod app;
-
 use actix_web::{App, HttpResponse, HttpServer, web};
 use sealed_session::web::actix::SessionMiddleware;
 use sealed_session::{Key, KeyRing, Session};
 
-use app::{Login, Visit};
+use sealed_session_app::{Login, Visit};
 
 fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -33,12 +31,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One middleware for every worker: they share the cookie and its key ring. No cache keeps a
     // page that shows a session, the browser's included: Back after a logout asks the server
     // again instead of showing the logged-in page.
-    let sessions = SessionMiddleware::<Visit>::new(app::cookie(ring.clone())?).cache_no_store(true);
-    let sessions = match app::server_side() {
+    let sessions = SessionMiddleware::<Visit>::new(sealed_session_app::cookie(ring.clone())?)
+        .cache_no_store(true);
+    let sessions = match sealed_session_app::server_side() {
         Some(side) => sessions.server_side(&side)?,
         None => sessions,
     };
-    app::rotate_keys(ring);
+    sealed_session_app::rotate_keys(ring);
 
     let server = HttpServer::new(move || {
         let page = |f: fn(&Session<Visit>) -> String| {
@@ -46,19 +45,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         App::new()
             .wrap(sessions.clone())
-            .route("/", page(app::index))
+            .route("/", page(sealed_session_app::index))
             .route(
                 "/login",
                 web::get().to(|session: Session<Visit>, q: web::Query<Login>| async move {
-                    html(app::login(&session, &q))
+                    html(sealed_session_app::login(&session, &q))
                 }),
             )
-            .route("/count", page(app::count))
-            .route("/grow", page(app::grow))
-            .route("/shrink", page(app::shrink))
-            .route("/logout", page(app::logout))
+            .route("/count", page(sealed_session_app::count))
+            .route("/grow", page(sealed_session_app::grow))
+            .route("/shrink", page(sealed_session_app::shrink))
+            .route("/logout", page(sealed_session_app::logout))
     })
-    .bind(app::address())?;
+    .bind(sealed_session_app::address())?;
     let port = server.addrs()[0].port();
     println!("listening on http://localhost:{port}/");
     server.run().await?;

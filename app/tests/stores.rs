@@ -1,8 +1,6 @@
 //! The contract every store keeps, one table of cases run against each store: the in-memory one,
-//! with feature `redb` the embedded durable one, and with feature `redis` a real `redis-server`
-//! started on loopback for each test. Then what only a durable store does.
+//! the embedded durable one, and a real `redis-server` started on loopback for each test. Then what only a durable store does.
 
-#[cfg(feature = "redis")]
 mod common_redis;
 
 use std::sync::Arc;
@@ -35,7 +33,6 @@ fn memory() -> Subject {
     }
 }
 
-#[cfg(feature = "redb")]
 fn redb() -> Subject {
     let clock = ManualClock::new(T0);
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +47,6 @@ fn redb() -> Subject {
 }
 
 /// A store on a fresh three-node Redis Cluster; `None` when Redis is not installed (outside CI).
-#[cfg(feature = "redis")]
 async fn redis_cluster() -> Option<Subject> {
     let cluster = common_redis::RedisCluster::start()?;
     let clock = ManualClock::new(T0);
@@ -68,7 +64,6 @@ async fn redis_cluster() -> Option<Subject> {
 }
 
 /// A store on a fresh `redis-server`; `None` when Redis is not installed (outside CI).
-#[cfg(feature = "redis")]
 fn redis() -> Option<Subject> {
     let server = common_redis::RedisServer::start()?;
     let clock = ManualClock::new(T0);
@@ -98,7 +93,6 @@ macro_rules! for_every_store {
             })*
         }
 
-        #[cfg(feature = "redb")]
         mod redb {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
@@ -106,7 +100,6 @@ macro_rules! for_every_store {
             })*
         }
 
-        #[cfg(feature = "redis")]
         mod redis {
             $(#[tokio::test]
             async fn $case() {
@@ -116,7 +109,6 @@ macro_rules! for_every_store {
             })*
         }
 
-        #[cfg(feature = "redis")]
         mod redis_cluster {
             $(#[tokio::test]
             async fn $case() {
@@ -386,7 +378,6 @@ for_every_store! {
     }
 }
 
-#[cfg(feature = "redb")]
 mod durable {
     use super::*;
     use sealed_session::store::RedbStore;
@@ -463,7 +454,6 @@ mod durable {
 
 /// Faults of a real Redis: the store answers within its timeout, recovers without a restart, and
 /// never applies a write it reported as failed.
-#[cfg(feature = "redis")]
 mod redis_faults {
     use super::*;
     use common_redis::RedisServer;

@@ -1,7 +1,7 @@
 //! What the adapters log about a refused cookie, checked on both frameworks: its own test binary,
 //! so that no other test hits the same log call sites from another thread while this one
 //! captures them. Each app runs on the test's own thread (the log subscriber is the thread's).
-//! Run with `cargo test --features axum,actix`.
+//! Run with `cargo test -p sealed-session-app`.
 
 mod common_web;
 
