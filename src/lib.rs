@@ -113,6 +113,9 @@
 //!   RustCrypto, constant-time comparison from `subtle`, base64 from `base64-simd`.
 //!
 //! ## Crate features
+//! The documentation on docs.rs is built with every feature on, and marks each item that needs
+//! a feature with that feature's name.
+//!
 //! The AES implementation; the format, the API and every test are the same with either.
 //! - `rust-crypto` (default): RustCrypto's `aes-gcm` and `xaes-256-gcm`, pure Rust: builds
 //!   wherever Rust does, no C compiler.
@@ -137,9 +140,9 @@
 //! Keys for a fleet:
 //! - `key-file`: `key::file::KeyRingFile`, a key ring loaded from a TOML file (KEYS.md) with
 //!   staged activation, reloaded while running; `key::file::RingDocument` to edit it. Adds
-//!   `toml`, `humantime` and `tempfile`.
-//! - `cli`: the `sealed-session` binary (keygen, ring, inspect, budget). Adds `clap` and
-//!   `serde_json`.
+//!   `toml`, `humantime`, `tempfile` and serde's derive.
+//! - `cli`: the `sealed-session` binary (keygen, ring, inspect, budget). Adds `clap`,
+//!   `serde_json` and the `key-file` feature.
 //!
 //! Stores:
 //! - `redb`: `store::RedbStore`, revocations and server-side sessions in one durable file
@@ -151,6 +154,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
+// docs.rs only (its nightly rustdoc, `[package.metadata.docs.rs]`): each item gated by a feature
+// shows which feature it needs, since those docs are built with every feature on.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod b64;
 mod backend;
@@ -180,6 +186,7 @@ pub use crate::cookie::{
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
 pub use crate::handle::{LogoutError, Session, join_cookie_headers};
 #[cfg(feature = "key-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "key-file")))]
 pub use crate::key::file::KeyRingFile;
 pub use crate::key::{Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError};
 pub use crate::session::{

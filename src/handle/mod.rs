@@ -174,6 +174,23 @@ where
     /// As [`new`](Self::new), with the header made by `header` only if the session is used: a
     /// request whose handler never touches the session does not even read its `Cookie` fields.
     /// For adapters, which can hand over the fields cheaply (shared buffers) and join them here.
+    ///
+    /// ```
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// use sealed_session::join_cookie_headers;
+    ///
+    /// // The request's `Cookie` fields, as an adapter holds them (HTTP/2 sends them split).
+    /// let fields: Vec<String> = vec!["theme=dark".into(), "lang=en".into()];
+    /// // `move`: the session keeps the closure until its first use, past this scope (`'static`),
+    /// // so the closure owns `fields`; no clone, since it runs at most once.
+    /// let session = Session::<u32>::lazy(cookie, move || {
+    ///     join_cookie_headers(fields.iter().map(String::as_str))
+    /// });
+    /// assert_eq!(session.get(), None); // joined and scanned now: no session cookie among them
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn lazy(
         cookie: Arc<SessionCookie>,
         header: impl FnOnce() -> String + Send + 'static,
@@ -221,6 +238,23 @@ where
 
     /// Reads the state through `f`: `None` when there is no session. Opens the cookie on the
     /// first access of the request.
+    ///
+    /// ```
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// # struct Query { item: String }
+    /// # let query = Query { item: "pen".into() };
+    /// let session = Session::<Vec<String>>::new(cookie, "");
+    /// session.replace(vec!["book".into(), "pen".into()])?;
+    ///
+    /// // A handler asks whether the cart holds the item its query names.
+    /// let wanted = query.item;
+    /// // `f` runs once, before `read` returns: it borrows `wanted`, with no `move` and no clone.
+    /// let in_cart = session.read(|cart| cart.is_some_and(|cart| cart.contains(&wanted)));
+    /// assert!(in_cart);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
         let inner = self.lock();
         match &inner.state {
@@ -259,6 +293,31 @@ where
     /// Changes the state in place through `f` (on a copy, committed only once it is sealed);
     /// `None`, and no change, when there is no session.
     ///
+    /// In server-side mode the result is a whole new state, computed from what this request read:
+    /// if another request of the session wrote first, it is reported as a conflict, never
+    /// applied to the newer state ([`update`](Self::update) is).
+    ///
+    /// ```
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// # struct AddItem { item: String }
+    /// # let form = AddItem { item: "pen".into() };
+    /// let session = Session::<Vec<String>>::new(cookie, "");
+    /// session.replace(vec!["book".into()])?;
+    ///
+    /// // A handler adds the item its form names, and answers with the cart's size.
+    /// let item = form.item;
+    /// // `f` runs once, before `modify` returns: it may take `item` itself, with no `move` and
+    /// // no clone.
+    /// let count = session.modify(|cart| {
+    ///     cart.push(item);
+    ///     cart.len()
+    /// })?;
+    /// assert_eq!(count, Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`replace`](Self::replace).
     pub fn modify<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<Option<R>, CookieWriteError>
@@ -273,6 +332,79 @@ where
     /// wrote first, `f` is applied to what it wrote (by default; see
     /// [`Conflicts`](crate::store::Conflicts)), so neither request's change is lost. Returns
     /// whether there was a session to change. In cookie mode the same as `modify`.
+    ///
+    /// `f` is kept with the session and may run again after the handler has returned: the
+    /// request's end ([`save`](Self::save)) applies it once more to the newer state on each
+    /// compare-and-set retry. Hence its bounds: `'static`, as it outlives the handler's
+    /// borrows, so it owns what it captures (a `move` closure); `Fn`, as it runs more than once,
+    /// so it leaves what it captured in place (a clone of each value it puts in the state);
+    /// `Send + Sync`, as it travels inside the session, which handlers share across threads.
+    /// Without `move`, the closure below fails with E0373 ("closure may outlive the current
+    /// function"); pushing `item` itself instead of a clone fails with E0507 ("cannot move out
+    /// of `item`, a captured variable in an `Fn` closure").
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::store::{MemoryStore, ServerSide};
+    /// use sealed_session::{CookieOptions, CookieWriteError, Key, KeyRing, Sealer, Session};
+    /// use sealed_session::SessionCookie;
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    ///
+    /// /// A form that adds an item to the cart.
+    /// struct AddItem {
+    ///     item: String,
+    /// }
+    ///
+    /// /// The handler.
+    /// fn add_to_cart(
+    ///     session: &Session<Vec<String>>,
+    ///     form: AddItem,
+    /// ) -> Result<bool, CookieWriteError> {
+    ///     let item = form.item;
+    ///     // `move`: the closure outlives this handler (a retry runs it later), so it owns
+    ///     // `item`; `clone`: each run puts a copy in the cart and keeps `item` for the next.
+    ///     session.update(move |cart| cart.push(item.clone()))
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
+    ///     .session_ids(true)
+    ///     .build()?;
+    /// let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// let sessions = ServerSide::new(MemoryStore::new()).bind(&cookie)?;
+    /// // The session of a request with this `Cookie` header, as the adapters make it.
+    /// let request = |header: &str| -> Result<Session<Vec<String>>, Box<dyn std::error::Error>> {
+    ///     let session = Session::new(cookie.clone(), header);
+    ///     session.set_server_side(sessions.clone());
+    ///     block_on(session.load())?;
+    ///     Ok(session)
+    /// };
+    ///
+    /// // A first request starts an empty cart.
+    /// let first = request("")?;
+    /// first.replace(Vec::new())?;
+    /// block_on(first.record_revocations())?;
+    /// block_on(first.save())?;
+    /// let set_cookie = first.finish()?;
+    /// let header = set_cookie[0].split(';').next().unwrap();
+    ///
+    /// // Two requests overlap: each reads the empty cart and adds an item.
+    /// let (a, b) = (request(header)?, request(header)?);
+    /// add_to_cart(&a, AddItem { item: "book".into() })?;
+    /// add_to_cart(&b, AddItem { item: "pen".into() })?;
+    /// block_on(a.save())?;
+    /// // `b`'s compare-and-set finds `a`'s write: its closure runs again, on `a`'s cart.
+    /// block_on(b.save())?;
+    ///
+    /// let cart = request(header)?.get();
+    /// assert_eq!(cart, Some(vec!["book".to_owned(), "pen".to_owned()]));
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// As [`replace`](Self::replace).

@@ -25,8 +25,10 @@ use std::pin::Pin;
 pub use error::{SaveError, StoreError};
 pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redb")))]
 pub use redb_store::RedbStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
 pub use revocation::{Forgotten, Outage, RECORD_MARGIN, Revocations, Verdict};
 pub(crate) use server_side::Held;

@@ -235,6 +235,9 @@ impl<B> SessionExt for ServiceResponse<B> {
 /// from the store if it needs it. Fails only when no `SessionMiddleware<T>` wraps the handler
 /// (a 500) or the store cannot answer (a 503): [`SessionRejection`]. A bad cookie is an empty
 /// session.
+// Marked itself, as are the impls below: they are listed on the pages of `Session` and the
+// rejections, which exist without this feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl<T: Serialize + DeserializeOwned + 'static> FromRequest for Session<T> {
     type Error = SessionRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -252,6 +255,7 @@ impl<T: Serialize + DeserializeOwned + 'static> FromRequest for Session<T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl ResponseError for SessionRejection {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -273,6 +277,7 @@ impl ResponseError for SessionRejection {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl ResponseError for MissingSession {
     fn error_response(&self) -> HttpResponse {
         tracing::error!("{self}");

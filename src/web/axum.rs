@@ -186,6 +186,9 @@ impl<B: Default> Reply for Response<B> {
 /// from the store if it needs it. Fails only when no `SessionLayer<T>` wraps the handler (a
 /// 500) or the store cannot answer (a 503): [`SessionRejection`]. A bad cookie is an empty
 /// session.
+// Marked itself, as are the impls below: they are listed on the pages of `Session` and the
+// rejections, which exist without this feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl<S, T> FromRequestParts<S> for Session<T>
 where
     S: Send + Sync,
@@ -207,6 +210,7 @@ where
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> AxumResponse {
         let outage = matches!(self, Self::Unavailable(_));
@@ -222,6 +226,7 @@ impl IntoResponse for SessionRejection {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl IntoResponse for MissingSession {
     fn into_response(self) -> AxumResponse {
         tracing::error!("{self}");

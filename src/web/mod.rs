@@ -24,8 +24,10 @@
 //! that clients back off instead of retrying into the outage.
 
 #[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
 #[cfg(any(feature = "axum", feature = "actix"))]
@@ -41,4 +43,5 @@ pub use rejection::{MissingSession, SessionRejection};
 /// clients back soon after the store, and one that meets the outage again is told again. The
 /// adapters' `retry_after` setting changes it.
 #[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub const DEFAULT_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
