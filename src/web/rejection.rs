@@ -10,7 +10,7 @@ use crate::store::StoreError;
 /// `T` wraps it: a mistake in how the app is built, not a bad cookie (a bad cookie is an empty
 /// session). The adapters answer it with a 500 and log it; fix the app by adding the layer or
 /// middleware for this `T` around the route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MissingSession;
 
@@ -24,7 +24,7 @@ impl std::error::Error for MissingSession {}
 
 /// Why the `Session<T>` extractor gave the handler no session. The adapters answer it (the
 /// handler does not run) and log it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionRejection {
     /// No session middleware of this `T` wraps the handler: a 500 (see [`MissingSession`]).
@@ -58,6 +58,8 @@ impl std::error::Error for SessionRejection {
         }
     }
 }
+
+crate::error::debug_as_display!(MissingSession, SessionRejection);
 
 impl SessionRejection {
     /// The status the adapters answer with, after logging why.
