@@ -9,6 +9,7 @@ use sealed_session::session::{
 };
 use sealed_session::{Clock, Inspection, OpenError, Sealer, Signer, SystemClock, peek};
 
+use crate::ring::Role;
 use crate::schema::Shape;
 use crate::{Failure, FileArg, duration};
 
@@ -89,15 +90,14 @@ fn configure<M>(builder: Builder<M>, args: &Args) -> Builder<M> {
     }
 }
 
-/// The status of key `id` in the file, in words.
+/// The status of key `id` in the file, in words: its role now ([`Role`]), and since when it
+/// has ended.
 fn key_status(doc: &RingDocument, id: sealed_session::KeyId, now: u64) -> String {
     match doc.keys().iter().find(|k| k.id == id) {
         None => "not in the ring file".to_owned(),
         Some(k) => {
-            let mut s = k.state.to_string();
-            if doc.primary_at(now).is_some_and(|p| p.id == id) {
-                s.push_str(", seals now");
-            }
+            let primary = doc.primary_at(now).map(|p| p.id);
+            let mut s = Role::of(k, primary, now).to_string();
             if let (KeyState::Retired | KeyState::Revoked, Some(at)) = (k.state, k.retire_at) {
                 s.push_str(&format!(" since {}", time(at)));
             }
