@@ -321,6 +321,51 @@ fn inspect_names_the_key_a_value_claims_when_it_is_not_in_the_ring() {
 }
 
 #[test]
+fn inspect_under_the_wrong_name_says_the_key_is_present_and_to_check_name_and_purpose() {
+    let dir = Dir::new("wrong-name");
+    let value = sealed_value(&dir, SystemClock.now_unix());
+    let id = RingDocument::read(&dir.file()).unwrap().keys()[0]
+        .id
+        .to_string();
+    let file = dir.file();
+    let out = tool(&[
+        "inspect",
+        "--ring",
+        path(&file),
+        "--name",
+        "session",
+        "--purpose",
+        "app",
+        "--session-ids",
+        &value,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("authentic:    no"), "{text}");
+    // Both where the operator reads the details and in the one line a script logs.
+    for shown in [text, stderr(&out)] {
+        for expected in [
+            &format!("key {id} is in the ring, so the key is present"),
+            "check --name (given \"session\")",
+            "--purpose (given \"app\")",
+        ] {
+            assert!(shown.contains(expected), "{expected:?} in\n{shown}");
+        }
+    }
+}
+
+#[test]
+fn inspect_of_a_value_whose_key_is_not_in_the_ring_does_not_blame_the_name() {
+    let dir = Dir::new("no-blame");
+    let other = Dir::new("no-blame-other");
+    let value = sealed_value(&other, SystemClock.now_unix());
+    tool(&["ring", "init", path(&dir.file())]);
+    let out = inspect(&dir, &value);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stdout(&out).contains("--name"), "{}", stdout(&out));
+}
+
+#[test]
 fn ring_list_after_promote_shows_the_promoted_key_primary_and_the_previous_one_open_only() {
     let dir = Dir::new("promoted");
     let file = dir.file();
