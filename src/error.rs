@@ -8,9 +8,44 @@ use std::time::Duration;
 
 use crate::key::KeyId;
 
+/// Implements `Debug` for the named public error types as [`display_as_debug`] writes it: one
+/// line beside each type's `Display`, and the rule lives in one place.
+macro_rules! debug_as_display {
+    ($($error:ident),+ $(,)?) => {$(
+        impl ::std::fmt::Debug for $error {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::error::display_as_debug(self, stringify!($error), f)
+            }
+        }
+    )+};
+}
+pub(crate) use debug_as_display;
+
+/// An error's `Debug`: its `Display` text, because `fn main() -> Result<(), Box<dyn Error>>`
+/// prints the error it returns with `Debug`, and a derived `Debug` showed users Rust syntax
+/// (`Permissions { path: .., mode: 33188 }`) where the `Display` text says what to do. The
+/// alternate form (`{:#?}`) adds what a developer tracing it wants and `Display` leaves out:
+/// the type's name and the `Debug` of its source (an I/O error's kind and OS code). Neither form
+/// prints more than `Display` and the source do, so no secret reaches it either.
+pub(crate) fn display_as_debug(
+    error: &dyn std::error::Error,
+    type_name: &str,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    if !f.alternate() {
+        return fmt::Display::fmt(error, f);
+    }
+    let mut shown = f.debug_struct(type_name);
+    shown.field("message", &error.to_string());
+    if let Some(source) = error.source() {
+        shown.field("source", &source);
+    }
+    shown.finish()
+}
+
 /// Why a [`SealerBuilder`](crate::SealerBuilder) or [`SignerBuilder`](crate::SignerBuilder)
 /// refused its configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The cookie name is empty or holds a character outside an RFC 6265 `token`
@@ -114,7 +149,7 @@ impl std::error::Error for ConfigError {}
 
 /// An error from `postcard` while turning the state into bytes or back. Opaque so that the crate's
 /// public API does not depend on postcard's error type; [`std::error::Error::source`] reaches it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CodecError(CodecErrorKind);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +189,7 @@ impl std::error::Error for CodecError {
 }
 
 /// Why [`Sealer::seal`](crate::Sealer::seal) or [`Sealer::renew`](crate::Sealer::renew) produced no value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SealError {
     /// The cookie would be larger than the limit, counted as the browser counts it: cookie name,
@@ -240,7 +275,7 @@ pub enum Lifetime {
 /// or [`SessionCookie::open`](crate::SessionCookie::open) once the cookies are gathered) refused
 /// a value. Treat every variant as "no session";
 /// they are distinct so that logs and metrics can tell an attack from an expiry from a bad deploy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OpenError {
     /// The value is longer than any value this sealer could have produced for its cookie. Refused
@@ -338,3 +373,5 @@ impl std::error::Error for OpenError {
         }
     }
 }
+
+debug_as_display!(ConfigError, CodecError, SealError, OpenError);

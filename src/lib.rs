@@ -64,6 +64,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Errors in `main`
+//! Each stage has its own error type, whose `Display` says what happened and what to do. Its
+//! `Debug` prints the same text (`{:#?}` adds the type and the source's `Debug`), so a
+//! `fn main() -> Result<(), Box<dyn std::error::Error>>` that returns one with `?` shows the user
+//! that text, as `Error: ` and the message:
+//! ```
+//! use sealed_session::Key;
+//!
+//! fn key_from_config(text: &str) -> Result<Key, Box<dyn std::error::Error>> {
+//!     Ok(Key::from_base64(text)?)
+//! }
+//!
+//! // What `main` would print, had it returned this error:
+//! let error = key_from_config("not a key").unwrap_err();
+//! assert_eq!(format!("Error: {error:?}"), "Error: key text is not valid base64");
+//! ```
+//!
 //! ## Current features
 //! - [`Key`]: generation from the OS, parsing from bytes and base64, HKDF-SHA256 derivation of
 //!   per-purpose keys from a master secret; zeroized on drop, redacted in `Debug`.

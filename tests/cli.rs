@@ -97,11 +97,8 @@ fn a_ring_is_made_staged_listed_and_edited_without_printing_a_secret() {
     assert_eq!(list.status.code(), Some(0));
     let text = stdout(&list);
     let row = |id: &str| text.lines().find(|l| l.starts_with(id)).unwrap().to_owned();
-    assert!(
-        row(&first).contains("active") && row(&first).contains("now"),
-        "{text}"
-    );
-    assert!(row(&staged).contains("pending"), "{text}");
+    assert!(row(&first).contains(" primary "), "{text}");
+    assert!(row(&staged).contains(" staged "), "{text}");
     assert_no_secret(&file, &list);
 
     // Promote the staged key now; the first key's cookies may live an hour more.
@@ -273,7 +270,7 @@ fn inspect_shows_a_live_value_without_its_rust_type() {
     for expected in [
         "authentic:    yes",
         "Aes256Gcm",
-        &format!("{id} (active, seals now)"),
+        &format!("{id} (primary)"),
         "subject:      \"alice\"",
         "session id:   ",
         "payload:      7 bytes",
@@ -319,6 +316,98 @@ fn inspect_names_the_key_a_value_claims_when_it_is_not_in_the_ring() {
     assert!(text.contains("authentic:    no"), "{text}");
     assert!(
         text.contains(&format!("key {claimed} (not in the ring file)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn inspect_under_the_wrong_name_says_the_key_is_present_and_to_check_name_and_purpose() {
+    let dir = Dir::new("wrong-name");
+    let value = sealed_value(&dir, SystemClock.now_unix());
+    let id = RingDocument::read(&dir.file()).unwrap().keys()[0]
+        .id
+        .to_string();
+    let file = dir.file();
+    let out = tool(&[
+        "inspect",
+        "--ring",
+        path(&file),
+        "--name",
+        "session",
+        "--purpose",
+        "app",
+        "--session-ids",
+        &value,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("authentic:    no"), "{text}");
+    // Both where the operator reads the details and in the one line a script logs.
+    for shown in [text, stderr(&out)] {
+        for expected in [
+            &format!("key {id} is in the ring, so the key is present"),
+            "check --name (given \"session\")",
+            "--purpose (given \"app\")",
+        ] {
+            assert!(shown.contains(expected), "{expected:?} in\n{shown}");
+        }
+    }
+}
+
+#[test]
+fn inspect_of_a_value_whose_key_is_not_in_the_ring_does_not_blame_the_name() {
+    let dir = Dir::new("no-blame");
+    let other = Dir::new("no-blame-other");
+    let value = sealed_value(&other, SystemClock.now_unix());
+    tool(&["ring", "init", path(&dir.file())]);
+    let out = inspect(&dir, &value);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stdout(&out).contains("--name"), "{}", stdout(&out));
+}
+
+#[test]
+fn ring_list_after_promote_shows_the_promoted_key_primary_and_the_previous_one_open_only() {
+    let dir = Dir::new("promoted");
+    let file = dir.file();
+    let first = stdout(&tool(&["ring", "init", path(&file)]))
+        .trim()
+        .to_owned();
+    let second = stdout(&tool(&["ring", "add", path(&file)]))
+        .trim()
+        .to_owned();
+    let pending = stdout(&tool(&["ring", "add", path(&file)]))
+        .trim()
+        .to_owned();
+    let promote = tool(&["ring", "promote", path(&file), &second]);
+    assert_eq!(promote.status.code(), Some(0), "{}", stderr(&promote));
+    // The file says `active` for both keys that have sealed; the list says what each does.
+    let doc = RingDocument::read(&file).unwrap();
+    assert_eq!(
+        (doc.keys()[0].state, doc.keys()[1].state),
+        (KeyState::Active, KeyState::Active)
+    );
+
+    let list = tool(&["ring", "list", path(&file)]);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let text = stdout(&list);
+    let state = |id: &str| {
+        let row = text.lines().find(|l| l.starts_with(id)).unwrap();
+        row.split_whitespace().nth(1).unwrap().to_owned()
+    };
+    assert_eq!(
+        [state(&first), state(&second), state(&pending)],
+        ["open-only", "primary", "pending"],
+        "{text}"
+    );
+    // A legend says what each state listed does, and what to do next.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("open-only") && l.contains("then `ring retire` it")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("primary") && l.contains("seals new cookies now")),
         "{text}"
     );
 }

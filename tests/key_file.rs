@@ -142,6 +142,42 @@ fn a_file_other_users_can_read_is_refused() {
     }
 }
 
+#[test]
+fn a_refused_file_mode_is_printed_in_octal_by_main() {
+    let dir = Dir::new("octal");
+    RingDocument::new(LIFETIME, now())
+        .unwrap()
+        .write(&dir.file())
+        .unwrap();
+    set_mode(&dir.file(), 0o644);
+    // `main` prints an error it returns as `Error: ` and its `Debug`.
+    let main = || -> Result<(), Box<dyn std::error::Error>> {
+        KeyRingFile::open(dir.file())?;
+        Ok(())
+    };
+    let printed = format!("Error: {:?}", main().unwrap_err());
+    assert_eq!(
+        printed,
+        format!(
+            "Error: {}: readable by other users (mode 0644); it holds secret keys: chmod 600 it",
+            dir.file().display()
+        )
+    );
+    // Not the decimal `st_mode` (33188), and not Rust syntax.
+    assert!(!printed.contains("33188") && !printed.contains("Permissions"));
+}
+
+#[test]
+fn the_alternate_debug_form_shows_the_operating_system_error_under_the_message() {
+    let dir = Dir::new("missing");
+    let error = KeyRingFile::open(dir.file()).unwrap_err();
+    let shown = format!("{error:#?}");
+    assert!(shown.starts_with("KeyFileError {\n"), "{shown}");
+    assert!(shown.contains(&dir.file().display().to_string()), "{shown}");
+    // What `Display` leaves out: the I/O error's kind.
+    assert!(shown.contains("kind: NotFound"), "{shown}");
+}
+
 /// Opens `path` as a key-ring file on a thread of its own: an open that blocks fails the test
 /// instead of hanging it.
 fn open_without_waiting(path: &Path) -> Result<KeyRingFile, KeyFileError> {

@@ -1,11 +1,14 @@
 //! The size rule: a cookie is emitted only if `name=value` fits the limit (4096 octets by default),
 //! counted on the final encoded value, and `max_payload_len` is a payload size that always fits.
+//! And the size of a server-side session's cookie, which the README states.
 
 mod common;
 
 use common::{ENVELOPE_LEN, NAME, T0, base64_len, decode, fixture, fixture_with, secs, varint_len};
+use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{
-    ConfigError, Key, KeyRing, OpenError, SealError, Sealer, cookie::BROWSER_COOKIE_LIMIT,
+    ConfigError, CookieOptions, Key, KeyRing, ManualClock, OpenError, SealError, Sealer,
+    SessionCookie, Signer, Subject, cookie::BROWSER_COOKIE_LIMIT,
     session::DEFAULT_ABSOLUTE_LIFETIME, session::DEFAULT_IDLE_TIMEOUT,
 };
 use serde_bytes::ByteBuf;
@@ -314,4 +317,98 @@ fn longer_lifetimes_reserve_more_bytes_for_the_stamps() {
         short.sealer.max_payload_len() - long.sealer.max_payload_len(),
         (varint_len(399_999_999) + varint_len(3_000_000)) - (varint_len(59) + varint_len(60))
     );
+}
+
+/// The `name=value` pair of the cookie a server-side session gets for a state of `state_len`
+/// bytes, logged in as `subject` (or not logged in), at `T0` and `millis` into that second: the
+/// pair a browser stores and sends back.
+fn server_side_cookie(
+    cookie: SessionCookie,
+    clock: &ManualClock,
+    subject: Option<&str>,
+    state_len: usize,
+) -> String {
+    let cookie = std::sync::Arc::new(cookie);
+    let store = MemoryStore::with_clock(clock.clone());
+    let sessions = ServerSide::new(store).bind(&cookie).unwrap();
+    let session = sealed_session::Session::<ByteBuf>::new(cookie, "");
+    session.set_server_side(sessions);
+    let state = bytes(state_len);
+    match subject {
+        Some(subject) => session.login(&Subject::new(subject).unwrap(), state),
+        None => session.replace(state),
+    }
+    .unwrap();
+    block_on(session.record_revocations()).unwrap();
+    block_on(session.save()).unwrap();
+    let set_cookie = session.finish().unwrap();
+    set_cookie[0].split(';').next().unwrap().to_owned()
+}
+
+/// Runs a future of the memory store to completion: it never waits.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+/// A cookie named as the README's, in server-side mode's prerequisite (session ids), sealing
+/// with `suite` (`"aes"`, `"xaes"` or `"signed"`) on `clock`.
+fn readme_cookie(suite: &str, clock: &ManualClock) -> SessionCookie {
+    let ring = KeyRing::new(Key::generate().unwrap());
+    let options = CookieOptions::new();
+    match suite {
+        "signed" => {
+            let signer = Signer::builder(ring, "__Host-session")
+                .session_ids(true)
+                .clock(clock.clone())
+                .build()
+                .unwrap();
+            SessionCookie::signed(signer, options).unwrap()
+        }
+        _ => {
+            let builder = Sealer::builder(ring, "__Host-session")
+                .session_ids(true)
+                .clock(clock.clone());
+            let builder = if suite == "xaes" {
+                builder.extended_nonce()
+            } else {
+                builder
+            };
+            SessionCookie::sealed(builder.build().unwrap(), options).unwrap()
+        }
+    }
+}
+
+/// README, "Performance": `__Host-session=` and 78 characters, 93 octets in all, under
+/// AES-256-GCM, whatever the state (XAES-256-GCM's 24-byte nonce makes it 109, and the signed
+/// suite's 32-byte tag, in place of a 12-byte nonce and a 16-byte tag, 98).
+#[test]
+fn a_server_side_cookie_is_93_octets_whatever_the_state() {
+    for (suite, expected) in [("aes", 93), ("xaes", 109), ("signed", 98)] {
+        let clock = ManualClock::new(T0);
+        for state_len in [0, 100, 10_000] {
+            let pair = server_side_cookie(readme_cookie(suite, &clock), &clock, None, state_len);
+            assert_eq!(pair.len(), expected, "{suite}, {state_len} B: {pair}");
+        }
+    }
+}
+
+/// A logged-in subject travels in the cookie with its length byte and the creation millisecond
+/// (one or two bytes): 4/3 octets per byte of it, and up to 4 more. README, "Performance":
+/// 103 octets for a 5-byte subject.
+#[test]
+fn a_subject_adds_4_3_octets_per_byte_and_up_to_4_to_a_server_side_cookie() {
+    let clock = ManualClock::new(T0);
+    // Millisecond 999: a two-byte varint, the longest.
+    clock.set_millis(T0 * 1000 + 999);
+    for (subject, expected) in [("alice", 103), (&*"u".repeat(36), 145)] {
+        let pair = server_side_cookie(readme_cookie("aes", &clock), &clock, Some(subject), 100);
+        assert_eq!(pair.len(), expected, "{subject}: {pair}");
+        assert!(pair.len() <= 93 + (4 * subject.len()).div_ceil(3) + 4);
+    }
 }

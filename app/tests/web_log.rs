@@ -1,4 +1,5 @@
-//! What the adapters log about a refused cookie, checked on both frameworks: its own test binary,
+//! What the adapters log about a refused cookie, and about a `Session<T>` no layer of that `T`
+//! serves, checked on both frameworks: its own test binary,
 //! so that no other test hits the same log call sites from another thread while this one
 //! captures them. Each app runs on the test's own thread (the log subscriber is the thread's).
 //! Run with `cargo test -p sealed-session-app`.
@@ -126,4 +127,81 @@ fn actix_logs_a_refused_cookie_with_its_reason_debug_for_expiry_warn_for_tamperi
     };
     let text = logged(|| actix_web::rt::System::new().block_on(requests));
     assert_reasons(&text);
+}
+
+/// A session type no layer was built for: the apps' layers are for `State`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cart {
+    items: u32,
+}
+
+/// The one log line of a request for `Session<Cart>` under a layer for `State`: an error that
+/// names the type looked for, and the layer that would serve it.
+fn assert_names_the_missing_type(text: &str) {
+    let cart = std::any::type_name::<Cart>();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("ERROR"), "{text}");
+    assert!(lines[0].contains(&format!("Session<{cart}>")), "{text}");
+}
+
+#[test]
+fn axum_logs_a_missing_session_layer_with_the_session_type_it_looked_for() {
+    use axum::Router;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use sealed_session::Session;
+    use sealed_session::web::axum::SessionLayer;
+    use tower_service::Service as _;
+
+    let mut app = Router::new()
+        .route("/cart", get(|_: Session<Cart>| async { "never" }))
+        .layer(SessionLayer::<State>::new(cookie_on(ManualClock::new(
+            now(),
+        ))));
+    let request = async move {
+        let request = Request::get("/cart")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        app.call(request).await.unwrap().status()
+    };
+    let mut status = None;
+    let text = logged(|| {
+        status = Some(
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(request),
+        );
+    });
+    assert_eq!(status, Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_names_the_missing_type(&text);
+    assert!(text.contains("SessionLayer::<"), "{text}");
+}
+
+#[test]
+fn actix_logs_a_missing_session_middleware_with_the_session_type_it_looked_for() {
+    use actix_web::http::StatusCode;
+    use actix_web::test::{TestRequest, call_service, init_service};
+    use actix_web::{App, web};
+    use sealed_session::Session;
+    use sealed_session::web::actix::SessionMiddleware;
+
+    let cookie = cookie_on(ManualClock::new(now()));
+    let request = async move {
+        let app = init_service(
+            App::new()
+                .wrap(SessionMiddleware::<State>::new(cookie))
+                .route("/cart", web::get().to(|_: Session<Cart>| async { "never" })),
+        )
+        .await;
+        call_service(&app, TestRequest::get().uri("/cart").to_request())
+            .await
+            .status()
+    };
+    let mut status = None;
+    let text = logged(|| status = Some(actix_web::rt::System::new().block_on(request)));
+    assert_eq!(status, Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_names_the_missing_type(&text);
+    assert!(text.contains("SessionMiddleware::<"), "{text}");
 }

@@ -8,7 +8,7 @@ use crate::error::{OpenError, SealError};
 /// Why [`SessionCookie::sealed`](crate::SessionCookie::sealed), [`SessionCookie::signed`](crate::SessionCookie::signed),
 /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) or [`CookieOptions::validate`](crate::CookieOptions::validate)
 /// refused the cookie's configuration. Fix the configuration: these never depend on a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CookieOptionsError {
     /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
@@ -75,7 +75,7 @@ impl std::error::Error for CookieOptionsError {}
 /// Why [`SessionCookie::set_cookies`](crate::SessionCookie::set_cookies) or
 /// [`SessionCookie::renew_cookies`](crate::SessionCookie::renew_cookies) emitted nothing. The
 /// response should keep the cookie the request had (or none), never a partial set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CookieWriteError {
     /// Sealing or signing failed; with chunking off, a session too large for one cookie is
@@ -133,7 +133,7 @@ impl std::error::Error for CookieWriteError {
 /// Why [`SessionCookie::open`](crate::SessionCookie::open) found no valid session in a `Cookie`
 /// header. Every variant means "no session": answer as for a logged-out user and, for the
 /// cookie-shape variants, send [`SessionCookie::removal_cookies`](crate::SessionCookie::removal_cookies).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CookieReadError {
     /// The value (or the joined chunks) did not open; treat as "no valid session".
@@ -236,6 +236,8 @@ impl std::error::Error for CookieReadError {
         }
     }
 }
+
+crate::error::debug_as_display!(CookieOptionsError, CookieWriteError, CookieReadError);
 
 impl From<SealError> for CookieWriteError {
     fn from(e: SealError) -> Self {

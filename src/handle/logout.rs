@@ -15,7 +15,7 @@ use crate::session::Subject;
 
 /// Why [`Session::logout_everywhere`] or [`Session::logout_others`] did nothing. The session is
 /// left as it was: nothing was cleared or revoked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LogoutError {
     /// The sessions are cookie sessions without revocations: nothing can end a copy of a cookie
@@ -54,6 +54,8 @@ impl fmt::Display for LogoutError {
 }
 
 impl std::error::Error for LogoutError {}
+
+crate::error::debug_as_display!(LogoutError);
 
 impl<T> Session<T>
 where

@@ -5,7 +5,7 @@ use std::fmt;
 use super::KeyId;
 
 /// Why a key could not be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
     /// Raw key bytes were not exactly 32 bytes long ([`Key::from_bytes`](crate::Key::from_bytes),
@@ -49,7 +49,7 @@ impl fmt::Display for KeyError {
 impl std::error::Error for KeyError {}
 
 /// Why a change to a [`KeyRing`](crate::KeyRing) was refused. A refused change leaves the ring as it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyRingError {
     /// [`KeyRing::add`](crate::KeyRing::add) was given a key whose id is already in the ring: either the
@@ -79,3 +79,5 @@ impl fmt::Display for KeyRingError {
 }
 
 impl std::error::Error for KeyRingError {}
+
+crate::error::debug_as_display!(KeyError, KeyRingError);

@@ -50,7 +50,7 @@ impl KeyRing {
 
 /// Why [`KeyRing::from_key_list`] refused a list. Entries are counted from 1; the message never
 /// shows the key text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyListError {
     /// The list holds no key. Set it to at least one key (`sealed-session keygen`).
@@ -82,3 +82,5 @@ impl fmt::Display for KeyListError {
 }
 
 impl std::error::Error for KeyListError {}
+
+crate::error::debug_as_display!(KeyListError);

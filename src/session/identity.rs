@@ -119,7 +119,7 @@ impl fmt::Debug for Subject {
 
 /// A [`Subject`] was empty or longer than [`MAX_SUBJECT_LEN`] bytes. Use a shorter identifier
 /// (a numeric user id or a UUID fits).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SubjectError {
     /// The length that was given.
     pub len: usize,
@@ -136,6 +136,8 @@ impl fmt::Display for SubjectError {
 }
 
 impl std::error::Error for SubjectError {}
+
+crate::error::debug_as_display!(SubjectError);
 
 /// What a value carries besides the state: its stamps, and its session id and subject when it
 /// has them. Only the crate makes one, from a value it sealed or opened, so that a renewal can

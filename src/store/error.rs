@@ -7,7 +7,7 @@ use crate::error::SealError;
 
 /// Why a store operation failed. Revocation treats every variant as an outage: it fails closed
 /// unless [`Outage::Accept`](super::Outage::Accept) was chosen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The store could not be reached, or did not answer within its timeout. The operation may
@@ -32,7 +32,7 @@ impl std::error::Error for StoreError {}
 /// Why [`Session::save`](crate::Session::save) could not write a server-side session at the end
 /// of its request. The store holds what it held before (a failed write is never applied later);
 /// the response should carry no `Set-Cookie`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SaveError {
     /// The store did not answer, or refused: answer 503; the client may retry.
@@ -66,6 +66,8 @@ impl std::error::Error for SaveError {
         }
     }
 }
+
+crate::error::debug_as_display!(StoreError, SaveError);
 
 impl From<StoreError> for SaveError {
     fn from(e: StoreError) -> Self {

@@ -215,7 +215,7 @@ impl SessionExt for HttpRequest {
         self.extensions()
             .get::<Session<T>>()
             .cloned()
-            .ok_or(MissingSession)
+            .ok_or_else(MissingSession::of::<T>)
     }
 }
 

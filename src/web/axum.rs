@@ -201,7 +201,7 @@ where
             .extensions
             .get::<Session<T>>()
             .cloned()
-            .ok_or(SessionRejection::Missing(MissingSession))?;
+            .ok_or_else(|| SessionRejection::Missing(MissingSession::of::<T>()))?;
         session
             .load()
             .await

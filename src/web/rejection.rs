@@ -8,15 +8,43 @@ use crate::store::StoreError;
 
 /// A handler (or another middleware) asked for a `Session<T>` but no session middleware of that
 /// `T` wraps it: a mistake in how the app is built, not a bad cookie (a bad cookie is an empty
-/// session). The adapters answer it with a 500 and log it; fix the app by adding the layer or
-/// middleware for this `T` around the route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// session). The adapters answer it with a 500 and log it, naming `T`; fix the app by adding the
+/// layer or middleware for this `T` around the route, or by taking the session type the layer
+/// there was built for.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct MissingSession;
+pub struct MissingSession {
+    session_type: &'static str,
+}
+
+impl MissingSession {
+    /// The error of a `Session<T>` asked for without its middleware.
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn of<T>() -> Self {
+        Self {
+            session_type: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The `T` of the `Session<T>` that was asked for, as [`std::any::type_name`] writes it
+    /// (`my_app::State`): the type whose layer is missing.
+    pub fn session_type(&self) -> &'static str {
+        self.session_type
+    }
+}
 
 impl fmt::Display for MissingSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("no session middleware of this session type wraps the handler")
+        // The type's name is the whole diagnosis: a layer for `Session<A>` does not serve a
+        // handler that takes `Session<B>`, and both look alike in a log line without it.
+        write!(
+            f,
+            "no session layer for Session<{0}> wraps the handler (one built for another session \
+             type does not count): wrap the route in SessionLayer::<{0}> (axum) or \
+             SessionMiddleware::<{0}> (actix-web), or take the session type its layer was built \
+             for",
+            self.session_type
+        )
     }
 }
 
@@ -24,7 +52,7 @@ impl std::error::Error for MissingSession {}
 
 /// Why the `Session<T>` extractor gave the handler no session. The adapters answer it (the
 /// handler does not run) and log it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionRejection {
     /// No session middleware of this `T` wraps the handler: a 500 (see [`MissingSession`]).
@@ -58,6 +86,8 @@ impl std::error::Error for SessionRejection {
         }
     }
 }
+
+crate::error::debug_as_display!(MissingSession, SessionRejection);
 
 impl SessionRejection {
     /// The status the adapters answer with, after logging why.

@@ -9,6 +9,7 @@ use sealed_session::session::{
 };
 use sealed_session::{Clock, Inspection, OpenError, Sealer, Signer, SystemClock, peek};
 
+use crate::ring::Role;
 use crate::schema::Shape;
 use crate::{Failure, FileArg, duration};
 
@@ -72,7 +73,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let inspected = inspected.map_err(|e| Failure::Refused(format!("bad settings: {e}")))?;
     match inspected {
         Ok(seen) => show(&doc, &seen, args.schema.as_ref()),
-        Err(error) => not_genuine(&doc, value, &error),
+        Err(error) => not_genuine(&doc, value, &error, args),
     }
 }
 
@@ -89,15 +90,14 @@ fn configure<M>(builder: Builder<M>, args: &Args) -> Builder<M> {
     }
 }
 
-/// The status of key `id` in the file, in words.
+/// The status of key `id` in the file, in words: its role now ([`Role`]), and since when it
+/// has ended.
 fn key_status(doc: &RingDocument, id: sealed_session::KeyId, now: u64) -> String {
     match doc.keys().iter().find(|k| k.id == id) {
         None => "not in the ring file".to_owned(),
         Some(k) => {
-            let mut s = k.state.to_string();
-            if doc.primary_at(now).is_some_and(|p| p.id == id) {
-                s.push_str(", seals now");
-            }
+            let primary = doc.primary_at(now).map(|p| p.id);
+            let mut s = Role::of(k, primary, now).to_string();
             if let (KeyState::Retired | KeyState::Revoked, Some(at)) = (k.state, k.retire_at) {
                 s.push_str(&format!(" since {}", time(at)));
             }
@@ -158,8 +158,14 @@ fn show(doc: &RingDocument, seen: &Inspection, schema: Option<&Shape>) -> Result
 }
 
 /// A value that did not authenticate: what its unauthenticated header claims, and why.
-fn not_genuine(doc: &RingDocument, value: &str, error: &OpenError) -> Result<(), Failure> {
+fn not_genuine(
+    doc: &RingDocument,
+    value: &str,
+    error: &OpenError,
+    args: &Args,
+) -> Result<(), Failure> {
     println!("authentic:    no: {error}");
+    let mut why = error.to_string();
     if let Ok(header) = peek(value) {
         println!(
             "claims:       version 0x{:02x} ({:?}), key {} ({}); not authenticated",
@@ -168,10 +174,28 @@ fn not_genuine(doc: &RingDocument, value: &str, error: &OpenError) -> Result<(),
             header.key_id,
             key_status(doc, header.key_id, SystemClock.now_unix())
         );
+        if *error == OpenError::Authentication {
+            // The ring holds a key of this id (an unknown id is `UnknownKey`), so the likeliest
+            // cause is not a missing key but a binding: the cookie name and the purpose are
+            // authenticated with the value, and a wrong one fails exactly like tampering.
+            let hint = format!(
+                "key {} is in the ring, so the key is present: check --name (given {:?}) and \
+                 --purpose (given {}): both are bound into the value and must be the sealer's; \
+                 otherwise the value was altered, or is a server-side session's cookie (sealed \
+                 for a purpose of its own, which inspect does not open)",
+                header.key_id,
+                args.name,
+                args.purpose
+                    .as_deref()
+                    .map_or_else(|| "none".to_owned(), |p| format!("{p:?}")),
+            );
+            println!("check:        {hint}");
+            why = format!("{why}: {hint}");
+        }
     }
     println!("accepted now: no");
     Err(Failure::Refused(format!(
-        "the value would not be accepted: {error}"
+        "the value would not be accepted: {why}"
     )))
 }
 

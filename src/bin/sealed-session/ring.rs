@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use sealed_session::key::file::{
-    KeyFileError, MAX_SESSION_LIFETIME_LIMIT, RingDocument, RingEditError,
+    KeyFileError, KeyRecord, KeyState, MAX_SESSION_LIFETIME_LIMIT, RingDocument, RingEditError,
 };
 use sealed_session::{Clock, Key, KeyId, SystemClock};
 
@@ -44,7 +44,8 @@ pub(crate) enum RingCommand {
     /// Revoke a key that may be compromised: every cookie it sealed is refused from the next
     /// reload on.
     Revoke { file: FileArg, id: String },
-    /// List the keys: id, state, which seals now, times. Never prints a secret.
+    /// List the keys: id, what each does now (primary, open-only, staged, pending, retired,
+    /// revoked), times. Never prints a secret.
     List { file: FileArg },
 }
 
@@ -163,30 +164,104 @@ fn time(unix: Option<u64>) -> String {
     )
 }
 
+/// What a key does now, as `ring list` and `inspect` show it. The file's `state` alone does not
+/// say it: after `ring promote` the new key and the one it took over from are both `active`,
+/// and only their `activate_at` tells which seals.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Seals new values now, and opens.
+    Primary,
+    /// Sealed once, until a later key took over: opens only.
+    OpenOnly,
+    /// Opens; seals from its `activate_at`, still to come.
+    Staged,
+    /// Opens; seals once promoted.
+    Pending,
+    /// Opens nothing (retired or revoked): the file's state says which.
+    Ended(KeyState),
+}
+
+impl Role {
+    /// The role of `key` at `now`, where `primary` is the key that seals at `now`
+    /// ([`RingDocument::primary_at`], found once for the whole ring).
+    pub(crate) fn of(key: &KeyRecord, primary: Option<KeyId>, now: u64) -> Self {
+        if !key.state.opens() {
+            Self::Ended(key.state)
+        } else if primary == Some(key.id) {
+            Self::Primary
+        } else {
+            match key.activate_at {
+                None => Self::Pending,
+                Some(at) if at > now => Self::Staged,
+                Some(_) => Self::OpenOnly,
+            }
+        }
+    }
+
+    /// What the role means and what to do about it, for the legend under `ring list`.
+    fn meaning(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Primary => "seals new cookies now, and opens",
+            Self::OpenOnly => {
+                "no longer seals; opens the cookies it sealed until COOKIES LIVE UNTIL, then \
+                 `ring retire` it"
+            }
+            Self::Staged => "opens now; seals from ACTIVATE AT on, on every server at once",
+            Self::Pending => "opens now; seals once `ring promote`d",
+            Self::Ended(KeyState::Retired) => "opens nothing; its secret is gone from the file",
+            Self::Ended(KeyState::Revoked) => "opens nothing; every cookie it sealed is refused",
+            Self::Ended(_) => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Primary => f.write_str("primary"),
+            Self::OpenOnly => f.write_str("open-only"),
+            Self::Staged => f.write_str("staged"),
+            Self::Pending => f.write_str("pending"),
+            Self::Ended(state) => state.fmt(f),
+        }
+    }
+}
+
 fn list(file: &Path) -> Result<(), Failure> {
     let doc = RingDocument::read(file)?;
     let now = now();
     let primary = doc.primary_at(now).map(|k| k.id);
     println!(
-        "{:<8}  {:<8}  {:<5}  {:<20}  {:<20}  {:<20}  COOKIES LIVE UNTIL",
-        "ID", "STATE", "SEALS", "CREATED", "ACTIVATE AT", "RETIRED AT"
+        "{:<8}  {:<9}  {:<20}  {:<20}  {:<20}  COOKIES LIVE UNTIL",
+        "ID", "STATE", "CREATED", "ACTIVATE AT", "RETIRED AT"
     );
+    let mut shown = Vec::new();
     for (key, live_until) in doc.keys().iter().zip(doc.live_until_each(now)) {
-        let seals = if primary == Some(key.id) { "now" } else { "" };
+        let role = Role::of(key, primary, now);
+        if !shown.contains(&role) {
+            shown.push(role);
+        }
         let live = if key.state.opens() {
             time(live_until)
         } else {
             "-".to_owned()
         };
         println!(
-            "{:<8}  {:<8}  {:<5}  {:<20}  {:<20}  {:<20}  {live}",
+            "{:<8}  {:<9}  {:<20}  {:<20}  {:<20}  {live}",
             key.id.to_string(),
-            key.state.to_string(),
-            seals,
+            role.to_string(),
             time(Some(key.created)),
             time(key.activate_at),
             time(key.retire_at),
         );
+    }
+    // A legend of the states listed, so that an operator reads what each does and what to do
+    // next without KEYS.md at hand.
+    println!();
+    for role in shown {
+        if let Some(meaning) = role.meaning() {
+            println!("{:<9}  {meaning}", role.to_string());
+        }
     }
     if primary.is_none() {
         return Err(Failure::File(KeyFileError::NoSealingKey {

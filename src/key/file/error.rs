@@ -9,7 +9,6 @@ use crate::key::KeyId;
 /// Why a key-ring file could not be read, understood or written. Every variant names the file;
 /// those about its contents name the line. A [`KeyRingFile`](super::KeyRingFile) that fails to
 /// reload keeps the ring it had.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyFileError {
     /// The file could not be read or written (missing, no permission, disk full). Fix the path or
@@ -26,7 +25,8 @@ pub enum KeyFileError {
     Permissions {
         /// The file.
         path: PathBuf,
-        /// Its mode bits.
+        /// Its mode as the operating system gives it (`st_mode`: the file type's bits too);
+        /// `mode & 0o777` are the permissions. Write it in octal.
         mode: u32,
     },
     /// The path names something other than a regular file: a directory, a FIFO, a device (such
@@ -101,7 +101,7 @@ impl fmt::Display for KeyFileError {
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Permissions { path, mode } => write!(
                 f,
-                "{}: readable by other users (mode {:o}); it holds secret keys: chmod 600 it",
+                "{}: readable by other users (mode {:04o}); it holds secret keys: chmod 600 it",
                 path.display(),
                 mode & 0o777
             ),
@@ -159,7 +159,7 @@ impl std::error::Error for KeyFileError {
 
 /// Why an edit of a [`RingDocument`](super::RingDocument) was refused. A refused edit leaves the
 /// document as it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RingEditError {
     /// The document holds no key with this id.
@@ -204,3 +204,5 @@ impl fmt::Display for RingEditError {
 }
 
 impl std::error::Error for RingEditError {}
+
+crate::error::debug_as_display!(KeyFileError, RingEditError);
