@@ -1,5 +1,6 @@
 //! The contract every store keeps, one table of cases run against each store: the in-memory one,
-//! the embedded durable one, and a real `redis-server` started on loopback for each test. Then what only a durable store does.
+//! the embedded durable one, and a real `redis-server` started on loopback for each test. Then
+//! what only a durable store does.
 
 mod common_redis;
 
