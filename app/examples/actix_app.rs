@@ -1,65 +1,46 @@
-//! A small actix-web app on sealed cookie sessions, with the same pages and behaviour as
-//! examples/axum_app.rs: log in, count visits in the session, grow the session past one cookie
-//! (chunking), rotate keys on a timer, log out (and press Back: the page shows you logged out,
-//! as no cache kept the logged-in one). What the pages do is in examples/app/mod.rs.
+//! The example app on actix-web: the same pages and settings as app/examples/axum_app.rs (what it
+//! does: app/src/lib.rs; its pages: app/src/pages.rs; its routes: app/src/actix.rs).
 //!
 //! ```text
-//! cargo run --example actix_app --features actix          # prints its URL; PORT=8080 to choose
-//! SESSIONS=server cargo run --example actix_app --features actix   # server-side sessions
+//! # Cookie sessions, a key made for this run (no setup):
+//! cargo run -p sealed-session-app --example actix_app
+//! # Server-side sessions in a redb file (REDB_PATH, default in the temporary directory):
+//! SESSIONS=server cargo run -p sealed-session-app --example actix_app
+//! # Server-side sessions in Redis:
+//! SESSIONS=server REDIS_URL=redis://127.0.0.1:6379 cargo run -p sealed-session-app --example actix_app
+//! # Cookie sessions, their revocations in redb or Redis ("log out everywhere" works):
+//! STORE=redb cargo run -p sealed-session-app --example actix_app
+//! REDIS_URL=redis://127.0.0.1:6379 cargo run -p sealed-session-app --example actix_app
+//! # Keys from a key-ring file, read again every 10 s (any of the above; PORT=8080 to choose):
+//! cargo run --features cli --bin sealed-session -- ring init ring.toml
+//! KEY_RING=ring.toml cargo run -p sealed-session-app --example actix_app
 //! ```
 //!
-//! Open the printed `http://localhost:PORT/` in a browser (browsers keep `Secure` cookies for
-//! `localhost` over plain HTTP). Every `ROTATE_SECS` seconds (default 60) a new key becomes the
-//! primary: sessions sealed under the old one keep working and move to the new key on their next
-//! request; keys are retired once no session sealed under them can still be valid.
+//! | `SESSIONS` | store (`STORE`) | the state lives | log out | log out everywhere, others |
+//! |---|---|---|---|---|
+//! | `cookie` (default) | none (default) | in the cookie | deletes the cookie; a copy works until it expires | refused: nothing can end a copy |
+//! | `cookie` | `redb` or `redis` | in the cookie | revokes it in the store | revocations in the store |
+//! | `server` | `redb` (default) or `redis` | in the store | removes it from the store | the same store |
+//!
+//! `STORE` (`none`, `redb`, `redis`) defaults to the store whose address is set (`REDIS_URL`,
+//! `REDB_PATH`). The app prints what it runs on and its URL: open `http://localhost:PORT/`
+//! (browsers keep the `Secure` `__Host-session` cookie for `localhost` over plain HTTP), log in
+//! in two browsers as the same user, and try the buttons.
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use sealed_session::web::actix::SessionMiddleware;
-use sealed_session::{Key, KeyRing, Session};
-
-use sealed_session_app::{Login, Visit};
-
-fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body)
-}
+use actix_web::HttpServer;
+use sealed_session_app::{Config, Site, StartError};
 
 #[actix_web::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let ring = KeyRing::new(Key::generate()?);
-    // One middleware for every worker: they share the cookie and its key ring. No cache keeps a
-    // page that shows a session, the browser's included: Back after a logout asks the server
-    // again instead of showing the logged-in page.
-    let sessions = SessionMiddleware::<Visit>::new(sealed_session_app::cookie(ring.clone())?)
-        .cache_no_store(true);
-    let sessions = match sealed_session_app::server_side() {
-        Some(side) => sessions.server_side(&side)?,
-        None => sessions,
-    };
-    sealed_session_app::rotate_keys(ring);
-
-    let server = HttpServer::new(move || {
-        let page = |f: fn(&Session<Visit>) -> String| {
-            web::get().to(move |session: Session<Visit>| async move { html(f(&session)) })
-        };
-        App::new()
-            .wrap(sessions.clone())
-            .route("/", page(sealed_session_app::index))
-            .route(
-                "/login",
-                web::get().to(|session: Session<Visit>, q: web::Query<Login>| async move {
-                    html(sealed_session_app::login(&session, &q))
-                }),
-            )
-            .route("/count", page(sealed_session_app::count))
-            .route("/grow", page(sealed_session_app::grow))
-            .route("/shrink", page(sealed_session_app::shrink))
-            .route("/logout", page(sealed_session_app::logout))
+async fn main() -> Result<(), StartError> {
+    let site = Site::start(Config::from_env()?)?;
+    // Each worker builds the app over a clone of the site: they share its sessions, its keys
+    // (a reload of the key-ring file reaches them all) and its store.
+    let server = HttpServer::new({
+        let site = site.clone();
+        move || sealed_session_app::actix::app(&site)
     })
-    .bind(sealed_session_app::address())?;
-    let port = server.addrs()[0].port();
-    println!("listening on http://localhost:{port}/");
+    .bind(site.address())?;
+    site.announce(server.addrs()[0].port());
     server.run().await?;
     Ok(())
 }

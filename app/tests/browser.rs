@@ -5,8 +5,12 @@
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
 //! `__Host-` removal without `Secure; Path=/`), fails here.
 //! Then the same app with server-side sessions: one small cookie whatever the state, and a key
-//! rotation the stored state follows. Last, with `cache_no_store`: after a logout, the Back
+//! rotation the stored state follows. Then, with `cache_no_store`: after a logout, the Back
 //! button shows the page logged out, not the logged-in page from the browser's cache.
+//! Last, the example app itself (app/src, tests/common_example) on both frameworks, with
+//! cookie sessions and with server-side sessions in redb: the user types a name into the login
+//! form and submits it, presses "Log out", then Back, and sees the page logged out; in the
+//! browser as ChromeDriver starts it (its back/forward cache on), then in one without it.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`; `.ci/run` installs them). Without them the test says so loudly and passes,
@@ -16,11 +20,14 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common_example::{Example, Setup};
 use common_web::{Framework, Settings, Stores, host_cookie, serve, serve_configured, serve_with};
 use fantoccini::{Client, ClientBuilder, Locator};
 use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{Key, KeyRing};
 
+mod common_example;
+mod common_redis;
 mod common_web;
 
 const NAME: &str = "__Host-session";
@@ -53,13 +60,18 @@ impl Drop for Driver {
     }
 }
 
+/// A headless Chromium driven through ChromeDriver, with `extra` arguments.
 async fn start_browser(
     chromium: &std::path::Path,
     chromedriver: &std::path::Path,
+    extra: &[&str],
 ) -> (Driver, Client) {
     let port = free_port();
-    let profile =
-        std::env::temp_dir().join(format!("sealed-session-chromium-{}", std::process::id()));
+    // One profile per browser: a test may run two, one after the other.
+    let profile = std::env::temp_dir().join(format!(
+        "sealed-session-chromium-{}-{port}",
+        std::process::id()
+    ));
     let driver = Driver(
         Command::new(chromedriver)
             .arg(format!("--port={port}"))
@@ -69,18 +81,23 @@ async fn start_browser(
             .expect("chromedriver starts"),
         profile.clone(),
     );
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
+        serde_json::json!({ "binary": chromium, "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let url = format!("http://127.0.0.1:{port}");
@@ -146,7 +163,7 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
         eprintln!("\n*** {message} ***\n");
         return;
     };
-    let (_driver, browser) = start_browser(&chromium, &chromedriver).await;
+    let (driver, browser) = start_browser(&chromium, &chromedriver, &[]).await;
     for framework in [Framework::Axum, Framework::Actix] {
         browser.delete_all_cookies().await.unwrap();
         let ring = KeyRing::new(Key::generate().unwrap());
@@ -168,8 +185,103 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
         let server = serve_configured(framework, cookie, Stores::default(), settings).await;
         eprintln!("browser on {framework:?}, cache_no_store");
         back_after_logout_shows_the_page_logged_out(&browser, server.addr).await;
+
+        example_app_journeys(&browser, framework).await;
     }
     browser.close().await.unwrap();
+    drop(driver);
+
+    // Again without the back/forward cache. Above, with it, Back restored the logged-in page
+    // from memory despite its `no-store` (this Chromium keeps such pages there), and the page's
+    // own script asked the server again; here Back goes through the HTTP cache, which must not
+    // answer with the logged-in page either (`no-store`; this Chromium also refetches it for its
+    // `Vary: Cookie` alone, so the `no-store` header itself is asserted in tests/example_app.rs).
+    let (_driver, browser) =
+        start_browser(&chromium, &chromedriver, &["--disable-back-forward-cache"]).await;
+    for framework in [Framework::Axum, Framework::Actix] {
+        example_app_journeys(&browser, framework).await;
+    }
+    browser.close().await.unwrap();
+}
+
+/// The example app's journey on `framework`, with cookie sessions and with server-side ones.
+async fn example_app_journeys(browser: &Client, framework: Framework) {
+    for setup in [Setup::Cookie, Setup::ServerSideOnRedb] {
+        browser.delete_all_cookies().await.unwrap();
+        let app = Example::start(framework, setup)
+            .await
+            .expect("no Redis needed");
+        eprintln!("browser on the example app, {framework:?}, {setup:?}");
+        the_example_app_logs_in_by_form_and_back_after_logout_shows_it_logged_out(browser, &app)
+            .await;
+    }
+}
+
+/// The text of the example app's `who` paragraph, once it reads `expected` (a form's submission
+/// loads the next page), or whatever it reads after a few seconds.
+async fn who_becomes(browser: &Client, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = match browser.find(Locator::Id("who")).await {
+            Ok(who) => who.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text == expected || std::time::Instant::now() > deadline {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The example app as a user meets it: the login form, typed into and submitted (a POST),
+/// the logged-in page with its `__Host-` cookie, "Log out" (a POST), then Back: the browser
+/// shows no copy of the logged-in page, it asks again and shows the user logged out.
+async fn the_example_app_logs_in_by_form_and_back_after_logout_shows_it_logged_out(
+    browser: &Client,
+    app: &Example,
+) {
+    const LOGGED_IN: &str = "Logged in as alice, with 0 bytes of notes.";
+    const LOGGED_OUT: &str = "Not logged in.";
+    let home = format!("http://localhost:{}/", app.addr.port());
+    browser.goto(&home).await.unwrap();
+    assert_eq!(who_becomes(browser, LOGGED_OUT).await, LOGGED_OUT);
+
+    let user = browser.find(Locator::Id("user")).await.unwrap();
+    user.send_keys("alice").await.unwrap();
+    browser
+        .find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(who_becomes(browser, LOGGED_IN).await, LOGGED_IN);
+    let cookies = browser.get_all_cookies().await.unwrap();
+    let names: Vec<&str> = cookies.iter().map(|c| c.name()).collect();
+    assert_eq!(names, [NAME]);
+    // The form posted, and the redirect brought the browser back to the home page.
+    assert_eq!(browser.current_url().await.unwrap().path(), "/");
+
+    browser
+        .find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(who_becomes(browser, LOGGED_OUT).await, LOGGED_OUT);
+    assert_eq!(browser.current_url().await.unwrap().path(), "/logged-out");
+    assert!(browser.get_all_cookies().await.unwrap().is_empty());
+
+    // Back: to the entry of the logged-in page, whose copy the browser must not show. (The
+    // logout led to a page of its own: had it led to `/`, the browser's latest copy of `/` would
+    // be the logged-out page, whatever the caching headers, and this would prove nothing.)
+    browser.back().await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), "/");
+    assert_eq!(who_becomes(browser, LOGGED_OUT).await, LOGGED_OUT);
+    // Its login form, not the logged-in page's buttons.
+    assert!(browser.find(Locator::Id("login")).await.is_ok());
+    assert!(browser.find(Locator::Id("logout")).await.is_err());
 }
 
 /// Log in, see a logged-in page, log out, press Back: with `cache_no_store` the browser kept no

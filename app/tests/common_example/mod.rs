@@ -1,0 +1,158 @@
+//! The example app (app/src) served on loopback for the tests, by axum or actix-web, in each
+//! setup its header documents: what `Site::start` builds from a `Config`, as the examples do
+//! from the environment. Every setup but the first has its keys in a key-ring file the test
+//! can edit, read again every 100 ms; the redb file and the ring live in a temporary directory,
+//! Redis is a `redis-server` of the test's own (tests/common_redis).
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sealed_session::key::file::RingDocument;
+use sealed_session::{Clock as _, SystemClock};
+use sealed_session_app::{Config, Keys, Sessions, Site, StoreConfig};
+
+use crate::common_redis::RedisServer;
+use crate::common_web::Framework;
+
+/// The setups of the example app's header, as the environment would choose them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Setup {
+    /// No variables: cookie sessions, no store, a key generated for the run.
+    Cookie,
+    /// `STORE=redb KEY_RING=…`: cookie sessions, their revocations in redb.
+    CookieOnRedb,
+    /// `SESSIONS=server KEY_RING=…`: server-side sessions in redb.
+    ServerSideOnRedb,
+    /// `SESSIONS=server REDIS_URL=… KEY_RING=…`: server-side sessions in a real Redis.
+    ServerSideOnRedis,
+}
+
+/// How often the tests' key-ring file is read again: short, so that an edit reaches the app
+/// within a test.
+const RELOAD: Duration = Duration::from_millis(100);
+
+/// The example app, served; stopped, its store and files removed, when dropped.
+pub(crate) struct Example {
+    pub(crate) addr: SocketAddr,
+    /// The key-ring file the app watches, if the setup has one.
+    pub(crate) ring: Option<PathBuf>,
+    serving: Serving,
+    // Dropped after the server: the site (its key-ring watch), Redis, then the files.
+    _site: Site,
+    _redis: Option<RedisServer>,
+    _dir: tempfile::TempDir,
+}
+
+enum Serving {
+    Axum(tokio::task::JoinHandle<()>),
+    Actix(actix_web::dev::ServerHandle),
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        match &self.serving {
+            Serving::Axum(task) => task.abort(),
+            // The stop command is sent at once; its completion need not be awaited.
+            Serving::Actix(handle) => drop(handle.stop(false)),
+        }
+    }
+}
+
+impl Example {
+    /// The app of `setup` on `framework`, on a free loopback port; `None` when the setup needs
+    /// Redis and `redis-server` is not installed (said loudly; a failure under `CI=true`).
+    /// Call it inside a tokio runtime.
+    pub(crate) async fn start(framework: Framework, setup: Setup) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let redb = || StoreConfig::Redb(dir.path().join("sessions.redb"));
+        let mut redis = None;
+        let sessions = match setup {
+            Setup::Cookie => Sessions::Cookie { revocations: None },
+            Setup::CookieOnRedb => Sessions::Cookie {
+                revocations: Some(redb()),
+            },
+            Setup::ServerSideOnRedb => Sessions::ServerSide(redb()),
+            Setup::ServerSideOnRedis => {
+                let server = RedisServer::start()?;
+                let url = server.url();
+                redis = Some(server);
+                Sessions::ServerSide(StoreConfig::Redis(url))
+            }
+        };
+        let ring = match setup {
+            Setup::Cookie => None,
+            _ => Some(write_ring(dir.path().join("ring.toml"))),
+        };
+        let keys = match &ring {
+            None => Keys::Generated,
+            Some(path) => Keys::File {
+                path: path.clone(),
+                reload_every: RELOAD,
+            },
+        };
+        let config = Config {
+            sessions,
+            keys,
+            port: 0,
+        };
+        let site = Site::start(config).unwrap();
+        let (addr, serving) = match framework {
+            Framework::Axum => serve_axum(&site).await,
+            Framework::Actix => serve_actix(&site),
+        };
+        Some(Self {
+            addr,
+            ring,
+            serving,
+            _site: site,
+            _redis: redis,
+            _dir: dir,
+        })
+    }
+
+    /// The URL of `path` on the app.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// A new key-ring file at `path`, as `sealed-session ring init` makes it: one active key, and
+/// the tool's default `max_session_lifetime` (8h 5m).
+fn write_ring(path: PathBuf) -> PathBuf {
+    let lifetime = Duration::from_secs(8 * 3600 + 5 * 60);
+    let document = RingDocument::new(lifetime, SystemClock.now_unix()).unwrap();
+    document.write(&path).unwrap();
+    path
+}
+
+async fn serve_axum(site: &Site) -> (SocketAddr, Serving) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = sealed_session_app::axum::router(site);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, Serving::Axum(task))
+}
+
+/// The actix app on its own runtime, in a thread of its own, with one worker.
+fn serve_actix(site: &Site) -> (SocketAddr, Serving) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let site = site.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || sealed_session_app::actix::app(&site))
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .unwrap()
+                .run();
+            tx.send(server.handle()).unwrap();
+            server.await.unwrap();
+        });
+    });
+    (addr, Serving::Actix(rx.recv().unwrap()))
+}
