@@ -3,8 +3,8 @@
 //! handle creates is registered at the end of its request (the generation of its tag: its
 //! subject's, or its id's without one), and a check refuses a session the store no longer
 //! vouches for, by default. Through the handler's API, on a memory store; a fresh store for the
-//! same cookies is a store that forgot. The same rules over every store are in tests/stores.rs,
-//! over a real Redis killed and restarted empty under load in tests/web_redis.rs.
+//! same cookies is a store that forgot. The same rules over every store are in app/tests/stores.rs,
+//! over a real Redis killed and restarted empty under load in app/tests/web_redis.rs.
 
 mod common_store;
 

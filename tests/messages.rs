@@ -2,7 +2,7 @@
 //! returns as `Error: ` and its `Debug`; so every public error type's `Debug` is its `Display`
 //! text, which says what happened and what to do, and not Rust syntax. The file-mode rule
 //! (octal) and the `{:#?}` form with an I/O source are in tests/key_file.rs; the missing
-//! session layer's message in tests/web_log.rs.
+//! session layer's message in app/tests/web_log.rs.
 
 use std::error::Error;
 use std::time::Duration;

@@ -424,9 +424,16 @@ macro_rules! adapter_settings {
             }
 
             /// Marks every response that bears a session `Cache-Control: no-store` (default:
-            /// off), so that no cache keeps it, not even the browser's: after a logout, the
-            /// Back button then loads the page again and shows it logged out, instead of the
-            /// logged-in page from the browser's cache.
+            /// off), so that no cache keeps it, not even the browser's HTTP cache: after a
+            /// logout, Back then asks the server again and shows the page logged out, instead
+            /// of the logged-in page from the cache.
+            ///
+            /// One copy is out of the server's reach: a browser's back/forward cache may keep
+            /// the live page in memory, `no-store` or not (Chromium does, on a page left by a
+            /// form's POST), and Back then shows it without asking. A logged-in page ends that
+            /// with a line of script that reloads a page restored from it:
+            /// `addEventListener('pageshow', e => { if (e.persisted) location.reload(); })`
+            /// (the example app's pages do; its browser test checks both).
             ///
             /// A response bears a session when the session is present at its end (the handler
             /// read it, changed it or logged in) or it sets or deletes the session's cookies (a
