@@ -32,7 +32,7 @@ measure() { # name dir cargo-args...
 
 only=${1:-}
 if [ -z "$only" ] || [ "$only" = quickstart ]; then
-    measure quickstart "$root" run --quiet --example quickstart
+    measure quickstart "$root" run --example quickstart
 fi
 for app in ours-axum tower-sessions-axum ours-axum-redis-keyfile tower-sessions-redis; do
     if [ -z "$only" ] || [ "$only" = "$app" ]; then
