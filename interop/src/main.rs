@@ -40,16 +40,16 @@
 //! ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|-> <millis|->
 //! ```
 //!
-//! A refusal prints `error: <Debug of the error>` (`error: NoCookie` when the header holds no
-//! such cookie) and exits with code 1; bad arguments exit with 2.
+//! A refusal prints `error: <variant>: <message>` (`error: Malformed(TooShort): ...`; `error:
+//! NoCookie` when the header holds no such cookie) and exits with code 1; bad arguments exit with 2.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use sealed_session::session::Builder;
 use sealed_session::{
-    Clock, CookieOptions, Envelope, Key, KeyRing, ManualClock, OpenError, Opened, SealError,
-    Sealed, Sealer, SessionCookie, Signer, Subject, Suite, peek,
+    Clock, CookieOptions, CookieReadError, Envelope, Key, KeyRing, ManualClock, OpenError, Opened,
+    SealError, Sealed, Sealer, SessionCookie, Signer, Subject, Suite, peek,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -254,7 +254,7 @@ impl Endpoint {
         match self.open::<T>(value) {
             Ok(opened) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
             Err(e) => {
-                println!("error: {e:?}");
+                println!("error: {}", refusal(&e));
                 Ok(ExitCode::from(1))
             }
         }
@@ -273,7 +273,7 @@ impl Endpoint {
                 Ok(ExitCode::from(1))
             }
             Err(e) => {
-                println!("error: {e:?}");
+                println!("error: {}", cookie_refusal(&e));
                 Ok(ExitCode::from(1))
             }
         }
@@ -716,4 +716,42 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The refusal's variant with the fields the Python tests compare (`Malformed(TooShort)`,
+/// `UnknownKey(..)`, `Expired { lifetime: Idle }`), then its `Display` text. Spelled out here
+/// rather than read from `Debug`, which prints the `Display` text for users of `main`.
+fn refusal(e: &OpenError) -> String {
+    format!("{}: {e}", open_class(e))
+}
+
+/// The variant of an [`OpenError`], with the fields the Python tests compare.
+fn open_class(e: &OpenError) -> String {
+    match e {
+        OpenError::Oversized { len, max } => format!("Oversized {{ len: {len}, max: {max} }}"),
+        OpenError::Malformed(why) => format!("Malformed({why:?})"),
+        OpenError::UnsupportedVersion(v) => format!("UnsupportedVersion({v})"),
+        OpenError::UnknownKey(id) => format!("UnknownKey({id:?})"),
+        OpenError::Authentication => "Authentication".to_owned(),
+        OpenError::Expired { lifetime, .. } => format!("Expired {{ lifetime: {lifetime:?} }}"),
+        OpenError::NotYetValid { .. } => "NotYetValid".to_owned(),
+        OpenError::MissingSessionId => "MissingSessionId".to_owned(),
+        OpenError::Deserialize(_) => "Deserialize".to_owned(),
+        _ => "Other".to_owned(),
+    }
+}
+
+/// As [`refusal`], for the cookie layer's refusals.
+fn cookie_refusal(e: &CookieReadError) -> String {
+    let class = match e {
+        CookieReadError::Open(e) => return format!("Open({}): {e}", open_class(e)),
+        CookieReadError::HeaderTooLong { .. } => "HeaderTooLong",
+        CookieReadError::DuplicateCookie { .. } => "DuplicateCookie",
+        CookieReadError::MissingChunk { .. } => "MissingChunk",
+        CookieReadError::UnexpectedChunk { .. } => "UnexpectedChunk",
+        CookieReadError::MalformedChunkCount => "MalformedChunkCount",
+        CookieReadError::NonCanonicalChunks => "NonCanonicalChunks",
+        _ => "Other",
+    };
+    format!("{class}: {e}")
 }
