@@ -258,17 +258,13 @@ impl<T: Serialize + DeserializeOwned + 'static> FromRequest for Session<T> {
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 impl ResponseError for SessionRejection {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Missing(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::SERVICE_UNAVAILABLE,
-        }
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
+        super::log::rejected(self);
         // Opaque: how the app is wired, or which store failed, is not the client's business.
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = HttpResponse::build(status).finish();
+        let mut response = HttpResponse::build(self.status_code()).finish();
         if matches!(self, Self::Unavailable(_)) {
             // For the middleware to add its `Retry-After` on the way out.
             response.extensions_mut().insert(StoreOutage);

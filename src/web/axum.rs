@@ -214,6 +214,7 @@ where
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> AxumResponse {
         let outage = matches!(self, Self::Unavailable(_));
+        super::log::rejected(&self);
         // Opaque: how the app is wired, or which store failed, is not the client's business.
         let mut response = StatusCode::from_u16(self.status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

@@ -1,5 +1,6 @@
 //! What an adapter logs about a session at the end of a request, through `tracing`.
 
+use super::SessionRejection;
 use crate::cookie::CookieReadError;
 use crate::error::OpenError;
 
@@ -20,5 +21,15 @@ pub(crate) fn refused(reason: &CookieReadError) {
             tracing::debug!(%reason, "session cookie refused; the request has no session")
         }
         _ => tracing::warn!(%reason, "session cookie refused; the request has no session"),
+    }
+}
+
+/// Logs a rejection the `Session<T>` extractor answers with its status: an error either way, as
+/// both are the server's fault (a handler served without the layer, a store that could not
+/// answer), never the client's.
+pub(crate) fn rejected(rejection: &SessionRejection) {
+    match rejection {
+        SessionRejection::Missing(_) => tracing::error!(%rejection, "answering 500"),
+        SessionRejection::Unavailable(_) => tracing::error!(%rejection, "answering 503"),
     }
 }

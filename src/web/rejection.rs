@@ -90,18 +90,14 @@ impl std::error::Error for SessionRejection {
 crate::error::debug_as_display!(MissingSession, SessionRejection);
 
 impl SessionRejection {
-    /// The status the adapters answer with, after logging why.
+    /// The status the adapters answer with: 500 for a handler served without the layer (a
+    /// wiring bug), 503 for a store that could not answer. The adapters log the rejection
+    /// themselves ([`log::rejected`](super::log::rejected)), once, where they answer it.
     #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn status(&self) -> u16 {
         match self {
-            Self::Missing(_) => {
-                tracing::error!("{self}");
-                500
-            }
-            Self::Unavailable(_) => {
-                tracing::error!("{self}; answering 503");
-                503
-            }
+            Self::Missing(_) => 500,
+            Self::Unavailable(_) => 503,
         }
     }
 }
