@@ -51,7 +51,7 @@ pub enum ConfigError {
     /// The cookie name is empty or holds a character outside an RFC 6265 `token`
     /// (controls, space, and `( ) < > @ , ; : \ " / [ ] ? = { }` are refused).
     InvalidCookieName,
-    /// The purpose is longer than [`MAX_PURPOSE_LEN`](crate::session::MAX_PURPOSE_LEN) bytes.
+    /// The purpose is longer than [`MAX_PURPOSE_LEN`](crate::MAX_PURPOSE_LEN) bytes.
     PurposeTooLong {
         /// The purpose's length in bytes.
         len: usize,
@@ -68,7 +68,7 @@ pub enum ConfigError {
         /// The duration that was given.
         duration: Duration,
     },
-    /// The leeway is longer than [`MAX_LEEWAY`](crate::session::MAX_LEEWAY): every second of
+    /// The leeway is longer than [`MAX_LEEWAY`](crate::MAX_LEEWAY): every second of
     /// leeway is a second more validity for every value (including stolen ones). Fix the clocks
     /// instead.
     LeewayTooLong {
@@ -77,7 +77,7 @@ pub enum ConfigError {
         /// The longest leeway accepted.
         max: Duration,
     },
-    /// The size limit is above [`BROWSER_COOKIE_LIMIT`](crate::cookie::BROWSER_COOKIE_LIMIT) (browsers drop such
+    /// The size limit is above [`BROWSER_COOKIE_LIMIT`](crate::BROWSER_COOKIE_LIMIT) (browsers drop such
     /// cookies), or so small that not even an empty payload fits next to the cookie name.
     InvalidSizeLimit {
         /// The limit that was asked for.
@@ -312,7 +312,7 @@ pub enum OpenError {
         now: u64,
     },
     /// The value is authentic but carries no session id, and this sealer requires one
-    /// ([`SealerBuilder::session_ids`](crate::session::Builder::session_ids)): it was sealed
+    /// ([`SealerBuilder::session_ids`](crate::Builder::session_ids)): it was sealed
     /// before session ids were turned on, or by a sealer without them. Treat as "no session":
     /// without an id it could not be revoked.
     MissingSessionId,

@@ -95,7 +95,7 @@
 //! - [`SessionCookie`] and [`CookieOptions`]: `Set-Cookie` rendering with secure defaults,
 //!   `__Host-`/`__Secure-` prefix rules, removal cookies, `Cookie` header parsing
 //!   ([`cookie_pairs`]) in one bounded pass, and opt-in chunking over up to
-//!   [`MAX_CHUNKS`](cookie::MAX_CHUNKS) cookies.
+//!   [`MAX_CHUNKS`] cookies.
 //! - [`Session`]: the session of one request for any web framework: read lazily (a request that
 //!   never touches it decrypts nothing and gets no `Set-Cookie`), changes sealed when made (a
 //!   state too large is an error the handler sees), renewal only when due, a bad cookie read as
@@ -104,18 +104,25 @@
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! - [`store::Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
-//!   id, or every session of a subject ("log out everywhere"), kept in a [`store::Store`] and
-//!   checked by the web adapters when a handler takes the session; fail closed on outages.
+//!   id, every session of a subject ("log out everywhere") or all but the caller's ("log out my
+//!   other sessions"), kept in a [`store::Store`] and checked by the web adapters when a handler
+//!   takes the session; fail closed on outages and when the store forgot what it was told.
 //! - [`store::ServerSide`]: server-side sessions with the same handlers: the cookie holds only
 //!   a sealed session id, the state lives in a store, sealed at rest and bound to the id;
 //!   logout deletes it, writes are compare-and-set (a late write never brings a logged-out
 //!   session back; concurrent changes are applied again or reported), and `overflow` keeps
 //!   small states in the cookie.
 //!
+//! ## Where things are
+//! Each public item has one path. The core is at the crate root: keys, sealers and signers,
+//! cookies, [`Session`], their errors and constants. Three public modules hold the rest:
+//! [`store`] (the stores, revocations and server-side sessions), [`web`] (the axum and actix
+//! adapters and their rejections) and, with feature `key-file`, `key_file` (the key-ring file).
+//!
 //! ## Possible future features
-//! - "Log out everywhere" for server-side sessions without revocations (an index of sessions by
-//!   subject in the store); today it takes [`store::Revocations`] in both modes.
-//! - A cheaper Redis round trip for server-side reads (benches/README.md, "Stores").
+//! - Server-side reads and revocation checks served from memory on each server, invalidated by
+//!   Redis when another server writes (its client-side caching), instead of a round trip per
+//!   request.
 //!
 //! ## Non-features
 //! - **No replay protection within a cookie session's lifetime.** A stolen cookie works until
@@ -155,8 +162,8 @@
 //! that show a session) and give a store outage's 503 a `Retry-After` ([`web`]).
 //!
 //! Keys for a fleet:
-//! - `key-file`: `key::file::KeyRingFile`, a key ring loaded from a TOML file (KEYS.md) with
-//!   staged activation, reloaded while running; `key::file::RingDocument` to edit it. Adds
+//! - `key-file`: `key_file::KeyRingFile`, a key ring loaded from a TOML file (KEYS.md) with
+//!   staged activation, reloaded while running; `key_file::RingDocument` to edit it. Adds
 //!   `toml`, `humantime`, `tempfile` and serde's derive.
 //! - `cli`: the `sealed-session` binary (keygen, ring, inspect, budget). Adds `clap`,
 //!   `serde_json` and the `key-file` feature.
@@ -177,16 +184,19 @@
 
 mod b64;
 mod backend;
-pub mod clock;
-pub mod cookie;
+mod clock;
+mod cookie;
 mod error;
 mod format;
 mod handle;
-pub mod key;
+mod key;
+#[cfg(feature = "key-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "key-file")))]
+pub mod key_file;
 mod limits;
 mod nonce;
 mod scratch;
-pub mod session;
+mod session;
 pub mod store;
 mod suite;
 pub mod web;
@@ -194,21 +204,25 @@ pub mod web;
 #[cfg(test)]
 mod vectors;
 
-// The public interface is:
+// One path per public item: the core at the root, from private modules; the stores, the web
+// adapters and the key-ring file in the public modules `store`, `web` and `key_file`, and
+// nowhere else.
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::cookie::{
-    CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, SameSite, SessionCookie,
+    BROWSER_COOKIE_LIMIT, CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError,
+    MAX_ATTRIBUTE_LEN, MAX_CHUNKS, MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie,
     cookie_pairs,
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
 pub use crate::handle::{LogoutError, Session, join_cookie_headers};
-#[cfg(feature = "key-file")]
-#[cfg_attr(docsrs, doc(cfg(feature = "key-file")))]
-pub use crate::key::file::KeyRingFile;
-pub use crate::key::{Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError};
+pub use crate::key::{
+    KEY_ID_LEN, KEY_LEN, Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError, MIN_MASTER_LEN,
+};
 pub use crate::session::{
-    Envelope, Header, Inspection, Opened, RenewalReason, Sealed, Sealer, SealerBuilder, SessionId,
-    Signer, SignerBuilder, Stamps, Subject, SubjectError, peek,
+    Builder, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_PURPOSE,
+    Envelope, Header, Inspection, MAX_LEEWAY, MAX_PURPOSE_LEN, MAX_SUBJECT_LEN, Opened,
+    RenewalReason, SESSION_ID_LEN, Sealed, Sealer, SealerBuilder, Sealing, SessionId, Signer,
+    SignerBuilder, Signing, Stamps, Subject, SubjectError, peek,
 };
 pub use crate::suite::Suite;
 

@@ -1,6 +1,6 @@
 //! What browsers accept of a cookie: limits the sealing layer and the cookie layer both apply,
-//! published as [`cookie::BROWSER_COOKIE_LIMIT`](crate::cookie::BROWSER_COOKIE_LIMIT) and
-//! [`cookie::MAX_COOKIE_AGE`](crate::cookie::MAX_COOKIE_AGE). A module of its own so that neither
+//! published as [`BROWSER_COOKIE_LIMIT`](crate::BROWSER_COOKIE_LIMIT) and
+//! [`MAX_COOKIE_AGE`](crate::MAX_COOKIE_AGE). A module of its own so that neither
 //! layer imports the other for them.
 
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::T0;
+use common::sealer::T0;
 use sealed_session::{Key, KeyRing, ManualClock, OpenError, Sealer};
 
 /// A sealer for `name` and `purpose` over `ring`, at [`T0`].

@@ -4,11 +4,11 @@
 //! tamper (a missing, swapped, duplicated, extra, truncated or bit-flipped chunk), and refusal of
 //! every split other than the writer's (`NonCanonicalChunks`), even of an authentic value.
 
-mod common_cookie;
+mod common;
 
 use std::collections::BTreeMap;
 
-use common_cookie::{
+use common::cookie::{
     NAME, T0_STAMPS_LEN, base64_len, builder, bytes, bytes_postcard_len, clock, decode, header_of,
     is_removal, key_a, ring, sealer, signer_builder, stored,
 };

@@ -2,15 +2,15 @@
 //! output, its exit codes (KEYS.md: 0 done, 1 refused, 2 usage, 3 file), and that it never
 //! prints a secret it was not asked for. Run with `cargo test --features cli`.
 
-mod common_dir;
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common_dir::Dir;
+use common::dir::Dir;
 
-use sealed_session::key::file::{KeyRingFile, KeyState, RingDocument};
+use sealed_session::key_file::{KeyRingFile, KeyState, RingDocument};
 use sealed_session::{Clock, Key, ManualClock, Sealer, Subject, SystemClock};
 
 fn tool(args: &[&str]) -> Output {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::{key_id_of, secs};
+use common::sealer::{key_id_of, secs};
 use sealed_session::{Key, KeyId, KeyRing, ManualClock, OpenError, RenewalReason, Sealer};
 use serde_bytes::ByteBuf;
 
@@ -170,7 +170,7 @@ fn values_sealed_and_opened_during_rotation_open_exactly_or_fail_only_for_retire
     let ring = KeyRing::new(Key::generate().unwrap());
     let sealer = Sealer::builder(ring.clone(), "session")
         .idle_timeout(secs(600))
-        .clock(ManualClock::new(common::T0))
+        .clock(ManualClock::new(common::sealer::T0))
         .build()
         .unwrap();
     let shared = Arc::new(Shared {

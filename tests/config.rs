@@ -5,12 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{NAME, T0, secs};
+use common::sealer::{NAME, T0, secs};
 use sealed_session::{
-    ConfigError, Key, KeyRing, Lifetime, ManualClock, OpenError, RenewalReason, SealError, Sealer,
-    SealerBuilder, cookie::BROWSER_COOKIE_LIMIT, session::DEFAULT_ABSOLUTE_LIFETIME,
-    session::DEFAULT_IDLE_TIMEOUT, session::DEFAULT_LEEWAY, session::DEFAULT_PURPOSE,
-    session::MAX_PURPOSE_LEN,
+    BROWSER_COOKIE_LIMIT, ConfigError, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_LEEWAY, DEFAULT_PURPOSE, Key, KeyRing, Lifetime, MAX_PURPOSE_LEN, ManualClock,
+    OpenError, RenewalReason, SealError, Sealer, SealerBuilder,
 };
 
 fn builder(name: &str) -> SealerBuilder {
@@ -268,7 +267,7 @@ fn a_default_sealer_reads_the_system_clock() {
 
 #[test]
 fn the_default_idle_timeout_and_leeway_apply() {
-    let f = common::fixture();
+    let f = common::sealer::fixture();
     let sealed = f.sealer.seal(&1u8).unwrap();
     assert_eq!(sealed.max_age(), DEFAULT_IDLE_TIMEOUT);
     let idle = DEFAULT_IDLE_TIMEOUT.as_secs();
@@ -287,11 +286,12 @@ fn the_default_idle_timeout_and_leeway_apply() {
 
 #[test]
 fn the_default_absolute_lifetime_applies() {
-    let f = common::fixture();
+    let f = common::sealer::fixture();
     let sealed = f.sealer.seal(&1u8).unwrap();
     let absolute = DEFAULT_ABSOLUTE_LIFETIME.as_secs();
     let step = DEFAULT_IDLE_TIMEOUT.as_secs() / 2;
-    let last = common::renewed_at(&f.sealer, &f.clock, &1u8, &sealed, step, T0 + absolute - 1);
+    let last =
+        common::sealer::renewed_at(&f.sealer, &f.clock, &1u8, &sealed, step, T0 + absolute - 1);
     assert_eq!(last.stamps().expires(), T0 + absolute);
     f.clock.set(T0 + absolute);
     assert_eq!(
@@ -304,7 +304,7 @@ fn the_default_absolute_lifetime_applies() {
 
 #[test]
 fn the_default_renewal_is_due_after_a_tenth_of_the_idle_timeout() {
-    let f = common::fixture();
+    let f = common::sealer::fixture();
     let sealed = f.sealer.seal(&1u8).unwrap();
     let tenth = DEFAULT_IDLE_TIMEOUT.as_secs() / 10;
     f.clock.set(T0 + tenth - 1);

@@ -2,17 +2,17 @@
 //! cookies and renewal. Every string is checked exactly; the clock is fixed at T0 so `Max-Age` and
 //! `Expires` are deterministic (dates checked with Python's `email.utils.formatdate`).
 
-mod common_cookie;
+mod common;
 
 use std::time::Duration;
 
-use common_cookie::{
+use common::cookie::{
     DEFAULT_TAIL, NAME, T0, T0_PLUS_IDLE_HTTP_DATE, builder, clock, header_from, key_a, ring,
     sealed_cookie, sealer, signer_builder, value_of,
 };
 use sealed_session::{
     Clock, CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, KeyRing,
-    ManualClock, SameSite, SealError, SessionCookie, cookie::MAX_ATTRIBUTE_LEN, cookie::MAX_CHUNKS,
+    MAX_ATTRIBUTE_LEN, MAX_CHUNKS, ManualClock, SameSite, SealError, SessionCookie,
 };
 
 const STATE: &str = "alice";

@@ -2,13 +2,12 @@
 //! `SessionCookie::open` finding (or refusing) the session among other cookies. Nothing in a
 //! header, however hostile, makes either panic.
 
-mod common_cookie;
+mod common;
 
-use common_cookie::{NAME, header_from, pair, sealed_cookie, value_of};
+use common::cookie::{NAME, header_from, pair, sealed_cookie, value_of};
 use proptest::prelude::*;
 use sealed_session::{
-    CookieReadError, Malformed, OpenError, SessionCookie, cookie::MAX_COOKIE_HEADER_LEN,
-    cookie_pairs,
+    CookieReadError, MAX_COOKIE_HEADER_LEN, Malformed, OpenError, SessionCookie, cookie_pairs,
 };
 
 const STATE: (&str, u32) = ("alice", 42);

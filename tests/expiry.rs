@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{Fixture, T0, secs};
+use common::sealer::{Fixture, T0, secs};
 use sealed_session::{
-    Key, KeyRing, Lifetime, ManualClock, OpenError, Opened, RenewalReason, SealError, Sealed,
-    Sealer, session::DEFAULT_LEEWAY,
+    DEFAULT_LEEWAY, Key, KeyRing, Lifetime, ManualClock, OpenError, Opened, RenewalReason,
+    SealError, Sealed, Sealer,
 };
 
 const LEEWAY: u64 = 60;
@@ -15,7 +15,7 @@ const ABSOLUTE: u64 = 3600;
 
 /// Idle 600 s, absolute 3600 s, leeway 60 s, renewal after the default (idle / 10 = 60 s).
 fn fixture() -> Fixture {
-    common::fixture_with(|b| {
+    common::sealer::fixture_with(|b| {
         b.idle_timeout(secs(IDLE))
             .absolute_lifetime(secs(ABSOLUTE))
             .leeway(secs(LEEWAY))
@@ -29,7 +29,7 @@ fn open_at(f: &Fixture, value: &str, now: u64) -> Result<Opened<u32>, OpenError>
 
 /// The value of a session sealed as `first` and renewed every half idle timeout until `at`.
 fn renewed_at(f: &Fixture, first: &Sealed, at: u64) -> Sealed {
-    common::renewed_at(&f.sealer, &f.clock, &1u32, first, IDLE / 2, at)
+    common::sealer::renewed_at(&f.sealer, &f.clock, &1u32, first, IDLE / 2, at)
 }
 
 fn seal_at(f: &Fixture, now: u64) -> String {
@@ -183,7 +183,7 @@ fn a_value_issued_further_in_the_future_than_the_leeway_is_not_yet_valid() {
 
 #[test]
 fn with_zero_leeway_every_edge_is_exact() {
-    let f = common::fixture_with(|b| {
+    let f = common::sealer::fixture_with(|b| {
         b.idle_timeout(secs(IDLE))
             .absolute_lifetime(secs(ABSOLUTE))
             .leeway(secs(0))
@@ -209,7 +209,7 @@ fn with_zero_leeway_every_edge_is_exact() {
 
 #[test]
 fn with_zero_leeway_the_absolute_edge_is_exact() {
-    let f = common::fixture_with(|b| {
+    let f = common::sealer::fixture_with(|b| {
         b.idle_timeout(secs(IDLE))
             .absolute_lifetime(secs(IDLE))
             .leeway(secs(0))
@@ -231,7 +231,7 @@ fn two_policies(long: (u64, u64), short: (u64, u64)) -> (Sealer, Sealer, ManualC
     let ring = KeyRing::new(Key::generate().unwrap());
     let clock = ManualClock::new(T0);
     let make = |(idle, absolute): (u64, u64)| {
-        common::builder(&ring, &clock)
+        common::sealer::builder(&ring, &clock)
             .idle_timeout(secs(idle))
             .absolute_lifetime(secs(absolute))
             .leeway(secs(LEEWAY))
@@ -267,7 +267,7 @@ fn shortening_the_absolute_lifetime_takes_effect_on_values_already_issued() {
     let (long, short, clock) = two_policies((IDLE, ABSOLUTE), (IDLE, short_absolute));
     let first = long.seal(&1u32).unwrap();
     let at = T0 + short_absolute - 100;
-    let renewed = common::renewed_at(&long, &clock, &1u32, &first, IDLE / 2, at);
+    let renewed = common::sealer::renewed_at(&long, &clock, &1u32, &first, IDLE / 2, at);
     assert_eq!(renewed.stamps().expires(), T0 + short_absolute - 100 + IDLE);
     clock.set(T0 + short_absolute + LEEWAY);
     assert!(short.open::<u32>(renewed.value()).is_ok());
@@ -320,7 +320,7 @@ fn renewal_is_due_once_renew_after_has_passed_and_not_before() {
 
 #[test]
 fn a_configured_renew_after_replaces_the_default() {
-    let f = common::fixture_with(|b| {
+    let f = common::sealer::fixture_with(|b| {
         b.idle_timeout(secs(IDLE))
             .absolute_lifetime(secs(ABSOLUTE))
             .renew_after(secs(300))
@@ -380,11 +380,11 @@ fn a_renewed_value_outlives_the_value_it_replaced() {
 fn renewing_a_session_created_slightly_in_the_future_counts_its_creation_as_now() {
     // Another server's clock runs 30 s ahead (within the leeway).
     let ring = KeyRing::new(Key::generate().unwrap());
-    let ahead = common::builder(&ring, &ManualClock::new(T0 + 30))
+    let ahead = common::sealer::builder(&ring, &ManualClock::new(T0 + 30))
         .build()
         .unwrap();
     let f_clock = ManualClock::new(T0);
-    let here = common::builder(&ring, &f_clock).build().unwrap();
+    let here = common::sealer::builder(&ring, &f_clock).build().unwrap();
     let sealed = ahead.seal(&1u32).unwrap();
     let opened = here.open::<u32>(sealed.value()).unwrap();
     assert_eq!(opened.stamps.created(), T0 + 30);
@@ -461,7 +461,7 @@ fn the_stamped_expiry_is_the_earlier_of_idle_and_absolute_ends() {
 
 #[test]
 fn an_idle_timeout_equal_to_the_absolute_lifetime_means_no_separate_idle_expiry() {
-    let f = common::fixture_with(|b| {
+    let f = common::sealer::fixture_with(|b| {
         b.idle_timeout(secs(ABSOLUTE))
             .absolute_lifetime(secs(ABSOLUTE))
     });

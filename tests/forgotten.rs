@@ -6,12 +6,12 @@
 //! same cookies is a store that forgot. The same rules over every store are in app/tests/stores.rs,
 //! over a real Redis killed and restarted empty under load in app/tests/web_redis.rs.
 
-mod common_store;
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common_store::{FlakyStore, now};
+use common::store::{FlakyStore, now};
 use sealed_session::store::{
     Forgotten, MemoryStore, Outage, Revocations, ServerSide, ServerSideBinding, StoreError,
 };

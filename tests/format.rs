@@ -6,7 +6,7 @@
 mod common;
 
 use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
-use common::{KEY_ID, NONCE, Session, T0, TAG_LEN, decode, encode, secs, session};
+use common::sealer::{KEY_ID, NONCE, Session, T0, TAG_LEN, decode, encode, secs, session};
 use hkdf::Hkdf;
 use sealed_session::{
     Key, KeyRing, Lifetime, Malformed, ManualClock, OpenError, RenewalReason, Sealer,
@@ -137,7 +137,7 @@ impl Forger {
         let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(101) ^ 0x5c);
         let clock = ManualClock::new(T0);
         let ring = KeyRing::new(Key::from_bytes(&key).unwrap());
-        let sealer = common::builder(&ring, &clock)
+        let sealer = common::sealer::builder(&ring, &clock)
             .idle_timeout(secs(IDLE))
             .absolute_lifetime(secs(ABSOLUTE))
             .leeway(secs(LEEWAY))
@@ -152,7 +152,7 @@ impl Forger {
             &self.key,
             key_id(&self.key),
             [7u8; 12],
-            common::NAME,
+            common::sealer::NAME,
             "session",
             plaintext,
         )
@@ -201,7 +201,7 @@ fn a_sealed_value_is_version_key_id_nonce_ciphertext_and_tag() {
 fn the_plaintext_is_three_varint_stamps_then_the_postcard_payload() {
     let f = Forger::new();
     let sealed = f.sealer.seal(&session()).unwrap();
-    let plaintext = unseal(&f.key, common::NAME, "session", sealed.value());
+    let plaintext = unseal(&f.key, common::sealer::NAME, "session", sealed.value());
     let (created, rest) = take_varint(&plaintext);
     let (issued_delta, rest) = take_varint(rest);
     let (expires_delta, payload) = take_varint(rest);
@@ -378,7 +378,10 @@ fn every_test_vector_opens_to_its_published_state_and_stamps() {
             "vector {}",
             i + 1
         );
-        assert_eq!(common::key_id_of(v.value), sealer.key_ring().primary_id());
+        assert_eq!(
+            common::sealer::key_id_of(v.value),
+            sealer.key_ring().primary_id()
+        );
     }
 }
 
@@ -424,7 +427,7 @@ fn a_value_sealed_with_another_key_under_the_rings_key_id_fails_authentication()
         &other,
         key_id(&f.key),
         [1u8; 12],
-        common::NAME,
+        common::sealer::NAME,
         "session",
         &plaintext,
     );
@@ -652,7 +655,7 @@ fn renewal_of_a_forged_session_keeps_its_creation_time() {
     let opened = f.sealer.open::<u32>(&value).unwrap();
     assert_eq!(opened.renewal, Some(RenewalReason::Due));
     let renewed = f.sealer.renew(&opened.state, &opened.envelope()).unwrap();
-    let plaintext = unseal(&f.key, common::NAME, "session", renewed.value());
+    let plaintext = unseal(&f.key, common::sealer::NAME, "session", renewed.value());
     assert_eq!(
         plaintext,
         [

@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE};
-use common::{KEY_ID, MIN_SEALED_LEN, Session, decode, encode, fixture, session};
+use common::sealer::{KEY_ID, MIN_SEALED_LEN, Session, decode, encode, fixture, session};
 use proptest::prelude::*;
 use sealed_session::{Key, KeyId, KeyRing, Malformed, OpenError, Sealer, Suite};
 use serde_bytes::ByteBuf;
@@ -46,7 +46,7 @@ fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
 fn a_value_longer_than_max_value_len_is_oversized() {
     let f = fixture();
     let max = f.sealer.max_value_len();
-    assert_eq!(max, 4096 - common::NAME.len() - 1);
+    assert_eq!(max, 4096 - common::sealer::NAME.len() - 1);
     let text = "A".repeat(max + 1);
     assert_eq!(
         open(&f.sealer, &text).unwrap_err(),
@@ -289,7 +289,9 @@ fn a_header_with_an_unknown_version_is_unsupported_whatever_follows() {
 fn a_value_under_a_key_the_ring_does_not_hold_is_an_unknown_key() {
     let f = fixture();
     let stranger = KeyRing::new(Key::generate().unwrap());
-    let other = common::builder(&stranger, &f.clock).build().unwrap();
+    let other = common::sealer::builder(&stranger, &f.clock)
+        .build()
+        .unwrap();
     let value = other.seal(&session()).unwrap().into_value();
     assert_eq!(
         open(&f.sealer, &value).unwrap_err(),

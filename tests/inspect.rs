@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{NAME, session};
+use common::sealer::{NAME, session};
 use sealed_session::{Key, KeyRing, ManualClock, OpenError, Sealer, Signer, Subject, Suite};
 
 const T0: u64 = 1_900_000_000;
@@ -34,7 +34,7 @@ fn an_inspection_shows_what_the_value_holds() {
     assert_eq!(
         seen.valid_until,
         sealer
-            .open::<common::Session>(sealed.value())
+            .open::<common::sealer::Session>(sealed.value())
             .unwrap()
             .valid_until
     );
@@ -50,7 +50,7 @@ fn an_expired_value_is_inspected_and_its_verdict_says_why() {
     let value = sealer.seal(&session()).unwrap().into_value();
     clock.advance(Duration::from_secs(24 * 3600));
     let seen = sealer.inspect(&value).unwrap();
-    let refused = sealer.open::<common::Session>(&value).unwrap_err();
+    let refused = sealer.open::<common::sealer::Session>(&value).unwrap_err();
     assert!(matches!(refused, OpenError::Expired { .. }));
     assert_eq!(seen.verdict, Err(refused));
 }

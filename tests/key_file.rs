@@ -3,16 +3,15 @@
 //! while sealers run. Run with `cargo test --features key-file`.
 
 mod common;
-mod common_dir;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{key_id_of, session};
-use common_dir::Dir;
-use sealed_session::key::file::{
+use common::dir::Dir;
+use common::sealer::{key_id_of, session};
+use sealed_session::key_file::{
     KeyFileError, KeyRingFile, KeyState, MAX_FILE_LEN, MAX_SESSION_LIFETIME_LIMIT, RingDocument,
     RingEditError,
 };
@@ -29,7 +28,7 @@ fn now() -> u64 {
 }
 
 fn sealer(file: &KeyRingFile, clock: &ManualClock) -> Sealer {
-    Sealer::builder(file.ring(), common::NAME)
+    Sealer::builder(file.ring(), common::sealer::NAME)
         .clock(clock.clone())
         .build()
         .unwrap()
@@ -578,8 +577,12 @@ fn a_pending_key_opens_at_once_and_seals_only_from_its_time_on_every_server() {
         assert_eq!(key_id_of(value), new);
     }
     // Each opens what the other sealed, before and after.
-    servers[1].open::<common::Session>(&sealed_new[0]).unwrap();
-    servers[0].open::<common::Session>(&sealed_new[1]).unwrap();
+    servers[1]
+        .open::<common::sealer::Session>(&sealed_new[0])
+        .unwrap();
+    servers[0]
+        .open::<common::sealer::Session>(&sealed_new[1])
+        .unwrap();
 }
 
 #[test]
@@ -702,7 +705,9 @@ fn reloading_picks_up_a_revocation_and_keeps_the_ring_when_the_file_breaks() {
     doc.write(&dir.file()).unwrap();
     file.reload().unwrap();
     assert_eq!(
-        sealer.open::<common::Session>(&old_value).unwrap_err(),
+        sealer
+            .open::<common::sealer::Session>(&old_value)
+            .unwrap_err(),
         OpenError::UnknownKey(old)
     );
     let new_value = sealer.seal(&session()).unwrap().into_value();
@@ -714,7 +719,7 @@ fn reloading_picks_up_a_revocation_and_keeps_the_ring_when_the_file_breaks() {
         file.reload(),
         Err(KeyFileError::Syntax { line: 2, .. })
     ));
-    sealer.open::<common::Session>(&new_value).unwrap();
+    sealer.open::<common::sealer::Session>(&new_value).unwrap();
     assert_eq!(
         key_id_of(&sealer.seal(&session()).unwrap().into_value()),
         new
@@ -760,7 +765,9 @@ fn no_valid_cookie_is_refused_while_the_file_is_reloaded_over_and_over() {
     // Sealers that open what they sealed, and every earlier value, all along.
     let workers: Vec<_> = (0..3)
         .map(|_| {
-            let sealer = Sealer::builder(file.ring(), common::NAME).build().unwrap();
+            let sealer = Sealer::builder(file.ring(), common::sealer::NAME)
+                .build()
+                .unwrap();
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
                 let mut values = Vec::new();
@@ -768,7 +775,7 @@ fn no_valid_cookie_is_refused_while_the_file_is_reloaded_over_and_over() {
                 while !stop.load(Ordering::Relaxed) {
                     values.push(sealer.seal(&session()).unwrap().into_value());
                     for v in values.iter().rev().take(20) {
-                        sealer.open::<common::Session>(v).unwrap();
+                        sealer.open::<common::sealer::Session>(v).unwrap();
                         opened += 1;
                     }
                 }
@@ -825,13 +832,13 @@ fn a_sealer_whose_sessions_outlive_the_files_max_session_lifetime_is_refused_at_
         lifetime: Duration::from_secs(3600 + 60),
         max: Duration::from_secs(3600),
     };
-    let sealer = Sealer::builder(file.ring(), common::NAME)
+    let sealer = Sealer::builder(file.ring(), common::sealer::NAME)
         .idle_timeout(Duration::from_secs(600))
         .absolute_lifetime(Duration::from_secs(3600))
         .leeway(Duration::from_secs(60))
         .build();
     assert_eq!(sealer.unwrap_err(), expected);
-    let signer = Signer::builder(file.ring(), common::NAME)
+    let signer = Signer::builder(file.ring(), common::sealer::NAME)
         .idle_timeout(Duration::from_secs(600))
         .absolute_lifetime(Duration::from_secs(3600))
         .leeway(Duration::from_secs(60))
@@ -847,7 +854,7 @@ fn a_sealer_whose_sessions_outlive_the_files_max_session_lifetime_is_refused_at_
 fn a_sealer_whose_sessions_end_within_the_files_max_session_lifetime_is_built() {
     let dir = Dir::new("sealer-fits");
     let (file, _) = ring_file(&dir, Duration::from_secs(3600));
-    Sealer::builder(file.ring(), common::NAME)
+    Sealer::builder(file.ring(), common::sealer::NAME)
         .idle_timeout(Duration::from_secs(600))
         .absolute_lifetime(Duration::from_secs(3600 - 60))
         .leeway(Duration::from_secs(60))
@@ -861,7 +868,9 @@ fn a_reload_that_would_shorten_max_session_lifetime_below_a_sealers_sessions_is_
     let (file, mut doc) = ring_file(&dir, LIFETIME);
     let ring = file.ring();
     // Default settings: 8 h absolute lifetime plus 60 s leeway.
-    let _sealer = Sealer::builder(ring.clone(), common::NAME).build().unwrap();
+    let _sealer = Sealer::builder(ring.clone(), common::sealer::NAME)
+        .build()
+        .unwrap();
     let needed = Duration::from_secs(8 * 3600 + 60);
 
     let added = doc.add(Key::generate().unwrap(), now(), None).unwrap();
@@ -936,14 +945,16 @@ fn a_ring_of_20000_keys_loads_and_reloads_whole() {
     assert_eq!(ring.key_ids().len(), 20_000);
     assert!(ids.iter().all(|&id| ring.contains(id)));
     assert_eq!(ring.primary_id(), sealing);
-    let sealer = Sealer::builder(ring.clone(), common::NAME).build().unwrap();
+    let sealer = Sealer::builder(ring.clone(), common::sealer::NAME)
+        .build()
+        .unwrap();
     let value = sealer.seal(&session()).unwrap().into_value();
     assert_eq!(key_id_of(&value), sealing);
 
     // A reload matches the 20,000 keys against those already in the ring.
     file.reload().unwrap();
     assert_eq!(ring.key_ids().len(), 20_000);
-    sealer.open::<common::Session>(&value).unwrap();
+    sealer.open::<common::sealer::Session>(&value).unwrap();
 }
 
 #[test]

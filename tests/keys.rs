@@ -5,9 +5,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use sealed_session::{
-    Key, KeyError, KeyId, KeyRing, key::KEY_ID_LEN, key::KEY_LEN, key::MIN_MASTER_LEN,
-};
+use sealed_session::{KEY_ID_LEN, KEY_LEN, Key, KeyError, KeyId, KeyRing, MIN_MASTER_LEN};
 
 /// Key bytes that encode differently in the two alphabets (0xfb 0xff give '+' '/' vs '-' '_'),
 /// and whose decimal, hex and base64 forms are all distinctive.
@@ -355,8 +353,8 @@ fn key_ids_display_as_eight_lowercase_hex_digits_and_round_trip_through_bytes() 
 
 #[test]
 fn debug_of_a_sealed_value_does_not_contain_the_value() {
-    let f = common::fixture();
-    let sealed = f.sealer.seal(&common::session()).unwrap();
+    let f = common::sealer::fixture();
+    let sealed = f.sealer.seal(&common::sealer::session()).unwrap();
     for shown in [format!("{sealed:?}"), format!("{sealed:#?}")] {
         assert!(!shown.contains(sealed.value()), "{shown}");
         for window in sealed.value().as_bytes().windows(12) {

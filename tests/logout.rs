@@ -5,13 +5,13 @@
 //! sees. Each rule in cookie mode with revocations and in server-side mode (which needs no
 //! revocations for them).
 
-mod common_store;
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common_store::now;
-use sealed_session::session::MAX_LEEWAY;
+use common::store::now;
+use sealed_session::MAX_LEEWAY;
 use sealed_session::store::{MemoryStore, Revocations, ServerSide, ServerSideBinding};
 use sealed_session::{
     CookieOptions, Key, KeyRing, LogoutError, ManualClock, Sealer, Session, SessionCookie, Subject,
@@ -300,7 +300,7 @@ fn server_side_sessions_check_no_revocation_for_a_session_without_a_subject() {
     // round trip, or none when its state is in the cookie (overflow).
     for (overflow, reads) in [(false, 1), (true, 0)] {
         let clock = ManualClock::new(T0);
-        let store = common_store::FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+        let store = common::store::FlakyStore::new(MemoryStore::with_clock(clock.clone()));
         let sealer = Sealer::builder(KeyRing::new(Key::from_bytes(&[9; 32]).unwrap()), "sid")
             .session_ids(true)
             .clock(clock)

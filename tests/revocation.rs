@@ -3,13 +3,13 @@
 //! records themselves accept sessions the store was not told of ([`Forgotten::Accept`]); what
 //! the store vouches for, and what happens when it forgets, is in tests/forgotten.rs.
 
-mod common_store;
+mod common;
 
 use std::time::Duration;
 
-use common_store::{FlakyStore, now};
+use common::store::{FlakyStore, now};
 use sealed_session::Clock;
-use sealed_session::session::MAX_LEEWAY;
+use sealed_session::MAX_LEEWAY;
 use sealed_session::store::{
     Forgotten, MemoryStore, Outage, RECORD_MARGIN, Revocations, Store, StoreError, Verdict,
 };

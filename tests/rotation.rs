@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Session, fixture, key_id_of, session};
+use common::sealer::{Session, fixture, key_id_of, session};
 use sealed_session::{Key, KeyRing, KeyRingError, OpenError, RenewalReason, Sealer};
 
 fn new_key() -> Key {
@@ -25,7 +25,7 @@ fn new_seals_name_the_primary_key_in_their_header() {
     let f = fixture();
     let value = f.sealer.seal(&session()).unwrap().into_value();
     assert_eq!(
-        common::decode(&value)[common::KEY_ID],
+        common::sealer::decode(&value)[common::sealer::KEY_ID],
         f.ring.primary_id().to_bytes()
     );
 }
@@ -49,7 +49,7 @@ fn after_promotion_new_seals_use_the_new_primary() {
     assert_eq!(f.ring.primary_id(), new_id);
     let value = f.sealer.seal(&session()).unwrap().into_value();
     assert_eq!(
-        common::decode(&value)[common::KEY_ID],
+        common::sealer::decode(&value)[common::sealer::KEY_ID],
         f.ring.primary_id().to_bytes()
     );
     let opened = f.sealer.open::<Session>(&value).unwrap();
@@ -309,7 +309,7 @@ fn old_key_renewal_takes_precedence_over_renewal_due() {
     let f = fixture();
     let value = f.sealer.seal(&session()).unwrap().into_value();
     f.ring.rotate(new_key()).unwrap();
-    f.clock.advance(common::secs(1000)); // renewal is due as well
+    f.clock.advance(common::sealer::secs(1000)); // renewal is due as well
     let opened = f.sealer.open::<Session>(&value).unwrap();
     assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
 }

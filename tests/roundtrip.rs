@@ -5,9 +5,9 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{Fixture, Session, T0, fixture, secs};
+use common::sealer::{Fixture, Session, T0, fixture, secs};
 use proptest::prelude::*;
-use sealed_session::{Opened, SealError, session::DEFAULT_IDLE_TIMEOUT};
+use sealed_session::{DEFAULT_IDLE_TIMEOUT, Opened, SealError};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
@@ -106,18 +106,18 @@ proptest! {
         idle in 1u64..=100_000,
         extra in 0u64..=100_000,
     ) {
-        let f = common::fixture_with(|b| {
+        let f = common::sealer::fixture_with(|b| {
             b.idle_timeout(secs(idle)).absolute_lifetime(secs(idle + extra))
         });
         f.clock.set(start);
-        let sealed = f.sealer.seal(&common::session()).unwrap();
+        let sealed = f.sealer.seal(&common::sealer::session()).unwrap();
         let opened = f.sealer.open::<Session>(sealed.value()).unwrap();
         prop_assert_eq!(opened.stamps, *sealed.stamps());
         prop_assert_eq!(opened.stamps.created(), start);
         prop_assert_eq!(opened.stamps.issued(), start);
         prop_assert_eq!(opened.stamps.expires(), start + idle);
         prop_assert_eq!(opened.opened_at, start);
-        prop_assert_eq!(opened.state, common::session());
+        prop_assert_eq!(opened.state, common::sealer::session());
     }
 
     #[test]
@@ -139,12 +139,12 @@ proptest! {
 #[test]
 fn a_sample_session_opens_back_equal_with_no_renewal_hint() {
     let f = fixture();
-    let opened = round_trip(&f, &common::session());
-    assert_eq!(opened.state, common::session());
+    let opened = round_trip(&f, &common::sealer::session());
+    assert_eq!(opened.state, common::sealer::session());
     assert_eq!(opened.renewal, None);
     assert!(!opened.needs_renewal());
     assert_eq!(opened.opened_at, T0);
-    assert_eq!(opened.into_state(), common::session());
+    assert_eq!(opened.into_state(), common::sealer::session());
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn an_empty_state_opens_back_equal() {
 #[test]
 fn a_fresh_session_is_created_and_issued_now_and_expires_after_the_idle_timeout() {
     let f = fixture();
-    let sealed = f.sealer.seal(&common::session()).unwrap();
+    let sealed = f.sealer.seal(&common::sealer::session()).unwrap();
     let s = sealed.stamps();
     assert_eq!(s.created(), T0);
     assert_eq!(s.issued(), T0);
@@ -168,9 +168,10 @@ fn a_fresh_session_is_created_and_issued_now_and_expires_after_the_idle_timeout(
 #[test]
 fn max_age_of_a_fresh_session_equals_the_idle_timeout() {
     for idle in [1, 59, 600, 1800, 86_400] {
-        let f =
-            common::fixture_with(|b| b.idle_timeout(secs(idle)).absolute_lifetime(secs(idle * 2)));
-        let sealed = f.sealer.seal(&common::session()).unwrap();
+        let f = common::sealer::fixture_with(|b| {
+            b.idle_timeout(secs(idle)).absolute_lifetime(secs(idle * 2))
+        });
+        let sealed = f.sealer.seal(&common::sealer::session()).unwrap();
         assert_eq!(sealed.max_age(), secs(idle), "idle {idle}");
     }
 }
@@ -178,12 +179,12 @@ fn max_age_of_a_fresh_session_equals_the_idle_timeout() {
 #[test]
 fn two_seals_of_the_same_state_differ_because_each_uses_a_fresh_nonce() {
     let f = fixture();
-    let state = common::session();
+    let state = common::sealer::session();
     let mut values = HashSet::new();
     let mut nonces = HashSet::new();
     for _ in 0..200 {
         let sealed = f.sealer.seal(&state).unwrap();
-        nonces.insert(common::decode(sealed.value())[common::NONCE].to_vec());
+        nonces.insert(common::sealer::decode(sealed.value())[common::sealer::NONCE].to_vec());
         assert!(values.insert(sealed.into_value()), "a value repeated");
     }
     assert_eq!(nonces.len(), 200, "a nonce repeated");
@@ -195,10 +196,10 @@ fn values_never_carry_padding_whatever_the_length_modulo_three() {
     let mut remainders = HashSet::new();
     for len in 0..12 {
         let sealed = f.sealer.seal(&ByteBuf::from(vec![0xff; len])).unwrap();
-        let raw = common::decode(sealed.value());
+        let raw = common::sealer::decode(sealed.value());
         remainders.insert(raw.len() % 3);
         assert!(!sealed.value().contains('='));
-        assert_eq!(sealed.value().len(), common::base64_len(raw.len()));
+        assert_eq!(sealed.value().len(), common::sealer::base64_len(raw.len()));
     }
     assert_eq!(remainders.len(), 3, "every length modulo 3 was covered");
 }

@@ -3,13 +3,13 @@
 //! binding to the cookie name and purpose, expiry, rotation, separation from the sealed mode, the
 //! cookie layer and the size rule.
 
-mod common_cookie;
+mod common;
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common_cookie::{
+use common::cookie::{
     NAME, T0, T0_STAMPS_LEN, base64_len, bytes, bytes_postcard_len, clock, decode, encode,
     header_from, key_a, key_b, ring, sealer, signer, signer_builder, value_of,
 };

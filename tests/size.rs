@@ -4,12 +4,14 @@
 
 mod common;
 
-use common::{ENVELOPE_LEN, NAME, T0, base64_len, decode, fixture, fixture_with, secs, varint_len};
+use common::sealer::{
+    ENVELOPE_LEN, NAME, T0, base64_len, decode, fixture, fixture_with, secs, varint_len,
+};
 use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{
-    ConfigError, CookieOptions, Key, KeyRing, ManualClock, OpenError, SealError, Sealer,
-    SessionCookie, Signer, Subject, cookie::BROWSER_COOKIE_LIMIT,
-    session::DEFAULT_ABSOLUTE_LIFETIME, session::DEFAULT_IDLE_TIMEOUT,
+    BROWSER_COOKIE_LIMIT, ConfigError, CookieOptions, DEFAULT_ABSOLUTE_LIFETIME,
+    DEFAULT_IDLE_TIMEOUT, Key, KeyRing, ManualClock, OpenError, SealError, Sealer, SessionCookie,
+    Signer, Subject,
 };
 use serde_bytes::ByteBuf;
 
@@ -149,7 +151,8 @@ fn a_payload_of_max_payload_len_seals_when_renewed_at_any_point_of_its_life() {
         absolute - idle,
         absolute - 1,
     ] {
-        current = common::renewed_at(&f.sealer, &f.clock, &payload, &current, idle / 2, T0 + at);
+        current =
+            common::sealer::renewed_at(&f.sealer, &f.clock, &payload, &current, idle / 2, T0 + at);
         assert_eq!(current.stamps().issued(), T0 + at);
         assert!(cookie_len(NAME, current.value()) <= BROWSER_COOKIE_LIMIT);
     }
@@ -162,7 +165,7 @@ fn max_payload_len_is_tight_for_the_longest_stamps() {
     let absolute = DEFAULT_ABSOLUTE_LIFETIME.as_secs();
     let idle = DEFAULT_IDLE_TIMEOUT.as_secs();
     let at = T0 + absolute - idle - 1;
-    let previous = common::renewed_at(&f.sealer, &f.clock, &(), &first, idle / 2, at - 1);
+    let previous = common::sealer::renewed_at(&f.sealer, &f.clock, &(), &first, idle / 2, at - 1);
     f.clock.set(at);
     let one_more = payload_of_len(f.sealer.max_payload_len() + 1);
     assert!(matches!(
@@ -213,7 +216,7 @@ fn a_smaller_size_limit_is_honoured_when_sealing() {
 #[test]
 fn a_smaller_size_limit_is_honoured_when_opening() {
     let big = fixture();
-    let small = common::builder(&big.ring, &big.clock)
+    let small = common::sealer::builder(&big.ring, &big.clock)
         .size_limit(1000)
         .build()
         .unwrap();
@@ -250,7 +253,7 @@ fn a_size_limit_too_small_for_an_empty_payload_is_refused_and_the_smallest_that_
     let clock = sealed_session::ManualClock::new(T0);
     for limit in [0, 1, NAME.len(), NAME.len() + 1, 50, smallest - 1] {
         assert_eq!(
-            common::builder(&ring, &clock)
+            common::sealer::builder(&ring, &clock)
                 .size_limit(limit)
                 .build()
                 .unwrap_err(),
@@ -258,7 +261,7 @@ fn a_size_limit_too_small_for_an_empty_payload_is_refused_and_the_smallest_that_
             "limit {limit}"
         );
     }
-    let sealer = common::builder(&ring, &clock)
+    let sealer = common::sealer::builder(&ring, &clock)
         .size_limit(smallest)
         .build()
         .unwrap();

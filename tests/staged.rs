@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{key_id_of, session};
+use common::sealer::{key_id_of, session};
 use sealed_session::{Key, KeyRing, KeyRingError, ManualClock, RenewalReason, Sealer};
 
 const T0: u64 = 1_900_000_000;
 
 fn sealer_at(ring: &KeyRing, clock: &ManualClock) -> Sealer {
-    Sealer::builder(ring.clone(), common::NAME)
+    Sealer::builder(ring.clone(), common::sealer::NAME)
         .clock(clock.clone())
         .build()
         .unwrap()
@@ -49,11 +49,14 @@ fn after_the_switch_values_of_the_old_key_open_and_ask_for_renewal() {
         .unwrap();
     let old_value = sealer.seal(&session()).unwrap().into_value();
     assert_eq!(
-        sealer.open::<common::Session>(&old_value).unwrap().renewal,
+        sealer
+            .open::<common::sealer::Session>(&old_value)
+            .unwrap()
+            .renewal,
         None
     );
     clock.set(T0 + 10);
-    let opened = sealer.open::<common::Session>(&old_value).unwrap();
+    let opened = sealer.open::<common::sealer::Session>(&old_value).unwrap();
     assert_eq!(opened.renewal, Some(RenewalReason::OldKey));
 }
 
@@ -124,14 +127,16 @@ fn seal_counts_count_every_seal_under_the_key_that_made_it() {
     assert_eq!(ring.seal_counts(), vec![(first, 3), (next, 200)]);
     // Opening is not sealing.
     let value = sealer.seal(&session()).unwrap().into_value();
-    sealer.open::<common::Session>(&value).unwrap();
+    sealer.open::<common::sealer::Session>(&value).unwrap();
     assert_eq!(ring.seal_counts()[1], (next, 201));
 }
 
 #[test]
 fn a_seal_refused_as_too_large_still_counts() {
     let ring = KeyRing::new(Key::generate().unwrap());
-    let sealer = Sealer::builder(ring.clone(), common::NAME).build().unwrap();
+    let sealer = Sealer::builder(ring.clone(), common::sealer::NAME)
+        .build()
+        .unwrap();
     assert!(sealer.seal(&vec![0u8; 5000]).is_err());
     assert_eq!(ring.seal_counts()[0].1, 1);
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{NAME, T0, decode, encode, fixture, fixture_with, session};
+use common::sealer::{NAME, T0, decode, encode, fixture, fixture_with, session};
 use sealed_session::{
     Key, KeyRing, ManualClock, OpenError, RenewalReason, Sealer, Signer, Suite, peek,
 };
@@ -15,7 +15,10 @@ fn an_extended_nonce_sealer_seals_xaes_values_that_open() {
     let sealed = f.sealer.seal(&session()).unwrap();
     let raw = decode(sealed.value());
     assert_eq!(raw[0], 0x02);
-    let opened = f.sealer.open::<common::Session>(sealed.value()).unwrap();
+    let opened = f
+        .sealer
+        .open::<common::sealer::Session>(sealed.value())
+        .unwrap();
     assert_eq!(opened.state, session());
     assert_eq!(opened.renewal, None);
 }
@@ -90,7 +93,9 @@ fn every_bit_flip_of_an_xaes_value_is_refused() {
             let mut bad = raw.clone();
             bad[i] ^= 1 << bit;
             assert!(
-                f.sealer.open::<common::Session>(&encode(&bad)).is_err(),
+                f.sealer
+                    .open::<common::sealer::Session>(&encode(&bad))
+                    .is_err(),
                 "byte {i} bit {bit}"
             );
         }
@@ -155,7 +160,7 @@ fn sealed_max_age_is_capped_at_400_days_as_cookies_are() {
     let ten_years = std::time::Duration::from_secs(10 * 365 * 24 * 3600);
     let f = fixture_with(|b| b.idle_timeout(ten_years).absolute_lifetime(ten_years));
     let sealed = f.sealer.seal(&1u8).unwrap();
-    assert_eq!(sealed.max_age(), sealed_session::cookie::MAX_COOKIE_AGE);
+    assert_eq!(sealed.max_age(), sealed_session::MAX_COOKIE_AGE);
     // The stamped expiry inside the value is not capped: that is what opening enforces.
     assert_eq!(sealed.stamps().expires(), T0 + ten_years.as_secs());
 }

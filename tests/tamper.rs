@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{KEY_ID, NONCE, TAG_LEN, VERSION_AT, decode, encode, fixture};
+use common::sealer::{KEY_ID, NONCE, TAG_LEN, VERSION_AT, decode, encode, fixture};
 use sealed_session::{KeyId, Malformed, OpenError, Sealer, Suite};
 
 /// A short state, so that the exhaustive loops below stay fast while covering every bit.
@@ -24,7 +24,7 @@ fn expected_rejection(text: &str, sealer: &Sealer) -> OpenError {
             max: sealer.max_value_len(),
         };
     }
-    if text.len() < common::base64_len(common::MIN_SEALED_LEN) {
+    if text.len() < common::sealer::base64_len(common::sealer::MIN_SEALED_LEN) {
         return OpenError::Malformed(Malformed::TooShort);
     }
     let Ok(raw) = URL_SAFE_NO_PAD.decode(text) else {
@@ -196,7 +196,7 @@ fn every_truncation_of_the_bytes_is_refused_as_too_short_or_unauthentic() {
     let raw = decode(f.sealer.seal(&STATE).unwrap().value());
     for len in 0..raw.len() {
         let err = open(&f.sealer, &encode(&raw[..len])).unwrap_err();
-        if len < common::MIN_SEALED_LEN {
+        if len < common::sealer::MIN_SEALED_LEN {
             assert_eq!(
                 err,
                 OpenError::Malformed(Malformed::TooShort),

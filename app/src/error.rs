@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use sealed_session::key::file::KeyFileError;
+use sealed_session::key_file::KeyFileError;
 use sealed_session::store::StoreError;
 use sealed_session::{ConfigError, CookieOptionsError, KeyError};
 

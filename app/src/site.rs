@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sealed_session::key::file::{KeyRingFile, Watch};
+use sealed_session::key_file::{KeyRingFile, Watch};
 use sealed_session::store::{RedbStore, RedisStore, Revocations, ServerSide, Store};
 use sealed_session::web::actix::SessionMiddleware;
 use sealed_session::web::axum::SessionLayer;

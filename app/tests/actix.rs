@@ -3,14 +3,14 @@
 //! errors. The behaviour both adapters share is in tests/web.rs. Run with
 //! `cargo test -p sealed-session-app`.
 
-mod common_web;
+mod common;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{COOKIE, SET_COOKIE};
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpRequest, HttpResponse, error, web};
-use common_web::{State, actix_app, cookie};
+use common::web::{State, actix_app, cookie};
 use sealed_session::Session;
 use sealed_session::web::MissingSession;
 use sealed_session::web::actix::{SessionExt, SessionMiddleware};

@@ -1,5 +1,5 @@
 //! A real browser against both adapters: Debian's Chromium, driven through ChromeDriver by
-//! `fantoccini`, on the end-to-end tests' app (tests/common_web) with a `__Host-` cookie, served
+//! `fantoccini`, on the end-to-end tests' app (tests/common/web.rs) with a `__Host-` cookie, served
 //! on loopback by axum and then by actix-web. It logs in, grows the session into chunk cookies, rotates keys, shrinks
 //! the session and logs out, and at each step asks the browser's own cookie
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
@@ -7,7 +7,7 @@
 //! Then the same app with server-side sessions: one small cookie whatever the state, and a key
 //! rotation the stored state follows. Then, with `cache_no_store`: after a logout, the Back
 //! button shows the page logged out, not the logged-in page from the browser's cache.
-//! Last, the example app itself (app/src, tests/common_example) on both frameworks, with
+//! Last, the example app itself (app/src, tests/common/example.rs) on both frameworks, with
 //! cookie sessions and with server-side sessions in redb: the user types a name into the login
 //! form and submits it, presses "Log out", then Back, and sees the page logged out; in the
 //! browser as ChromeDriver starts it (its back/forward cache on), then in one without it.
@@ -20,15 +20,13 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common_example::{Example, Setup};
-use common_web::{Framework, Settings, Stores, host_cookie, serve, serve_configured, serve_with};
+use common::example::{Example, Setup};
+use common::web::{Framework, Settings, Stores, host_cookie, serve, serve_configured, serve_with};
 use fantoccini::{Client, ClientBuilder, Locator};
 use sealed_session::store::{MemoryStore, ServerSide};
 use sealed_session::{Key, KeyRing};
 
-mod common_example;
-mod common_redis;
-mod common_web;
+mod common;
 
 const NAME: &str = "__Host-session";
 

@@ -1,23 +1,21 @@
 //! The example app end to end, as its users meet it: the axum and the actix-web app
-//! (app/src), each served on loopback in each setup of its header (tests/common_example), and
+//! (app/src), each served on loopback in each setup of its header (tests/common/example.rs), and
 //! a client that keeps cookies and posts the app's HTML forms, as a browser does. Every rule is
 //! written once, as `async fn rule(app: &Example)`, and runs as
 //! `<setup>::<framework>::<rule>` in each setup it holds in. Run with `cargo test -p
 //! sealed-session-app --test example_app` (CI does; the Redis setup needs `redis-server`).
 
-mod common_example;
-mod common_redis;
-mod common_web;
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common_example::{Example, Setup};
-use common_web::Framework;
+use common::example::{Example, Setup};
+use common::web::Framework;
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION};
-use sealed_session::key::file::RingDocument;
+use sealed_session::key_file::RingDocument;
 use sealed_session::{Clock as _, Key, SystemClock, peek};
 use sealed_session_app::{COOKIE_NAME, NOTES_STEP};
 

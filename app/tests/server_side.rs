@@ -1,16 +1,14 @@
 //! Server-side sessions end to end, on both adapters: the same app and handlers as the cookie
-//! tests (tests/common_web), configured with `server_side`; a real server on loopback, a real
+//! tests (tests/common/web.rs), configured with `server_side`; a real server on loopback, a real
 //! client. Each case runs as `axum::<case>` and `actix::<case>`. Run with
 //! `cargo test -p sealed-session-app` (CI does).
 
-#[path = "../../tests/common_store/mod.rs"]
-mod common_store;
-mod common_web;
+mod common;
 
 use std::time::Duration;
 
-use common_store::FlakyStore;
-use common_web::{
+use common::store::FlakyStore;
+use common::web::{
     Framework, Server, Stores, browser, cookie_with, for_both_frameworks, get_text, headers,
     held_at, lines, now, open_gate, pairs, serve_with, set_cookies,
 };
@@ -375,7 +373,7 @@ for_both_frameworks! {
     async fn a_session_idle_past_its_timeout_is_gone_from_cookie_and_store(framework: Framework) {
         let app = serve(framework).await;
         let cookie = app.login("alice").await;
-        app.clock.advance(sealed_session::session::DEFAULT_IDLE_TIMEOUT + Duration::from_secs(61));
+        app.clock.advance(sealed_session::DEFAULT_IDLE_TIMEOUT + Duration::from_secs(61));
         assert_eq!(app.shows(&cookie).await, "none");
         // The store forgot it too: its record expired with the session.
         use sealed_session::store::Store as _;
@@ -387,7 +385,7 @@ for_both_frameworks! {
         let app = serve(framework).await;
         let cookie = app.login("alice").await;
         // Past the renewal point: a read renews both the cookie and the record.
-        let idle = sealed_session::session::DEFAULT_IDLE_TIMEOUT;
+        let idle = sealed_session::DEFAULT_IDLE_TIMEOUT;
         app.clock.advance(idle / 2);
         let (status, lines) = app.get("/ro", &cookie).await;
         assert_eq!((status, lines.len()), (200, 1));
@@ -411,7 +409,7 @@ for_both_frameworks! {
         // from one to the other logs its users out cleanly, never misreads a state.
         let ring = KeyRing::new(Key::generate().unwrap());
         let clock = ManualClock::new(now());
-        let cookie_mode = common_web::serve(framework, cookie_with(ring.clone(), clock.clone())).await;
+        let cookie_mode = common::web::serve(framework, cookie_with(ring.clone(), clock.clone())).await;
         let server_side = serve_over(framework, ring, clock, ServerSide::overflow).await;
         let (_, lines) = set_cookies(cookie_mode.addr, "/login?user=alice", &[]).await;
         let from_cookie_mode = pairs(&lines);

@@ -2,13 +2,13 @@
 //! the embedded durable one, and a real `redis-server` started on loopback for each test. Then
 //! what only a durable store does.
 
-mod common_redis;
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use sealed_session::MAX_LEEWAY;
 use sealed_session::ManualClock;
-use sealed_session::session::MAX_LEEWAY;
 use sealed_session::store::{
     Forgotten, MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, RECORD_MARGIN, Record, Revocations, Saved,
     Store, StoreError, Verdict,
@@ -49,7 +49,7 @@ fn redb() -> Subject {
 
 /// A store on a fresh three-node Redis Cluster; `None` when Redis is not installed (outside CI).
 async fn redis_cluster() -> Option<Subject> {
-    let cluster = common_redis::RedisCluster::start()?;
+    let cluster = common::redis::RedisCluster::start()?;
     let clock = ManualClock::new(T0);
     let urls = cluster.urls();
     let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
@@ -66,7 +66,7 @@ async fn redis_cluster() -> Option<Subject> {
 
 /// A store on a fresh `redis-server`; `None` when Redis is not installed (outside CI).
 fn redis() -> Option<Subject> {
-    let server = common_redis::RedisServer::start()?;
+    let server = common::redis::RedisServer::start()?;
     let clock = ManualClock::new(T0);
     let store = sealed_session::store::RedisStore::new(&server.url())
         .unwrap()
@@ -457,7 +457,7 @@ mod durable {
 /// never applies a write it reported as failed.
 mod redis_faults {
     use super::*;
-    use common_redis::RedisServer;
+    use common::redis::RedisServer;
     use sealed_session::store::RedisStore;
     use std::time::Instant;
 

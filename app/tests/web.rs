@@ -1,17 +1,15 @@
 //! The web adapters end to end, one table of cases run against both the axum and the actix app
-//! (tests/common_web): a real server on loopback, a real HTTP client keeping cookies. Every case
+//! (tests/common/web.rs): a real server on loopback, a real HTTP client keeping cookies. Every case
 //! runs once per framework, as `axum::<case>` and `actix::<case>`, with the same expectations.
 //! Run with `cargo test -p sealed-session-app` (CI does).
 
-#[path = "../../tests/common_store/mod.rs"]
-mod common_store;
-mod common_web;
+mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use common_store::FlakyStore;
-use common_web::{
+use common::store::FlakyStore;
+use common::web::{
     Framework, Server, Settings, Stores, browser, browser_with, cookie, cookie_with,
     for_both_frameworks, get_text, headers, lines, now, pairs, serve, serve_configured, serve_with,
     set_cookies,

@@ -4,12 +4,12 @@
 //! captures them. Each app runs on the test's own thread (the log subscriber is the thread's).
 //! Run with `cargo test -p sealed-session-app`.
 
-mod common_web;
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common_web::{State, actix_app, axum_app, cookie_on, now};
+use common::web::{State, actix_app, axum_app, cookie_on, now};
 use sealed_session::ManualClock;
 
 /// A log sink for one test: everything the adapter logs, as text.

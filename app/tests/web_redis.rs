@@ -10,15 +10,14 @@
 //! revocation, and no logged-out cookie may open again. Run with
 //! `cargo test -p sealed-session-app --test web_redis` (CI does; it installs Redis).
 
-mod common_redis;
-mod common_web;
+mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common_redis::RedisServer;
-use common_web::{Framework, Stores, cookie_with, now, serve_with};
+use common::redis::RedisServer;
+use common::web::{Framework, Stores, cookie_with, now, serve_with};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use sealed_session::store::{RedisStore, Revocations, ServerSide};
 use sealed_session::{Key, KeyRing, ManualClock};
@@ -87,7 +86,7 @@ fn signal(pid: u32, sig: &str) {
 /// The app on a persistent `redis-server` of its own, with what `stores` makes of its store;
 /// `None` when Redis is not installed (outside CI).
 struct OnRedis {
-    server: common_web::Server,
+    server: common::web::Server,
     /// `None` only while it is down, between a crash and its restart.
     redis: Option<RedisServer>,
     port: u16,
@@ -258,7 +257,7 @@ async fn outage_under_load(framework: Framework) {
 /// installed (outside CI).
 async fn serve_on_forgetful_redis(
     framework: Framework,
-) -> Option<(common_web::Server, RedisServer)> {
+) -> Option<(common::web::Server, RedisServer)> {
     let redis = RedisServer::start()?;
     let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
     let cookie = cookie_with(

@@ -15,7 +15,7 @@ use std::time::Duration;
 use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use sealed_session::key::file::{MAX_SESSION_LIFETIME_LIMIT, RingDocument};
+use sealed_session::key_file::{MAX_SESSION_LIFETIME_LIMIT, RingDocument};
 use sealed_session::store::{MemoryStore, ServerSide, Store as _};
 use sealed_session::{ManualClock, Session as Handle, SessionCookie, Subject};
 use sealed_session_fuzz::arb_encode::Enc;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
-use sealed_session::session::Builder;
+use sealed_session::Builder;
 use sealed_session::{
     CookieOptions, Key, KeyRing, ManualClock, Opened, RenewalReason, Sealer, SealerBuilder,
     SessionCookie, Signer, SignerBuilder,

@@ -46,7 +46,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sealed_session::session::Builder;
+use sealed_session::Builder;
 use sealed_session::{
     Clock, CookieOptions, CookieReadError, Envelope, Key, KeyRing, ManualClock, OpenError, Opened,
     SealError, Sealed, Sealer, SessionCookie, Signer, Subject, Suite, peek,

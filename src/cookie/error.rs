@@ -12,7 +12,7 @@ use crate::error::{OpenError, SealError};
 #[non_exhaustive]
 pub enum CookieOptionsError {
     /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
-    /// [`MAX_CHUNKS`](crate::cookie::MAX_CHUNKS).
+    /// [`MAX_CHUNKS`](crate::MAX_CHUNKS).
     InvalidChunkCount {
         /// The count asked for.
         max: usize,
@@ -138,7 +138,7 @@ impl std::error::Error for CookieWriteError {
 pub enum CookieReadError {
     /// The value (or the joined chunks) did not open; treat as "no valid session".
     Open(OpenError),
-    /// The `Cookie` header is longer than [`MAX_COOKIE_HEADER_LEN`](crate::cookie::MAX_COOKIE_HEADER_LEN);
+    /// The `Cookie` header is longer than [`MAX_COOKIE_HEADER_LEN`](crate::MAX_COOKIE_HEADER_LEN);
     /// nothing in it was read.
     HeaderTooLong {
         /// The header's length in bytes.

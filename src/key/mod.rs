@@ -3,9 +3,6 @@
 
 mod counter;
 mod error;
-#[cfg(feature = "key-file")]
-#[cfg_attr(docsrs, doc(cfg(feature = "key-file")))]
-pub mod file;
 mod list;
 mod ring;
 

@@ -2,13 +2,14 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use zeroize::Zeroizing;
 
 use super::error::{KeyFileError, RingEditError};
+use super::time::{format_time, parse_time};
 use crate::key::{Key, KeyError, KeyId};
 
 /// The only `format` this version reads and writes.
@@ -108,7 +109,7 @@ impl KeyRecord {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sealed_session::key::file::RingDocument;
+/// use sealed_session::key_file::RingDocument;
 ///
 /// let now = 1_900_000_000;
 /// let mut doc = RingDocument::new(Duration::from_secs(8 * 3600), now)?;
@@ -615,18 +616,6 @@ impl RingDocument {
             needed: Duration::from_secs(needed),
         })
     }
-}
-
-/// An RFC 3339 UTC time, to the second.
-pub(super) fn format_time(unix: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
-}
-
-fn parse_time(text: &str) -> Option<u64> {
-    let time = humantime::parse_rfc3339(text).ok()?;
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs())
 }
 
 /// A key id as written: exactly 8 lowercase hexadecimal digits, as the tool writes them (no

@@ -195,7 +195,7 @@ impl fmt::Display for RingEditError {
                 f,
                 "key {id} may still have live cookies until {}; wait, or force it (users with \
                  those cookies are logged out)",
-                super::document::format_time(*live_until)
+                super::time::format_time(*live_until)
             ),
             Self::Ended(id) => write!(f, "key {id} is retired or revoked; add a new key instead"),
             Self::DuplicateKeyId(id) => write!(f, "the ring already holds a key with id {id}"),

@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use sealed_session::key::file::KeyRingFile;
+//! use sealed_session::key_file::KeyRingFile;
 //! use sealed_session::{CookieOptions, Sealer, SessionCookie};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,6 +23,7 @@
 mod disk;
 mod document;
 mod error;
+mod time;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

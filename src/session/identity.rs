@@ -120,6 +120,7 @@ impl fmt::Debug for Subject {
 /// A [`Subject`] was empty or longer than [`MAX_SUBJECT_LEN`] bytes. Use a shorter identifier
 /// (a numeric user id or a UUID fits).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubjectError {
     /// The length that was given.
     pub len: usize,

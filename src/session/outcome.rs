@@ -36,7 +36,7 @@ impl Sealed {
     }
 
     /// The `Max-Age` for the cookie: the time from sealing to the stamped expiry, at most the 400
-    /// days browsers keep a cookie ([`MAX_COOKIE_AGE`](crate::cookie::MAX_COOKIE_AGE)). The one
+    /// days browsers keep a cookie ([`MAX_COOKIE_AGE`](crate::MAX_COOKIE_AGE)). The one
     /// way this crate computes it; [`SessionCookie`](crate::SessionCookie) renders the same.
     pub fn max_age(&self) -> Duration {
         self.envelope.stamps.max_age()

@@ -112,7 +112,7 @@ impl Signer {
     /// # Errors
     /// The errors of [`verify`](Self::verify) up to and including authentication: a value that
     /// is not genuine cannot be inspected. Expiry and a missing session id are reported in
-    /// [`Inspection::verdict`](crate::session::Inspection::verdict) instead.
+    /// [`Inspection::verdict`](crate::Inspection::verdict) instead.
     pub fn inspect(&self, value: &str) -> Result<crate::session::Inspection, OpenError> {
         pipeline::inspect(&self.ctx, value, self.ctx.max_value_len())
     }

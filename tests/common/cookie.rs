@@ -1,7 +1,6 @@
 //! Shared helpers for the cookie-layer and signed-mode tests: fixed keys, a manual clock at a
 //! known instant, session cookies built on them, and turning `Set-Cookie` values back into the
 //! `Cookie` header a browser would send.
-#![allow(dead_code)] // each test binary uses a different subset of these helpers
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,7 +1,5 @@
 //! A fresh directory for one test (removed at the end), with the key-ring file's path in it.
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::path::PathBuf;
 
 pub(crate) struct Dir(pub(crate) tempfile::TempDir);

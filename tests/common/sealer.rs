@@ -1,6 +1,5 @@
 //! Shared helpers for the integration tests: a sealer on a manual clock, a sample session type,
 //! and the byte offsets of the sealed format (FORMAT.md, version 1).
-#![allow(dead_code)] // each test binary uses a different subset of these helpers
 
 use std::time::Duration;
 

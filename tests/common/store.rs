@@ -1,8 +1,6 @@
 //! A store for tests: the in-memory store behind a switch that makes it unreachable, and a count
 //! of round trips.
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 

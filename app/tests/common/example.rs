@@ -2,20 +2,18 @@
 //! setup its header documents: what `Site::start` builds from a `Config`, as the examples do
 //! from the environment. Every setup but the first has its keys in a key-ring file the test
 //! can edit, read again every 100 ms; the redb file and the ring live in a temporary directory,
-//! Redis is a `redis-server` of the test's own (tests/common_redis).
-
-#![allow(dead_code)] // each test file uses its own part
+//! Redis is a `redis-server` of the test's own (tests/common/redis.rs).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sealed_session::key::file::RingDocument;
+use sealed_session::key_file::RingDocument;
 use sealed_session::{Clock as _, SystemClock};
 use sealed_session_app::{Config, Keys, Sessions, Site, StoreConfig};
 
-use crate::common_redis::RedisServer;
-use crate::common_web::Framework;
+use super::redis::RedisServer;
+use super::web::Framework;
 
 /// The setups of the example app's header, as the environment would choose them.
 #[derive(Clone, Copy, Debug)]

@@ -2,8 +2,6 @@
 //! PID) when dropped. Without `redis-server` on PATH a test says so loudly and is skipped, except
 //! under `CI=true`, where it fails (`.ci/run` installs Debian's `redis-server`).
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

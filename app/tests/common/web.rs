@@ -4,8 +4,6 @@
 //! (`routes`); the axum and actix apps only turn requests and replies into their framework's
 //! types, so every test of the shared table meets the same app on either.
 
-#![allow(dead_code, unused_macros)] // each test file uses its own part
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -17,7 +17,7 @@
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use sealed_session::{CookieReadError, OpenError, SessionCookie, cookie::MAX_COOKIE_HEADER_LEN};
+use sealed_session::{CookieReadError, MAX_COOKIE_HEADER_LEN, OpenError, SessionCookie};
 
 use crate::fixtures::{self, NOW, Session};
 use crate::oracle;

@@ -10,8 +10,7 @@
 use std::sync::OnceLock;
 
 use sealed_session::{
-    CookieReadError, KeyRing, OpenError, Opened, SessionCookie, cookie::MAX_COOKIE_HEADER_LEN,
-    cookie_pairs,
+    CookieReadError, KeyRing, MAX_COOKIE_HEADER_LEN, OpenError, Opened, SessionCookie, cookie_pairs,
 };
 
 use crate::fixtures::{self, CHUNKED_LIMIT, CHUNKED_MAX, CHUNKED_NAME, NOW, Session};
@@ -49,14 +48,14 @@ pub fn harness() -> &'static Harness {
             Case {
                 cookie: fixtures::single_cookie(ring.clone(), NOW),
                 name: fixtures::SEALED_NAME,
-                limit: sealed_session::cookie::BROWSER_COOKIE_LIMIT,
+                limit: sealed_session::BROWSER_COOKIE_LIMIT,
                 max_chunks: 1,
                 mode: oracle::ReaderMode::Sealed,
             },
             Case {
                 cookie: fixtures::signed_cookie(ring.clone(), NOW),
                 name: fixtures::SIGNED_NAME,
-                limit: sealed_session::cookie::BROWSER_COOKIE_LIMIT,
+                limit: sealed_session::BROWSER_COOKIE_LIMIT,
                 max_chunks: 1,
                 mode: oracle::ReaderMode::Signed,
             },

@@ -16,7 +16,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use sealed_session::Key;
-use sealed_session::key::file::{KeyFileError, RingDocument};
+use sealed_session::key_file::{KeyFileError, RingDocument};
 
 use crate::fixtures::NOW;
 

@@ -22,9 +22,8 @@ use std::sync::{Arc, OnceLock};
 
 use sealed_session::store::{MemoryStore, Revocations, ServerSide, ServerSideBinding, Store};
 use sealed_session::{
-    CookieOptions, CookieReadError, ManualClock, OpenError, Opened, Sealer, Session as Handle,
-    SessionCookie, SessionId, cookie::BROWSER_COOKIE_LIMIT, cookie::MAX_COOKIE_HEADER_LEN,
-    cookie_pairs,
+    BROWSER_COOKIE_LIMIT, CookieOptions, CookieReadError, MAX_COOKIE_HEADER_LEN, ManualClock,
+    OpenError, Opened, Sealer, Session as Handle, SessionCookie, SessionId, cookie_pairs,
 };
 use serde::Deserialize;
 

@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use sealed_session::key::file::{KeyState, RingDocument};
-use sealed_session::session::{
-    Builder, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY,
-};
+use sealed_session::key_file::{KeyState, RingDocument};
+use sealed_session::{Builder, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY};
 use sealed_session::{Clock, Inspection, OpenError, Sealer, Signer, SystemClock, peek};
 
 use crate::ring::Role;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sealed_session::Key;
-use sealed_session::key::file::KeyFileError;
+use sealed_session::key_file::KeyFileError;
 
 #[derive(Parser)]
 #[command(

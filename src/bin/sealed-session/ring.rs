@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::Subcommand;
-use sealed_session::key::file::{
+use sealed_session::key_file::{
     KeyFileError, KeyRecord, KeyState, MAX_SESSION_LIFETIME_LIMIT, RingDocument, RingEditError,
 };
 use sealed_session::{Clock, Key, KeyId, SystemClock};

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use axum::{Router, routing::get};
+use sealed_session::key_file::KeyRingFile;
 use sealed_session::store::{RedisStore, ServerSide};
 use sealed_session::web::axum::SessionLayer;
-use sealed_session::{CookieOptions, KeyRingFile, Sealer, Session, SessionCookie};
+use sealed_session::{CookieOptions, Sealer, Session, SessionCookie};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Default)]

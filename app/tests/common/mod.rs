@@ -1,0 +1,10 @@
+//! Helpers for the tests of the web adapters, the example app and the stores, one concept per
+//! file. Each test binary declares `mod common;` and uses its own part of them.
+
+#![allow(dead_code, unused_macros)] // each test binary uses its own part
+
+pub(crate) mod example;
+pub(crate) mod redis;
+#[path = "../../../tests/common/store.rs"]
+pub(crate) mod store;
+pub(crate) mod web;
