@@ -167,13 +167,11 @@ fn round() -> Vec<Overhead> {
 }
 
 fn sealer(ring: &KeyRing, suite: Suite, session_ids: bool) -> Sealer {
-    let b = Sealer::builder(ring.clone(), NAME).session_ids(session_ids);
-    let b = if suite == Suite::Xaes256Gcm {
-        b.extended_nonce()
-    } else {
-        b
-    };
-    b.build().unwrap()
+    Sealer::builder(ring.clone(), NAME)
+        .session_ids(session_ids)
+        .extended_nonce(suite == Suite::Xaes256Gcm)
+        .build()
+        .unwrap()
 }
 
 /// seal, open, open_old_key and reject_garbage of one sealed suite at one size, in one loop.

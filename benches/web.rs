@@ -167,7 +167,7 @@ mod ours {
     /// Server-side sessions in Redis (`overflow`: only states too large for the cookie).
     pub(super) fn server_side_redis(redis_url: &str, overflow: bool) -> Router {
         let side = ServerSide::new(RedisStore::new(redis_url).unwrap());
-        server_side(&if overflow { side.overflow() } else { side })
+        server_side(&side.overflow(overflow))
     }
 
     /// Server-side sessions in a redb file of a temporary directory kept for the run.

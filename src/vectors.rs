@@ -84,13 +84,10 @@ fn configure<M>(v: &BTreeMap<String, String>, b: Builder<M>) -> Builder<M> {
 }
 
 fn sealer(v: &BTreeMap<String, String>, key: Key) -> Sealer {
-    let b = configure(v, Sealer::builder(KeyRing::new(key), &v["cookie_name"]));
-    let b = if suite(v) == Suite::Xaes256Gcm {
-        b.extended_nonce()
-    } else {
-        b
-    };
-    b.build().unwrap()
+    configure(v, Sealer::builder(KeyRing::new(key), &v["cookie_name"]))
+        .extended_nonce(suite(v) == Suite::Xaes256Gcm)
+        .build()
+        .unwrap()
 }
 
 fn signer(v: &BTreeMap<String, String>, key: Key) -> Signer {

@@ -171,21 +171,25 @@ fn http_only_false_drops_http_only() {
 fn dangerous_omit_secure_drops_secure() {
     expect_rendered(
         NAME,
-        CookieOptions::new().dangerous_omit_secure(),
+        CookieOptions::new().dangerous_omit_secure(true),
         &format!("{}; Path=/; HttpOnly; SameSite=Lax", default_expiry()),
     );
 }
 
 #[test]
 fn browser_session_has_neither_max_age_nor_expires() {
-    expect_rendered(NAME, CookieOptions::new().browser_session(), DEFAULT_TAIL);
+    expect_rendered(
+        NAME,
+        CookieOptions::new().browser_session(true),
+        DEFAULT_TAIL,
+    );
 }
 
 #[test]
 fn browser_session_cookie_still_expires_on_open() {
     let clock = clock();
     let sealer = builder(&ring(), &clock, NAME).build().unwrap();
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new().browser_session()).unwrap();
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new().browser_session(true)).unwrap();
     let header = header_from(&cookie.set_cookies(STATE).unwrap());
     clock.set(T0 + 1800 + 60 + 1);
     assert_eq!(
@@ -206,8 +210,8 @@ fn every_option_together_renders_in_a_fixed_order() {
             .path("/app")
             .same_site(SameSite::Strict)
             .http_only(false)
-            .dangerous_omit_secure()
-            .browser_session(),
+            .dangerous_omit_secure(true)
+            .browser_session(true),
         "; Domain=example.com; Path=/app; SameSite=Strict",
     );
 }
@@ -256,7 +260,7 @@ fn host_prefix_without_secure_is_refused() {
     assert_eq!(
         render(
             "__Host-session",
-            CookieOptions::new().dangerous_omit_secure()
+            CookieOptions::new().dangerous_omit_secure(true)
         )
         .unwrap_err(),
         CookieOptionsError::HostPrefixWithoutSecure
@@ -268,7 +272,7 @@ fn secure_prefix_without_secure_is_refused() {
     assert_eq!(
         render(
             "__Secure-session",
-            CookieOptions::new().dangerous_omit_secure()
+            CookieOptions::new().dangerous_omit_secure(true)
         )
         .unwrap_err(),
         CookieOptionsError::SecurePrefixWithoutSecure
@@ -302,17 +306,17 @@ fn prefixes_match_case_insensitively() {
         ),
         (
             "__hOsT-x",
-            CookieOptions::new().dangerous_omit_secure(),
+            CookieOptions::new().dangerous_omit_secure(true),
             CookieOptionsError::HostPrefixWithoutSecure,
         ),
         (
             "__secure-x",
-            CookieOptions::new().dangerous_omit_secure(),
+            CookieOptions::new().dangerous_omit_secure(true),
             CookieOptionsError::SecurePrefixWithoutSecure,
         ),
         (
             "__SECURE-x",
-            CookieOptions::new().dangerous_omit_secure(),
+            CookieOptions::new().dangerous_omit_secure(true),
             CookieOptionsError::SecurePrefixWithoutSecure,
         ),
     ];
@@ -327,7 +331,7 @@ fn names_that_only_resemble_a_prefix_have_no_prefix_rules() {
     let relaxed = CookieOptions::new()
         .domain("example.com")
         .path("/app")
-        .dangerous_omit_secure();
+        .dangerous_omit_secure(true);
     for name in [
         "_Host-x", "__Host", "__Hostx", "x__Host-", "__Secure", "Secure-x",
     ] {
@@ -340,7 +344,7 @@ fn host_prefix_checks_secure_before_domain_and_path() {
     let options = CookieOptions::new()
         .domain("example.com")
         .path("/app")
-        .dangerous_omit_secure();
+        .dangerous_omit_secure(true);
     assert_eq!(
         options.validate("__Host-x"),
         Err(CookieOptionsError::HostPrefixWithoutSecure)
@@ -359,7 +363,7 @@ fn same_site_none_without_secure_is_refused() {
             NAME,
             CookieOptions::new()
                 .same_site(SameSite::None)
-                .dangerous_omit_secure()
+                .dangerous_omit_secure(true)
         )
         .unwrap_err(),
         CookieOptionsError::SameSiteNoneWithoutSecure
@@ -555,7 +559,7 @@ fn removal_cookie_carries_domain_path_and_flags_over() {
 #[test]
 fn removal_of_a_browser_session_cookie_still_carries_max_age_zero() {
     let cookie =
-        SessionCookie::sealed(sealer(NAME), CookieOptions::new().browser_session()).unwrap();
+        SessionCookie::sealed(sealer(NAME), CookieOptions::new().browser_session(true)).unwrap();
     assert_eq!(
         cookie.removal_cookies(),
         [

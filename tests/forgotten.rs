@@ -82,7 +82,7 @@ impl App {
     /// empty store.
     fn server_side(&self) -> Self {
         let mut app = self.fresh();
-        let side = ServerSide::new(app.store.clone()).overflow();
+        let side = ServerSide::new(app.store.clone()).overflow(true);
         app.server = Some(side.bind(&app.cookie).unwrap());
         app
     }
@@ -302,7 +302,7 @@ fn in_server_side_mode_accepting_forgotten_sessions_is_a_setting_of_the_store() 
     let cookie = before.login("alice");
     let mut after = before.fresh();
     let side = ServerSide::new(after.store.clone())
-        .overflow()
+        .overflow(true)
         .on_forgotten(Forgotten::Accept);
     after.server = Some(side.bind(&after.cookie).unwrap());
     assert_eq!(after.open(&cookie).0.as_deref(), Some("alice's state"));

@@ -308,7 +308,7 @@ fn server_side_sessions_check_no_revocation_for_a_session_without_a_subject() {
             .unwrap();
         let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
         let side = ServerSide::new(store.clone());
-        let side = if overflow { side.overflow() } else { side };
+        let side = side.overflow(overflow);
         let binding = side.bind(&cookie).unwrap();
         let first = Session::<u32>::new(cookie.clone(), "");
         first.set_server_side(binding.clone());

@@ -378,7 +378,7 @@ fn readme_cookie(suite: &str, clock: &ManualClock) -> SessionCookie {
                 .session_ids(true)
                 .clock(clock.clone());
             let builder = if suite == "xaes" {
-                builder.extended_nonce()
+                builder.extended_nonce(true)
             } else {
                 builder
             };

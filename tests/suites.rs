@@ -10,7 +10,7 @@ use sealed_session::{
 
 #[test]
 fn an_extended_nonce_sealer_seals_xaes_values_that_open() {
-    let f = fixture_with(|b| b.extended_nonce());
+    let f = fixture_with(|b| b.extended_nonce(true));
     assert_eq!(f.sealer.suite(), Suite::Xaes256Gcm);
     let sealed = f.sealer.seal(&session()).unwrap();
     let raw = decode(sealed.value());
@@ -27,7 +27,7 @@ fn an_extended_nonce_sealer_seals_xaes_values_that_open() {
 fn xaes_costs_twelve_bytes_more_than_aes_gcm() {
     let aes = decode(fixture().sealer.seal(&session()).unwrap().value());
     let xaes = decode(
-        fixture_with(|b| b.extended_nonce())
+        fixture_with(|b| b.extended_nonce(true))
             .sealer
             .seal(&session())
             .unwrap()
@@ -48,7 +48,7 @@ fn switching_the_suite_logs_no_one_out() {
         .unwrap();
     let xaes = Sealer::builder(ring, NAME)
         .clock(clock)
-        .extended_nonce()
+        .extended_nonce(true)
         .build()
         .unwrap();
     let old = aes.seal(&1u8).unwrap();
@@ -68,7 +68,7 @@ fn switching_the_suite_logs_no_one_out() {
 fn a_sealed_value_of_either_suite_never_opens_as_signed_nor_the_reverse() {
     let ring = KeyRing::new(Key::generate().unwrap());
     let sealer = Sealer::builder(ring.clone(), NAME)
-        .extended_nonce()
+        .extended_nonce(true)
         .build()
         .unwrap();
     let signer = Signer::builder(ring, NAME).build().unwrap();
@@ -86,7 +86,7 @@ fn a_sealed_value_of_either_suite_never_opens_as_signed_nor_the_reverse() {
 
 #[test]
 fn every_bit_flip_of_an_xaes_value_is_refused() {
-    let f = fixture_with(|b| b.extended_nonce());
+    let f = fixture_with(|b| b.extended_nonce(true));
     let raw = decode(f.sealer.seal(&session()).unwrap().value());
     for i in 0..raw.len() {
         for bit in 0..8 {
@@ -104,7 +104,7 @@ fn every_bit_flip_of_an_xaes_value_is_refused() {
 
 #[test]
 fn an_xaes_value_shorter_than_its_suite_is_too_short_before_any_key() {
-    let f = fixture_with(|b| b.extended_nonce());
+    let f = fixture_with(|b| b.extended_nonce(true));
     let raw = decode(f.sealer.seal(&()).unwrap().value());
     // 36 to 47 bytes: long enough for AES-256-GCM, not for XAES-256-GCM.
     for len in 36..48 {
@@ -118,7 +118,7 @@ fn an_xaes_value_shorter_than_its_suite_is_too_short_before_any_key() {
 
 #[test]
 fn peek_reads_the_header_without_a_key() {
-    let f = fixture_with(|b| b.session_ids(true).extended_nonce());
+    let f = fixture_with(|b| b.session_ids(true).extended_nonce(true));
     let sealed = f.sealer.seal(&1u8).unwrap();
     let header = peek(sealed.value()).unwrap();
     assert_eq!(header.version, 0x12);

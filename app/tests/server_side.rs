@@ -410,7 +410,7 @@ for_both_frameworks! {
         let ring = KeyRing::new(Key::generate().unwrap());
         let clock = ManualClock::new(now());
         let cookie_mode = common::web::serve(framework, cookie_with(ring.clone(), clock.clone())).await;
-        let server_side = serve_over(framework, ring, clock, ServerSide::overflow).await;
+        let server_side = serve_over(framework, ring, clock, |side| side.overflow(true)).await;
         let (_, lines) = set_cookies(cookie_mode.addr, "/login?user=alice", &[]).await;
         let from_cookie_mode = pairs(&lines);
         let from_server_side = server_side.login("bob").await;
@@ -424,7 +424,7 @@ for_both_frameworks! {
     }
 
     async fn with_overflow_a_small_state_stays_in_the_cookie(framework: Framework) {
-        let app = serve_server_side(framework, ServerSide::overflow).await;
+        let app = serve_server_side(framework, |side| side.overflow(true)).await;
         let cookie = app.login("alice").await;
         assert_eq!(app.records(), 0);
         let (status, _) = app.get("/ro", &cookie).await;
@@ -435,7 +435,7 @@ for_both_frameworks! {
     }
 
     async fn with_overflow_logout_revokes_a_logged_in_cookie_held_state(framework: Framework) {
-        let app = serve_server_side(framework, ServerSide::overflow).await;
+        let app = serve_server_side(framework, |side| side.overflow(true)).await;
         let cookie = app.login("alice").await;
         let copy = cookie.clone();
         assert_eq!(app.get("/logout", &cookie).await.0, 200);
@@ -443,7 +443,7 @@ for_both_frameworks! {
     }
 
     async fn with_overflow_a_large_state_moves_to_the_store_and_back(framework: Framework) {
-        let app = serve_server_side(framework, ServerSide::overflow).await;
+        let app = serve_server_side(framework, |side| side.overflow(true)).await;
         let client = browser();
         let addr = app.server.addr;
         get_text(&client, addr, "/login?user=alice").await;

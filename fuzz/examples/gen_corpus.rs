@@ -990,7 +990,7 @@ fn server_side_session(
     state: Session,
 ) -> (String, String) {
     let side = ServerSide::new(store.clone());
-    let side = if overflow { side.overflow() } else { side };
+    let side = side.overflow(overflow);
     let session = Handle::<Session>::new(Arc::clone(cookie), "");
     session.set_server_side(side.bind(cookie).expect("session ids"));
     server_side::now(session.load()).expect("memory store");

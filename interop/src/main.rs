@@ -192,7 +192,7 @@ impl Policy<'_> {
             ),
             Mode::Xaes => Endpoint::Sealer(
                 self.configure(Sealer::builder(ring, name), clock, session_ids)
-                    .extended_nonce()
+                    .extended_nonce(true)
                     .build()?,
             ),
             Mode::Signed => Endpoint::Signer(

@@ -88,19 +88,19 @@ impl CookieOptions {
         self
     }
 
-    /// Omits the `Secure` attribute, so the cookie also travels over plain HTTP, where anyone on
-    /// the path can copy it. For local development only; refused with `__Host-`/`__Secure-` names
-    /// and with `SameSite=None`.
-    pub fn dangerous_omit_secure(mut self) -> Self {
-        self.secure = false;
+    /// Whether to omit the `Secure` attribute (default false), so that the cookie also travels
+    /// over plain HTTP, where anyone on the path can copy it. For local development only;
+    /// refused with `__Host-`/`__Secure-` names and with `SameSite=None`.
+    pub fn dangerous_omit_secure(mut self, omit: bool) -> Self {
+        self.secure = !omit;
         self
     }
 
-    /// Makes a browser-session cookie: no `Max-Age` or `Expires`, so the browser forgets it when
-    /// it closes (many browsers restore sessions, so this is not a logout). The sealed expiry is
-    /// still enforced on open.
-    pub fn browser_session(mut self) -> Self {
-        self.persistent = false;
+    /// Whether to make a browser-session cookie (default false): no `Max-Age` or `Expires`, so
+    /// the browser forgets it when it closes (many browsers restore sessions, so this is not a
+    /// logout). The sealed expiry is still enforced on open.
+    pub fn browser_session(mut self, on: bool) -> Self {
+        self.persistent = !on;
         self
     }
 

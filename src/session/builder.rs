@@ -205,12 +205,17 @@ impl Builder<Sealing> {
         Self::new(keys, cookie_name, Suite::Aes256Gcm)
     }
 
-    /// Seals with XAES-256-GCM (version byte `0x02`: a 192-bit random nonce, 12 bytes more per
-    /// value) instead of AES-256-GCM, for keys that seal far more than 2^32 values (SECURITY.md,
-    /// "Seal budget"). Either way the sealer opens values of both suites, so switching logs no
-    /// one out: values of the other suite are reported as due for renewal.
-    pub fn extended_nonce(mut self) -> Self {
-        self.suite = Suite::Xaes256Gcm;
+    /// Whether to seal with XAES-256-GCM (version byte `0x02`: a 192-bit random nonce, 12 bytes
+    /// more per value) instead of AES-256-GCM (default false), for keys that seal far more than
+    /// 2^32 values (SECURITY.md, "Seal budget"). Either way the sealer opens values of both
+    /// suites, so switching logs no one out: values of the other suite are reported as due for
+    /// renewal.
+    pub fn extended_nonce(mut self, on: bool) -> Self {
+        self.suite = if on {
+            Suite::Xaes256Gcm
+        } else {
+            Suite::Aes256Gcm
+        };
         self
     }
 

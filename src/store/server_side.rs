@@ -135,11 +135,12 @@ impl ServerSide {
         self
     }
 
-    /// Keep the state in the cookie while it fits there, and move it to the store only when it
-    /// does not: small sessions cost no store round trip, large ones are not capped near 4 KB.
-    /// A session whose state is in the cookie has the cookie mode's properties (SECURITY.md).
-    pub fn overflow(mut self) -> Self {
-        self.overflow = true;
+    /// Whether to keep the state in the cookie while it fits there, and move it to the store
+    /// only when it does not (default false): small sessions cost no store round trip, large
+    /// ones are not capped near 4 KB. A session whose state is in the cookie has the cookie
+    /// mode's properties (SECURITY.md).
+    pub fn overflow(mut self, on: bool) -> Self {
+        self.overflow = on;
         self
     }
 

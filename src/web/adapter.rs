@@ -128,8 +128,8 @@ impl Adapter {
         self
     }
 
-    pub(crate) fn keep_response_on_write_error(mut self) -> Self {
-        self.fail_on_write_error = false;
+    pub(crate) fn keep_response_on_write_error(mut self, keep: bool) -> Self {
+        self.fail_on_write_error = !keep;
         self
     }
 
@@ -369,12 +369,12 @@ macro_rules! adapter_settings {
                 }
             }
 
-            /// When a renewal due at the end of the request cannot be sealed, send the
-            /// handler's response anyway, without the renewal, instead of a 500 (the error is
-            /// logged either way).
-            pub fn keep_response_on_write_error(self) -> Self {
+            /// Whether, when a renewal due at the end of the request cannot be sealed, to send
+            /// the handler's response anyway, without the renewal, instead of a 500 (default
+            /// false; the error is logged either way).
+            pub fn keep_response_on_write_error(self, keep: bool) -> Self {
                 Self {
-                    adapter: self.adapter.keep_response_on_write_error(),
+                    adapter: self.adapter.keep_response_on_write_error(keep),
                     state: std::marker::PhantomData,
                 }
             }

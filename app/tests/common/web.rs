@@ -331,7 +331,7 @@ pub(crate) fn cookie_with(ring: KeyRing, clock: ManualClock) -> SessionCookie {
         .clock(clock)
         .build()
         .unwrap();
-    SessionCookie::sealed(sealer, CookieOptions::new().dangerous_omit_secure())
+    SessionCookie::sealed(sealer, CookieOptions::new().dangerous_omit_secure(true))
         .unwrap()
         .max_chunks(3)
         .unwrap()
