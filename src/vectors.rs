@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use serde::ser::{SerializeTuple, Serializer};
 
 use crate::format;
-use crate::key::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, Key};
+use crate::key::Key;
 use crate::session::{Builder, Envelope, SessionId, Subject};
+use crate::suite::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM};
 use crate::{KeyRing, ManualClock, Sealer, Signer, Stamps, Suite};
 
 const FORMAT_MD: &str = include_str!("../FORMAT.md");

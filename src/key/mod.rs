@@ -1,5 +1,5 @@
-//! Keys: 32 secret bytes, a public 4-byte id derived from them, the per-suite subkeys, and the
-//! ring of keys a sealer uses.
+//! Keys: 32 secret bytes, a public 4-byte id derived from them, HKDF-Expand for the subkeys the
+//! suites derive (src/suite/), and the ring of keys a sealer uses.
 
 mod counter;
 mod error;
@@ -14,7 +14,6 @@ use zeroize::{Zeroize, Zeroizing};
 
 pub use error::{KeyError, KeyRingError};
 pub use list::KeyListError;
-pub(crate) use ring::KeyEntry;
 pub use ring::KeyRing;
 
 /// Length of a [`Key`] in bytes (AES-256 and HMAC-SHA256 both take 256-bit keys).
@@ -26,12 +25,10 @@ pub const KEY_ID_LEN: usize = 4;
 /// The least length of a master secret given to [`Key::derive`].
 pub const MIN_MASTER_LEN: usize = 32;
 
-// HKDF `info` labels (FORMAT.md, "Keys"). Each use of a key gets its own subkey, so the same
-// 32 bytes are never used by two algorithms, and the public key id reveals nothing about them.
-pub(crate) const INFO_KEY_ID: &[u8] = b"sealed-session key id";
-pub(crate) const INFO_AES_256_GCM: &[u8] = b"sealed-session v1 aes-256-gcm";
-pub(crate) const INFO_HMAC_SHA256: &[u8] = b"sealed-session v1 hmac-sha256";
-pub(crate) const INFO_XAES_256_GCM: &[u8] = b"sealed-session v2 xaes-256-gcm";
+// HKDF `info` label of the key id (FORMAT.md, "Keys"). Each use of a key gets its own subkey,
+// so the same 32 bytes are never used by two algorithms, and the public key id reveals nothing
+// about them; each suite's label is in its own module (src/suite/).
+const INFO_KEY_ID: &[u8] = b"sealed-session key id";
 const DERIVE_SALT: &[u8] = b"sealed-session derive";
 
 /// A 256-bit secret key.

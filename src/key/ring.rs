@@ -11,49 +11,28 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
-use hmac::{Hmac, KeyInit};
-use sha2::Sha256;
-use zeroize::Zeroizing;
 
 use super::counter::SealCounter;
-use super::{
-    INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM, KEY_LEN, Key, KeyId, KeyRingError,
-};
-use crate::backend::{AesGcmKey, XaesKey};
+use super::{Key, KeyId, KeyRingError};
 use crate::clock::{Clock, SystemClock};
+use crate::suite::SuiteKeys;
 
-/// One key of the ring with its subkey for every suite, derived and expanded once when the key
-/// joins the ring (never per call). Each suite reads its own field (src/suite/).
+/// One key of the ring: its id, every suite's keyed state ([`SuiteKeys`], derived once when the
+/// key joins the ring, never per call) and its seal count. The ring knows no suite: each suite
+/// derives and reads its own part (src/suite/).
 pub(crate) struct KeyEntry {
     pub(crate) id: KeyId,
-    /// AES-256-GCM under `aead_key` (FORMAT.md, "Keys").
-    pub(crate) aes_gcm: AesGcmKey,
-    /// XAES-256-GCM under `xaes_key`.
-    pub(crate) xaes: XaesKey,
-    /// HMAC-SHA256 keyed with `hmac_key`, its inner and outer pads already hashed; the signed
-    /// suite clones it per value instead of re-keying.
-    pub(crate) mac: Hmac<Sha256>,
+    /// What each suite keys itself with.
+    pub(crate) suites: SuiteKeys,
     /// Seals made with this key in this process (SECURITY.md, "Seal budget").
     pub(crate) seals: SealCounter,
 }
 
 impl KeyEntry {
     fn new(key: &Key) -> Self {
-        let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
-        key.expand(INFO_AES_256_GCM, subkey.as_mut_slice());
-        let aes_gcm = AesGcmKey::new(&subkey);
-        key.expand(INFO_XAES_256_GCM, subkey.as_mut_slice());
-        let xaes = XaesKey::new(&subkey);
-        // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
-        // padded block keys exactly the same HMAC as the 32-byte key, with no fallible path.
-        let mut block = Zeroizing::new([0u8; 64]);
-        key.expand(INFO_HMAC_SHA256, &mut block[..KEY_LEN]);
-        let mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
         Self {
             id: key.id(),
-            aes_gcm,
-            xaes,
-            mac,
+            suites: SuiteKeys::derive(key),
             seals: SealCounter::new(),
         }
     }
@@ -198,7 +177,7 @@ impl KeyRing {
 
     /// Adds `key` in `role`, in one swap of the ring.
     fn insert(&self, key: &Key, role: Role) -> Result<KeyId, KeyRingError> {
-        // The AES key schedule and HMAC pads are computed outside the lock.
+        // The suites' keyed state (key schedules, pads) is computed outside the lock.
         let entry = Arc::new(KeyEntry::new(key));
         let id = entry.id;
         let _w = self.write_lock();

@@ -77,7 +77,7 @@ pub(crate) fn seal_value<T: Serialize + ?Sized>(
         let (head, tag) = raw.0.split_at_mut(body_end);
         let (header, body) = head.split_at_mut(body_at);
         let protected = with_aad(ctx, version, key.id, |aad| {
-            suite.protect(key, &header[HEADER_LEN..], aad, body, tag)
+            suite.protect(&key.suites, &header[HEADER_LEN..], aad, body, tag)
         });
         // Counted whether or not the value is used: the nonce is spent either way.
         key.seals.add();
@@ -266,7 +266,7 @@ fn authenticate<'a>(ctx: &'a Context, raw: &'a mut [u8]) -> Result<Authentic<'a>
         let ring = ctx.keys.snapshot();
         let key = ring.get(id).ok_or(OpenError::UnknownKey(id))?;
         with_aad(ctx, version, id, |aad| {
-            suite.unprotect(key, &header[HEADER_LEN..], aad, body, tag)
+            suite.unprotect(&key.suites, &header[HEADER_LEN..], aad, body, tag)
         })
         .map_err(|_| OpenError::Authentication)?;
         ring.primary_at(now).id == id

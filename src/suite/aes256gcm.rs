@@ -1,9 +1,14 @@
 //! AES-256-GCM, version byte `0x01`: the default sealed suite (FORMAT.md, "Version 1").
 
-use super::Suite;
+use zeroize::Zeroizing;
+
 use super::gcm::GcmSuite;
+use super::{Suite, SuiteKeys};
 use crate::backend::{AesGcmKey, GCM_NONCE_LEN};
-use crate::key::KeyEntry;
+use crate::key::{KEY_LEN, Key};
+
+/// The HKDF label of each key's `aead_key` (FORMAT.md, "Keys").
+pub(crate) const INFO: &[u8] = b"sealed-session v1 aes-256-gcm";
 
 /// AES-256-GCM with a 96-bit random nonce, under each key's `aead_key`.
 pub(crate) static AES_256_GCM: GcmSuite<AesGcmKey> = GcmSuite {
@@ -12,8 +17,15 @@ pub(crate) static AES_256_GCM: GcmSuite<AesGcmKey> = GcmSuite {
     key: aead_key,
 };
 
-fn aead_key(key: &KeyEntry) -> &AesGcmKey {
-    &key.aes_gcm
+/// The AES-256-GCM key of `key`: its `aead_key`, expanded once.
+pub(super) fn derive(key: &Key) -> AesGcmKey {
+    let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
+    key.expand(INFO, subkey.as_mut_slice());
+    AesGcmKey::new(&subkey)
+}
+
+fn aead_key(keys: &SuiteKeys) -> &AesGcmKey {
+    &keys.aes_gcm
 }
 
 #[cfg(test)]

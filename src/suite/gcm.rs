@@ -2,16 +2,15 @@
 //! backend (src/backend/) under the suite's own subkey, a random nonce of the suite's length and
 //! a 16-byte tag. They differ only in those lengths and in which subkey they use.
 
-use super::{CipherSuite, Refused, Suite};
+use super::{CipherSuite, Refused, Suite, SuiteKeys};
 use crate::backend::{GCM_TAG_LEN, GcmKey};
-use crate::key::KeyEntry;
 
 /// A sealed suite: its name, its nonce length and its subkey of each key. Generic over the key
 /// type so that each suite's calls into the backend are direct.
 pub(crate) struct GcmSuite<K: 'static> {
     pub(super) suite: Suite,
     pub(super) nonce_len: usize,
-    pub(super) key: fn(&KeyEntry) -> &K,
+    pub(super) key: fn(&SuiteKeys) -> &K,
 }
 
 impl<K: GcmKey + 'static> CipherSuite for GcmSuite<K> {
@@ -33,13 +32,13 @@ impl<K: GcmKey + 'static> CipherSuite for GcmSuite<K> {
 
     fn protect(
         &self,
-        key: &KeyEntry,
+        keys: &SuiteKeys,
         nonce: &[u8],
         aad: &[u8],
         body: &mut [u8],
         tag: &mut [u8],
     ) -> Result<(), Refused> {
-        let out = (self.key)(key)
+        let out = (self.key)(keys)
             .seal(nonce, aad, body)
             .map_err(|_| Refused)?;
         tag.copy_from_slice(&out);
@@ -48,13 +47,13 @@ impl<K: GcmKey + 'static> CipherSuite for GcmSuite<K> {
 
     fn unprotect(
         &self,
-        key: &KeyEntry,
+        keys: &SuiteKeys,
         nonce: &[u8],
         aad: &[u8],
         body: &mut [u8],
         tag: &[u8],
     ) -> Result<(), Refused> {
-        (self.key)(key)
+        (self.key)(keys)
             .open(nonce, aad, body, tag)
             .map_err(|_| Refused)
     }

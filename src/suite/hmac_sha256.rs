@@ -2,14 +2,29 @@
 //! is left readable; the tag is the full HMAC over the associated data and the body, compared in
 //! constant time.
 
-use hmac::Mac;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
-use super::{CipherSuite, Refused, Suite};
-use crate::key::KeyEntry;
+use super::{CipherSuite, Refused, Suite, SuiteKeys};
+use crate::key::{KEY_LEN, Key};
 
 /// The full HMAC-SHA256 output.
 const MAC_LEN: usize = 32;
+
+/// The HKDF label of each key's `hmac_key` (FORMAT.md, "Keys").
+pub(crate) const INFO: &[u8] = b"sealed-session v1 hmac-sha256";
+
+/// HMAC-SHA256 keyed with `key`'s `hmac_key`, its inner and outer pads already hashed: each
+/// value clones it instead of re-keying.
+pub(super) fn derive(key: &Key) -> Hmac<Sha256> {
+    // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
+    // padded block keys exactly the same HMAC as the 32-byte key, with no fallible path.
+    let mut block = Zeroizing::new([0u8; 64]);
+    key.expand(INFO, &mut block[..KEY_LEN]);
+    <Hmac<Sha256> as KeyInit>::new(&(*block).into())
+}
 
 /// HMAC-SHA256 under each key's `hmac_key`; no nonce.
 pub(crate) struct HmacSha256Suite;
@@ -20,8 +35,8 @@ pub(crate) static HMAC_SHA256: HmacSha256Suite = HmacSha256Suite;
 impl HmacSha256Suite {
     /// HMAC over `aad || body`: FORMAT.md's MAC input, whose first part has the layout of the
     /// sealed suites' associated data.
-    fn mac(key: &KeyEntry, aad: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
-        let mut mac = key.mac.clone();
+    fn mac(keys: &SuiteKeys, aad: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
+        let mut mac = keys.mac.clone();
         mac.update(aad);
         mac.update(body);
         mac.finalize().into_bytes().into()
@@ -47,7 +62,7 @@ impl CipherSuite for HmacSha256Suite {
 
     fn protect(
         &self,
-        key: &KeyEntry,
+        keys: &SuiteKeys,
         _nonce: &[u8],
         aad: &[u8],
         body: &mut [u8],
@@ -56,19 +71,19 @@ impl CipherSuite for HmacSha256Suite {
         if tag.len() != MAC_LEN {
             return Err(Refused);
         }
-        tag.copy_from_slice(&Self::mac(key, aad, body));
+        tag.copy_from_slice(&Self::mac(keys, aad, body));
         Ok(())
     }
 
     fn unprotect(
         &self,
-        key: &KeyEntry,
+        keys: &SuiteKeys,
         _nonce: &[u8],
         aad: &[u8],
         body: &mut [u8],
         tag: &[u8],
     ) -> Result<(), Refused> {
-        let expected = Self::mac(key, aad, body);
+        let expected = Self::mac(keys, aad, body);
         if bool::from(expected.ct_eq(tag)) {
             Ok(())
         } else {

@@ -15,8 +15,39 @@ mod xaes256gcm;
 
 use std::fmt;
 
+use hmac::Hmac;
+use sha2::Sha256;
+
+use crate::backend::{AesGcmKey, XaesKey};
 use crate::format::{FLAGS_MASK, HEADER_LEN, MIN_STAMPS_LEN};
-use crate::key::KeyEntry;
+use crate::key::Key;
+
+/// Every suite's keyed state for one key of the ring, derived once when the key joins the ring
+/// (never per call). Each suite derives its own part from the key under its own HKDF label
+/// (FORMAT.md, "Keys") and reads only that part, so the key ring, which holds one of these per
+/// key, knows no suite: a new suite is a new module here and a field of this struct.
+pub(crate) struct SuiteKeys {
+    aes_gcm: AesGcmKey,
+    xaes: XaesKey,
+    mac: Hmac<Sha256>,
+}
+
+impl SuiteKeys {
+    pub(crate) fn derive(key: &Key) -> Self {
+        Self {
+            aes_gcm: aes256gcm::derive(key),
+            xaes: xaes256gcm::derive(key),
+            mac: hmac_sha256::derive(key),
+        }
+    }
+}
+
+/// The suites' HKDF labels, for the tests that recompute FORMAT.md's vectors from them.
+#[cfg(test)]
+pub(crate) use {
+    aes256gcm::INFO as INFO_AES_256_GCM, hmac_sha256::INFO as INFO_HMAC_SHA256,
+    xaes256gcm::INFO as INFO_XAES_256_GCM,
+};
 
 /// A suite refused: a tag that does not verify on unprotect, or (never in practice) an input over
 /// the suite's limits on protect.
@@ -55,12 +86,12 @@ pub(crate) trait CipherSuite: Sync + 'static {
     /// (the signed suite, whose buffer the pipeline wipes after encoding).
     fn confidential(&self) -> bool;
 
-    /// Protects `body` in place under `key`'s subkey for this suite, authenticating `aad` as
+    /// Protects `body` in place under this suite's part of `keys`, authenticating `aad` as
     /// well, and writes the tag into `tag` (exactly [`tag_len`](Self::tag_len) bytes). `nonce`
     /// is exactly [`nonce_len`](Self::nonce_len) fresh random bytes.
     fn protect(
         &self,
-        key: &KeyEntry,
+        keys: &SuiteKeys,
         nonce: &[u8],
         aad: &[u8],
         body: &mut [u8],
@@ -71,7 +102,7 @@ pub(crate) trait CipherSuite: Sync + 'static {
     /// `body`. On `Err` nothing of `body` may be used (a sealed suite leaves it all zeros).
     fn unprotect(
         &self,
-        key: &KeyEntry,
+        keys: &SuiteKeys,
         nonce: &[u8],
         aad: &[u8],
         body: &mut [u8],

@@ -2,10 +2,15 @@
 //! "XAES-256-GCM"). A 192-bit random nonce derives a fresh AES-256-GCM key per message, so a key
 //! is good for far more seals than AES-256-GCM's 2^32 (SECURITY.md, "Seal budget").
 
-use super::Suite;
+use zeroize::Zeroizing;
+
 use super::gcm::GcmSuite;
+use super::{Suite, SuiteKeys};
 use crate::backend::{XAES_NONCE_LEN, XaesKey};
-use crate::key::KeyEntry;
+use crate::key::{KEY_LEN, Key};
+
+/// The HKDF label of each key's `xaes_key` (FORMAT.md, "Keys").
+pub(crate) const INFO: &[u8] = b"sealed-session v2 xaes-256-gcm";
 
 /// XAES-256-GCM (C2SP) under each key's `xaes_key`.
 pub(crate) static XAES_256_GCM: GcmSuite<XaesKey> = GcmSuite {
@@ -14,8 +19,15 @@ pub(crate) static XAES_256_GCM: GcmSuite<XaesKey> = GcmSuite {
     key: xaes_key,
 };
 
-fn xaes_key(key: &KeyEntry) -> &XaesKey {
-    &key.xaes
+/// The XAES-256-GCM key of `key`: its `xaes_key`, with the suite's fixed subkey derived once.
+pub(super) fn derive(key: &Key) -> XaesKey {
+    let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
+    key.expand(INFO, subkey.as_mut_slice());
+    XaesKey::new(&subkey)
+}
+
+fn xaes_key(keys: &SuiteKeys) -> &XaesKey {
+    &keys.xaes
 }
 
 #[cfg(test)]
