@@ -203,52 +203,66 @@ fn chunked(c: &mut Criterion) {
     group.finish();
 }
 
-/// The per-request handle the web adapters use, on the small state of `benches/web.rs` (a user
-/// name and a counter), against opening the same `Cookie` header directly: what the handle adds.
+/// The per-request handle through the request driver, as the web adapters run it (begun from
+/// the `Cookie` header, ended on a response), on the small state of `benches/web.rs` (a user
+/// name and a counter), against opening the same `Cookie` header directly: what the handle and
+/// the driver add.
 fn handle(c: &mut Criterion) {
+    use sealed_session::web::{Driver, Field, Lines};
+
+    /// Runs a future that never waits (no store) to its end.
+    fn now<F: std::future::Future>(future: F) -> F::Output {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(future).as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(out) => out,
+            std::task::Poll::Pending => unreachable!("no store: nothing waits"),
+        }
+    }
+
     #[derive(serde::Serialize, serde::Deserialize, Clone)]
     struct Visit {
         user: String,
         counter: u64,
     }
     let (_, sealer, _) = keys();
-    let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
-    let first = sealed_session::Session::<Visit>::new(cookie.clone(), "");
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+    let driver = Driver::new(cookie.clone());
+    let end = |session: &sealed_session::Session<Visit>| {
+        let mut response = Lines::new(200);
+        now(driver.end(session, &mut response));
+        response
+    };
+    let first = driver.begin::<Visit, &[u8]>([]);
     first
         .replace(Visit {
             user: "alice".into(),
             counter: 0,
         })
         .unwrap();
-    let pair = first.finish().unwrap()[0]
+    let pair = end(&first).header(Field::SetCookie)[0]
         .split(';')
         .next()
         .unwrap()
         .to_owned();
     let header = format!("theme=dark; {pair}; lang=en");
-    let session = |h: &String| {
-        let h = h.clone();
-        sealed_session::Session::<Visit>::lazy(cookie.clone(), move || h)
-    };
+    let session = |h: &String| driver.begin::<Visit, _>([h.clone().into_bytes()]);
     let mut group = c.benchmark_group("handle");
     group.bench_with_input("open_header", &header, |b, h| {
         b.iter(|| cookie.open::<Visit>(black_box(h)).unwrap().unwrap())
     });
-    group.bench_with_input("untouched", &header, |b, h| {
-        b.iter(|| session(h).finish().unwrap())
-    });
+    group.bench_with_input("untouched", &header, |b, h| b.iter(|| end(&session(h))));
     group.bench_with_input("read", &header, |b, h| {
         b.iter(|| {
             let s = session(h);
             black_box(s.read(|v| v.map(|v| v.counter)));
-            s.finish().unwrap()
+            end(&s)
         })
     });
     group.bench_with_input("modify", &header, |b, h| {
         b.iter(|| {
             let s = session(h);
             s.modify(|v| v.counter += 1).unwrap();
-            s.finish().unwrap()
+            end(&s)
         })
     });
     group.finish();

@@ -104,6 +104,7 @@ mod baseline {
 mod ours {
     use super::*;
     use sealed_session::store::{RedisStore, Revocations, ServerSide};
+    use sealed_session::web::Driver;
     use sealed_session::web::axum::SessionLayer;
     use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
 
@@ -150,18 +151,14 @@ mod ours {
     pub(super) fn revocable(redis_url: &str, staleness: Duration) -> Router {
         let revocations =
             Revocations::new(RedisStore::new(redis_url).unwrap()).staleness(staleness);
-        let layer = SessionLayer::<Visit>::new(cookie(true))
-            .revocations(revocations)
-            .unwrap();
-        routes().layer(layer)
+        let driver = Driver::new(cookie(true)).revocations(revocations).unwrap();
+        routes().layer(SessionLayer::<Visit>::new(driver))
     }
 
     /// Server-side sessions kept by `side`: the same routes, only the configuration differs.
     pub(super) fn server_side(side: &ServerSide) -> Router {
-        let layer = SessionLayer::<Visit>::new(cookie(true))
-            .server_side(side)
-            .unwrap();
-        routes().layer(layer)
+        let driver = Driver::new(cookie(true)).server_side(side).unwrap();
+        routes().layer(SessionLayer::<Visit>::new(driver))
     }
 
     /// Server-side sessions in Redis (`overflow`: only states too large for the cookie).

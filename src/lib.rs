@@ -214,7 +214,7 @@ pub use crate::cookie::{
     cookie_pairs,
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
-pub use crate::handle::{LogoutError, Session, join_cookie_headers};
+pub use crate::handle::{LogoutError, Session};
 pub use crate::key::{
     KEY_ID_LEN, KEY_LEN, Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError, MIN_MASTER_LEN,
 };

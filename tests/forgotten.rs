@@ -8,13 +8,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::store::{FlakyStore, now};
-use sealed_session::store::{
-    Forgotten, MemoryStore, Outage, Revocations, ServerSide, ServerSideBinding, StoreError,
-};
+use common::driver::{Sent, begin_loaded, end};
+use common::store::FlakyStore;
+use sealed_session::store::{Forgotten, MemoryStore, Outage, Revocations, ServerSide};
+use sealed_session::web::{Driver, Field, Reply};
 use sealed_session::{
     CookieOptions, CookieReadError, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie,
     Subject,
@@ -26,14 +25,13 @@ const MS0: u64 = T0 * 1000;
 /// The sessions of one application over one store; `fresh` gives the same cookies a new, empty
 /// store: the store restarted empty.
 struct App {
-    cookie: Arc<SessionCookie>,
+    cookie: SessionCookie,
     store: FlakyStore,
-    revocations: Revocations,
-    server: Option<Arc<ServerSideBinding>>,
+    driver: Driver,
     clock: ManualClock,
 }
 
-fn cookie(clock: &ManualClock) -> Arc<SessionCookie> {
+fn cookie(clock: &ManualClock) -> SessionCookie {
     let sealer = Sealer::builder(KeyRing::new(Key::from_bytes(&[9; 32]).unwrap()), "sid")
         .session_ids(true)
         .idle_timeout(Duration::from_secs(600))
@@ -42,7 +40,7 @@ fn cookie(clock: &ManualClock) -> Arc<SessionCookie> {
         .clock(clock.clone())
         .build()
         .unwrap();
-    Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap())
+    SessionCookie::sealed(sealer, CookieOptions::new()).unwrap()
 }
 
 fn app() -> App {
@@ -53,17 +51,18 @@ fn app() -> App {
 impl App {
     /// The application over a new, empty store, its revocations set by `configure`.
     fn over(
-        cookie: Arc<SessionCookie>,
+        cookie: SessionCookie,
         clock: ManualClock,
         configure: fn(Revocations) -> Revocations,
     ) -> Self {
         let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
-        let revocations = configure(Revocations::new(store.clone()).clock(clock.clone()));
+        let revocations = configure(Revocations::new(store.clone()));
         App {
+            driver: Driver::new(cookie.clone())
+                .revocations(revocations)
+                .unwrap(),
             cookie,
             store,
-            revocations,
-            server: None,
             clock,
         }
     }
@@ -81,29 +80,32 @@ impl App {
     /// The same cookies in server-side mode (state in the cookie while it fits) over a new,
     /// empty store.
     fn server_side(&self) -> Self {
+        self.server_side_with(|side| side)
+    }
+
+    /// As [`server_side`](Self::server_side), its settings changed by `configure`.
+    fn server_side_with(&self, configure: fn(ServerSide) -> ServerSide) -> Self {
         let mut app = self.fresh();
-        let side = ServerSide::new(app.store.clone()).overflow(true);
-        app.server = Some(side.bind(&app.cookie).unwrap());
+        let side = configure(ServerSide::new(app.store.clone()).overflow(true));
+        app.driver = Driver::new(app.cookie.clone()).server_side(&side).unwrap();
         app
     }
 
     /// The session of a request carrying `cookie`, loaded as an adapter's extractor loads it.
     fn request(&self, cookie: &str) -> Session<String> {
-        let session = Session::new(self.cookie.clone(), cookie.to_owned());
-        match &self.server {
-            Some(binding) => session.set_server_side(binding.clone()),
-            None => session.set_revocations(self.revocations.clone()),
-        }
-        now(session.load()).unwrap();
-        session
+        begin_loaded(&self.driver, cookie)
     }
 
     /// Ends a request as the adapters do; the cookie the browser then holds (`kept` if the
     /// response set none).
     fn respond(&self, session: &Session<String>, kept: &str) -> String {
-        now(session.record_revocations()).unwrap();
-        now(session.save()).unwrap();
-        match session.finish().unwrap().first() {
+        let response = end(&self.driver, session);
+        assert_eq!(
+            response.status(),
+            200,
+            "the store took the request's writes"
+        );
+        match response.set_cookies().first() {
             None => kept.to_owned(),
             Some(line) => line.split(';').next().unwrap().to_owned(),
         }
@@ -244,21 +246,21 @@ fn the_check_with_its_generation_is_one_round_trip() {
 }
 
 #[test]
-fn a_login_whose_registration_fails_is_an_error_and_sends_no_cookie_yet() {
+fn a_login_whose_registration_fails_is_a_503_that_sends_no_cookie() {
     let app = app();
     let session = app.request("");
     session
         .login(&Subject::new("alice").unwrap(), "s".into())
         .unwrap();
     app.store.set_down(true);
-    assert!(matches!(
-        now(session.record_revocations()),
-        Err(StoreError::Unreachable(_))
-    ));
-    // A retry, once the store answers, registers it.
+    let response = end(&app.driver, &session);
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.set_cookies(), Vec::<String>::new());
+    assert_eq!(response.header(Field::RetryAfter), ["1"]);
+    // Once the store answers, the user logs in again, and that login is registered.
     app.store.set_down(false);
-    let cookie = app.respond(&session, "");
-    assert_eq!(app.open(&cookie).0.as_deref(), Some("s"));
+    let cookie = app.login("alice");
+    assert_eq!(app.open(&cookie).0.as_deref(), Some("alice's state"));
 }
 
 #[test]
@@ -269,12 +271,7 @@ fn with_outages_accepted_a_failed_registration_lets_the_login_through_unvouched(
         .login(&Subject::new("alice").unwrap(), "s".into())
         .unwrap();
     app.store.set_down(true);
-    assert_eq!(now(session.record_revocations()), Ok(()));
-    let cookie = session.finish().unwrap()[0]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = app.respond(&session, "");
     app.store.set_down(false);
     // Once the store answers, it does not vouch for the session: one more login.
     assert_eq!(app.open(&cookie), (None, Some(CookieReadError::Forgotten)));
@@ -300,10 +297,6 @@ fn in_server_side_mode_only_sessions_checked_by_subject_are_registered_and_refus
 fn in_server_side_mode_accepting_forgotten_sessions_is_a_setting_of_the_store() {
     let before = app().server_side();
     let cookie = before.login("alice");
-    let mut after = before.fresh();
-    let side = ServerSide::new(after.store.clone())
-        .overflow(true)
-        .on_forgotten(Forgotten::Accept);
-    after.server = Some(side.bind(&after.cookie).unwrap());
+    let after = before.server_side_with(|side| side.on_forgotten(Forgotten::Accept));
     assert_eq!(after.open(&cookie).0.as_deref(), Some("alice's state"));
 }

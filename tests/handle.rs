@@ -1,13 +1,17 @@
 //! The per-request session handle: lazy, quiet when untouched, safe with bad cookies, and exact in
 //! what it asks the browser to keep and delete.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::driver::{Sent, begin, end};
+use sealed_session::web::Driver;
 use sealed_session::{
     CookieOptions, CookieReadError, CookieWriteError, Key, KeyRing, ManualClock, OpenError,
-    RenewalReason, SealError, Sealer, Session, SessionCookie, Subject, join_cookie_headers,
+    RenewalReason, SealError, Sealer, Session, SessionCookie, Subject,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,11 +33,13 @@ fn state(user: u64) -> State {
     }
 }
 
-/// A cookie configuration over one ring and clock, with up to `max_chunks` chunks.
+/// A cookie configuration over one ring and clock, with up to `max_chunks` chunks, and the
+/// request driver over it (cookie sessions, no store).
 struct Site {
     ring: KeyRing,
     clock: ManualClock,
-    cookie: Arc<SessionCookie>,
+    cookie: SessionCookie,
+    driver: Driver,
 }
 
 fn site_with(max_chunks: usize) -> Site {
@@ -52,7 +58,8 @@ fn site_with(max_chunks: usize) -> Site {
     Site {
         ring,
         clock,
-        cookie: Arc::new(cookie),
+        driver: Driver::new(cookie.clone()),
+        cookie,
     }
 }
 
@@ -83,14 +90,8 @@ impl Browser {
     }
 
     fn header(&self) -> String {
-        join_cookie_headers(
-            self.0
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str),
-        )
+        let pairs: Vec<String> = self.0.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        pairs.join("; ")
     }
 
     fn names(&self) -> Vec<&str> {
@@ -101,11 +102,21 @@ impl Browser {
 impl Site {
     /// One request from `browser`, handled by `handler`; the browser applies the response.
     fn request(&self, browser: &mut Browser, handler: impl FnOnce(&Session<State>)) -> Vec<String> {
-        let session = Session::new(self.cookie.clone(), browser.header());
+        let session = self.begin(&browser.header());
         handler(&session);
-        let lines = session.finish().unwrap();
+        let lines = self.end(&session);
         browser.apply(&lines);
         lines
+    }
+
+    /// The session of a request whose `Cookie` header is `header`, as the driver begins it.
+    fn begin(&self, header: &str) -> Session<State> {
+        begin(&self.driver, header)
+    }
+
+    /// The `Set-Cookie` lines the end of the request gives a 200 response.
+    fn end(&self, session: &Session<State>) -> Vec<String> {
+        end(&self.driver, session).set_cookies()
     }
 
     fn logged_in(&self) -> Browser {
@@ -124,20 +135,18 @@ fn a_request_that_never_touches_the_session_gets_no_set_cookie_whatever_it_carri
         format!("{NAME}=garbage"),
         format!("{NAME}=a; {NAME}=b"),
     ] {
-        let session = Session::<State>::new(site.cookie.clone(), header.clone());
-        assert!(session.finish().unwrap().is_empty(), "{header}");
+        let session = site.begin(&header);
+        assert!(end(&site.driver, &session).is_bare(), "{header}");
         assert_eq!(session.refused(), None, "never read, never judged");
     }
 }
 
 #[test]
 fn a_session_is_untouched_until_the_handler_reads_changes_or_clears_it() {
+    // Untouched, the response gets no header at all: it does not depend on the cookie.
     let site = site();
     let header = site.logged_in().header();
-    let fresh = || Session::<State>::new(site.cookie.clone(), header.clone());
-    let untouched = fresh();
-    assert!(untouched.is_untouched());
-    assert!(untouched.finish().unwrap().is_empty());
+    assert!(end(&site.driver, &site.begin(&header)).is_bare());
     type Use = fn(&Session<State>);
     let uses: [(&str, Use); 3] = [
         ("read", |s| drop(s.get())),
@@ -145,9 +154,14 @@ fn a_session_is_untouched_until_the_handler_reads_changes_or_clears_it() {
         ("clear", |s| s.clear()),
     ];
     for (what, use_it) in uses {
-        let session = fresh();
+        let session = site.begin(&header);
         use_it(&session);
-        assert!(!session.is_untouched(), "{what}");
+        let response = end(&site.driver, &session);
+        assert_eq!(
+            response.header(sealed_session::web::Field::Vary),
+            ["Cookie"],
+            "{what}"
+        );
     }
 }
 
@@ -189,13 +203,13 @@ fn an_unchanged_session_is_renewed_only_when_due() {
     );
     // Due: the cookie is renewed, with the same session id and creation time.
     site.clock.advance(Duration::from_secs(1));
-    let id = Session::<State>::new(site.cookie.clone(), first.clone()).session_id();
+    let id = site.begin(&first).session_id();
     let lines = site.request(&mut browser, |s| {
         s.get();
     });
     assert_eq!(lines.len(), 1);
     assert_ne!(browser.header(), first);
-    let renewed = Session::<State>::new(site.cookie.clone(), browser.header());
+    let renewed = site.begin(&browser.header());
     assert_eq!(renewed.get(), Some(state(7)));
     assert_eq!(renewed.session_id(), id);
 }
@@ -259,11 +273,11 @@ fn a_bad_cookie_is_no_session_and_the_response_deletes_it() {
         }),
     ];
     for (header, expected) in cases {
-        let session = Session::<State>::new(site.cookie.clone(), header.clone());
+        let session = site.begin(&header);
         assert_eq!(session.get(), None, "{header}");
         let refused = session.refused().expect("a reason");
         assert!(expected(&refused), "{refused:?}");
-        let lines = session.finish().unwrap();
+        let lines = site.end(&session);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(
             lines[0].starts_with(&format!("{NAME}=; Max-Age=0;")),
@@ -327,11 +341,11 @@ fn a_state_too_large_for_the_cookies_is_an_error_the_handler_sees_and_nothing_ch
 fn modify_changes_the_state_in_place_and_keeps_the_identity() {
     let site = site();
     let mut browser = site.logged_in();
-    let id = Session::<State>::new(site.cookie.clone(), browser.header()).session_id();
+    let id = site.begin(&browser.header()).session_id();
     site.request(&mut browser, |s| {
         assert_eq!(s.modify(|st| st.user += 1).unwrap(), Some(()));
     });
-    let after = Session::<State>::new(site.cookie.clone(), browser.header());
+    let after = site.begin(&browser.header());
     assert_eq!(after.get(), Some(state(8)));
     assert_eq!(after.session_id(), id);
     // Without a session there is nothing to modify, and nothing is written.
@@ -345,11 +359,11 @@ fn modify_changes_the_state_in_place_and_keeps_the_identity() {
 fn login_starts_a_new_session_with_a_fresh_id_and_the_subject() {
     let site = site();
     let mut browser = site.logged_in();
-    let anonymous = Session::<State>::new(site.cookie.clone(), browser.header()).session_id();
+    let anonymous = site.begin(&browser.header()).session_id();
     let alice = Subject::new("alice").unwrap();
     site.clock.advance(Duration::from_secs(5));
     site.request(&mut browser, |s| s.login(&alice, state(1)).unwrap());
-    let after = Session::<State>::new(site.cookie.clone(), browser.header());
+    let after = site.begin(&browser.header());
     assert_eq!(after.subject(), Some(alice));
     assert_ne!(after.session_id(), anonymous, "against session fixation");
     let opened = site
@@ -366,9 +380,9 @@ fn renew_identity_keeps_state_and_subject_under_a_new_id() {
     let mut browser = Browser::default();
     let alice = Subject::new("alice").unwrap();
     site.request(&mut browser, |s| s.login(&alice, state(1)).unwrap());
-    let before = Session::<State>::new(site.cookie.clone(), browser.header()).session_id();
+    let before = site.begin(&browser.header()).session_id();
     site.request(&mut browser, |s| s.renew_identity().unwrap());
-    let after = Session::<State>::new(site.cookie.clone(), browser.header());
+    let after = site.begin(&browser.header());
     assert_eq!(after.get(), Some(state(1)));
     assert_eq!(after.subject(), Some(alice));
     assert_ne!(after.session_id(), before);
@@ -388,10 +402,7 @@ fn a_growing_session_spreads_over_chunks_and_a_shrinking_one_deletes_only_what_w
     };
     site.request(&mut browser, |s| s.replace(big.clone()).unwrap());
     assert_eq!(browser.names(), [NAME, "__Host-s.1", "__Host-s.2"]);
-    assert_eq!(
-        Session::<State>::new(site.cookie.clone(), browser.header()).get(),
-        Some(big)
-    );
+    assert_eq!(site.begin(&browser.header()).get(), Some(big));
     // Small again: the first cookie is rewritten and exactly the two chunks sent are deleted.
     let lines = site.request(&mut browser, |s| s.replace(state(3)).unwrap());
     assert_eq!(lines.len(), 3, "{lines:?}");
@@ -427,11 +438,16 @@ fn a_stray_chunk_from_an_older_deployment_is_deleted() {
 
 #[test]
 fn split_cookie_headers_are_read_as_one_with_the_duplicate_rule_across_them() {
+    // HTTP/2 clients send one `Cookie` field per cookie: the driver joins them.
     let site = site();
     let good = site.logged_in().header();
-    let one = Session::<State>::new(site.cookie.clone(), join_cookie_headers(["a=1", &good]));
+    let one = site
+        .driver
+        .begin::<State, _>([b"a=1".to_vec(), good.clone().into_bytes()]);
     assert_eq!(one.get(), Some(state(7)));
-    let twice = Session::<State>::new(site.cookie.clone(), join_cookie_headers([&*good, &*good]));
+    let twice = site
+        .driver
+        .begin::<State, _>([good.clone().into_bytes(), good.into_bytes()]);
     assert_eq!(twice.get(), None);
     assert!(matches!(
         twice.refused(),
@@ -446,12 +462,12 @@ fn a_read_only_request_overlapping_a_logout_does_not_bring_the_session_back() {
     let site = site();
     let mut browser = site.logged_in();
     let header = browser.header();
-    let reader = Session::<State>::new(site.cookie.clone(), header.clone());
-    let logout = Session::<State>::new(site.cookie.clone(), header);
+    let reader = site.begin(&header);
+    let logout = site.begin(&header);
     assert_eq!(reader.get(), Some(state(7)));
     logout.clear();
-    browser.apply(&logout.finish().unwrap());
-    browser.apply(&reader.finish().unwrap());
+    browser.apply(&site.end(&logout));
+    browser.apply(&site.end(&reader));
     assert!(browser.names().is_empty());
 }
 
@@ -464,12 +480,12 @@ fn a_renewal_due_during_a_concurrent_logout_is_the_one_window_left_to_revocation
     let mut browser = site.logged_in();
     site.clock.advance(Duration::from_secs(IDLE / 10));
     let header = browser.header();
-    let reader = Session::<State>::new(site.cookie.clone(), header.clone());
-    let logout = Session::<State>::new(site.cookie.clone(), header);
+    let reader = site.begin(&header);
+    let logout = site.begin(&header);
     assert_eq!(reader.get(), Some(state(7)));
     logout.clear();
-    browser.apply(&logout.finish().unwrap());
-    browser.apply(&reader.finish().unwrap());
+    browser.apply(&site.end(&logout));
+    browser.apply(&site.end(&reader));
     assert_eq!(browser.names(), [NAME]);
 }
 
@@ -477,46 +493,53 @@ fn a_renewal_due_during_a_concurrent_logout_is_the_one_window_left_to_revocation
 fn the_handle_is_shared_by_clones_and_can_cross_threads() {
     fn send_sync<S: Send + Sync>(_: &S) {}
     let site = site();
-    let session = Session::<State>::new(site.cookie.clone(), "");
+    let session = site.begin("");
     send_sync(&session);
     let other = session.clone();
     std::thread::spawn(move || other.replace(state(9)).unwrap())
         .join()
         .unwrap();
     assert_eq!(session.get(), Some(state(9)));
-    assert_eq!(session.finish().unwrap().len(), 1);
+    assert_eq!(site.end(&session).len(), 1);
 }
 
 #[test]
 fn debug_output_shows_neither_state_nor_cookie() {
     let site = site();
     let header = site.logged_in().header();
-    let session = Session::<State>::new(site.cookie.clone(), header.clone());
+    let session = site.begin(&header);
     let shown = format!("{session:?}");
     assert!(!shown.contains(header.split_once('=').unwrap().1));
 }
 
 #[test]
-fn a_lazy_session_reads_its_cookie_header_only_when_used_and_once() {
+fn a_session_reads_its_cookie_fields_only_when_used_and_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A `Cookie` field that counts how often it is read.
+    struct Counted(String, Arc<AtomicUsize>);
+
+    impl AsRef<[u8]> for Counted {
+        fn as_ref(&self) -> &[u8] {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.as_bytes()
+        }
+    }
+
     let site = site();
     let header = site.logged_in().header();
-    let make = |calls: &Arc<AtomicUsize>| {
-        let calls = Arc::clone(calls);
-        let header = header.clone();
-        Session::<State>::lazy(site.cookie.clone(), move || {
-            calls.fetch_add(1, Ordering::SeqCst);
-            header
-        })
-    };
     let calls = Arc::new(AtomicUsize::new(0));
-    let untouched = make(&calls);
-    assert!(untouched.finish().unwrap().is_empty());
+    let make = || {
+        site.driver
+            .begin::<State, _>([Counted(header.clone(), Arc::clone(&calls))])
+    };
+    let untouched = make();
+    assert!(end(&site.driver, &untouched).is_bare());
     assert_eq!(calls.load(Ordering::SeqCst), 0);
-    let used = make(&calls);
+    let used = make();
     assert_eq!(used.get(), Some(state(7)));
     assert_eq!(used.get(), Some(state(7)));
     used.replace(state(8)).unwrap();
-    assert_eq!(used.finish().unwrap().len(), 1);
+    assert_eq!(site.end(&used).len(), 1);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

@@ -7,12 +7,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::store::now;
+use common::driver::{Sent, begin, begin_loaded, end};
 use sealed_session::MAX_LEEWAY;
-use sealed_session::store::{MemoryStore, Revocations, ServerSide, ServerSideBinding};
+use sealed_session::store::{MemoryStore, Revocations, ServerSide};
+use sealed_session::web::{Driver, Reply};
 use sealed_session::{
     CookieOptions, Key, KeyRing, LogoutError, ManualClock, Sealer, Session, SessionCookie, Subject,
 };
@@ -31,9 +31,8 @@ const MODES: [Mode; 2] = [Mode::CookieWithRevocations, Mode::ServerSide];
 
 /// An application's session settings, on a clock the test moves; `leeway` is its readers'.
 struct App {
-    cookie: Arc<SessionCookie>,
-    revocations: Revocations,
-    server: Option<Arc<ServerSideBinding>>,
+    cookie: SessionCookie,
+    driver: Driver,
     clock: ManualClock,
 }
 
@@ -46,16 +45,15 @@ fn app_with(mode: Mode, store: &MemoryStore, clock: &ManualClock, leeway: Durati
         .clock(clock.clone())
         .build()
         .unwrap();
-    let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
-    let revocations = Revocations::new(store.clone()).clock(clock.clone());
-    let server = match mode {
-        Mode::CookieWithRevocations => None,
-        Mode::ServerSide => Some(ServerSide::new(store.clone()).bind(&cookie).unwrap()),
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+    let driver = Driver::new(cookie.clone());
+    let driver = match mode {
+        Mode::CookieWithRevocations => driver.revocations(Revocations::new(store.clone())),
+        Mode::ServerSide => driver.server_side(&ServerSide::new(store.clone())),
     };
     App {
         cookie,
-        revocations,
-        server,
+        driver: driver.unwrap(),
         clock: clock.clone(),
     }
 }
@@ -70,21 +68,19 @@ impl App {
     /// The session of a request carrying `cookie` (a `name=value` pair, or empty), loaded as an
     /// adapter's extractor loads it.
     fn request(&self, cookie: &str) -> Session<String> {
-        let session = Session::new(self.cookie.clone(), cookie.to_owned());
-        match &self.server {
-            Some(binding) => session.set_server_side(binding.clone()),
-            None => session.set_revocations(self.revocations.clone()),
-        }
-        now(session.load()).unwrap();
-        session
+        begin_loaded(&self.driver, cookie)
     }
 
     /// Ends a request as the adapters do; the cookie the browser then holds (or `None` if the
     /// response deleted it, or `kept` if it set nothing).
     fn respond(&self, session: &Session<String>, kept: &str) -> Option<String> {
-        now(session.record_revocations()).unwrap();
-        now(session.save()).unwrap();
-        let lines = session.finish().unwrap();
+        let response = end(&self.driver, session);
+        assert_eq!(
+            response.status(),
+            200,
+            "the store took the request's writes"
+        );
+        let lines = response.set_cookies();
         match lines.first() {
             None => Some(kept.to_owned()),
             Some(line) if line.contains("Max-Age=0") => None,
@@ -252,7 +248,8 @@ fn a_session_kept_by_logout_others_ends_at_the_next_logout_everywhere() {
 #[test]
 fn without_revocations_a_cookie_session_cannot_log_out_everywhere_and_nothing_changes() {
     let app = app(Mode::CookieWithRevocations);
-    let session = Session::<String>::new(app.cookie.clone(), "");
+    let plain = Driver::new(app.cookie.clone());
+    let session = begin_loaded::<String>(&plain, "");
     session
         .login(&Subject::new("alice").unwrap(), "s".into())
         .unwrap();
@@ -260,7 +257,7 @@ fn without_revocations_a_cookie_session_cannot_log_out_everywhere_and_nothing_ch
     assert_eq!(session.logout_others(), Err(LogoutError::NotRevocable));
     assert_eq!(session.get().as_deref(), Some("s"));
     assert!(
-        !session.finish().unwrap()[0].contains("Max-Age=0"),
+        !end(&plain, &session).set_cookies()[0].contains("Max-Age=0"),
         "the login's cookie, not a deletion"
     );
 }
@@ -289,8 +286,7 @@ fn logging_out_everywhere_without_a_logged_in_session_is_an_error() {
 fn logging_out_everywhere_before_the_session_is_loaded_is_an_error() {
     let app = app(Mode::CookieWithRevocations);
     let cookie = app.login("alice");
-    let session = Session::<String>::new(app.cookie.clone(), cookie);
-    session.set_revocations(app.revocations.clone());
+    let session = begin::<String>(&app.driver, &cookie);
     assert_eq!(session.logout_everywhere(), Err(LogoutError::NotLoaded));
 }
 
@@ -306,24 +302,18 @@ fn server_side_sessions_check_no_revocation_for_a_session_without_a_subject() {
             .clock(clock)
             .build()
             .unwrap();
-        let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
-        let side = ServerSide::new(store.clone());
-        let side = side.overflow(overflow);
-        let binding = side.bind(&cookie).unwrap();
-        let first = Session::<u32>::new(cookie.clone(), "");
-        first.set_server_side(binding.clone());
-        now(first.load()).unwrap();
+        let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+        let side = ServerSide::new(store.clone()).overflow(overflow);
+        let driver = Driver::new(cookie).server_side(&side).unwrap();
+        let first = begin_loaded::<u32>(&driver, "");
         first.replace(7).unwrap();
-        now(first.save()).unwrap();
-        let pair = first.finish().unwrap()[0]
+        let pair = end(&driver, &first).set_cookies()[0]
             .split(';')
             .next()
             .unwrap()
             .to_owned();
         let before = store.reads();
-        let next = Session::<u32>::new(cookie, pair);
-        next.set_server_side(binding);
-        now(next.load()).unwrap();
+        let next = begin_loaded::<u32>(&driver, &pair);
         assert_eq!(next.get(), Some(7));
         assert_eq!(store.reads() - before, reads, "overflow: {overflow}");
     }

@@ -7,7 +7,7 @@
 use std::error::Error;
 use std::time::Duration;
 
-use sealed_session::store::{SaveError, StoreError};
+use sealed_session::store::StoreError;
 use sealed_session::web::SessionRejection;
 use sealed_session::{
     CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, Key, KeyError, KeyId,
@@ -70,7 +70,6 @@ fn one_of_each() -> Vec<Box<dyn Error>> {
         Box::new(CookieWriteError::StateTooLarge { size: 9, max: 8 }),
         Box::new(CookieReadError::MissingChunk { chunk: 2 }),
         Box::new(StoreError::Unreachable("connection refused".to_owned())),
-        Box::new(SaveError::Conflict),
         Box::new(LogoutError::NotRevocable),
         Box::new(SessionRejection::Unavailable(StoreError::Refused(
             "read-only replica".to_owned(),

@@ -280,12 +280,13 @@ fn sweeping_expired_entries_is_bounded_per_write() {
     assert_eq!(store.len(), 1);
 }
 
-/// A session with revocations is not usable until [`Session::load`] has checked it: a path that
+/// A session with revocations is not usable until [`Driver::load`] has checked it: a path that
 /// reads it without loading (a middleware that forgot) sees no session, never an unchecked one.
 #[test]
 fn a_session_reads_as_absent_until_loaded_and_a_revoked_one_stays_absent() {
-    use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
-    use std::sync::Arc;
+    use common::driver::{Sent, begin, begin_loaded, end};
+    use sealed_session::web::Driver;
+    use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
 
     let (revocations, _, _) = setup();
     let sealer = Sealer::builder(KeyRing::new(Key::generate().unwrap()), "sid")
@@ -293,28 +294,26 @@ fn a_session_reads_as_absent_until_loaded_and_a_revoked_one_stays_absent() {
         .clock(ManualClock::new(T0))
         .build()
         .unwrap();
-    let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
-    let first = Session::<u32>::new(cookie.clone(), "");
-    first.set_revocations(revocations.clone());
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
+    let driver = Driver::new(cookie)
+        .revocations(revocations.clone())
+        .unwrap();
+    let first = begin_loaded::<u32>(&driver, "");
     first.replace(7).unwrap();
-    now(first.record_revocations()).unwrap();
-    let header = first.finish().unwrap()[0]
+    let header = end(&driver, &first).set_cookies()[0]
         .split(';')
         .next()
         .unwrap()
         .to_owned();
 
-    let session = Session::<u32>::new(cookie.clone(), header.clone());
-    session.set_revocations(revocations.clone());
+    let session = begin::<u32>(&driver, &header);
     assert_eq!(session.get(), None, "unchecked reads as no session");
-    now(session.load()).unwrap();
+    now(Driver::load(&session)).unwrap();
     assert_eq!(session.get(), Some(7));
 
     let id = session.session_id().unwrap();
     now(revocations.revoke_session(&id, None, T0 + 3600)).unwrap();
-    let revoked = Session::<u32>::new(cookie, header);
-    revoked.set_revocations(revocations);
-    now(revoked.load()).unwrap();
+    let revoked = begin_loaded::<u32>(&driver, &header);
     assert_eq!(revoked.get(), None);
     assert_eq!(
         revoked.refused(),

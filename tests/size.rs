@@ -4,10 +4,12 @@
 
 mod common;
 
+use common::driver::{Sent, begin_loaded, end};
 use common::sealer::{
     ENVELOPE_LEN, NAME, T0, base64_len, decode, fixture, fixture_with, secs, varint_len,
 };
 use sealed_session::store::{MemoryStore, ServerSide};
+use sealed_session::web::Driver;
 use sealed_session::{
     BROWSER_COOKIE_LIMIT, ConfigError, CookieOptions, DEFAULT_ABSOLUTE_LIFETIME,
     DEFAULT_IDLE_TIMEOUT, Key, KeyRing, ManualClock, OpenError, SealError, Sealer, SessionCookie,
@@ -331,32 +333,19 @@ fn server_side_cookie(
     subject: Option<&str>,
     state_len: usize,
 ) -> String {
-    let cookie = std::sync::Arc::new(cookie);
     let store = MemoryStore::with_clock(clock.clone());
-    let sessions = ServerSide::new(store).bind(&cookie).unwrap();
-    let session = sealed_session::Session::<ByteBuf>::new(cookie, "");
-    session.set_server_side(sessions);
+    let driver = Driver::new(cookie)
+        .server_side(&ServerSide::new(store))
+        .unwrap();
+    let session = begin_loaded::<ByteBuf>(&driver, "");
     let state = bytes(state_len);
     match subject {
         Some(subject) => session.login(&Subject::new(subject).unwrap(), state),
         None => session.replace(state),
     }
     .unwrap();
-    block_on(session.record_revocations()).unwrap();
-    block_on(session.save()).unwrap();
-    let set_cookie = session.finish().unwrap();
+    let set_cookie = end(&driver, &session).set_cookies();
     set_cookie[0].split(';').next().unwrap().to_owned()
-}
-
-/// Runs a future of the memory store to completion: it never waits.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
 }
 
 /// A cookie named as the README's, in server-side mode's prerequisite (session ids), sealing

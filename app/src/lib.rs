@@ -6,7 +6,7 @@
 //! buttons "Log out", "Log out my other sessions", "Log out everywhere", and "Add notes" (which
 //! grows a cookie session over several cookies). Every change is an HTML form posted with POST,
 //! answered with a redirect. Back after a logout shows the user logged out: every page that
-//! shows a session is `Cache-Control: no-store` (the layer's `cache_no_store(true)`), and a
+//! shows a session is `Cache-Control: no-store` (the driver's `cache_no_store(true)`), and a
 //! logged-in page the browser restores from its back/forward cache asks the server again.
 //!
 //! Chosen by environment variables ([`Config::from_env`]), every one optional:

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sealed_session::key_file::{KeyRingFile, Watch};
 use sealed_session::store::{RedbStore, RedisStore, Revocations, ServerSide, Store};
+use sealed_session::web::Driver;
 use sealed_session::web::actix::SessionMiddleware;
 use sealed_session::web::axum::SessionLayer;
 use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
@@ -48,22 +49,6 @@ enum Backing {
     ServerSide(ServerSide),
 }
 
-/// Gives `$adapter` (`SessionLayer` or `SessionMiddleware`, which have the same settings but no
-/// trait in common) the app's settings and `$backing`.
-macro_rules! sessions {
-    ($adapter:ident, $cookie:expr, $backing:expr) => {{
-        // No HTTP cache keeps a page that shows a session, the browser's included, so Back
-        // after a logout cannot show a logged-in page from it (the back/forward cache, which
-        // is no HTTP cache, is the pages' own business: app/src/pages.rs).
-        let sessions = $adapter::<Account>::new($cookie).cache_no_store(true);
-        match $backing {
-            Backing::None => sessions,
-            Backing::Revocations(revocations) => sessions.revocations(revocations.clone())?,
-            Backing::ServerSide(side) => sessions.server_side(side)?,
-        }
-    }};
-}
-
 impl Site {
     /// Loads the keys, opens the store and builds the sessions `config` asks for. Call it inside
     /// a tokio runtime (axum's, or actix-web's `main`): the Redis store connects on it.
@@ -101,9 +86,18 @@ impl Site {
                 Backing::ServerSide(ServerSide::from_shared(open(store)?))
             }
         };
+        // No HTTP cache keeps a page that shows a session, the browser's included, so Back after
+        // a logout cannot show a logged-in page from it (the back/forward cache, which is no
+        // HTTP cache, is the pages' own business: app/src/pages.rs).
+        let driver = Driver::new(cookie).cache_no_store(true);
+        let driver = match backing {
+            Backing::None => driver,
+            Backing::Revocations(revocations) => driver.revocations(revocations)?,
+            Backing::ServerSide(side) => driver.server_side(&side)?,
+        };
         Ok(Self {
-            layer: sessions!(SessionLayer, cookie.clone(), &backing),
-            middleware: sessions!(SessionMiddleware, cookie, &backing),
+            layer: SessionLayer::new(driver.clone()),
+            middleware: SessionMiddleware::new(driver),
             config: Arc::new(config),
             _watch: watch,
         })

@@ -17,7 +17,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sealed_session::key_file::{MAX_SESSION_LIFETIME_LIMIT, RingDocument};
 use sealed_session::store::{MemoryStore, ServerSide, Store as _};
-use sealed_session::{ManualClock, Session as Handle, SessionCookie, Subject};
+use sealed_session::web::{Driver, Field, Lines};
+use sealed_session::{ManualClock, SessionCookie, Subject};
 use sealed_session_fuzz::arb_encode::Enc;
 use sealed_session_fuzz::fixtures::{self, NOW, Session};
 use sealed_session_fuzz::targets::chunks::{
@@ -989,19 +990,21 @@ fn server_side_session(
     subject: Option<&str>,
     state: Session,
 ) -> (String, String) {
-    let side = ServerSide::new(store.clone());
-    let side = side.overflow(overflow);
-    let session = Handle::<Session>::new(Arc::clone(cookie), "");
-    session.set_server_side(side.bind(cookie).expect("session ids"));
-    server_side::now(session.load()).expect("memory store");
+    let side = ServerSide::new(store.clone()).overflow(overflow);
+    let driver = Driver::new((**cookie).clone())
+        .server_side(&side)
+        .expect("session ids");
+    let session = driver.begin::<Session, &[u8]>([]);
+    server_side::now(Driver::load(&session)).expect("memory store");
     match subject {
         Some(s) => session.login(&Subject::new(s).expect("a valid subject"), state),
         None => session.replace(state),
     }
     .expect("fits");
-    server_side::now(session.save()).expect("saved");
     let id = session.session_id().expect("an id");
-    let lines = session.finish().expect("written");
+    let mut response = Lines::new(200);
+    server_side::now(driver.end(&session, &mut response));
+    let lines = response.header(Field::SetCookie);
     let pair = lines[0].split(';').next().expect("a pair").to_owned();
     let record = server_side::now(store.load(&server_side::record_key(&id)))
         .expect("memory store")
@@ -1043,9 +1046,12 @@ fn server_side_seeds() -> Vec<(String, Vec<u8>, server_side::Outcome)> {
         s(2),
     );
     let plain = {
-        let session = Handle::<Session>::new(Arc::clone(&cookie), "");
+        let driver = Driver::new((*cookie).clone());
+        let session = driver.begin::<Session, &[u8]>([]);
         session.replace(s(0)).expect("fits");
-        session.finish().expect("written")[0]
+        let mut response = Lines::new(200);
+        server_side::now(driver.end(&session, &mut response));
+        response.header(Field::SetCookie)[0]
             .split(';')
             .next()
             .expect("a pair")

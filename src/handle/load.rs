@@ -31,7 +31,7 @@ where
     /// # Errors
     /// [`StoreError`] when the store cannot answer (and the revocations fail closed): the session
     /// stays unusable, and the request should be answered 503.
-    pub async fn load(&self) -> Result<(), StoreError> {
+    pub(crate) async fn load(&self) -> Result<(), StoreError> {
         let question = {
             let mut inner = self.guard();
             if inner.revocations.is_none() && inner.server.is_none() {

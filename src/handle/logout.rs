@@ -28,7 +28,7 @@ pub enum LogoutError {
     /// with [`Session::login`], so there is no "everywhere" to log out of. Answer as for a
     /// logged-out user.
     NoSubject,
-    /// The session needs the store before it can be used, and [`Session::load`] was not
+    /// The session needs the store before it can be used, and [`Driver::load`](crate::web::Driver::load) was not
     /// called (the adapters' extractors call it): call it first.
     NotLoaded,
 }
@@ -72,10 +72,10 @@ where
     /// natively. The handler need not read the session first.
     ///
     /// ```
-    /// # use std::sync::Arc;
     /// # use sealed_session::store::{MemoryStore, Revocations};
-    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie, Subject};
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
     /// # use sealed_session::LogoutError;
+    /// use sealed_session::web::{Driver, Field, Lines};
     /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
     /// #     let mut f = std::pin::pin!(f);
     /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -84,31 +84,31 @@ where
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
     /// #     .session_ids(true)
     /// #     .build()?;
-    /// # let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
-    /// let revocations = Revocations::new(MemoryStore::new());
+    /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+    /// let driver = Driver::new(cookie.clone()).revocations(Revocations::new(MemoryStore::new()))?;
     /// let alice = Subject::new("alice")?;
     /// // Alice logs in on her phone...
-    /// let phone = Session::<u32>::new(cookie.clone(), "");
-    /// phone.set_revocations(revocations.clone());
+    /// let phone = driver.begin::<u32, &[u8]>([]);
+    /// block_on(Driver::load(&phone))?;
     /// phone.login(&alice, 1)?;
-    /// block_on(phone.record_revocations())?; // registers the new session with the store
-    /// let phone_cookie = phone.finish()?[0].split(';').next().unwrap().to_owned();
+    /// let mut response = Lines::new(200);
+    /// block_on(driver.end(&phone, &mut response)); // registers the new session with the store
+    /// let phone_cookie = response.header(Field::SetCookie)[0].split(';').next().unwrap().to_owned();
     ///
     /// // ...and on her laptop, where she presses "log out everywhere".
-    /// let laptop = Session::<u32>::new(cookie.clone(), "");
-    /// laptop.set_revocations(revocations.clone());
+    /// let laptop = driver.begin::<u32, &[u8]>([]);
+    /// block_on(Driver::load(&laptop))?;
     /// laptop.login(&alice, 2)?;
     /// laptop.logout_everywhere()?;
-    /// block_on(laptop.record_revocations())?; // the adapters do this before responding
+    /// block_on(driver.end(&laptop, &mut Lines::new(200))); // records it before responding
     ///
     /// // The phone's next request carries its cookie: no session any more.
-    /// let next = Session::<u32>::new(cookie.clone(), phone_cookie);
-    /// next.set_revocations(revocations);
-    /// block_on(next.load())?;
+    /// let next = driver.begin::<u32, _>([phone_cookie.into_bytes()]);
+    /// block_on(Driver::load(&next))?;
     /// assert_eq!(next.get(), None);
     ///
     /// // Without revocations a cookie session cannot do it, and says so.
-    /// let plain = Session::<u32>::new(cookie, "");
+    /// let plain = Driver::new(cookie).begin::<u32, &[u8]>([]);
     /// plain.login(&Subject::new("bob")?, 3)?;
     /// assert_eq!(plain.logout_everywhere(), Err(LogoutError::NotRevocable));
     /// assert_eq!(plain.get(), Some(3)); // nothing happened
@@ -133,9 +133,9 @@ where
     /// creation time and absolute lifetime too); a later "log out everywhere" ends it.
     ///
     /// ```
-    /// # use std::sync::Arc;
     /// # use sealed_session::store::{MemoryStore, ServerSide};
-    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie, Subject};
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
+    /// use sealed_session::web::{Driver, Lines, Reply};
     /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
     /// #     let mut f = std::pin::pin!(f);
     /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -144,16 +144,17 @@ where
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
     /// #     .session_ids(true)
     /// #     .build()?;
-    /// # let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
     /// // Server-side sessions need no revocations for it: the store does it.
-    /// let sessions = ServerSide::new(MemoryStore::new()).bind(&cookie)?;
-    /// let session = Session::<String>::new(cookie, "");
-    /// session.set_server_side(sessions);
+    /// let driver = Driver::new(cookie).server_side(&ServerSide::new(MemoryStore::new()))?;
+    /// let session = driver.begin::<String, &[u8]>([]);
+    /// block_on(Driver::load(&session))?;
     /// let alice = Subject::new("alice")?;
     /// session.login(&alice, "cart: 2 items".to_owned())?;
     /// session.logout_others()?;
-    /// block_on(session.record_revocations())?;
-    /// block_on(session.save())?;
+    /// let mut response = Lines::new(200);
+    /// block_on(driver.end(&session, &mut response)); // recorded, and the session written
+    /// assert_eq!(response.status(), 200);
     /// assert_eq!(session.subject(), Some(alice)); // still logged in here
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -51,29 +51,42 @@ use crate::store::{Held, Revocations, StoreError};
 pub use logout::LogoutError;
 use server::{Change, Server};
 
-/// The session of one request: a typed state `T`, read lazily from the request's cookies,
-/// changed by handlers, and turned into `Set-Cookie` lines by [`finish`](Self::finish).
+/// The session of one request: a typed state `T`, read lazily from the request's cookies and
+/// changed by handlers. The request [`Driver`](crate::web::Driver) makes it from the request and
+/// turns it into the response's `Set-Cookie` lines at its end; the web adapters hand it to
+/// handlers (the `Session<T>` extractor).
 ///
 /// Clones share one session, so a middleware and the handler it wraps see the same state. It is
 /// `Send` and `Sync` when `T` is `Send`.
 ///
 /// ```
-/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+/// use sealed_session::web::{Driver, Field, Lines};
+/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     match std::pin::pin!(f).as_mut().poll(&mut cx) {
+/// #         std::task::Poll::Ready(out) => out,
+/// #         std::task::Poll::Pending => unreachable!(),
+/// #     }
+/// # }
 ///
 /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
-/// let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+/// let driver = Driver::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
 ///
 /// // A request without cookies; the handler stores a counter.
-/// let session = Session::<u32>::new(cookie.clone(), "");
+/// let session = driver.begin::<u32, &[u8]>([]);
 /// assert_eq!(session.get(), None);
 /// session.replace(1)?;
-/// let set_cookie = session.finish()?;
+/// let mut response = Lines::new(200);
+/// block_on(driver.end(&session, &mut response));
 ///
 /// // The next request carries the cookie back; a handler that only reads writes nothing.
-/// let header = set_cookie[0].split(';').next().unwrap();
-/// let session = Session::<u32>::new(cookie, header);
+/// let pair = response.header(Field::SetCookie)[0].split(';').next().unwrap().to_owned();
+/// let session = driver.begin::<u32, _>([pair.into_bytes()]);
 /// assert_eq!(session.get(), Some(1));
-/// assert!(session.finish()?.is_empty());
+/// let mut response = Lines::new(200);
+/// block_on(driver.end(&session, &mut response));
+/// assert!(response.header(Field::SetCookie).is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Session<T> {
@@ -164,34 +177,11 @@ impl<T> Session<T>
 where
     T: Serialize + DeserializeOwned,
 {
-    /// The session of a request whose `Cookie` header is `cookie_header` (all of the request's
-    /// `Cookie` fields joined with `"; "`, see [`join_cookie_headers`]; empty if it had none).
-    /// Decrypts nothing.
-    pub fn new(cookie: Arc<SessionCookie>, cookie_header: impl Into<String>) -> Self {
-        Self::build(cookie, None, Some(cookie_header.into()))
-    }
-
-    /// As [`new`](Self::new), with the header made by `header` only if the session is used: a
-    /// request whose handler never touches the session does not even read its `Cookie` fields.
-    /// For adapters, which can hand over the fields cheaply (shared buffers) and join them here.
-    ///
-    /// ```
-    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
-    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
-    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
-    /// use sealed_session::join_cookie_headers;
-    ///
-    /// // The request's `Cookie` fields, as an adapter holds them (HTTP/2 sends them split).
-    /// let fields: Vec<String> = vec!["theme=dark".into(), "lang=en".into()];
-    /// // `move`: the session keeps the closure until its first use, past this scope (`'static`),
-    /// // so the closure owns `fields`; no clone, since it runs at most once.
-    /// let session = Session::<u32>::lazy(cookie, move || {
-    ///     join_cookie_headers(fields.iter().map(String::as_str))
-    /// });
-    /// assert_eq!(session.get(), None); // joined and scanned now: no session cookie among them
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn lazy(
+    /// The session of a request, with its `Cookie` header (every field joined with `"; "`) made
+    /// by `header` only if the session is used: a request whose handler never touches the
+    /// session does not even read its `Cookie` fields. [`Driver::begin`](crate::web::Driver::begin)
+    /// hands over the fields (shared buffers) and joins them here.
+    pub(crate) fn lazy(
         cookie: Arc<SessionCookie>,
         header: impl FnOnce() -> String + Send + 'static,
     ) -> Self {
@@ -242,10 +232,10 @@ where
     /// ```
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
-    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
     /// # struct Query { item: String }
     /// # let query = Query { item: "pen".into() };
-    /// let session = Session::<Vec<String>>::new(cookie, "");
+    /// # let session = sealed_session::web::Driver::new(cookie).begin::<Vec<String>, &[u8]>([]);
     /// session.replace(vec!["book".into(), "pen".into()])?;
     ///
     /// // A handler asks whether the cart holds the item its query names.
@@ -300,10 +290,10 @@ where
     /// ```
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
-    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
+    /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
     /// # struct AddItem { item: String }
     /// # let form = AddItem { item: "pen".into() };
-    /// let session = Session::<Vec<String>>::new(cookie, "");
+    /// # let session = sealed_session::web::Driver::new(cookie).begin::<Vec<String>, &[u8]>([]);
     /// session.replace(vec!["book".into()])?;
     ///
     /// // A handler adds the item its form names, and answers with the cart's size.
@@ -334,7 +324,7 @@ where
     /// whether there was a session to change. In cookie mode the same as `modify`.
     ///
     /// `f` is kept with the session and may run again after the handler has returned: the
-    /// request's end ([`save`](Self::save)) applies it once more to the newer state on each
+    /// request's end ([`Driver::end`](crate::web::Driver::end)) applies it once more to the newer state on each
     /// compare-and-set retry. Hence its bounds: `'static`, as it outlives the handler's
     /// borrows, so it owns what it captures (a `move` closure); `Fn`, as it runs more than once,
     /// so it leaves what it captured in place (a clone of each value it puts in the state);
@@ -344,8 +334,8 @@ where
     /// of `item`, a captured variable in an `Fn` closure").
     ///
     /// ```
-    /// use std::sync::Arc;
     /// use sealed_session::store::{MemoryStore, ServerSide};
+    /// use sealed_session::web::{Driver, Field, Lines};
     /// use sealed_session::{CookieOptions, CookieWriteError, Key, KeyRing, Sealer, Session};
     /// use sealed_session::SessionCookie;
     /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -374,31 +364,34 @@ where
     /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
     ///     .session_ids(true)
     ///     .build()?;
-    /// let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
-    /// let sessions = ServerSide::new(MemoryStore::new()).bind(&cookie)?;
-    /// // The session of a request with this `Cookie` header, as the adapters make it.
+    /// let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+    /// let driver = Driver::new(cookie).server_side(&ServerSide::new(MemoryStore::new()))?;
+    /// // The session of a request with this `Cookie` header, and the end of the request, as the
+    /// // adapters run them.
     /// let request = |header: &str| -> Result<Session<Vec<String>>, Box<dyn std::error::Error>> {
-    ///     let session = Session::new(cookie.clone(), header);
-    ///     session.set_server_side(sessions.clone());
-    ///     block_on(session.load())?;
+    ///     let session = driver.begin::<Vec<String>, _>([header.as_bytes().to_vec()]);
+    ///     block_on(Driver::load(&session))?;
     ///     Ok(session)
+    /// };
+    /// let respond = |session: &Session<Vec<String>>| {
+    ///     let mut response = Lines::new(200);
+    ///     block_on(driver.end(session, &mut response));
+    ///     response
     /// };
     ///
     /// // A first request starts an empty cart.
     /// let first = request("")?;
     /// first.replace(Vec::new())?;
-    /// block_on(first.record_revocations())?;
-    /// block_on(first.save())?;
-    /// let set_cookie = first.finish()?;
+    /// let set_cookie = respond(&first).header(Field::SetCookie);
     /// let header = set_cookie[0].split(';').next().unwrap();
     ///
     /// // Two requests overlap: each reads the empty cart and adds an item.
     /// let (a, b) = (request(header)?, request(header)?);
     /// add_to_cart(&a, AddItem { item: "book".into() })?;
     /// add_to_cart(&b, AddItem { item: "pen".into() })?;
-    /// block_on(a.save())?;
+    /// respond(&a);
     /// // `b`'s compare-and-set finds `a`'s write: its closure runs again, on `a`'s cart.
-    /// block_on(b.save())?;
+    /// respond(&b);
     ///
     /// let cart = request(header)?.get();
     /// assert_eq!(cart, Some(vec!["book".to_owned(), "pen".to_owned()]));
@@ -509,7 +502,7 @@ where
     /// configured with a store; then [`load`](Self::load) checks the session before it is used,
     /// and [`record_revocations`](Self::record_revocations) records a logout, and registers a
     /// session the request created, after the handler.
-    pub fn set_revocations(&self, revocations: Revocations) {
+    pub(crate) fn set_revocations(&self, revocations: Revocations) {
         let mut inner = self.guard();
         inner.revocations = Some(revocations);
         inner.revoke_ids = true;
@@ -530,7 +523,7 @@ where
     /// registration that fails is not an error: the session goes out unregistered, and is
     /// refused as forgotten once the store answers again, unless
     /// [`Forgotten::Accept`](crate::store::Forgotten::Accept) was chosen too.
-    pub async fn record_revocations(&self) -> Result<(), StoreError> {
+    pub(crate) async fn record_revocations(&self) -> Result<(), StoreError> {
         self.record_pending().await?;
         self.register_created().await
     }
@@ -645,21 +638,8 @@ where
     }
 
     /// Whether the request never used the session: nothing read, changed, cleared or left to
-    /// record. Its end then has nothing to write and nothing to ask a store: an adapter can skip
-    /// [`record_revocations`](Self::record_revocations), [`save`](Self::save) and
-    /// [`finish`](Self::finish).
-    ///
-    /// ```
-    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
-    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
-    /// # let cookie = std::sync::Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
-    /// let session = Session::<u32>::new(cookie, "__Host-session=anything");
-    /// assert!(session.is_untouched());
-    /// session.get();
-    /// assert!(!session.is_untouched());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn is_untouched(&self) -> bool {
+    /// record. Its end then has nothing to write and nothing to ask a store.
+    pub(crate) fn is_untouched(&self) -> bool {
         let inner = self.guard();
         matches!(inner.state, State::Unread)
             && !inner.cleared
@@ -685,7 +665,7 @@ where
     /// [`CookieWriteError`] only if a renewal due at the end of the request cannot be sealed
     /// (the session expired during the request, or its stamps grew past the size limit). The
     /// response should then leave the cookie as it was.
-    pub fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
+    pub(crate) fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
         let mut inner = self.guard();
         if matches!(inner.state, State::Unread) && !inner.cleared {
             // Never touched: nothing to write, and nothing read.
@@ -888,13 +868,7 @@ impl<T> fmt::Debug for Session<T> {
 /// Joins the values of a request's `Cookie` header fields into one header, as HTTP/2 clients
 /// send them split (RFC 9113 section 8.2.3): `"; "` between them, so that the duplicate-cookie
 /// rule applies across all of them.
-///
-/// ```
-/// use sealed_session::join_cookie_headers;
-///
-/// assert_eq!(join_cookie_headers(["a=1", "b=2; c=3"]), "a=1; b=2; c=3");
-/// ```
-pub fn join_cookie_headers<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn join_cookie_headers<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();
     for field in fields {
         if !out.is_empty() {

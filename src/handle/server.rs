@@ -122,7 +122,7 @@ where
     /// handler (a login's session is registered by the first: without it, a logged-in session
     /// is refused as forgotten on its next request). The cookie is from then on the binding's: the same name and
     /// attributes, sealed under a purpose of its own (FORMAT.md, "Server-side sessions").
-    pub fn set_server_side(&self, backing: Arc<ServerSideBinding>) {
+    pub(crate) fn set_server_side(&self, backing: Arc<ServerSideBinding>) {
         let mut inner = self.guard();
         inner.cookie = Arc::clone(&backing.cookie);
         if inner.revocations.is_none() {
@@ -146,7 +146,7 @@ where
     /// # Errors
     /// [`SaveError`]: the adapter answers 503 (the store), 409 (a conflict) or 500 (sealing),
     /// with no `Set-Cookie`.
-    pub async fn save(&self) -> Result<(), SaveError> {
+    pub(crate) async fn save(&self) -> Result<(), SaveError> {
         let mut attempts = {
             let inner = self.guard();
             match &inner.server {

@@ -29,12 +29,11 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Why [`Session::save`](crate::Session::save) could not write a server-side session at the end
+/// Why the end of a request could not write a server-side session
 /// of its request. The store holds what it held before (a failed write is never applied later);
 /// the response should carry no `Set-Cookie`.
 #[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SaveError {
+pub(crate) enum SaveError {
     /// The store did not answer, or refused: answer 503; the client may retry.
     Store(StoreError),
     /// Another request of the session wrote it first, or logged it out, and this request's

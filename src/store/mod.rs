@@ -22,7 +22,8 @@ mod server_side;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use error::{SaveError, StoreError};
+pub(crate) use error::SaveError;
+pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redb")))]
@@ -32,7 +33,8 @@ pub use redb_store::RedbStore;
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
 pub use revocation::{Forgotten, Outage, RECORD_MARGIN, Revocations, Verdict};
 pub(crate) use server_side::Held;
-pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide, ServerSideBinding};
+pub(crate) use server_side::ServerSideBinding;
+pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide};
 
 /// The longest key the crate asks a store to keep, in bytes: the prefix, a hash tag around a
 /// subject of at most 64 bytes in hex, and a session id in hex.

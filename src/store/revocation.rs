@@ -268,7 +268,7 @@ impl Revocations {
     /// keeps it until `until` (Unix seconds: the session's absolute end, past which no renewal
     /// of it opens) plus [`RECORD_MARGIN`]. One write. The session handle calls it for every
     /// session it creates (a login, a first state, a new identity), at the end of the request
-    /// ([`Session::record_revocations`](crate::Session::record_revocations)), before the cookie
+    /// ([`Driver::end`](crate::web::Driver::end)), before the cookie
     /// goes out; call it yourself only if you create sessions without the handle.
     ///
     /// # Errors

@@ -55,13 +55,13 @@ impl Default for Conflicts {
 /// write is a compare-and-set on the version the request read, so a write that comes after a
 /// logout never brings the session back, and concurrent writes follow [`Conflicts`].
 ///
-/// The web adapters take it in their `server_side`. Without a framework, the steps of a request
-/// are the ones they take:
+/// The request [`Driver`](crate::web::Driver) takes it in its `server_side`, and the web
+/// adapters run that driver. Without a framework, the steps of a request are the ones they take:
 ///
 /// ```
-/// use std::sync::Arc;
 /// use sealed_session::store::{MemoryStore, ServerSide};
-/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie, Subject};
+/// use sealed_session::web::{Driver, Field, Lines};
+/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);
 /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -72,24 +72,22 @@ impl Default for Conflicts {
 /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
 ///     .session_ids(true)
 ///     .build()?;
-/// let cookie = Arc::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
-/// let sessions = ServerSide::new(MemoryStore::new()).bind(&cookie)?;
+/// let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+/// let driver = Driver::new(cookie).server_side(&ServerSide::new(MemoryStore::new()))?;
 ///
 /// // A request: log in with a state far larger than a cookie.
-/// let session = Session::<Vec<u8>>::new(cookie.clone(), "");
-/// session.set_server_side(sessions.clone());
-/// block_on(session.load())?;
+/// let session = driver.begin::<Vec<u8>, &[u8]>([]);
+/// block_on(Driver::load(&session))?;
 /// session.login(&Subject::new("alice")?, vec![7; 10_000])?;
-/// block_on(session.record_revocations())?; // registers the new session (see `Revocations`)
-/// block_on(session.save())?;
-/// let set_cookie = session.finish()?;
+/// let mut response = Lines::new(200);
+/// block_on(driver.end(&session, &mut response)); // the state written, the session registered
+/// let set_cookie = response.header(Field::SetCookie);
 /// let pair = set_cookie[0].split(';').next().unwrap();
 /// assert!(pair.len() < 120); // only the sealed id and its stamps
 ///
 /// // The next request carries the cookie back and finds the state in the store.
-/// let session = Session::<Vec<u8>>::new(cookie, pair);
-/// session.set_server_side(sessions);
-/// block_on(session.load())?;
+/// let session = driver.begin::<Vec<u8>, _>([pair.as_bytes().to_vec()]);
+/// block_on(Driver::load(&session))?;
 /// assert_eq!(session.get().map(|s| s.len()), Some(10_000));
 /// # Ok(())
 /// # }
@@ -154,15 +152,16 @@ impl ServerSide {
     }
 
     /// Binds these settings to `cookie`, whose keys seal the states at rest: what each
-    /// request's [`Session`](crate::Session) is given ([`Session::set_server_side`]). The web
-    /// adapters do it once, in their `server_side`; another adapter does the same.
-    ///
-    /// [`Session::set_server_side`]: crate::Session::set_server_side
+    /// request's session is given. [`Driver::server_side`](crate::web::Driver::server_side)
+    /// does it once.
     ///
     /// # Errors
     /// [`ConfigError::ServerSideNeedsSessionIds`] if the cookie's sealer does not put session
     /// ids in its values: the state is kept under that id.
-    pub fn bind(&self, cookie: &SessionCookie) -> Result<Arc<ServerSideBinding>, ConfigError> {
+    pub(crate) fn bind(
+        &self,
+        cookie: &SessionCookie,
+    ) -> Result<Arc<ServerSideBinding>, ConfigError> {
         let ctx = cookie.context();
         if !ctx.session_ids {
             return Err(ConfigError::ServerSideNeedsSessionIds);
@@ -209,7 +208,7 @@ pub(crate) enum Held<T> {
 
 /// [`ServerSide`] bound to one [`SessionCookie`] ([`ServerSide::bind`]): the store, the settings
 /// and the sealing of states at rest under the cookie's keys. Shared by every request.
-pub struct ServerSideBinding {
+pub(crate) struct ServerSideBinding {
     pub(crate) side: ServerSide,
     /// The cookie under its server-side purpose.
     pub(crate) cookie: Arc<SessionCookie>,

@@ -51,7 +51,8 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, Resp
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::adapter::{Adapter, Field, Reply, StoreOutage, Value};
+use super::driver::StoreOutage;
+use super::{Driver, Field, Reply, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -63,24 +64,54 @@ use crate::handle::Session;
 /// every worker.
 ///
 /// The response gets no `Set-Cookie` when the handler did not touch the session, nor (unless
-/// [`write_on_server_error`](Self::write_on_server_error)) when it is a 5xx. A handler's error is
+/// [`write_on_server_error`](Driver::write_on_server_error)) when it is a 5xx. A handler's error is
 /// a response by the time it gets here and follows the same rules; an `Err` that an inner
 /// middleware returns instead of a response passes through untouched, without `Set-Cookie`. If a
 /// renewal due at the end of the request cannot be sealed, the response becomes a 500 and the
 /// cookie is left as it was (or, with
-/// [`keep_response_on_write_error`](Self::keep_response_on_write_error), the response goes out
+/// [`keep_response_on_write_error`](Driver::keep_response_on_write_error), the response goes out
 /// without the renewal); either way the error is logged.
 ///
 /// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
 /// session cookie `Cache-Control: private` (unless the handler chose its own), and with
-/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. The
-/// 503 of a store outage carries [`retry_after`](Self::retry_after). See [`crate::web`].
+/// [`cache_no_store`](Driver::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](Driver::retry_after). See [`crate::web`].
 pub struct SessionMiddleware<T> {
-    adapter: Adapter,
+    driver: Driver,
     state: PhantomData<fn() -> T>,
 }
 
-super::adapter::adapter_settings!(SessionMiddleware, "middleware", "actix");
+impl<T> Clone for SessionMiddleware<T> {
+    fn clone(&self) -> Self {
+        Self {
+            driver: self.driver.clone(),
+            state: PhantomData,
+        }
+    }
+}
+
+impl<T> SessionMiddleware<T> {
+    /// A middleware for sessions of type `T`, run by `driver` (its settings are the [`Driver`]'s): a
+    /// [`SessionCookie`](crate::SessionCookie) alone gives the default settings.
+    ///
+    /// ```
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+    /// use sealed_session::web::Driver;
+    /// use sealed_session::web::actix::SessionMiddleware;
+    ///
+    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+    /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+    /// let sessions = SessionMiddleware::<u64>::new(Driver::new(cookie).cache_no_store(true));
+    /// # let _ = sessions;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(driver: impl Into<Driver>) -> Self {
+        Self {
+            driver: driver.into(),
+            state: PhantomData,
+        }
+    }
+}
 
 impl<S, B, T> Transform<S, ServiceRequest> for SessionMiddleware<T>
 where
@@ -97,7 +128,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(SessionService {
             service: Rc::new(service),
-            adapter: self.adapter.clone(),
+            driver: self.driver.clone(),
             state: PhantomData,
         }))
     }
@@ -106,7 +137,7 @@ where
 /// The service [`SessionMiddleware`] wraps around an inner service.
 pub struct SessionService<S, T> {
     service: Rc<S>,
-    adapter: Adapter,
+    driver: Driver,
     state: PhantomData<fn() -> T>,
 }
 
@@ -124,15 +155,15 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let fields = request.headers().get_all(COOKIE).cloned();
-        let session = self.adapter.session::<T, HeaderValue>(fields);
+        let session = self.driver.begin::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
-        let adapter = self.adapter.clone();
+        let driver = self.driver.clone();
         let response = self.service.call(request);
         Box::pin(async move {
             // An error in place of a response has no request to answer with: it passes through
             // as it is. (A handler's own errors are already responses here.)
             let mut response = response.await?.map_into_left_body();
-            adapter.end(&session, &mut response).await;
+            driver.end(&session, &mut response).await;
             Ok(response)
         })
     }
@@ -156,7 +187,7 @@ fn header_value(value: Value) -> Option<HeaderValue> {
     }
 }
 
-/// The response as the adapter core reads and changes it.
+/// The response as the driver reads and changes it.
 impl<B> Reply for ServiceResponse<EitherBody<B>> {
     fn status(&self) -> u16 {
         ServiceResponse::status(self).as_u16()
@@ -198,7 +229,7 @@ impl<B> Reply for ServiceResponse<EitherBody<B>> {
 /// middleware's [`ServiceRequest`] (inside [`SessionMiddleware`]) or its [`ServiceResponse`].
 /// Another middleware, an authentication guard for one, reads and changes the same session the
 /// handler sees. With a store (server-side sessions, revocations), it calls
-/// [`Session::load`] before reading: until then the session reads as no session.
+/// [`Driver::load`] before reading: until then the session reads as no session.
 ///
 /// # Errors
 /// [`MissingSession`] when no `SessionMiddleware<T>` of this `T` wraps the request.
@@ -231,7 +262,7 @@ impl<B> SessionExt for ServiceResponse<B> {
     }
 }
 
-/// The extractor: the request's session, as [`SessionMiddleware`] made it, [loaded](Session::load)
+/// The extractor: the request's session, as [`SessionMiddleware`] made it, [loaded](Driver::load)
 /// from the store if it needs it. Fails only when no `SessionMiddleware<T>` wraps the handler
 /// (a 500) or the store cannot answer (a 503): [`SessionRejection`]. A bad cookie is an empty
 /// session.
@@ -246,10 +277,7 @@ impl<T: Serialize + DeserializeOwned + 'static> FromRequest for Session<T> {
         let session = request.session::<T>();
         Box::pin(async move {
             let session = session.map_err(SessionRejection::Missing)?;
-            session
-                .load()
-                .await
-                .map_err(SessionRejection::Unavailable)?;
+            Driver::load(&session).await?;
             Ok(session)
         })
     }

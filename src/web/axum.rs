@@ -40,7 +40,8 @@ use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::adapter::{Adapter, Field, Reply, StoreOutage, Value};
+use super::driver::StoreOutage;
+use super::{Driver, Field, Reply, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -48,21 +49,51 @@ use crate::handle::Session;
 /// `Set-Cookie` lines the session asks for to the response.
 ///
 /// The response gets no `Set-Cookie` when the handler did not touch the session, nor (unless
-/// [`write_on_server_error`](Self::write_on_server_error)) when it is a 5xx. If a renewal due at
+/// [`write_on_server_error`](Driver::write_on_server_error)) when it is a 5xx. If a renewal due at
 /// the end of the request cannot be sealed, the response becomes a 500 and the cookie is left as
-/// it was (or, with [`keep_response_on_write_error`](Self::keep_response_on_write_error), the
+/// it was (or, with [`keep_response_on_write_error`](Driver::keep_response_on_write_error), the
 /// response goes out without the renewal); either way the error is logged.
 ///
 /// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
 /// session cookie `Cache-Control: private` (unless the handler chose its own), and with
-/// [`cache_no_store`](Self::cache_no_store) every response bearing a session `no-store`. The
-/// 503 of a store outage carries [`retry_after`](Self::retry_after). See [`crate::web`].
+/// [`cache_no_store`](Driver::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](Driver::retry_after). See [`crate::web`].
 pub struct SessionLayer<T> {
-    adapter: Adapter,
+    driver: Driver,
     state: PhantomData<fn() -> T>,
 }
 
-super::adapter::adapter_settings!(SessionLayer, "layer", "axum");
+impl<T> Clone for SessionLayer<T> {
+    fn clone(&self) -> Self {
+        Self {
+            driver: self.driver.clone(),
+            state: PhantomData,
+        }
+    }
+}
+
+impl<T> SessionLayer<T> {
+    /// A layer for sessions of type `T`, run by `driver` (its settings are the [`Driver`]'s): a
+    /// [`SessionCookie`](crate::SessionCookie) alone gives the default settings.
+    ///
+    /// ```
+    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+    /// use sealed_session::web::Driver;
+    /// use sealed_session::web::axum::SessionLayer;
+    ///
+    /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+    /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+    /// let sessions = SessionLayer::<u64>::new(Driver::new(cookie).cache_no_store(true));
+    /// # let _ = sessions;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(driver: impl Into<Driver>) -> Self {
+        Self {
+            driver: driver.into(),
+            state: PhantomData,
+        }
+    }
+}
 
 impl<S, T> Layer<S> for SessionLayer<T> {
     type Service = SessionService<S, T>;
@@ -70,7 +101,7 @@ impl<S, T> Layer<S> for SessionLayer<T> {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            adapter: self.adapter.clone(),
+            driver: self.driver.clone(),
             state: PhantomData,
         }
     }
@@ -79,7 +110,7 @@ impl<S, T> Layer<S> for SessionLayer<T> {
 /// The service [`SessionLayer`] wraps around an inner service.
 pub struct SessionService<S, T> {
     inner: S,
-    adapter: Adapter,
+    driver: Driver,
     state: PhantomData<fn() -> T>,
 }
 
@@ -87,7 +118,7 @@ impl<S: Clone, T> Clone for SessionService<S, T> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            adapter: self.adapter.clone(),
+            driver: self.driver.clone(),
             state: PhantomData,
         }
     }
@@ -111,13 +142,13 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let fields = request.headers().get_all(COOKIE).iter().cloned();
-        let session = self.adapter.session::<T, HeaderValue>(fields);
+        let session = self.driver.begin::<T, HeaderValue>(fields);
         request.extensions_mut().insert(session.clone());
-        let adapter = self.adapter.clone();
+        let driver = self.driver.clone();
         let response = self.inner.call(request);
         Box::pin(async move {
             let mut response = response.await?;
-            adapter.end(&session, &mut response).await;
+            driver.end(&session, &mut response).await;
             Ok(response)
         })
     }
@@ -141,7 +172,7 @@ fn header_value(value: Value) -> Option<HeaderValue> {
     }
 }
 
-/// The response as the adapter core reads and changes it.
+/// The response as the driver reads and changes it.
 impl<B: Default> Reply for Response<B> {
     fn status(&self) -> u16 {
         Response::status(self).as_u16()
@@ -182,7 +213,7 @@ impl<B: Default> Reply for Response<B> {
     }
 }
 
-/// The extractor: the request's session, as [`SessionLayer`] made it, [loaded](Session::load)
+/// The extractor: the request's session, as [`SessionLayer`] made it, [loaded](Driver::load)
 /// from the store if it needs it. Fails only when no `SessionLayer<T>` wraps the handler (a
 /// 500) or the store cannot answer (a 503): [`SessionRejection`]. A bad cookie is an empty
 /// session.
@@ -201,11 +232,8 @@ where
             .extensions
             .get::<Session<T>>()
             .cloned()
-            .ok_or_else(|| SessionRejection::Missing(MissingSession::of::<T>()))?;
-        session
-            .load()
-            .await
-            .map_err(SessionRejection::Unavailable)?;
+            .ok_or_else(Driver::missing::<T>)?;
+        Driver::load(&session).await?;
         Ok(session)
     }
 }

@@ -1,6 +1,5 @@
 //! What an adapter logs about a session at the end of a request, through `tracing`.
 
-use super::SessionRejection;
 use crate::cookie::CookieReadError;
 use crate::error::OpenError;
 
@@ -27,9 +26,10 @@ pub(crate) fn refused(reason: &CookieReadError) {
 /// Logs a rejection the `Session<T>` extractor answers with its status: an error either way, as
 /// both are the server's fault (a handler served without the layer, a store that could not
 /// answer), never the client's.
-pub(crate) fn rejected(rejection: &SessionRejection) {
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) fn rejected(rejection: &super::SessionRejection) {
     match rejection {
-        SessionRejection::Missing(_) => tracing::error!(%rejection, "answering 500"),
-        SessionRejection::Unavailable(_) => tracing::error!(%rejection, "answering 503"),
+        super::SessionRejection::Missing(_) => tracing::error!(%rejection, "answering 500"),
+        super::SessionRejection::Unavailable(_) => tracing::error!(%rejection, "answering 503"),
     }
 }

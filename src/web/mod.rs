@@ -1,8 +1,10 @@
-//! Thin adapters from web frameworks to [`Session`](crate::Session), each behind its feature:
-//! `axum` (a tower layer and an extractor) and `actix` (an actix-web middleware and an
-//! extractor). They read the request's `Cookie` fields, hand the handler a `Session`, and send
-//! what [`Session::finish`](crate::Session::finish) returns; every rule lives in the handle, and
-//! what the adapters do around it (src/web/adapter.rs) is written once for both.
+//! Sessions in web frameworks: the request [`Driver`], framework-neutral, and thin adapters
+//! over it, each behind its feature: `axum` (a tower layer and an extractor) and `actix` (an
+//! actix-web middleware and an extractor). The driver makes each request's
+//! [`Session`](crate::Session) from its `Cookie` fields, readies it for the handler, and gives
+//! the response what the session's end calls for; every rule lives in the handle and the
+//! driver, written once, and an adapter only moves values between its framework's types and the
+//! driver's ([`Reply`]). A framework without an adapter here uses the driver directly.
 //!
 //! What the adapters add to a response, so that HTTP caches neither leak a session to another
 //! user nor bring one back after a logout:
@@ -30,18 +32,17 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
-#[cfg(any(feature = "axum", feature = "actix"))]
-mod adapter;
-#[cfg(any(feature = "axum", feature = "actix"))]
+mod driver;
+mod lines;
 mod log;
 mod rejection;
 
+pub use driver::{Driver, Field, Reply, Value};
+pub use lines::Lines;
 pub use rejection::{MissingSession, SessionRejection};
 
 /// How long the 503 of a store outage tells clients to wait, by default, in its `Retry-After`:
 /// one second. Store outages are mostly short (a failover, a restart): a short wait brings
 /// clients back soon after the store, and one that meets the outage again is told again. The
-/// adapters' `retry_after` setting changes it.
-#[cfg(any(feature = "axum", feature = "actix"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+/// driver's `retry_after` setting changes it.
 pub const DEFAULT_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);

@@ -19,7 +19,6 @@ pub struct MissingSession {
 
 impl MissingSession {
     /// The error of a `Session<T>` asked for without its middleware.
-    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn of<T>() -> Self {
         Self {
             session_type: std::any::type_name::<T>(),
@@ -90,11 +89,9 @@ impl std::error::Error for SessionRejection {
 crate::error::debug_as_display!(MissingSession, SessionRejection);
 
 impl SessionRejection {
-    /// The status the adapters answer with: 500 for a handler served without the layer (a
-    /// wiring bug), 503 for a store that could not answer. The adapters log the rejection
-    /// themselves ([`log::rejected`](super::log::rejected)), once, where they answer it.
-    #[cfg(any(feature = "axum", feature = "actix"))]
-    pub(crate) fn status(&self) -> u16 {
+    /// The status to answer with: 500 for a handler served without the session middleware (a
+    /// wiring bug), 503 for a store that could not answer.
+    pub fn status(&self) -> u16 {
         match self {
             Self::Missing(_) => 500,
             Self::Unavailable(_) => 503,

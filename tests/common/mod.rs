@@ -5,5 +5,6 @@
 
 pub(crate) mod cookie;
 pub(crate) mod dir;
+pub(crate) mod driver;
 pub(crate) mod sealer;
 pub(crate) mod store;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, HeaderName, SET_COOKIE};
 use sealed_session::store::{Revocations, ServerSide};
+use sealed_session::web::Driver;
 use sealed_session::{
     CookieOptions, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie, Subject,
 };
@@ -441,17 +442,19 @@ impl Settings {
     }
 }
 
-/// Applies `settings` to a `SessionLayer` or a `SessionMiddleware`: the two types offer the
-/// same settings.
-macro_rules! apply_settings {
-    ($middleware:expr, $settings:expr) => {{
-        let settings: Settings = $settings;
-        let mut middleware = $middleware.cache_no_store(settings.cache_no_store);
-        if let Some(after) = settings.retry_after {
-            middleware = middleware.retry_after(after);
-        }
-        middleware
-    }};
+/// The request driver both frameworks' session middleware run, with `stores` and `settings`.
+pub(crate) fn driver(cookie: SessionCookie, stores: Stores, settings: Settings) -> Driver {
+    let mut driver = Driver::new(cookie).cache_no_store(settings.cache_no_store);
+    if let Some(after) = settings.retry_after {
+        driver = driver.retry_after(after);
+    }
+    if let Some(revocations) = stores.revocations {
+        driver = driver.revocations(revocations).unwrap();
+    }
+    if let Some(side) = &stores.server_side {
+        driver = driver.server_side(side).unwrap();
+    }
+    driver
 }
 
 /// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.
@@ -495,6 +498,7 @@ pub(crate) mod axum_app {
     use axum::middleware::{Next, from_fn};
     use axum::response::{IntoResponse, Response};
     use axum::routing::get;
+    use sealed_session::web::Driver;
     use sealed_session::web::axum::SessionLayer;
 
     fn reply((status, body): Reply) -> (StatusCode, String) {
@@ -519,8 +523,8 @@ pub(crate) mod axum_app {
         };
         // Taken from the request, not extracted: loaded from the store (if any) here, an
         // outage answered as the extractor answers it.
-        if let Err(error) = session.load().await {
-            return sealed_session::web::SessionRejection::Unavailable(error).into_response();
+        if let Err(rejection) = Driver::load(&session).await {
+            return rejection.into_response();
         }
         let Some(user) = routes::guard_admits(&session) else {
             return StatusCode::UNAUTHORIZED.into_response();
@@ -538,13 +542,7 @@ pub(crate) mod axum_app {
     }
 
     pub(crate) fn app_with(cookie: SessionCookie, stores: Stores, settings: Settings) -> Router {
-        let mut layer = apply_settings!(SessionLayer::<State>::new(cookie), settings);
-        if let Some(revocations) = stores.revocations {
-            layer = layer.revocations(revocations).unwrap();
-        }
-        if let Some(side) = &stores.server_side {
-            layer = layer.server_side(side).unwrap();
-        }
+        let layer = SessionLayer::<State>::new(super::driver(cookie, stores, settings));
         Router::new()
             .route(
                 "/login",
@@ -617,6 +615,7 @@ pub(crate) mod actix_app {
     use actix_web::http::header::HeaderValue;
     use actix_web::middleware::{Next, from_fn};
     use actix_web::{App, Error, HttpResponse, HttpServer, web};
+    use sealed_session::web::Driver;
     use sealed_session::web::actix::{SessionExt, SessionMiddleware};
 
     fn reply((status, body): Reply) -> HttpResponse {
@@ -639,8 +638,7 @@ pub(crate) mod actix_app {
         // outage answered as the extractor answers it: a response, which passes the session
         // middleware on its way out.
         let session = request.session::<State>()?;
-        if let Err(error) = session.load().await {
-            let rejection = sealed_session::web::SessionRejection::Unavailable(error);
+        if let Err(rejection) = Driver::load(&session).await {
             return Ok(request.error_response(rejection).map_into_right_body());
         }
         let Some(user) = routes::guard_admits(&session) else {
@@ -728,13 +726,7 @@ pub(crate) mod actix_app {
     pub(crate) fn serve(cookie: SessionCookie, stores: Stores, settings: Settings) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut middleware = apply_settings!(SessionMiddleware::<State>::new(cookie), settings);
-        if let Some(revocations) = stores.revocations {
-            middleware = middleware.revocations(revocations).unwrap();
-        }
-        if let Some(side) = &stores.server_side {
-            middleware = middleware.server_side(side).unwrap();
-        }
+        let middleware = SessionMiddleware::<State>::new(super::driver(cookie, stores, settings));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {

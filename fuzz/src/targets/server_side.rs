@@ -20,10 +20,11 @@
 
 use std::sync::{Arc, OnceLock};
 
-use sealed_session::store::{MemoryStore, Revocations, ServerSide, ServerSideBinding, Store};
+use sealed_session::store::{MemoryStore, Revocations, ServerSide, Store};
+use sealed_session::web::Driver;
 use sealed_session::{
     BROWSER_COOKIE_LIMIT, CookieOptions, CookieReadError, MAX_COOKIE_HEADER_LEN, ManualClock,
-    OpenError, Opened, Sealer, Session as Handle, SessionCookie, SessionId, cookie_pairs,
+    OpenError, Opened, Sealer, SessionCookie, SessionId, cookie_pairs,
 };
 use serde::Deserialize;
 
@@ -195,12 +196,12 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
         );
         now(registered).expect("memory store");
     }
-    let binding: Arc<ServerSideBinding> = ServerSide::new(store)
-        .bind(&h.cookie)
+    // Through the request driver, as the adapters run it.
+    let driver = Driver::new((*h.cookie).clone())
+        .server_side(&ServerSide::new(store))
         .expect("the cookie has session ids");
-    let session = Handle::<Session>::new(Arc::clone(&h.cookie), header);
-    session.set_server_side(binding);
-    now(session.load()).expect("the memory store answers");
+    let session = driver.begin::<Session, _>([header.as_bytes().to_vec()]);
+    now(Driver::load(&session)).expect("the memory store answers");
     let got = session.get();
     let refused = session.refused();
 
@@ -264,8 +265,8 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
     };
 
     // Cookie mode: the same header opens exactly what the cookie-mode reference opens.
-    let plain = Handle::<Session>::new(Arc::clone(&h.cookie), header);
-    now(plain.load()).expect("nothing to ask");
+    let plain = Driver::new((*h.cookie).clone()).begin::<Session, _>([header.as_bytes().to_vec()]);
+    now(Driver::load(&plain)).expect("nothing to ask");
     match (plain.get(), by_cookie_mode) {
         (Some(state), Some(o)) => assert_eq!(state, o.state, "cookie mode opened another state"),
         (None, None) => {}
