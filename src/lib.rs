@@ -99,8 +99,11 @@
 //! - [`Session`]: the session of one request for any web framework: read lazily (a request that
 //!   never touches it decrypts nothing and gets no `Set-Cookie`), changes sealed when made (a
 //!   state too large is an error the handler sees), renewal only when due, a bad cookie read as
-//!   no session and deleted, logout deleting exactly the chunks the request carried. The web
-//!   adapters (features `axum` and `actix`) are thin layers over it.
+//!   no session and deleted, logout deleting exactly the chunks the request carried.
+//! - [`web::Driver`]: the request lifecycle for any web framework (the session begun from the
+//!   request's `Cookie` fields, loaded from the store if it needs it, ended on the response with
+//!   its `Set-Cookie` lines and caching headers); the axum and actix-web adapters (features
+//!   `axum` and `actix`) are thin layers over it, and a few lines run it on plain hyper.
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
 //! - [`store::Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
@@ -116,8 +119,8 @@
 //! ## Where things are
 //! Each public item has one path. The core is at the crate root: keys, sealers and signers,
 //! cookies, [`Session`], their errors and constants. Three public modules hold the rest:
-//! [`store`] (the stores, revocations and server-side sessions), [`web`] (the axum and actix
-//! adapters and their rejections) and, with feature `key-file`, `key_file` (the key-ring file).
+//! [`store`] (the stores, revocations and server-side sessions), [`web`] (the request driver, the
+//! axum and actix adapters and their rejections) and, with feature `key-file`, `key_file` (the key-ring file).
 //!
 //! ## Possible future features
 //! - Server-side reads and revocation checks served from memory on each server, invalidated by

@@ -1,6 +1,7 @@
 //! The example app of sealed-session, in the shape a production app takes, written once for
-//! axum and actix-web: app/examples/axum_app.rs and app/examples/actix_app.rs only read the
-//! environment and serve it.
+//! axum, actix-web and plain hyper (no framework: the request driver run by hand, as an adapter
+//! for any other framework would): app/examples/axum_app.rs, actix_app.rs and hyper_app.rs only
+//! read the environment and serve it.
 //!
 //! A login form (the user's name becomes the session's subject), and for a logged-in user the
 //! buttons "Log out", "Log out my other sessions", "Log out everywhere", and "Add notes" (which
@@ -38,6 +39,7 @@ pub mod actix;
 pub mod axum;
 mod config;
 mod error;
+pub mod hyper;
 mod pages;
 mod site;
 

@@ -1,6 +1,6 @@
-//! The pages, once for both frameworks: each handler takes the request's [`Session`] (and the
-//! form it posted) and answers a [`Reply`], which app/src/axum.rs and app/src/actix.rs turn into
-//! their framework's response.
+//! The pages, once for every server (axum, actix-web, plain hyper): each handler takes the
+//! request's [`Session`] (and the form it posted) and answers a [`Reply`], which app/src/axum.rs,
+//! app/src/actix.rs and app/src/hyper.rs turn into their server's response.
 //!
 //! Everything that changes the session is a form posted with POST, answered with a redirect
 //! (post, redirect, get): a link, a prefetch or a crawler, which only GET, can never log anyone

@@ -35,6 +35,7 @@ const MAX_CHUNKS: usize = 3;
 #[derive(Clone)]
 pub struct Site {
     config: Arc<Config>,
+    driver: Driver,
     layer: SessionLayer<Account>,
     middleware: SessionMiddleware<Account>,
     /// The key-ring file's reloading thread; it stops when the last clone is dropped.
@@ -97,7 +98,8 @@ impl Site {
         };
         Ok(Self {
             layer: SessionLayer::new(driver.clone()),
-            middleware: SessionMiddleware::new(driver),
+            middleware: SessionMiddleware::new(driver.clone()),
+            driver,
             config: Arc::new(config),
             _watch: watch,
         })
@@ -111,6 +113,12 @@ impl Site {
     /// What it runs on, for the page's footer and the startup message.
     pub fn about(&self) -> String {
         self.config.to_string()
+    }
+
+    /// The request driver of the sessions, which the axum layer and the actix-web middleware
+    /// run, and the plain hyper server runs by hand.
+    pub fn driver(&self) -> Driver {
+        self.driver.clone()
     }
 
     /// The axum (tower) layer of the sessions.

@@ -1,13 +1,14 @@
-//! A real browser against both adapters: Debian's Chromium, driven through ChromeDriver by
-//! `fantoccini`, on the end-to-end tests' app (tests/common/web.rs) with a `__Host-` cookie, served
-//! on loopback by axum and then by actix-web. It logs in, grows the session into chunk cookies, rotates keys, shrinks
-//! the session and logs out, and at each step asks the browser's own cookie
+//! A real browser against both adapters and plain hyper over the request driver: Debian's
+//! Chromium, driven through ChromeDriver by `fantoccini`, on the end-to-end tests' app
+//! (tests/common/web.rs) with a `__Host-` cookie, served on loopback by axum, by actix-web and by
+//! hyper. It logs in, grows the session into chunk cookies, rotates keys, shrinks the session
+//! and logs out, and at each step asks the browser's own cookie
 //! store what it kept: a cookie the browser silently dropped, or a removal it ignored (a
 //! `__Host-` removal without `Secure; Path=/`), fails here.
 //! Then the same app with server-side sessions: one small cookie whatever the state, and a key
 //! rotation the stored state follows. Then, with `cache_no_store`: after a logout, the Back
 //! button shows the page logged out, not the logged-in page from the browser's cache.
-//! Last, the example app itself (app/src, tests/common/example.rs) on both frameworks, with
+//! Last, the example app itself (app/src, tests/common/example.rs) on each of the three, with
 //! cookie sessions and with server-side sessions in redb: the user types a name into the login
 //! form and submits it, presses "Log out", then Back, and sees the page logged out; in the
 //! browser as ChromeDriver starts it (its back/forward cache on), then in one without it.
@@ -162,7 +163,7 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
         return;
     };
     let (driver, browser) = start_browser(&chromium, &chromedriver, &[]).await;
-    for framework in [Framework::Axum, Framework::Actix] {
+    for framework in [Framework::Axum, Framework::Actix, Framework::Hyper] {
         browser.delete_all_cookies().await.unwrap();
         let ring = KeyRing::new(Key::generate().unwrap());
         let server = serve(framework, host_cookie(ring.clone())).await;
@@ -196,7 +197,7 @@ async fn a_real_browser_keeps_sends_and_deletes_every_session_cookie() {
     // `Vary: Cookie` alone, so the `no-store` header itself is asserted in tests/example_app.rs).
     let (_driver, browser) =
         start_browser(&chromium, &chromedriver, &["--disable-back-forward-cache"]).await;
-    for framework in [Framework::Axum, Framework::Actix] {
+    for framework in [Framework::Axum, Framework::Actix, Framework::Hyper] {
         example_app_journeys(&browser, framework).await;
     }
     browser.close().await.unwrap();

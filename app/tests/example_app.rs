@@ -366,7 +366,7 @@ async fn notes_keep_a_server_side_session_in_one_small_cookie(app: &Example) {
 }
 
 /// Each rule listed becomes a test per framework in the setup's module:
-/// `<setup>::axum::<rule>` and `<setup>::actix::<rule>`.
+/// `<setup>::axum::<rule>`, `<setup>::actix::<rule>` and `<setup>::hyper::<rule>`.
 macro_rules! rules_in {
     ($setup:ident = $variant:ident: [$($rule:ident),* $(,)?]) => {
         mod $setup {
@@ -384,6 +384,16 @@ macro_rules! rules_in {
                 $(#[tokio::test]
                 async fn $rule() {
                     let framework = crate::Framework::Actix;
+                    if let Some(app) = crate::Example::start(framework, crate::Setup::$variant).await {
+                        crate::$rule(&app).await;
+                    }
+                })*
+            }
+
+            mod hyper {
+                $(#[tokio::test]
+                async fn $rule() {
+                    let framework = crate::Framework::Hyper;
                     if let Some(app) = crate::Example::start(framework, crate::Setup::$variant).await {
                         crate::$rule(&app).await;
                     }

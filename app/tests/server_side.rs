@@ -1,7 +1,7 @@
-//! Server-side sessions end to end, on both adapters: the same app and handlers as the cookie
-//! tests (tests/common/web.rs), configured with `server_side`; a real server on loopback, a real
-//! client. Each case runs as `axum::<case>` and `actix::<case>`. Run with
-//! `cargo test -p sealed-session-app` (CI does).
+//! Server-side sessions end to end, on both adapters and plain hyper: the same app and handlers
+//! as the cookie tests (tests/common/web.rs), configured with `server_side`; a real server on
+//! loopback, a real client. Each case runs as `axum::<case>`, `actix::<case>` and
+//! `hyper::<case>`. Run with `cargo test -p sealed-session-app` (CI does).
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::store::FlakyStore;
 use common::web::{
-    Framework, Server, Stores, browser, cookie_with, for_both_frameworks, get_text, headers,
+    Framework, Server, Stores, browser, cookie_with, for_each_framework, get_text, headers,
     held_at, lines, now, open_gate, pairs, serve_with, set_cookies,
 };
 use reqwest::StatusCode;
@@ -130,7 +130,7 @@ fn gate(framework: Framework, test: &str) -> String {
     format!("{framework:?}-{test}")
 }
 
-for_both_frameworks! {
+for_each_framework! {
     async fn the_state_lives_in_the_store_and_the_cookie_carries_only_its_id(framework: Framework) {
         let app = serve(framework).await;
         let client = browser();

@@ -1,6 +1,7 @@
-//! The web adapters end to end, one table of cases run against both the axum and the actix app
-//! (tests/common/web.rs): a real server on loopback, a real HTTP client keeping cookies. Every case
-//! runs once per framework, as `axum::<case>` and `actix::<case>`, with the same expectations.
+//! The web adapters end to end, one table of cases run against the axum, the actix and the plain
+//! hyper app (tests/common/web.rs): a real server on loopback, a real HTTP client keeping cookies. Every case
+//! runs once per framework, as `axum::<case>`, `actix::<case>` and `hyper::<case>` (plain hyper,
+//! the request driver run by hand), with the same expectations.
 //! Run with `cargo test -p sealed-session-app` (CI does).
 
 mod common;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use common::store::FlakyStore;
 use common::web::{
     Framework, Server, Settings, Stores, browser, browser_with, cookie, cookie_with,
-    for_both_frameworks, get_text, headers, lines, now, pairs, serve, serve_configured, serve_with,
+    for_each_framework, get_text, headers, lines, now, pairs, serve, serve_configured, serve_with,
     set_cookies,
 };
 use reqwest::StatusCode;
@@ -95,7 +96,7 @@ async fn serve_with_keys(framework: Framework) -> (Server, KeyRing, ManualClock)
     (server, ring, clock)
 }
 
-for_both_frameworks! {
+for_each_framework! {
     async fn a_session_lives_across_requests_of_a_cookie_keeping_client(framework: Framework) {
         let server = serve(framework, cookie()).await;
         let addr = server.addr;

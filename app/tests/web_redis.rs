@@ -1,4 +1,4 @@
-//! Sessions under load while Redis fails, on both adapters: a real `redis-server` (persistent,
+//! Sessions under load while Redis fails, on both adapters and plain hyper: a real `redis-server` (persistent,
 //! so a restart keeps what it acknowledged) is paused and then killed and restarted while clients
 //! keep sending requests. With revocations: live and revoked session cookies; counted, requests
 //! served, refused with a 503, and wrongly handled, which must be none: a revoked session
@@ -435,6 +435,16 @@ async fn axum_under_a_redis_outage_never_accepts_a_revoked_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_under_a_redis_outage_never_accepts_a_revoked_session() {
     outage_under_load(Framework::Actix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
+    a_forgetful_redis_restart_under_load(Framework::Hyper).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_under_a_redis_outage_never_accepts_a_revoked_session() {
+    outage_under_load(Framework::Hyper).await;
 }
 
 /// What the clients of one server-side session were told about their `/rw` requests.

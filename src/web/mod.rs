@@ -6,7 +6,7 @@
 //! driver, written once, and an adapter only moves values between its framework's types and the
 //! driver's ([`Reply`]). A framework without an adapter here uses the driver directly.
 //!
-//! What the adapters add to a response, so that HTTP caches neither leak a session to another
+//! What the driver adds to a response, so that HTTP caches neither leak a session to another
 //! user nor bring one back after a logout:
 //! - a response whose handler used the session (read it, changed it, logged in or out) gets
 //!   `Vary: Cookie`, added to the handler's own `Vary` (unless that lists `Cookie` or `*`
@@ -21,7 +21,7 @@
 //!   the page again, logged out;
 //! - a response whose handler never touched the session gets none of these.
 //!
-//! When the store cannot answer (revocations, server-side sessions), the adapters answer 503
+//! When the store cannot answer (revocations, server-side sessions), the driver answers 503
 //! with `Retry-After` (`DEFAULT_RETRY_AFTER`, one second, or the `retry_after` setting), so
 //! that clients back off instead of retrying into the outage.
 

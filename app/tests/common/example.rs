@@ -1,6 +1,6 @@
-//! The example app (app/src) served on loopback for the tests, by axum or actix-web, in each
-//! setup its header documents: what `Site::start` builds from a `Config`, as the examples do
-//! from the environment. Every setup but the first has its keys in a key-ring file the test
+//! The example app (app/src) served on loopback for the tests, by axum, actix-web or plain
+//! hyper, in each setup its header documents: what `Site::start` builds from a `Config`, as the
+//! examples do from the environment. Every setup but the first has its keys in a key-ring file the test
 //! can edit, read again every 100 ms; the redb file and the ring live in a temporary directory,
 //! Redis is a `redis-server` of the test's own (tests/common/redis.rs).
 
@@ -45,14 +45,15 @@ pub(crate) struct Example {
 }
 
 enum Serving {
-    Axum(tokio::task::JoinHandle<()>),
+    /// The axum or hyper server's task.
+    Task(tokio::task::JoinHandle<()>),
     Actix(actix_web::dev::ServerHandle),
 }
 
 impl Drop for Example {
     fn drop(&mut self) {
         match &self.serving {
-            Serving::Axum(task) => task.abort(),
+            Serving::Task(task) => task.abort(),
             // The stop command is sent at once; its completion need not be awaited.
             Serving::Actix(handle) => drop(handle.stop(false)),
         }
@@ -100,6 +101,7 @@ impl Example {
         let (addr, serving) = match framework {
             Framework::Axum => serve_axum(&site).await,
             Framework::Actix => serve_actix(&site),
+            Framework::Hyper => serve_hyper(&site).await,
         };
         Some(Self {
             addr,
@@ -131,7 +133,19 @@ async fn serve_axum(site: &Site) -> (SocketAddr, Serving) {
     let addr = listener.local_addr().unwrap();
     let app = sealed_session_app::axum::router(site);
     let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, Serving::Axum(task))
+    (addr, Serving::Task(task))
+}
+
+async fn serve_hyper(site: &Site) -> (SocketAddr, Serving) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let site = site.clone();
+    let task = tokio::spawn(async move {
+        sealed_session_app::hyper::serve(&site, listener)
+            .await
+            .unwrap()
+    });
+    (addr, Serving::Task(task))
 }
 
 /// The actix app on its own runtime, in a thread of its own, with one worker.

@@ -1,8 +1,8 @@
-//! The test app of the web adapters' tests, once for both frameworks: login, read, change, grow,
+//! The test app of the web adapters' tests, once for every framework: login, read, change, grow,
 //! logout, fail, a login whose handler sets its own caching headers, and a page behind a guard
-//! middleware. What each route does is written once
-//! (`routes`); the axum and actix apps only turn requests and replies into their framework's
-//! types, so every test of the shared table meets the same app on either.
+//! middleware. What each route does is written once (`routes`); the axum, actix and hyper apps
+//! only turn requests and replies into their framework's types, so every test of the shared
+//! table meets the same app on each.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -352,8 +352,9 @@ pub(crate) fn host_cookie(ring: KeyRing) -> SessionCookie {
 }
 
 /// Each case, written once as `async fn case(framework: Framework)`, becomes a test per
-/// framework: `axum::<case>` and `actix::<case>`. The test file imports `Framework`.
-macro_rules! for_both_frameworks {
+/// framework: `axum::<case>`, `actix::<case>` and `hyper::<case>`. The test file imports
+/// `Framework`.
+macro_rules! for_each_framework {
     ($(async fn $case:ident($framework:ident: Framework) $body:block)*) => {
         $(async fn $case($framework: Framework) $body)*
 
@@ -370,16 +371,25 @@ macro_rules! for_both_frameworks {
                 super::$case(super::Framework::Actix).await
             })*
         }
+
+        mod hyper {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::Framework::Hyper).await
+            })*
+        }
     };
 }
 #[allow(unused_imports)] // the files with a shared table use it
-pub(crate) use for_both_frameworks;
+pub(crate) use for_each_framework;
 
-/// The frameworks the shared tests run against.
+/// The frameworks the shared tests run against: the two adapters, and plain hyper with the
+/// request driver run by hand (no framework).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Framework {
     Axum,
     Actix,
+    Hyper,
 }
 
 /// The app served on a free loopback port; stopped when dropped.
@@ -442,7 +452,7 @@ impl Settings {
     }
 }
 
-/// The request driver both frameworks' session middleware run, with `stores` and `settings`.
+/// The request driver every framework's app runs, with `stores` and `settings`.
 pub(crate) fn driver(cookie: SessionCookie, stores: Stores, settings: Settings) -> Driver {
     let mut driver = Driver::new(cookie).cache_no_store(settings.cache_no_store);
     if let Some(after) = settings.retry_after {
@@ -487,6 +497,7 @@ pub(crate) async fn serve_configured(
             Server { addr, actix: None }
         }
         Framework::Actix => actix_app::serve(cookie, stores, settings),
+        Framework::Hyper => hyper_app::serve(cookie, stores, settings).await,
     }
 }
 
@@ -746,5 +757,119 @@ pub(crate) mod actix_app {
             addr,
             actix: Some(rx.recv().unwrap()),
         }
+    }
+}
+
+/// The test app on plain hyper 1, with no framework: the request driver run by hand, as the
+/// example app's hyper server runs it (app/src/hyper.rs), written only on the public API.
+pub(crate) mod hyper_app {
+    use super::*;
+    use hyper::body::Incoming;
+    use hyper::http::{HeaderName, HeaderValue};
+    use hyper::{Request, StatusCode};
+    use hyper_util::rt::TokioIo;
+    use sealed_session::web::Driver;
+    use sealed_session_app::hyper::Answer;
+    use serde::de::DeserializeOwned;
+
+    fn reply((status, body): Reply) -> Answer {
+        Answer::text(StatusCode::from_u16(status).unwrap(), body)
+    }
+
+    fn reply_with(((status, body), headers): (Reply, Headers)) -> Answer {
+        let mut answer = reply((status, body));
+        for (name, value) in headers {
+            answer.0.headers_mut().append(
+                HeaderName::from_static(name),
+                HeaderValue::from_str(&value).unwrap(),
+            );
+        }
+        answer
+    }
+
+    /// The query of `request` as `Q`.
+    fn query<Q: DeserializeOwned>(request: &Request<Incoming>) -> Q {
+        serde_urlencoded::from_str(request.uri().query().unwrap_or("")).unwrap()
+    }
+
+    /// One request: begin the session, load it if the route takes it (an outage answered as
+    /// the adapters' extractors answer it), run the route, end the request on its answer.
+    async fn handle(driver: &Driver, request: Request<Incoming>) -> Answer {
+        let fields = request.headers().get_all(COOKIE).iter().cloned();
+        let session = driver.begin::<State, HeaderValue>(fields);
+        let path = request.uri().path().to_owned();
+        // The routes that take no session, and the one that asks for a session of a type no
+        // driver began (a wiring bug: the rejection's 500, as the extractors answer it).
+        let mut answer = match path.as_str() {
+            "/none" => reply((200, "untouched".into())),
+            "/unwired" => Answer::rejected(&Driver::missing::<u8>()),
+            "/private" => guard(&session).await,
+            _ => match Driver::load(&session).await {
+                Err(rejection) => Answer::rejected(&rejection),
+                Ok(()) => route(&path, &request, &session).await,
+            },
+        };
+        driver.end(&session, &mut answer).await;
+        answer
+    }
+
+    async fn route(path: &str, request: &Request<Incoming>, s: &Session<State>) -> Answer {
+        match path {
+            "/login" => reply(routes::login(s, &query(request))),
+            "/login-with" => reply_with(routes::login_with(s, &query(request))),
+            "/ro" => reply(routes::read_only(s)),
+            "/show" => reply(routes::show(s)),
+            "/rw" => reply(routes::read_write(s)),
+            "/held" => reply(routes::held(s, &query(request)).await),
+            "/grow" => reply(routes::grow(s, &query(request))),
+            "/logout" => reply(routes::logout(s)),
+            "/logout-all" => reply(routes::logout_everywhere(s)),
+            "/logout-others" => reply(routes::logout_others(s)),
+            "/fail" => reply(routes::fail(s)),
+            _ => Answer::empty(StatusCode::NOT_FOUND),
+        }
+    }
+
+    /// The guard in front of `/private`, as the other apps' middleware: it loads the session
+    /// itself, refuses a visitor without one, and counts the visit after the handler.
+    async fn guard(session: &Session<State>) -> Answer {
+        if let Err(rejection) = Driver::load(session).await {
+            return Answer::rejected(&rejection);
+        }
+        let Some(user) = routes::guard_admits(session) else {
+            return Answer::empty(StatusCode::UNAUTHORIZED);
+        };
+        let mut answer = reply(routes::private());
+        routes::guard_after(session);
+        answer
+            .0
+            .headers_mut()
+            .insert("x-user", HeaderValue::from_str(&user).unwrap());
+        answer
+    }
+
+    /// Serves the app on a free loopback port, on the test's runtime.
+    pub(crate) async fn serve(cookie: SessionCookie, stores: Stores, settings: Settings) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let driver = Arc::new(super::driver(cookie, stores, settings));
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let driver = Arc::clone(&driver);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let driver = Arc::clone(&driver);
+                        async move {
+                            Ok::<_, std::convert::Infallible>(handle(&driver, request).await.0)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Server { addr, actix: None }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::{Router, routing::get};
 use sealed_session::key_file::KeyRingFile;
 use sealed_session::store::{RedisStore, ServerSide};
+use sealed_session::web::Driver;
 use sealed_session::web::axum::SessionLayer;
 use sealed_session::{CookieOptions, Sealer, Session, SessionCookie};
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = ServerSide::new(RedisStore::new("redis://127.0.0.1/")?);
     let app = Router::new()
         .route("/", get(add))
-        .layer(SessionLayer::<Cart>::new(cookie).server_side(&store)?);
+        .layer(SessionLayer::<Cart>::new(
+            Driver::new(cookie).server_side(&store)?,
+        ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     axum::serve(listener, app).await?;
     Ok(())
