@@ -152,6 +152,11 @@
 //!
 //! With neither, the crate does not compile, and says why.
 //!
+//! The request driver, and its `Reply` for `http::Response`:
+//! - `http`: the driver's [`web::Reply`] for `http::Response`, the response type of hyper and of
+//!   every framework on the `http` crate, so that `web::Driver` runs on plain hyper with no glue
+//!   (the example app's hyper server does). Adds `http` 1.
+//!
 //! The web adapters, each adding its framework's crates to the build:
 //! - `axum`: `web::axum::SessionLayer` (a tower layer) and the `Session<T>` extractor for
 //!   axum 0.8 handlers, with `tracing` for why a cookie was refused.

@@ -1,30 +1,35 @@
 //! The app on plain hyper 1, with no web framework: the session's request lifecycle run by hand
 //! with sealed-session's public [`Driver`], as an adapter for any other framework would run it.
 //! Each request: begin the session from the `Cookie` fields, load it before a page reads it (a
-//! store outage is a 503), run the page, and end the request on the response. The pages are
+//! store outage is a 503), run the page, and end the request on the response (hyper's response
+//! is an `http::Response`, which the driver reads and changes: feature `http`). The pages are
 //! those of app/src/pages.rs; app/examples/hyper_app.rs serves it.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE, VARY};
-use hyper::http::{HeaderName, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::header::{CONTENT_TYPE, COOKIE, LOCATION};
+use hyper::http::HeaderValue;
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use sealed_session::Session;
-use sealed_session::web::{Driver, Field, Reply as DriverReply, SessionRejection, Value};
+use sealed_session::web::{Driver, SessionRejection, StoreOutage};
 use tokio::net::TcpListener;
 
 use crate::pages::{self, Account, LoginForm, Reply};
 use crate::site::Site;
 
+/// A response of the app: hyper's, with the whole body in memory.
+pub type Response = hyper::Response<Full<Bytes>>;
+
 /// The largest form body the app reads: a login form is a name.
 const MAX_FORM_LEN: usize = 16 * 1024;
 
-/// Serves the app under `site`'s sessions on `listener`, each connection on a task of its own,
-/// until the task running it is dropped or aborted.
+/// Serves the app under `site`'s sessions on `listener`, until the task running it is dropped
+/// or aborted.
 ///
 /// # Errors
 /// The listener failed to accept a connection.
@@ -33,13 +38,30 @@ pub async fn serve(site: &Site, listener: TcpListener) -> std::io::Result<()> {
         driver: site.driver(),
         about: site.about(),
     });
+    serve_with(listener, move |request| {
+        let app = Arc::clone(&app);
+        async move { app.handle(request).await }
+    })
+    .await
+}
+
+/// Serves HTTP/1.1 on `listener`, each connection on a task of its own, each request answered
+/// by `handle`, until the task running it is dropped or aborted.
+///
+/// # Errors
+/// The listener failed to accept a connection.
+pub async fn serve_with<H, F>(listener: TcpListener, handle: H) -> std::io::Result<()>
+where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+    F: Future<Output = Response> + Send + 'static,
+{
     loop {
         let (stream, _) = listener.accept().await?;
-        let app = Arc::clone(&app);
+        let handle = handle.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                let app = Arc::clone(&app);
-                async move { Ok::<_, Infallible>(app.handle(request).await.0) }
+                let answer = handle(request);
+                async move { Ok::<_, Infallible>(answer.await) }
             });
             // A connection that fails (a client gone mid-request) ends alone.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -56,30 +78,30 @@ struct App {
 }
 
 impl App {
-    async fn handle(&self, request: Request<Incoming>) -> Answer {
+    async fn handle(&self, request: Request<Incoming>) -> Response {
         let (parts, body) = request.into_parts();
         let route = match route(&parts.method, parts.uri.path()) {
             Ok(route) => route,
-            Err(status) => return Answer::empty(status),
+            Err(status) => return text(status, String::new()),
         };
         // 1. Begin: the session of this request, from its `Cookie` fields (nothing read yet).
         let fields = parts.headers.get_all(COOKIE).iter().cloned();
         let session = self.driver.begin::<Account, HeaderValue>(fields);
         // 2. Load it before the page reads it: the store's round trip, if it needs one.
-        let mut answer = match Driver::load(&session).await {
+        let mut response = match Driver::load(&session).await {
             Ok(()) => match self.page(route, &session, body).await {
-                Ok(reply) => Answer::from(reply),
-                Err(status) => Answer::empty(status),
+                Ok(reply) => respond(reply),
+                Err(status) => text(status, String::new()),
             },
-            Err(rejection) => Answer::rejected(&rejection),
+            Err(rejection) => rejected(&rejection),
         };
         // 3. End: the session's `Set-Cookie` lines and caching headers, or the status that
         // replaces the response.
-        self.driver.end(&session, &mut answer).await;
-        answer
+        self.driver.end(&session, &mut response).await;
+        response
     }
 
-    /// Runs the page of `route`; a form that cannot be read is a 400.
+    /// Runs the page of `route`; a form that cannot be read is a 4xx.
     async fn page(
         &self,
         route: Route,
@@ -136,123 +158,47 @@ async fn form(body: Incoming) -> Result<LoginForm, StatusCode> {
     serde_urlencoded::from_bytes(&bytes).map_err(|_| StatusCode::BAD_REQUEST)
 }
 
-/// A hyper response as it goes out, and the request driver's view of it ([`DriverReply`]): a
-/// newtype, as neither hyper's response type nor the driver's trait is this crate's. The tests'
-/// hyper app answers with it too.
-pub struct Answer(pub Response<Full<Bytes>>);
+/// A plain response of `status` with `body`.
+pub fn text(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+}
 
-impl Answer {
-    /// An empty response of `status`.
-    pub fn empty(status: StatusCode) -> Self {
-        Self::text(status, String::new())
+/// The answer to a session the store could not serve (503, marked [`StoreOutage`] so that the
+/// end of the request adds `Retry-After`), or to a session type no driver made (500). Opaque,
+/// as the adapters' are: how the app is wired, or which store failed, is not the client's
+/// business; the reason goes to the log.
+pub fn rejected(rejection: &SessionRejection) -> Response {
+    eprintln!("session refused before its page ran: {rejection}");
+    let status =
+        StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = text(status, String::new());
+    if matches!(rejection, SessionRejection::Unavailable(_)) {
+        response.extensions_mut().insert(StoreOutage);
     }
+    response
+}
 
-    /// A plain response of `status` with `body`.
-    pub fn text(status: StatusCode, body: String) -> Self {
-        let mut response = Response::new(Full::new(Bytes::from(body)));
-        *response.status_mut() = status;
-        Self(response)
-    }
-
-    /// The answer to a session the store could not serve (503; the end of the request adds
-    /// `Retry-After`), or to a session type no driver made (500). Opaque, as the adapters'
-    /// are: how the app is wired, or which store failed, is not the client's business.
-    pub fn rejected(rejection: &SessionRejection) -> Self {
-        eprintln!("session refused before its page ran: {rejection}");
-        let mut answer = Self::empty(
-            StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        );
-        if matches!(rejection, SessionRejection::Unavailable(_)) {
-            answer.0.extensions_mut().insert(StoreOutage);
+/// A page's reply as hyper's response.
+fn respond(reply: Reply) -> Response {
+    match reply {
+        Reply::Html(status, body) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = text(status, body);
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            response
         }
-        answer
-    }
-}
-
-impl From<Reply> for Answer {
-    fn from(reply: Reply) -> Self {
-        match reply {
-            Reply::Html(status, body) => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                let mut answer = Self::text(status, body);
-                answer.0.headers_mut().insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                );
-                answer
-            }
-            // 303: the browser follows with a GET, whatever the method of the form.
-            Reply::SeeOther(path) => {
-                let mut answer = Self::empty(StatusCode::SEE_OTHER);
-                answer
-                    .0
-                    .headers_mut()
-                    .insert(LOCATION, HeaderValue::from_static(path));
-                answer
-            }
+        // 303: the browser follows with a GET, whatever the method of the form.
+        Reply::SeeOther(path) => {
+            let mut response = text(StatusCode::SEE_OTHER, String::new());
+            response
+                .headers_mut()
+                .insert(LOCATION, HeaderValue::from_static(path));
+            response
         }
-    }
-}
-
-/// Marks the 503 of a store outage, for [`DriverReply::is_store_outage`].
-#[derive(Clone, Copy)]
-struct StoreOutage;
-
-/// The header `field` names.
-fn name(field: Field) -> HeaderName {
-    match field {
-        Field::SetCookie => SET_COOKIE,
-        Field::Vary => VARY,
-        Field::CacheControl => CACHE_CONTROL,
-        Field::RetryAfter => RETRY_AFTER,
-        // A field a later version of the driver writes, by its name.
-        other => HeaderName::from_static(other.name()),
-    }
-}
-
-impl DriverReply for Answer {
-    fn status(&self) -> u16 {
-        self.0.status().as_u16()
-    }
-
-    fn is_store_outage(&self) -> bool {
-        self.0.extensions().get::<StoreOutage>().is_some()
-    }
-
-    fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
-        self.0
-            .headers()
-            .get_all(name(field))
-            .iter()
-            .map(HeaderValue::as_bytes)
-    }
-
-    fn append(&mut self, field: Field, value: Value) -> bool {
-        let Some(value) = header_value(value) else {
-            return false;
-        };
-        self.0.headers_mut().append(name(field), value);
-        true
-    }
-
-    fn set(&mut self, field: Field, value: Value) -> bool {
-        let Some(value) = header_value(value) else {
-            return false;
-        };
-        self.0.headers_mut().insert(name(field), value);
-        true
-    }
-
-    fn replace(&mut self, status: u16) {
-        *self =
-            Self::empty(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    }
-}
-
-/// `value` as a header value, or `None` if it is not one.
-fn header_value(value: Value) -> Option<HeaderValue> {
-    match value {
-        Value::Static(text) => Some(HeaderValue::from_static(text)),
-        Value::Owned(bytes) => HeaderValue::try_from(bytes).ok(),
     }
 }

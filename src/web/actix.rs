@@ -51,8 +51,7 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, Resp
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::driver::StoreOutage;
-use super::{Driver, Field, Reply, Value};
+use super::{Driver, Field, Reply, StoreOutage, Value};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 

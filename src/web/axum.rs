@@ -32,16 +32,15 @@ use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response as AxumResponse};
-use http::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, VARY};
+use http::header::COOKIE;
 use http::request::Parts;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::driver::StoreOutage;
-use super::{Driver, Field, Reply, Value};
+use super::{Driver, StoreOutage};
 use super::{MissingSession, SessionRejection};
 use crate::handle::Session;
 
@@ -151,65 +150,6 @@ where
             driver.end(&session, &mut response).await;
             Ok(response)
         })
-    }
-}
-
-/// The header `field` names.
-fn name(field: Field) -> HeaderName {
-    match field {
-        Field::SetCookie => SET_COOKIE,
-        Field::Vary => VARY,
-        Field::CacheControl => CACHE_CONTROL,
-        Field::RetryAfter => RETRY_AFTER,
-    }
-}
-
-/// `value` as a header value, or `None` if it is not one.
-fn header_value(value: Value) -> Option<HeaderValue> {
-    match value {
-        Value::Static(text) => Some(HeaderValue::from_static(text)),
-        Value::Owned(bytes) => HeaderValue::try_from(bytes).ok(),
-    }
-}
-
-/// The response as the driver reads and changes it.
-impl<B: Default> Reply for Response<B> {
-    fn status(&self) -> u16 {
-        Response::status(self).as_u16()
-    }
-
-    fn is_store_outage(&self) -> bool {
-        self.extensions().get::<StoreOutage>().is_some()
-    }
-
-    fn values(&self, field: Field) -> impl Iterator<Item = &[u8]> {
-        self.headers()
-            .get_all(name(field))
-            .iter()
-            .map(HeaderValue::as_bytes)
-    }
-
-    fn append(&mut self, field: Field, value: Value) -> bool {
-        let Some(value) = header_value(value) else {
-            return false;
-        };
-        self.headers_mut().append(name(field), value);
-        true
-    }
-
-    fn set(&mut self, field: Field, value: Value) -> bool {
-        let Some(value) = header_value(value) else {
-            return false;
-        };
-        self.headers_mut().insert(name(field), value);
-        true
-    }
-
-    fn replace(&mut self, status: u16) {
-        let mut response = Response::default();
-        *response.status_mut() =
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        *self = response;
     }
 }
 

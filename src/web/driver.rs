@@ -163,12 +163,14 @@ pub trait Reply {
     fn replace(&mut self, status: u16);
 }
 
-/// Marks the response of [`SessionRejection::Unavailable`] in the axum and actix-web adapters:
-/// the end of the request gives it the driver's `Retry-After`, which the rejection, made without
-/// the driver's settings, cannot know.
-#[cfg(any(feature = "axum", feature = "actix"))]
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct StoreOutage;
+/// Marks a response that answers [`SessionRejection::Unavailable`] (a 503): an adapter puts it in
+/// the response's extensions (axum, actix-web and hyper responses have them), and its
+/// [`Reply::is_store_outage`] reports it, so that the end of the request gives the response the
+/// driver's `Retry-After`, which the rejection, made without the driver's settings, cannot know.
+/// The axum and actix-web adapters mark their rejections' responses with it, and the `Reply` of
+/// `http::Response` (feature `http`) reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreOutage;
 
 /// What the response of a request gets, once its handler has run.
 enum End {

@@ -33,11 +33,13 @@ pub mod actix;
 pub mod axum;
 
 mod driver;
+#[cfg(feature = "http")]
+mod http;
 mod lines;
 mod log;
 mod rejection;
 
-pub use driver::{Driver, Field, Reply, Value};
+pub use driver::{Driver, Field, Reply, StoreOutage, Value};
 pub use lines::Lines;
 pub use rejection::{MissingSession, SessionRejection};
 

@@ -767,24 +767,23 @@ pub(crate) mod hyper_app {
     use hyper::body::Incoming;
     use hyper::http::{HeaderName, HeaderValue};
     use hyper::{Request, StatusCode};
-    use hyper_util::rt::TokioIo;
     use sealed_session::web::Driver;
-    use sealed_session_app::hyper::Answer;
+    use sealed_session_app::hyper::{Response, rejected, serve_with, text};
     use serde::de::DeserializeOwned;
 
-    fn reply((status, body): Reply) -> Answer {
-        Answer::text(StatusCode::from_u16(status).unwrap(), body)
+    fn reply((status, body): Reply) -> Response {
+        text(StatusCode::from_u16(status).unwrap(), body)
     }
 
-    fn reply_with(((status, body), headers): (Reply, Headers)) -> Answer {
-        let mut answer = reply((status, body));
+    fn reply_with(((status, body), headers): (Reply, Headers)) -> Response {
+        let mut response = reply((status, body));
         for (name, value) in headers {
-            answer.0.headers_mut().append(
+            response.headers_mut().append(
                 HeaderName::from_static(name),
                 HeaderValue::from_str(&value).unwrap(),
             );
         }
-        answer
+        response
     }
 
     /// The query of `request` as `Q`.
@@ -793,27 +792,27 @@ pub(crate) mod hyper_app {
     }
 
     /// One request: begin the session, load it if the route takes it (an outage answered as
-    /// the adapters' extractors answer it), run the route, end the request on its answer.
-    async fn handle(driver: &Driver, request: Request<Incoming>) -> Answer {
+    /// the adapters' extractors answer it), run the route, end the request on its response.
+    async fn handle(driver: &Driver, request: Request<Incoming>) -> Response {
         let fields = request.headers().get_all(COOKIE).iter().cloned();
         let session = driver.begin::<State, HeaderValue>(fields);
         let path = request.uri().path().to_owned();
         // The routes that take no session, and the one that asks for a session of a type no
         // driver began (a wiring bug: the rejection's 500, as the extractors answer it).
-        let mut answer = match path.as_str() {
+        let mut response = match path.as_str() {
             "/none" => reply((200, "untouched".into())),
-            "/unwired" => Answer::rejected(&Driver::missing::<u8>()),
+            "/unwired" => rejected(&Driver::missing::<u8>()),
             "/private" => guard(&session).await,
             _ => match Driver::load(&session).await {
-                Err(rejection) => Answer::rejected(&rejection),
+                Err(rejection) => rejected(&rejection),
                 Ok(()) => route(&path, &request, &session).await,
             },
         };
-        driver.end(&session, &mut answer).await;
-        answer
+        driver.end(&session, &mut response).await;
+        response
     }
 
-    async fn route(path: &str, request: &Request<Incoming>, s: &Session<State>) -> Answer {
+    async fn route(path: &str, request: &Request<Incoming>, s: &Session<State>) -> Response {
         match path {
             "/login" => reply(routes::login(s, &query(request))),
             "/login-with" => reply_with(routes::login_with(s, &query(request))),
@@ -826,26 +825,25 @@ pub(crate) mod hyper_app {
             "/logout-all" => reply(routes::logout_everywhere(s)),
             "/logout-others" => reply(routes::logout_others(s)),
             "/fail" => reply(routes::fail(s)),
-            _ => Answer::empty(StatusCode::NOT_FOUND),
+            _ => text(StatusCode::NOT_FOUND, String::new()),
         }
     }
 
     /// The guard in front of `/private`, as the other apps' middleware: it loads the session
     /// itself, refuses a visitor without one, and counts the visit after the handler.
-    async fn guard(session: &Session<State>) -> Answer {
+    async fn guard(session: &Session<State>) -> Response {
         if let Err(rejection) = Driver::load(session).await {
-            return Answer::rejected(&rejection);
+            return rejected(&rejection);
         }
         let Some(user) = routes::guard_admits(session) else {
-            return Answer::empty(StatusCode::UNAUTHORIZED);
+            return text(StatusCode::UNAUTHORIZED, String::new());
         };
-        let mut answer = reply(routes::private());
+        let mut response = reply(routes::private());
         routes::guard_after(session);
-        answer
-            .0
+        response
             .headers_mut()
             .insert("x-user", HeaderValue::from_str(&user).unwrap());
-        answer
+        response
     }
 
     /// Serves the app on a free loopback port, on the test's runtime.
@@ -853,23 +851,10 @@ pub(crate) mod hyper_app {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let driver = Arc::new(super::driver(cookie, stores, settings));
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let driver = Arc::clone(&driver);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let driver = Arc::clone(&driver);
-                        async move {
-                            Ok::<_, std::convert::Infallible>(handle(&driver, request).await.0)
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        tokio::spawn(serve_with(listener, move |request| {
+            let driver = Arc::clone(&driver);
+            async move { handle(&driver, request).await }
+        }));
         Server { addr, actix: None }
     }
 }
