@@ -29,7 +29,8 @@ use crate::store::{Revocations, SaveError, ServerSide, ServerSideBinding};
 ///    read or decrypted yet.
 /// 2. Where a handler takes the session (an extractor), [`Driver::load`] it first: the store's
 ///    round trip, if the session needs one (a revocation check, a server-side state). On an
-///    error, answer its [`status`](SessionRejection::status) instead of running the handler.
+///    error, answer its [`status`](SessionRejection::status) instead of running the handler,
+///    and mark a store outage's 503 with [`StoreOutage`], so that its end adds `Retry-After`.
 /// 3. When the handler's response is ready, [`end`](Self::end) the request on it: the
 ///    response, seen through [`Reply`], gets the session's `Set-Cookie` lines and caching
 ///    headers, or is replaced by the error status the end calls for. Call it on every
