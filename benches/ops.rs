@@ -1,100 +1,25 @@
 //! Criterion benchmarks: `cargo bench -p sealed-session-benches --bench ops`.
 //!
-//! For each payload size (postcard bytes of a realistic session), in one run and on the same
-//! plaintext: this crate's seal/open (also under an old key, and refusing garbage), the signed
-//! mode, a chunked session through the cookie layer, the floor (raw `aes-gcm` with a pre-expanded
-//! key; raw HMAC-SHA256 for the signed mode) and cookie-rs 0.18 (`PrivateJar`, `SignedJar`).
-//! Also the per-request `Session` handle against opening its header directly (group `handle`).
-//! `cargo bench -p sealed-session-benches --bench report` prints the medians as JSON; this target gives criterion's
-//! statistics and plots.
+//! What the report (`--bench report`: seal, open, old keys, garbage, sign and verify against the
+//! floor and cookie-rs) does not time, with criterion's statistics: resource bounds on hostile
+//! input (group `reject`), a session chunked over several cookies through the cookie layer
+//! (`chunked`), and the per-request handle through the request driver against opening its header
+//! directly (`handle`).
 
 mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::{Floor, NAME, SIZES, Session, cookie_rs_private, cookie_rs_signed, session_of_size};
+use common::{Floor, NAME, Session, session_of_size};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use hmac::{Hmac, Mac};
 use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Signer};
-use sha2::Sha256;
 
 fn keys() -> (KeyRing, Sealer, Signer) {
     let ring = KeyRing::new(Key::from_bytes(&[1; 32]).unwrap());
     let sealer = Sealer::builder(ring.clone(), NAME).build().unwrap();
     let signer = Signer::builder(ring.clone(), NAME).build().unwrap();
     (ring, sealer, signer)
-}
-
-fn seal_and_open(c: &mut Criterion) {
-    let (ring, sealer, _) = keys();
-    let jar_key = cookie::Key::from(&[11u8; 64]);
-    let mut group = c.benchmark_group("seal");
-    for size in SIZES {
-        let state = session_of_size(size);
-        let payload = postcard::to_allocvec(&state).unwrap();
-        let text = "v".repeat(size);
-        group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::new("ours", size), &state, |b, s| {
-            b.iter(|| sealer.seal(black_box(s)).unwrap().into_value())
-        });
-        let mut floor = Floor::new(sealed_session::Suite::Aes256Gcm, &payload);
-        group.bench_with_input(BenchmarkId::new("floor", size), &size, |b, _| {
-            b.iter(|| floor.seal())
-        });
-        group.bench_with_input(BenchmarkId::new("cookie_rs", size), &text, |b, t| {
-            b.iter(|| cookie_rs_private(&jar_key, black_box(t.clone())))
-        });
-    }
-    group.finish();
-
-    let mut group = c.benchmark_group("open");
-    for size in SIZES {
-        let state = session_of_size(size);
-        let payload = postcard::to_allocvec(&state).unwrap();
-        let value = sealer.seal(&state).unwrap().into_value();
-        let mut floor = Floor::new(sealed_session::Suite::Aes256Gcm, &payload);
-        let jar = cookie_rs_private(&jar_key, "v".repeat(size));
-        group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::new("ours", size), &value, |b, v| {
-            b.iter(|| sealer.open::<Session>(black_box(v)).unwrap())
-        });
-        group.bench_with_input(BenchmarkId::new("floor", size), &size, |b, _| {
-            b.iter(|| floor.open())
-        });
-        group.bench_with_input(BenchmarkId::new("cookie_rs", size), &size, |b, _| {
-            b.iter(|| jar.private(&jar_key).get(NAME).unwrap())
-        });
-        // Under an old key in a ring of four: found by id, so the same cost.
-        let old = Key::from_bytes(&[1; 32]).unwrap();
-        for k in 2..5u8 {
-            ring.rotate(Key::from_bytes(&[k; 32]).unwrap()).unwrap();
-        }
-        group.bench_with_input(BenchmarkId::new("ours_old_key", size), &value, |b, v| {
-            b.iter(|| sealer.open::<Session>(black_box(v)).unwrap())
-        });
-        ring.promote(old.id()).unwrap();
-        for k in 2..5u8 {
-            ring.retire(Key::from_bytes(&[k; 32]).unwrap().id())
-                .unwrap();
-        }
-        // Garbage of the same length: one AEAD pass at most, then refused.
-        let garbage: String = value
-            .chars()
-            .enumerate()
-            .map(|(i, ch)| {
-                if i < 8 {
-                    ch
-                } else {
-                    (b'A' + (i % 26) as u8) as char
-                }
-            })
-            .collect();
-        group.bench_with_input(BenchmarkId::new("ours_garbage", size), &garbage, |b, g| {
-            b.iter(|| sealer.open::<Session>(black_box(g)).unwrap_err())
-        });
-    }
-    group.finish();
 }
 
 /// Resource bounds on hostile input: a value over the size limit is refused before any decoding
@@ -138,41 +63,6 @@ fn reject(c: &mut Criterion) {
         &raw_len,
         |b, _| b.iter(|| floor.reject()),
     );
-    group.finish();
-}
-
-fn signed(c: &mut Criterion) {
-    let (_, _, signer) = keys();
-    let mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&[5u8; 32]).unwrap();
-    let jar_key = cookie::Key::from(&[11u8; 64]);
-    let mut group = c.benchmark_group("signed");
-    for size in SIZES {
-        let state = session_of_size(size);
-        let payload = postcard::to_allocvec(&state).unwrap();
-        let value = signer.sign(&state).unwrap().into_value();
-        let jar = cookie_rs_signed(&jar_key, "v".repeat(size));
-        group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::new("sign_ours", size), &state, |b, s| {
-            b.iter(|| signer.sign(black_box(s)).unwrap().into_value())
-        });
-        group.bench_with_input(BenchmarkId::new("verify_ours", size), &value, |b, v| {
-            b.iter(|| signer.verify::<Session>(black_box(v)).unwrap())
-        });
-        group.bench_with_input(BenchmarkId::new("floor_hmac", size), &payload, |b, p| {
-            b.iter(|| {
-                let mut h = mac.clone();
-                h.update(black_box(p));
-                h.finalize()
-            })
-        });
-        let text = "v".repeat(size);
-        group.bench_with_input(BenchmarkId::new("sign_cookie_rs", size), &text, |b, t| {
-            b.iter(|| cookie_rs_signed(&jar_key, black_box(t.clone())))
-        });
-        group.bench_with_input(BenchmarkId::new("verify_cookie_rs", size), &size, |b, _| {
-            b.iter(|| jar.signed(&jar_key).get(NAME).unwrap())
-        });
-    }
     group.finish();
 }
 
@@ -279,6 +169,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = seal_and_open, reject, signed, chunked, handle
+    targets = reject, chunked, handle
 }
 criterion_main!(benches);
