@@ -10,7 +10,7 @@
 //! | lever | kept | replaced |
 //! |---|---|---|
 //! | `aead_backend` | AWS-LC AES-256-GCM (`aws-lc-rs`), stamps + payload, 14 bytes of associated data | RustCrypto `aes-gcm` 0.11 on the same input |
-//! | `pre_expanded_key` | a key schedule built once per key (when it joins the ring) | built on every call, as cookie-rs does |
+//! | `pre_expanded_key` | a key schedule built once per key (on its first use) | built on every call, as cookie-rs does |
 //! | `nonce` | 12 bytes from a ChaCha20 generator held per thread, seeded once from the OS | a `getrandom` call per seal |
 //! | `encrypt_in_place` | one buffer: header, nonce, plaintext encrypted where it lies, tag appended | the plaintext copied out and encrypted there (tag appended), the value assembled in a second vector of exact size |
 //! | `exact_capacity` | the sealed bytes built in a buffer reserved to their final size | a buffer grown from empty as the parts are appended |

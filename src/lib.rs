@@ -85,7 +85,8 @@
 //! - [`Key`]: generation from the OS, parsing from bytes and base64, HKDF-SHA256 derivation of
 //!   per-purpose keys from a master secret; zeroized on drop, redacted in `Debug`.
 //! - [`KeyRing`]: primary + open-only keys, [`add`](KeyRing::add) / [`promote`](KeyRing::promote) /
-//!   [`retire`](KeyRing::retire) while the program runs; each key's subkeys derived once.
+//!   [`retire`](KeyRing::retire) while the program runs; each key's subkeys derived once, on
+//!   first use.
 //! - [`Sealer`]: seal / open / renew of any `serde` type, idle and absolute lifetimes, leeway,
 //!   an injectable [`Clock`], renewal hints ([`RenewalReason`]), the exact size rule,
 //!   [`Sealer::max_payload_len`]; AES-256-GCM by default, XAES-256-GCM on request
@@ -120,7 +121,8 @@
 //! Each public item has one path. The core is at the crate root: keys, sealers and signers,
 //! cookies, [`Session`], their errors and constants. Three public modules hold the rest:
 //! [`store`] (the stores, revocations and server-side sessions), [`web`] (the request driver, the
-//! axum and actix adapters and their rejections) and, with feature `key-file`, `key_file` (the key-ring file).
+//! axum and actix adapters and their rejections) and, with feature `key-file`, `key_file` (the
+//! key-ring file).
 //!
 //! ## Possible future features
 //! - Server-side reads and revocation checks served from memory on each server, invalidated by

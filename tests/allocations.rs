@@ -47,7 +47,8 @@ fn allocations_of_the_type_alone(state: &Session) -> u64 {
 }
 
 // Each operation runs once before it is counted: the first use on a thread creates the
-// thread's scratch buffer and nonce generator, once per thread, not per call.
+// thread's scratch buffer and nonce generator, once per thread, and the first use of a key by a
+// suite expands the suite's key, once per key; neither happens per call.
 
 #[test]
 fn a_seal_allocates_at_most_twice() {

@@ -7,10 +7,10 @@
 //!   nonces, C2SP XAES-256-GCM), both [`GcmKey`]s;
 //! - `NAME`, the backend's name in reports.
 //!
-//! The key schedule is expanded when a key joins the ring, never per call; a failed `open` leaves
-//! the buffer all zeros (the implementation may have written to it before the tag check failed),
-//! so no byte of an unauthenticated decryption leaves the backend. The fixed-size arguments make
-//! the sizes FORMAT.md allows the only ones expressible.
+//! The key schedule is expanded once per key, on its first use, never per call; a failed `open`
+//! leaves the buffer all zeros (the implementation may have written to it before the tag check
+//! failed), so no byte of an unauthenticated decryption leaves the backend. The fixed-size
+//! arguments make the sizes FORMAT.md allows the only ones expressible.
 
 #[cfg(not(any(feature = "aws-lc", feature = "rust-crypto")))]
 compile_error!(

@@ -17,9 +17,9 @@ use super::{Key, KeyId, KeyRingError};
 use crate::clock::{Clock, SystemClock};
 use crate::suite::SuiteKeys;
 
-/// One key of the ring: its id, every suite's keyed state ([`SuiteKeys`], derived once when the
-/// key joins the ring, never per call) and its seal count. The ring knows no suite: each suite
-/// derives and reads its own part (src/suite/).
+/// One key of the ring: its id, every suite's keyed state ([`SuiteKeys`], each part expanded on
+/// its first use, never per call) and its seal count. The ring knows no suite: each suite
+/// expands and reads its own part (src/suite/).
 pub(crate) struct KeyEntry {
     pub(crate) id: KeyId,
     /// What each suite keys itself with.
@@ -32,7 +32,7 @@ impl KeyEntry {
     fn new(key: &Key) -> Self {
         Self {
             id: key.id(),
-            suites: SuiteKeys::derive(key),
+            suites: SuiteKeys::new(key),
             seals: SealCounter::new(),
         }
     }
@@ -177,7 +177,6 @@ impl KeyRing {
 
     /// Adds `key` in `role`, in one swap of the ring.
     fn insert(&self, key: &Key, role: Role) -> Result<KeyId, KeyRingError> {
-        // The suites' keyed state (key schedules, pads) is computed outside the lock.
         let entry = Arc::new(KeyEntry::new(key));
         let id = entry.id;
         let _w = self.write_lock();

@@ -17,15 +17,15 @@ pub(crate) static AES_256_GCM: GcmSuite<AesGcmKey> = GcmSuite {
     key: aead_key,
 };
 
-/// The AES-256-GCM key of `key`: its `aead_key`, expanded once.
-pub(super) fn derive(key: &Key) -> AesGcmKey {
+/// The AES-256-GCM key of `key`: its `aead_key`, with its key schedule.
+fn derive(key: &Key) -> AesGcmKey {
     let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
     key.expand(INFO, subkey.as_mut_slice());
     AesGcmKey::new(&subkey)
 }
 
 fn aead_key(keys: &SuiteKeys) -> &AesGcmKey {
-    &keys.aes_gcm
+    keys.aes_gcm.get_or_init(|| derive(&keys.key))
 }
 
 #[cfg(test)]

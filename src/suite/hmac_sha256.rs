@@ -18,7 +18,7 @@ pub(crate) const INFO: &[u8] = b"sealed-session v1 hmac-sha256";
 
 /// HMAC-SHA256 keyed with `key`'s `hmac_key`, its inner and outer pads already hashed: each
 /// value clones it instead of re-keying.
-pub(super) fn derive(key: &Key) -> Hmac<Sha256> {
+fn derive(key: &Key) -> Hmac<Sha256> {
     // HMAC pads a key shorter than the hash block (64 bytes) with zeros (RFC 2104), so the
     // padded block keys exactly the same HMAC as the 32-byte key, with no fallible path.
     let mut block = Zeroizing::new([0u8; 64]);
@@ -36,7 +36,7 @@ impl HmacSha256Suite {
     /// HMAC over `aad || body`: FORMAT.md's MAC input, whose first part has the layout of the
     /// sealed suites' associated data.
     fn mac(keys: &SuiteKeys, aad: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
-        let mut mac = keys.mac.clone();
+        let mut mac = keys.mac.get_or_init(|| derive(&keys.key)).clone();
         mac.update(aad);
         mac.update(body);
         mac.finalize().into_bytes().into()

@@ -14,6 +14,7 @@ mod hmac_sha256;
 mod xaes256gcm;
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use hmac::Hmac;
 use sha2::Sha256;
@@ -22,22 +23,27 @@ use crate::backend::{AesGcmKey, XaesKey};
 use crate::format::{FLAGS_MASK, HEADER_LEN, MIN_STAMPS_LEN};
 use crate::key::Key;
 
-/// Every suite's keyed state for one key of the ring, derived once when the key joins the ring
-/// (never per call). Each suite derives its own part from the key under its own HKDF label
-/// (FORMAT.md, "Keys") and reads only that part, so the key ring, which holds one of these per
-/// key, knows no suite: a new suite is a new module here and a field of this struct.
+/// Every suite's keyed state for one key of the ring. Each suite expands its own part from the
+/// key under its own HKDF label (FORMAT.md, "Keys") the first time it is used with the key, once
+/// for all threads (never per call), and reads only that part: a ring of many keys expands only
+/// what its values use, and the key ring, which holds one of these per key, knows no suite (a new
+/// suite is a new module here and a field of this struct).
 pub(crate) struct SuiteKeys {
-    aes_gcm: AesGcmKey,
-    xaes: XaesKey,
-    mac: Hmac<Sha256>,
+    /// The ring's key, which each part is expanded from (zeroized on drop, as every part is).
+    key: Key,
+    aes_gcm: OnceLock<AesGcmKey>,
+    xaes: OnceLock<XaesKey>,
+    mac: OnceLock<Hmac<Sha256>>,
 }
 
 impl SuiteKeys {
-    pub(crate) fn derive(key: &Key) -> Self {
+    /// The suites' state for `key`, none of it expanded yet.
+    pub(crate) fn new(key: &Key) -> Self {
         Self {
-            aes_gcm: aes256gcm::derive(key),
-            xaes: xaes256gcm::derive(key),
-            mac: hmac_sha256::derive(key),
+            key: key.clone(),
+            aes_gcm: OnceLock::new(),
+            xaes: OnceLock::new(),
+            mac: OnceLock::new(),
         }
     }
 }

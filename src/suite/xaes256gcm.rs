@@ -19,15 +19,15 @@ pub(crate) static XAES_256_GCM: GcmSuite<XaesKey> = GcmSuite {
     key: xaes_key,
 };
 
-/// The XAES-256-GCM key of `key`: its `xaes_key`, with the suite's fixed subkey derived once.
-pub(super) fn derive(key: &Key) -> XaesKey {
+/// The XAES-256-GCM key of `key`: its `xaes_key`, with the suite's fixed subkey derived.
+fn derive(key: &Key) -> XaesKey {
     let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
     key.expand(INFO, subkey.as_mut_slice());
     XaesKey::new(&subkey)
 }
 
 fn xaes_key(keys: &SuiteKeys) -> &XaesKey {
-    &keys.xaes
+    keys.xaes.get_or_init(|| derive(&keys.key))
 }
 
 #[cfg(test)]
