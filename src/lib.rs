@@ -161,13 +161,15 @@
 //!
 //! The web adapters, each adding its framework's crates to the build:
 //! - `axum`: `web::axum::SessionLayer` (a tower layer) and the `Session<T>` extractor for
-//!   axum 0.8 handlers, with `tracing` for why a cookie was refused.
+//!   axum 0.8 handlers; turns on `http`.
 //! - `actix`: `web::actix::SessionMiddleware` and the `Session<T>` extractor for actix-web 4
-//!   (without actix-web's default features), `web::actix::SessionExt` to reach the session from
-//!   other middleware, and `tracing`.
+//!   (without actix-web's default features), and `web::actix::SessionExt` to reach the session
+//!   from other middleware.
 //!
-//! Both adapters follow the same rules from the same code (src/web/adapter.rs); the end-to-end
-//! tests run one table of cases against both. They also mark responses for HTTP caches
+//! Both adapters follow the same rules from the same code, the request driver
+//! (src/web/driver.rs), which logs through `tracing` (always in the build: why a cookie was
+//! refused, a store or a write that failed); the end-to-end tests run one table of cases against
+//! both, and against plain hyper over the driver. They also mark responses for HTTP caches
 //! (`Vary: Cookie`, `Cache-Control: private` on a `Set-Cookie`, opt-in `no-store` for pages
 //! that show a session) and give a store outage's 503 a `Retry-After` ([`web`]).
 //!
