@@ -30,19 +30,23 @@ fn driver(store: &FlakyStore) -> Driver {
         .retry_after(Duration::from_millis(2500))
 }
 
+/// Logs alice in through `driver`: the cookie her browser then sends.
+fn logged_in(driver: &Driver) -> String {
+    let login = begin::<u32>(driver, "");
+    now(Driver::load(&login)).unwrap();
+    login.login(&Subject::new("alice").unwrap(), 1).unwrap();
+    end(driver, &login).set_cookies()[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 #[test]
 fn a_load_the_store_cannot_answer_is_a_503_that_the_end_gives_retry_after() {
     let store = FlakyStore::new(MemoryStore::with_clock(ManualClock::new(T0)));
     let driver = driver(&store);
-    let login = begin::<u32>(&driver, "");
-    now(Driver::load(&login)).unwrap();
-    login.login(&Subject::new("alice").unwrap(), 1).unwrap();
-    let cookie = end(&driver, &login).set_cookies()[0]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-
+    let cookie = logged_in(&driver);
     store.set_down(true);
     let session = begin::<u32>(&driver, &cookie);
     let rejection = now(Driver::load(&session)).unwrap_err();
@@ -93,14 +97,7 @@ fn the_driver_replaces_a_response_whose_write_the_store_refused() {
     // and headers dropped, so that the user sees the logout failed.
     let store = FlakyStore::new(MemoryStore::with_clock(ManualClock::new(T0)));
     let driver = driver(&store);
-    let login = begin::<u32>(&driver, "");
-    now(Driver::load(&login)).unwrap();
-    login.login(&Subject::new("alice").unwrap(), 1).unwrap();
-    let cookie = end(&driver, &login).set_cookies()[0]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = logged_in(&driver);
     let session = begin::<u32>(&driver, &cookie);
     now(Driver::load(&session)).unwrap();
     session.clear();
