@@ -103,10 +103,12 @@ mod baseline {
 
 mod ours {
     use super::*;
-    use sealed_session::store::{RedisStore, Revocations, ServerSide};
+    use sealed_session::store::RedisStore;
     use sealed_session::web::Driver;
     use sealed_session::web::axum::SessionLayer;
-    use sealed_session::{CookieOptions, Key, KeyRing, Sealer, Session, SessionCookie};
+    use sealed_session::{
+        CookieOptions, Key, KeyRing, Revocations, Sealer, ServerSide, Session, SessionCookie,
+    };
 
     /// The cookie, with session ids when revocations need them.
     fn cookie(session_ids: bool) -> SessionCookie {

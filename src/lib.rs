@@ -3,7 +3,7 @@
 //! Web sessions both ways, behind one API. Cookie sessions: the whole session state travels in
 //! the cookie, sealed so the browser can neither read nor change it; the server keeps only keys,
 //! so sessions need no database and scale with the web tier. Server-side sessions
-//! ([`store::ServerSide`]): the cookie carries only a sealed session id, and the state lives in
+//! ([`ServerSide`]): the cookie carries only a sealed session id, and the state lives in
 //! a store, sealed there too, so logout ends it and its size is not capped near 4 KB. Handlers
 //! are the same either way.
 //!
@@ -107,11 +107,11 @@
 //!   `axum` and `actix`) are thin layers over it, and a few lines run it on plain hyper.
 //! - [`peek`]: a value's version, suite and key id without opening it, for operators.
 //!
-//! - [`store::Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
+//! - [`Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
 //!   id, every session of a subject ("log out everywhere") or all but the caller's ("log out my
 //!   other sessions"), kept in a [`store::Store`] and checked by the web adapters when a handler
 //!   takes the session; fail closed on outages and when the store forgot what it was told.
-//! - [`store::ServerSide`]: server-side sessions with the same handlers: the cookie holds only
+//! - [`ServerSide`]: server-side sessions with the same handlers: the cookie holds only
 //!   a sealed session id, the state lives in a store, sealed at rest and bound to the id;
 //!   logout deletes it, writes are compare-and-set (a late write never brings a logged-out
 //!   session back; concurrent changes are applied again or reported), and `overflow` keeps
@@ -132,10 +132,10 @@
 //! ## Non-features
 //! - **No replay protection within a cookie session's lifetime.** A stolen cookie works until
 //!   it expires; a copy of an old value keeps working after the user "logs out" unless the server
-//!   keeps revocation state ([`store::Revocations`]) or the session is server-side. Keep
+//!   keeps revocation state ([`Revocations`]) or the session is server-side. Keep
 //!   lifetimes short. See SECURITY.md.
 //! - **No large state in a cookie.** A cookie holds at most about 3 KB (chunking stretches it);
-//!   a larger state belongs server-side ([`store::ServerSide`], or its `overflow`).
+//!   a larger state belongs server-side ([`ServerSide`], or its `overflow`).
 //! - **No hiding of the size.** The length of the value reveals the length of the state.
 //! - **No custom cryptography.** AES-256-GCM and XAES-256-GCM from RustCrypto's `aes-gcm` and
 //!   `xaes-256-gcm` (or AWS-LC through `aws-lc-rs`, feature `aws-lc`); HKDF, HMAC, SHA-2 from
@@ -226,7 +226,10 @@ pub use crate::cookie::{
     cookie_pairs,
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
-pub use crate::handle::{LogoutError, Session};
+pub use crate::handle::{
+    Conflicts, DEFAULT_MAX_STATE_LEN, Forgotten, LogoutError, Outage, RECORD_MARGIN, Refusal,
+    Revocations, ServerSide, Session, Verdict,
+};
 pub use crate::key::{
     KEY_ID_LEN, KEY_LEN, Key, KeyError, KeyId, KeyListError, KeyRing, KeyRingError, MIN_MASTER_LEN,
 };

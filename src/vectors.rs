@@ -10,11 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::ser::{SerializeTuple, Serializer};
 
-use crate::format;
 use crate::key::Key;
 use crate::session::{Builder, Envelope, SessionId, Subject};
 use crate::suite::{INFO_AES_256_GCM, INFO_HMAC_SHA256, INFO_XAES_256_GCM};
-use crate::{KeyRing, ManualClock, Sealer, Signer, Stamps, Suite};
+use crate::{KeyRing, ManualClock, Sealer, Signer, Stamps, Suite, format};
 
 const FORMAT_MD: &str = include_str!("../FORMAT.md");
 
@@ -358,7 +357,7 @@ fn open_typed<O: Opener>(n: &str, opener: &O, value: &str) -> (Vec<u8>, Stamps) 
         "3" => opener.open_as::<()>(value),
         "4" => opener.open_as::<serde_bytes::ByteBuf>(value),
         // A server-side cookie's payload: where the state is (FORMAT.md, "Server-side sessions").
-        "9" => opener.open_as::<crate::store::Held<String>>(value),
+        "9" => opener.open_as::<crate::handle::Held<String>>(value),
         "10" => opener.open_as::<String>(value),
         other => panic!("vector {other} has no payload type in src/vectors.rs"),
     }
@@ -390,7 +389,8 @@ fn every_format_md_vector_opens_to_its_payload_and_stamps() {
 /// session id.
 #[test]
 fn vectors_9_and_10_are_a_server_side_cookie_and_its_state_at_rest() {
-    use crate::store::{Held, MemoryStore, ServerSide};
+    use crate::handle::{Held, ServerSide};
+    use crate::store::MemoryStore;
     let all = vectors();
     let (cookie_v, rest_v) = (&all[8], &all[9]);
     assert_eq!(
@@ -425,9 +425,7 @@ fn vectors_9_and_10_are_a_server_side_cookie_and_its_state_at_rest() {
     let other = SessionId::from_bytes([0x42; 16]);
     assert_eq!(
         binding.open::<String>(&rest_v["value"], &other),
-        Err(crate::CookieReadError::Stored(
-            crate::OpenError::Authentication
-        ))
+        Err(crate::Refusal::Stored(crate::OpenError::Authentication))
     );
     let stored_as_cookie = format!("__Host-session={}", rest_v["value"]);
     assert!(cookie.open::<String>(&stored_as_cookie).is_err());

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use common::driver::{Sent, begin, end};
 use common::store::{FlakyStore, now};
-use sealed_session::store::{MemoryStore, Revocations};
+use sealed_session::store::MemoryStore;
 use sealed_session::web::{Driver, Field, Lines, Reply, SessionRejection, Value};
-use sealed_session::{CookieOptions, Key, KeyRing, ManualClock, Sealer, SessionCookie, Subject};
+use sealed_session::{
+    CookieOptions, Key, KeyRing, ManualClock, Revocations, Sealer, SessionCookie, Subject,
+};
 
 const T0: u64 = 1_900_000_000;
 

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use common::driver::{Sent, begin_loaded, end};
 use common::store::FlakyStore;
-use sealed_session::store::{Forgotten, MemoryStore, Outage, Revocations, ServerSide};
+use sealed_session::store::MemoryStore;
 use sealed_session::web::{Driver, Field, Reply};
 use sealed_session::{
-    CookieOptions, CookieReadError, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie,
-    Subject,
+    CookieOptions, Forgotten, Key, KeyRing, ManualClock, Outage, Refusal, Revocations, Sealer,
+    ServerSide, Session, SessionCookie, Subject,
 };
 
 const T0: u64 = 1_900_000_000;
@@ -128,7 +128,7 @@ impl App {
     }
 
     /// What a request carrying `cookie` finds, and why it found nothing if it did not.
-    fn open(&self, cookie: &str) -> (Option<String>, Option<CookieReadError>) {
+    fn open(&self, cookie: &str) -> (Option<String>, Option<Refusal>) {
         let session = self.request(cookie);
         (session.get(), session.refused())
     }
@@ -152,7 +152,7 @@ fn a_store_that_forgot_refuses_a_live_session() {
     let after = before.fresh();
     for cookie in &cookies {
         assert!(before.open(cookie).0.is_some());
-        assert_eq!(after.open(cookie), (None, Some(CookieReadError::Forgotten)));
+        assert_eq!(after.open(cookie), (None, Some(Refusal::Forgotten)));
     }
 }
 
@@ -163,11 +163,11 @@ fn a_store_that_forgot_refuses_a_logged_out_session() {
     let session = before.request(&cookie);
     session.clear();
     before.respond(&session, &cookie);
-    assert_eq!(before.open(&cookie).1, Some(CookieReadError::Revoked));
+    assert_eq!(before.open(&cookie).1, Some(Refusal::Revoked));
     // The revocation is gone with the store; the cookie still does not open.
     assert_eq!(
         before.fresh().open(&cookie),
-        (None, Some(CookieReadError::Forgotten))
+        (None, Some(Refusal::Forgotten))
     );
 }
 
@@ -189,7 +189,7 @@ fn a_session_created_before_the_loss_stays_refused_after_a_later_login_of_its_su
     let fresh = after.login("alice");
     // The new login registered alice again, from its own creation on: not the older session.
     assert!(after.open(&fresh).0.is_some());
-    assert_eq!(after.open(&old), (None, Some(CookieReadError::Forgotten)));
+    assert_eq!(after.open(&old), (None, Some(Refusal::Forgotten)));
 }
 
 #[test]
@@ -274,7 +274,7 @@ fn with_outages_accepted_a_failed_registration_lets_the_login_through_unvouched(
     let cookie = app.respond(&session, "");
     app.store.set_down(false);
     // Once the store answers, it does not vouch for the session: one more login.
-    assert_eq!(app.open(&cookie), (None, Some(CookieReadError::Forgotten)));
+    assert_eq!(app.open(&cookie), (None, Some(Refusal::Forgotten)));
 }
 
 #[test]
@@ -286,10 +286,7 @@ fn in_server_side_mode_only_sessions_checked_by_subject_are_registered_and_refus
     // A session without a subject is not checked against revocations in server-side mode.
     assert_eq!(before.registrations(), 1);
     let after = before.server_side();
-    assert_eq!(
-        after.open(&logged_in),
-        (None, Some(CookieReadError::Forgotten))
-    );
+    assert_eq!(after.open(&logged_in), (None, Some(Refusal::Forgotten)));
     assert_eq!(after.open(&anonymous).0.as_deref(), Some("cart"));
 }
 

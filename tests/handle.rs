@@ -11,7 +11,7 @@ use common::driver::{Sent, begin, end};
 use sealed_session::web::Driver;
 use sealed_session::{
     CookieOptions, CookieReadError, CookieWriteError, Key, KeyRing, ManualClock, OpenError,
-    RenewalReason, SealError, Sealer, Session, SessionCookie, Subject,
+    Refusal, RenewalReason, SealError, Sealer, Session, SessionCookie, Subject,
 };
 use serde::{Deserialize, Serialize};
 
@@ -275,7 +275,9 @@ fn a_bad_cookie_is_no_session_and_the_response_deletes_it() {
     for (header, expected) in cases {
         let session = site.begin(&header);
         assert_eq!(session.get(), None, "{header}");
-        let refused = session.refused().expect("a reason");
+        let Some(Refusal::Cookie(refused)) = session.refused() else {
+            panic!("{header}: refused by the cookie layer");
+        };
         assert!(expected(&refused), "{refused:?}");
         let lines = site.end(&session);
         assert_eq!(lines.len(), 1, "{lines:?}");
@@ -296,7 +298,9 @@ fn an_expired_session_is_no_session_and_is_deleted() {
         assert_eq!(s.get(), None);
         assert!(matches!(
             s.refused(),
-            Some(CookieReadError::Open(OpenError::Expired { .. }))
+            Some(Refusal::Cookie(CookieReadError::Open(
+                OpenError::Expired { .. }
+            )))
         ));
     });
     assert!(browser.names().is_empty(), "the browser no longer holds it");
@@ -430,7 +434,9 @@ fn a_stray_chunk_from_an_older_deployment_is_deleted() {
         assert_eq!(s.get(), None);
         assert!(matches!(
             s.refused(),
-            Some(CookieReadError::UnexpectedChunk { chunk: 3 })
+            Some(Refusal::Cookie(CookieReadError::UnexpectedChunk {
+                chunk: 3
+            }))
         ));
     });
     assert!(browser.names().is_empty(), "{:?}", browser.names());
@@ -451,7 +457,9 @@ fn split_cookie_headers_are_read_as_one_with_the_duplicate_rule_across_them() {
     assert_eq!(twice.get(), None);
     assert!(matches!(
         twice.refused(),
-        Some(CookieReadError::DuplicateCookie { chunk: 0 })
+        Some(Refusal::Cookie(CookieReadError::DuplicateCookie {
+            chunk: 0
+        }))
     ));
 }
 

@@ -10,11 +10,11 @@ mod common;
 use std::time::Duration;
 
 use common::driver::{Sent, begin, begin_loaded, end};
-use sealed_session::MAX_LEEWAY;
-use sealed_session::store::{MemoryStore, Revocations, ServerSide};
+use sealed_session::store::MemoryStore;
 use sealed_session::web::{Driver, Reply};
 use sealed_session::{
-    CookieOptions, Key, KeyRing, LogoutError, ManualClock, Sealer, Session, SessionCookie, Subject,
+    CookieOptions, Key, KeyRing, LogoutError, MAX_LEEWAY, ManualClock, Revocations, Sealer,
+    ServerSide, Session, SessionCookie, Subject,
 };
 
 const T0: u64 = 1_900_000_000;

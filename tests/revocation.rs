@@ -8,12 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::store::{FlakyStore, now};
-use sealed_session::Clock;
-use sealed_session::MAX_LEEWAY;
-use sealed_session::store::{
-    Forgotten, MemoryStore, Outage, RECORD_MARGIN, Revocations, Store, StoreError, Verdict,
+use sealed_session::store::{MemoryStore, Store, StoreError};
+use sealed_session::{
+    Clock, Forgotten, MAX_LEEWAY, ManualClock, Outage, RECORD_MARGIN, Revocations, SessionId,
+    Subject, Verdict,
 };
-use sealed_session::{ManualClock, SessionId, Subject};
 
 const T0: u64 = 1_900_000_000;
 /// `T0` in milliseconds: a session's creation time as a check takes it.
@@ -315,8 +314,5 @@ fn a_session_reads_as_absent_until_loaded_and_a_revoked_one_stays_absent() {
     now(revocations.revoke_session(&id, None, T0 + 3600)).unwrap();
     let revoked = begin_loaded::<u32>(&driver, &header);
     assert_eq!(revoked.get(), None);
-    assert_eq!(
-        revoked.refused(),
-        Some(sealed_session::CookieReadError::Revoked)
-    );
+    assert_eq!(revoked.refused(), Some(sealed_session::Refusal::Revoked));
 }

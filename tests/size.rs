@@ -8,12 +8,12 @@ use common::driver::{Sent, begin_loaded, end};
 use common::sealer::{
     ENVELOPE_LEN, NAME, T0, base64_len, decode, fixture, fixture_with, secs, varint_len,
 };
-use sealed_session::store::{MemoryStore, ServerSide};
+use sealed_session::store::MemoryStore;
 use sealed_session::web::Driver;
 use sealed_session::{
     BROWSER_COOKIE_LIMIT, ConfigError, CookieOptions, DEFAULT_ABSOLUTE_LIFETIME,
-    DEFAULT_IDLE_TIMEOUT, Key, KeyRing, ManualClock, OpenError, SealError, Sealer, SessionCookie,
-    Signer, Subject,
+    DEFAULT_IDLE_TIMEOUT, Key, KeyRing, ManualClock, OpenError, SealError, Sealer, ServerSide,
+    SessionCookie, Signer, Subject,
 };
 use serde_bytes::ByteBuf;
 

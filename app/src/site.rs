@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sealed_session::key_file::{KeyRingFile, Watch};
-use sealed_session::store::{RedbStore, RedisStore, Revocations, ServerSide, Store};
+use sealed_session::store::{RedbStore, RedisStore, Store};
 use sealed_session::web::Driver;
 use sealed_session::web::actix::SessionMiddleware;
 use sealed_session::web::axum::SessionLayer;
-use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+use sealed_session::{CookieOptions, Key, KeyRing, Revocations, Sealer, ServerSide, SessionCookie};
 
 use crate::config::{Config, Keys, Sessions, StoreConfig};
 use crate::{Account, StartError};

@@ -24,8 +24,8 @@ use std::time::Duration;
 use common::example::{Example, Setup};
 use common::web::{Framework, Settings, Stores, host_cookie, serve, serve_configured, serve_with};
 use fantoccini::{Client, ClientBuilder, Locator};
-use sealed_session::store::{MemoryStore, ServerSide};
-use sealed_session::{Key, KeyRing};
+use sealed_session::store::MemoryStore;
+use sealed_session::{Key, KeyRing, ServerSide};
 
 mod common;
 

@@ -14,9 +14,10 @@ use common::web::{
 };
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER, SET_COOKIE};
-use sealed_session::store::{Conflicts, MemoryStore, ServerSide};
+use sealed_session::store::MemoryStore;
 use sealed_session::{
-    Clock, ConfigError, CookieOptions, Key, KeyRing, ManualClock, Sealer, SessionCookie,
+    Clock, ConfigError, Conflicts, CookieOptions, Key, KeyRing, ManualClock, Sealer, ServerSide,
+    SessionCookie,
 };
 
 /// The app with server-side sessions in a store the test can look into and take down.

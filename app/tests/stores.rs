@@ -7,12 +7,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sealed_session::MAX_LEEWAY;
-use sealed_session::ManualClock;
 use sealed_session::store::{
-    Forgotten, MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, RECORD_MARGIN, Record, Revocations, Saved,
-    Store, StoreError, Verdict,
+    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, Record, Saved, Store, StoreError,
 };
+use sealed_session::{Forgotten, MAX_LEEWAY, ManualClock, RECORD_MARGIN, Revocations, Verdict};
 
 const T0: u64 = 1_900_000_000;
 const MS0: u64 = T0 * 1000;

@@ -17,8 +17,8 @@ use common::web::{
 };
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, VARY};
-use sealed_session::store::{MemoryStore, Outage, Revocations};
-use sealed_session::{Clock, Key, KeyRing, ManualClock};
+use sealed_session::store::MemoryStore;
+use sealed_session::{Clock, Key, KeyRing, ManualClock, Outage, Revocations};
 
 /// The `Cookie` header the jar would send to `addr`.
 fn jar_header(jar: &reqwest::cookie::Jar, addr: SocketAddr) -> String {

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use common::redis::RedisServer;
 use common::web::{Framework, Stores, cookie_with, now, serve_with};
 use reqwest::header::{COOKIE, SET_COOKIE};
-use sealed_session::store::{RedisStore, Revocations, ServerSide};
-use sealed_session::{Key, KeyRing, ManualClock};
+use sealed_session::store::RedisStore;
+use sealed_session::{Key, KeyRing, ManualClock, Revocations, ServerSide};
 
 /// The store's timeout: no request waits much longer for Redis.
 const TIMEOUT: Duration = Duration::from_millis(300);

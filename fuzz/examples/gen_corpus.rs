@@ -16,9 +16,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sealed_session::key_file::{MAX_SESSION_LIFETIME_LIMIT, RingDocument};
-use sealed_session::store::{MemoryStore, ServerSide, Store as _};
+use sealed_session::store::{MemoryStore, Store as _};
 use sealed_session::web::{Driver, Field, Lines};
-use sealed_session::{ManualClock, SessionCookie, Subject};
+use sealed_session::{ManualClock, ServerSide, SessionCookie, Subject};
 use sealed_session_fuzz::arb_encode::Enc;
 use sealed_session_fuzz::fixtures::{self, NOW, Session};
 use sealed_session_fuzz::targets::chunks::{

@@ -91,7 +91,7 @@ pub enum CookieWriteError {
         max_chunks: usize,
     },
     /// A server-side session's sealed state is longer than the store keeps
-    /// ([`ServerSide::max_state_len`](crate::store::ServerSide::max_state_len)). Nothing was
+    /// ([`ServerSide::max_state_len`](crate::ServerSide::max_state_len)). Nothing was
     /// written; shrink the state or raise the bound.
     StateTooLarge {
         /// Length of the sealed state, in characters.
@@ -173,25 +173,6 @@ pub enum CookieReadError {
     /// exactly one accepted cookie set. Refused before decoding, from the parts' lengths alone;
     /// treat as "no valid session".
     NonCanonicalChunks,
-    /// The value opened, but its session was revoked (a logout, or every session of its subject:
-    /// [`Revocations`](crate::store::Revocations)). Treat as "no valid session"; the session
-    /// handle deletes the cookie.
-    Revoked,
-    /// The value opened, but the revocation store no longer vouches for its session
-    /// ([`Verdict::Forgotten`](crate::store::Verdict::Forgotten)): the store forgot what it knew
-    /// (restarted empty, flushed), so a revocation of the session may have been lost, or the
-    /// session was created before its creation was recorded (an earlier version of this crate).
-    /// Treat as "no valid session"; the session handle deletes the cookie, and the user logs in
-    /// again. Many at once mean the store lost its data.
-    Forgotten,
-    /// The cookie opened, but its server-side state is no longer in the store: the session was
-    /// logged out, moved to a new id, or expired there. Treat as "no session"; the session
-    /// handle deletes the cookie.
-    NotStored,
-    /// The cookie opened, but its server-side state in the store did not: it was altered, sealed
-    /// for another session id (reported as `Authentication`), or sealed under a key the ring no
-    /// longer has. Treat as "no session", and look into who writes to the store.
-    Stored(OpenError),
 }
 
 impl fmt::Display for CookieReadError {
@@ -217,13 +198,6 @@ impl fmt::Display for CookieReadError {
             Self::NonCanonicalChunks => {
                 f.write_str("the session cookie's chunks are not split as a writer splits them")
             }
-            Self::Revoked => f.write_str("the session was revoked"),
-            Self::Forgotten => f.write_str(
-                "the revocation store no longer vouches for the session (it forgot its data, or \
-                 the session predates its record); the user must log in again",
-            ),
-            Self::NotStored => f.write_str("the session's state is no longer in the store"),
-            Self::Stored(e) => write!(f, "the session's state in the store did not open: {e}"),
         }
     }
 }
@@ -231,7 +205,7 @@ impl fmt::Display for CookieReadError {
 impl std::error::Error for CookieReadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Open(e) | Self::Stored(e) => Some(e),
+            Self::Open(e) => Some(e),
             _ => None,
         }
     }

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Session, State};
-use crate::cookie::CookieReadError;
+use super::mode::{Mode, Sources};
+use super::{Refusal, Session, State};
+use super::{Revocations, ServerSideBinding, Verdict};
 use crate::session::{SessionId, Subject};
-use crate::store::{Record, Revocations, ServerSideBinding, StoreError, Verdict};
+use crate::store::{Record, StoreError};
 
 impl<T> Session<T>
 where
@@ -33,44 +34,34 @@ where
     /// stays unusable, and the request should be answered 503.
     pub(crate) async fn load(&self) -> Result<(), StoreError> {
         let question = {
-            let mut inner = self.guard();
-            if inner.revocations.is_none() && inner.server.is_none() {
+            let mut guard = self.guard();
+            let inner = &mut *guard;
+            if !inner.mode.needs_store() {
                 // Nothing to ask: the cookie opens when first read.
                 return Ok(());
             }
             inner.load();
             let State::Pending {
                 state, envelope, ..
-            } = &inner.state
+            } = &inner.core.state
             else {
                 return Ok(());
             };
             let Some(id) = envelope.session_id() else {
-                // Server-side cookies always carry an id (the adapter's configuration checks).
-                inner.carried();
-                inner.state = State::Absent {
-                    refused: Some(CookieReadError::NotStored),
+                // Only a session with an id is held back for the store.
+                inner.core.carried();
+                inner.core.state = State::Absent {
+                    refused: Some(Refusal::NotStored),
                 };
                 return Ok(());
             };
-            let backing = match (state, &inner.server) {
-                (None, Some(server)) => Some(Arc::clone(server.backing())),
-                _ => None,
-            };
-            // Revocations are asked about a session's id in cookie mode; in server-side mode
-            // (the record is the session's id) only about its subject, if it has one.
             let subject = envelope.subject().copied();
-            let revocations = inner
-                .revocations
-                .clone()
-                .filter(|_| inner.revoke_ids || subject.is_some());
-            (
-                id,
-                subject,
-                envelope.stamps.created_at_millis(),
+            let created = envelope.stamps.created_at_millis();
+            let Sources {
                 revocations,
                 backing,
-            )
+            } = inner.mode.sources(state.is_some(), subject.is_some());
+            (id, subject, created, revocations, backing)
         };
         let (id, subject, created, revocations, backing) = question;
         // The lock is not held across the store's round trips.
@@ -82,8 +73,9 @@ where
             backing.as_deref(),
         )
         .await?;
-        let mut inner = self.guard();
-        if !matches!(inner.state, State::Pending { .. }) {
+        let mut guard = self.guard();
+        let inner = &mut *guard;
+        if !matches!(inner.core.state, State::Pending { .. }) {
             // Settled meanwhile by another clone of the session.
             return Ok(());
         }
@@ -91,7 +83,7 @@ where
             state,
             envelope,
             renewal,
-        } = std::mem::replace(&mut inner.state, State::Unread)
+        } = std::mem::replace(&mut inner.core.state, State::Unread)
         else {
             return Ok(());
         };
@@ -102,25 +94,25 @@ where
                 (Some(state), _, _) => Ok(state),
                 (None, Some(Some(record)), Some(backing)) => {
                     let opened = backing.open::<T>(&record.value, &id);
-                    if let (Ok(_), Some(server)) = (&opened, &mut inner.server) {
-                        server.read_at(id, record.version);
+                    if opened.is_ok() {
+                        inner.mode.read_at(id, record.version);
                     }
                     opened
                 }
-                _ => Err(CookieReadError::NotStored),
+                _ => Err(Refusal::NotStored),
             }
         };
         match opened {
             Ok(state) => {
-                inner.state = State::Present {
+                inner.core.state = State::Present {
                     state,
                     envelope,
                     renewal,
                 };
             }
             Err(refused) => {
-                inner.carried();
-                inner.state = State::Absent {
+                inner.core.carried();
+                inner.core.state = State::Absent {
                     refused: Some(refused),
                 };
             }
@@ -141,7 +133,7 @@ async fn ask(
     created: u64,
     revocations: Option<Revocations>,
     backing: Option<&ServerSideBinding>,
-) -> Result<(Option<CookieReadError>, Option<Option<Record>>), StoreError> {
+) -> Result<(Option<Refusal>, Option<Option<Record>>), StoreError> {
     let key = || ServerSideBinding::key(id);
     let (refused, record) = match (revocations, backing) {
         (Some(r), Some(b)) if Arc::ptr_eq(r.store(), &b.side.store) => {
@@ -167,10 +159,10 @@ async fn ask(
 }
 
 /// Why a verdict refuses the session, if it does.
-fn refusal(verdict: Verdict) -> Option<CookieReadError> {
+fn refusal(verdict: Verdict) -> Option<Refusal> {
     match verdict {
-        Verdict::Revoked => Some(CookieReadError::Revoked),
-        Verdict::Forgotten => Some(CookieReadError::Forgotten),
+        Verdict::Revoked => Some(Refusal::Revoked),
+        Verdict::Forgotten => Some(Refusal::Forgotten),
         _ => None,
     }
 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Inner, Pending, Session, State};
+use super::mode::{Mode, Pending};
+use super::{Inner, Session, State};
 use crate::session::Subject;
 
 /// Why [`Session::logout_everywhere`] or [`Session::logout_others`] did nothing. The session is
@@ -20,8 +21,8 @@ use crate::session::Subject;
 pub enum LogoutError {
     /// The sessions are cookie sessions without revocations: nothing can end a copy of a cookie
     /// on another device before it expires. Configure revocations on the adapter
-    /// ([`Revocations`](crate::store::Revocations)) or server-side sessions
-    /// ([`ServerSide`](crate::store::ServerSide)); [`Session::clear`] logs out this browser
+    /// ([`Revocations`](crate::Revocations)) or server-side sessions
+    /// ([`ServerSide`](crate::ServerSide)); [`Session::clear`] logs out this browser
     /// only.
     NotRevocable,
     /// The request has no session of a subject: no session, or one that was never logged in
@@ -72,7 +73,8 @@ where
     /// natively. The handler need not read the session first.
     ///
     /// ```
-    /// # use sealed_session::store::{MemoryStore, Revocations};
+    /// # use sealed_session::Revocations;
+    /// # use sealed_session::store::MemoryStore;
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
     /// # use sealed_session::LogoutError;
     /// use sealed_session::web::{Driver, Field, Lines};
@@ -123,7 +125,7 @@ where
         let subject = inner.revocable_subject()?;
         let lifetime = inner.longest_lifetime();
         inner.clear();
-        inner.pending.push(Pending::Subject { subject, lifetime });
+        inner.ask(Pending::Subject { subject, lifetime });
         Ok(())
     }
 
@@ -133,7 +135,8 @@ where
     /// creation time and absolute lifetime too); a later "log out everywhere" ends it.
     ///
     /// ```
-    /// # use sealed_session::store::{MemoryStore, ServerSide};
+    /// # use sealed_session::ServerSide;
+    /// # use sealed_session::store::MemoryStore;
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
     /// use sealed_session::web::{Driver, Lines, Reply};
     /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -165,7 +168,7 @@ where
         let mut inner = self.guard();
         let subject = inner.revocable_subject()?;
         let lifetime = inner.longest_lifetime();
-        inner.pending.push(Pending::Subject { subject, lifetime });
+        inner.ask(Pending::Subject { subject, lifetime });
         Ok(())
     }
 }
@@ -173,11 +176,11 @@ where
 impl<T: DeserializeOwned + Serialize> Inner<T> {
     /// The subject whose sessions a logout can end, or why there is none.
     fn revocable_subject(&mut self) -> Result<Subject, LogoutError> {
-        if self.revocations.is_none() {
+        if self.mode.checks().is_none() {
             return Err(LogoutError::NotRevocable);
         }
         self.load();
-        match &self.state {
+        match &self.core.state {
             State::Present { envelope, .. } => envelope.subject().copied(),
             State::Pending { .. } => return Err(LogoutError::NotLoaded),
             _ => None,
@@ -187,6 +190,14 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
 
     /// How long a subject's revocation must be kept: the longest a session it covers can live.
     fn longest_lifetime(&self) -> Duration {
-        Duration::from_secs(self.cookie.context().policy.absolute)
+        Duration::from_secs(self.core.cookie.context().policy.absolute)
+    }
+
+    /// Asks the end of the request to record `revocation` (the mode keeps revocations: checked
+    /// by [`revocable_subject`](Self::revocable_subject)).
+    fn ask(&mut self, revocation: Pending) {
+        if let Some(checks) = self.mode.checks() {
+            checks.pending.push(revocation);
+        }
     }
 }

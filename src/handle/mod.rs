@@ -1,8 +1,9 @@
 //! The session of one request, for any web framework: what a handler reads and changes, and the
-//! `Set-Cookie` lines that follow from it at the end of the request. Framework adapters create a
-//! [`Session`] from the request's `Cookie` header, hand clones of it to handlers, and send what
-//! [`Session::finish`] returns; everything they would otherwise each get slightly wrong lives
-//! here once.
+//! `Set-Cookie` lines that follow from it at the end of the request. The request driver
+//! (src/web/driver.rs) creates a [`Session`] from the request's `Cookie` header, hands clones of
+//! it to handlers, and ends the request with what [`Session::finish`] returns; everything each
+//! framework would otherwise get slightly wrong lives here once. The steps that differ between
+//! cookie sessions, revocations and server-side sessions are the session's mode (mode/).
 //!
 //! The rules, in the order a request meets them:
 //! - **Nothing is decrypted until the handler looks.** Creating a `Session` only notes which of
@@ -23,10 +24,10 @@
 //!   given by the adapter) it also revokes the session's id, and a session is checked against
 //!   the store before it can be used ([`Session::load`]); every session a request creates is
 //!   registered with the store at its end, so that a store that forgot its revocations vouches
-//!   for none of the sessions it knew ([`Verdict::Forgotten`](crate::store::Verdict::Forgotten)).
+//!   for none of the sessions it knew ([`Verdict::Forgotten`](crate::Verdict::Forgotten)).
 //! - **Server-side sessions** (a store, given by the adapter) keep the state in the store and
 //!   only the session id in the cookie: [`Session::load`] reads it, changes are written back by
-//!   compare-and-set at the end of the request, and logout deletes it (src/handle/server.rs).
+//!   compare-and-set at the end of the request, and logout deletes it (mode/server.rs).
 //!
 //! Overlapping requests of one browser each end with their own `Set-Cookie` lines, and the
 //! browser keeps the last it receives. A request that only read the session writes nothing
@@ -36,7 +37,10 @@
 
 mod load;
 mod logout;
-mod server;
+mod mode;
+mod refusal;
+mod revocations;
+mod server_side;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,12 +48,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
+use crate::cookie::{Carried, CookieWriteError, SessionCookie};
 use crate::session::{Envelope, RenewalReason, SessionId, Subject};
-use crate::store::{Held, Revocations, StoreError};
 
 pub use logout::LogoutError;
-use server::{Change, Server};
+pub(crate) use mode::SaveError;
+pub(crate) use mode::Settings;
+use mode::{AnyMode, Change, Mode};
+pub use refusal::Refusal;
+pub use revocations::{Forgotten, Outage, RECORD_MARGIN, Revocations, Verdict};
+pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide};
+pub(crate) use server_side::{Held, ServerSideBinding};
 
 /// The session of one request: a typed state `T`, read lazily from the request's cookies and
 /// changed by handlers. The request [`Driver`](crate::web::Driver) makes it from the request and
@@ -104,7 +113,15 @@ impl<T> Clone for Session<T> {
 /// Produces the request's `Cookie` header when it is first needed.
 type HeaderSource = Box<dyn FnOnce() -> String + Send>;
 
+/// A request's session: the steps every mode shares, and its mode.
 struct Inner<T> {
+    core: Core<T>,
+    /// Where the state lives and what the store must say of it (src/handle/mode/).
+    mode: AnyMode<T>,
+}
+
+/// What every mode keeps of a request's session.
+struct Core<T> {
     cookie: Arc<SessionCookie>,
     /// The request's `Cookie` header(s), made when first needed (an untouched session never
     /// needs it) and kept for the request, in case its response must delete what it carried.
@@ -117,46 +134,19 @@ struct Inner<T> {
     written: Option<Vec<String>>,
     /// Logout: delete what the request carried.
     cleared: bool,
-    /// Where revocations are checked and recorded: the adapter's, or in server-side mode the
-    /// store's own (subjects only).
-    revocations: Option<Revocations>,
-    /// Whether logout revokes the session's id (cookie mode with revocations); in server-side
-    /// mode removing the record is the logout.
-    revoke_ids: bool,
-    /// The revocations the handler asked for, recorded at the end of the request in order.
-    pending: Vec<Pending>,
     /// Whether the request created the session it ends with (a new envelope: a login, a first
-    /// state, a new identity), which the end of the request registers with the revocations so
-    /// that the store vouches for it ([`Revocations::register_session`]). Renewals keep the
-    /// envelope's identity and register nothing.
+    /// state, a new identity), which the end of the request registers with the revocations of
+    /// the modes that keep them, so that the store vouches for it
+    /// ([`Revocations::register_session`]). Renewals keep the envelope's identity and register
+    /// nothing.
     created: bool,
-    /// Server-side mode: the store, what this request read from it and what it will write.
-    server: Option<Server<T>>,
-}
-
-/// A revocation to record before the response goes out.
-#[derive(Clone)]
-enum Pending {
-    /// One session, until its own end.
-    Session {
-        id: SessionId,
-        subject: Option<Subject>,
-        until: u64,
-    },
-    /// Every session of a subject that exists when it is recorded, but the one the request
-    /// ends with if it is the subject's (the caller's own for "log out my other sessions", or
-    /// a login after "log out everywhere"); kept for the longest absolute lifetime.
-    Subject {
-        subject: Subject,
-        lifetime: std::time::Duration,
-    },
 }
 
 enum State<T> {
     /// Not looked at: nothing decrypted yet.
     Unread,
     /// No session: no cookie, or one that did not open (`refused` says why).
-    Absent { refused: Option<CookieReadError> },
+    Absent { refused: Option<Refusal> },
     /// The cookie opened, but the session needs the store before it can be used: its state is
     /// there (`state` is `None`: server-side mode), or its revocation is not checked yet.
     /// [`Session::load`] settles it; until then it reads as no session.
@@ -182,31 +172,23 @@ where
     /// session does not even read its `Cookie` fields. [`Driver::begin`](crate::web::Driver::begin)
     /// hands over the fields (shared buffers) and joins them here.
     pub(crate) fn lazy(
-        cookie: Arc<SessionCookie>,
+        cookie: &Arc<SessionCookie>,
         header: impl FnOnce() -> String + Send + 'static,
-    ) -> Self {
-        Self::build(cookie, Some(Box::new(header)), None)
-    }
-
-    fn build(
-        cookie: Arc<SessionCookie>,
-        source: Option<HeaderSource>,
-        header: Option<String>,
+        settings: &Settings,
     ) -> Self {
         Self {
             inner: Arc::new(Mutex::new(Inner {
-                cookie,
-                source,
-                header,
-                carried: None,
-                state: State::Unread,
-                written: None,
-                cleared: false,
-                revocations: None,
-                revoke_ids: false,
-                pending: Vec::new(),
-                created: false,
-                server: None,
+                core: Core {
+                    cookie: Arc::clone(settings.cookie(cookie)),
+                    source: Some(Box::new(header)),
+                    header: None,
+                    carried: None,
+                    state: State::Unread,
+                    written: None,
+                    cleared: false,
+                    created: false,
+                },
+                mode: settings.begin(),
             })),
         }
     }
@@ -247,7 +229,7 @@ where
     /// ```
     pub fn read<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
         let inner = self.lock();
-        match &inner.state {
+        match &inner.core.state {
             State::Present { state, .. } => f(Some(state)),
             _ => f(None),
         }
@@ -269,14 +251,15 @@ where
     /// session and the response are then left as they were.
     pub fn replace(&self, state: T) -> Result<(), CookieWriteError> {
         let mut inner = self.lock();
-        let (envelope, created) = match &inner.state {
-            State::Present { envelope, .. } => {
-                (inner.cookie.context().renewed_envelope(envelope)?, false)
-            }
-            _ => (inner.cookie.context().new_envelope(None)?, true),
+        let (envelope, created) = match &inner.core.state {
+            State::Present { envelope, .. } => (
+                inner.core.cookie.context().renewed_envelope(envelope)?,
+                false,
+            ),
+            _ => (inner.core.cookie.context().new_envelope(None)?, true),
         };
         inner.commit(state, envelope, Change::Whole)?;
-        inner.created |= created;
+        inner.core.created |= created;
         Ok(())
     }
 
@@ -320,7 +303,7 @@ where
     /// Changes the state through `f`, as [`modify`](Self::modify), with a change that can be
     /// applied again to a newer state: in server-side mode, when another request of the session
     /// wrote first, `f` is applied to what it wrote (by default; see
-    /// [`Conflicts`](crate::store::Conflicts)), so neither request's change is lost. Returns
+    /// [`Conflicts`](crate::Conflicts)), so neither request's change is lost. Returns
     /// whether there was a session to change. In cookie mode the same as `modify`.
     ///
     /// `f` is kept with the session and may run again after the handler has returned: the
@@ -334,10 +317,12 @@ where
     /// of `item`, a captured variable in an `Fn` closure").
     ///
     /// ```
-    /// use sealed_session::store::{MemoryStore, ServerSide};
+    /// use sealed_session::{
+    ///     CookieOptions, CookieWriteError, Key, KeyRing, Sealer, ServerSide, Session,
+    ///     SessionCookie,
+    /// };
+    /// use sealed_session::store::MemoryStore;
     /// use sealed_session::web::{Driver, Field, Lines};
-    /// use sealed_session::{CookieOptions, CookieWriteError, Key, KeyRing, Sealer, Session};
-    /// use sealed_session::SessionCookie;
     /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
     /// #     let mut f = std::pin::pin!(f);
     /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -437,14 +422,14 @@ where
         let mut inner = self.lock();
         let State::Present {
             state, envelope, ..
-        } = &inner.state
+        } = &inner.core.state
         else {
             return Ok(None);
         };
         let mut next = state.clone();
         let out = f(&mut next);
-        let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-        let change = how(inner.server.is_some());
+        let envelope = inner.core.cookie.context().renewed_envelope(envelope)?;
+        let change = how(inner.mode.stores_state());
         inner.commit(next, envelope, change)?;
         Ok(Some(out))
     }
@@ -456,9 +441,9 @@ where
     /// As [`replace`](Self::replace).
     pub fn login(&self, subject: &Subject, state: T) -> Result<(), CookieWriteError> {
         let mut inner = self.lock();
-        let envelope = inner.cookie.context().new_envelope(Some(*subject))?;
+        let envelope = inner.core.cookie.context().new_envelope(Some(*subject))?;
         inner.commit(state, envelope, Change::Whole)?;
-        inner.created = true;
+        inner.core.created = true;
         Ok(())
     }
 
@@ -475,14 +460,14 @@ where
         let mut inner = self.lock();
         let State::Present {
             state, envelope, ..
-        } = &inner.state
+        } = &inner.core.state
         else {
             return Ok(());
         };
         let (state, subject) = (state.clone(), envelope.subject);
-        let envelope = inner.cookie.context().new_envelope(subject)?;
+        let envelope = inner.core.cookie.context().new_envelope(subject)?;
         inner.commit(state, envelope, Change::Whole)?;
-        inner.created = true;
+        inner.core.created = true;
         Ok(())
     }
 
@@ -498,132 +483,9 @@ where
         self.guard().clear();
     }
 
-    /// Gives the session the revocations to check and record: adapters call it when they are
-    /// configured with a store; then [`load`](Self::load) checks the session before it is used,
-    /// and [`record_revocations`](Self::record_revocations) records a logout, and registers a
-    /// session the request created, after the handler.
-    pub(crate) fn set_revocations(&self, revocations: Revocations) {
-        let mut inner = self.guard();
-        inner.revocations = Some(revocations);
-        inner.revoke_ids = true;
-    }
-
-    /// After the handler, before [`finish`](Self::finish): records the revocation its logout
-    /// asked for, then registers the session the request created, if it created one that is
-    /// checked against the revocations (a login, a first state, a new identity), so that the
-    /// store vouches for it ([`Revocations::register_session`]): without it, the session would
-    /// be refused as [`Forgotten`](crate::store::Verdict::Forgotten) on its next request.
-    /// Nothing to do otherwise (a renewal registers nothing).
-    ///
-    /// # Errors
-    /// [`StoreError`]: the logout was not recorded, or the new session not registered. The
-    /// adapter should answer 503 and send no `Set-Cookie`, so that the user sees the logout
-    /// failed (and can retry) rather than believe a copied cookie is dead, and gets no cookie
-    /// the store cannot vouch for. With [`Outage::Accept`](crate::store::Outage::Accept), a
-    /// registration that fails is not an error: the session goes out unregistered, and is
-    /// refused as forgotten once the store answers again, unless
-    /// [`Forgotten::Accept`](crate::store::Forgotten::Accept) was chosen too.
-    pub(crate) async fn record_revocations(&self) -> Result<(), StoreError> {
-        self.record_pending().await?;
-        self.register_created().await
-    }
-
-    /// The revocations the handler asked for, in order.
-    async fn record_pending(&self) -> Result<(), StoreError> {
-        let (revocations, pending, survivor) = {
-            let mut inner = self.guard();
-            let Some(revocations) = inner.revocations.clone() else {
-                return Ok(());
-            };
-            if inner.pending.is_empty() {
-                return Ok(());
-            }
-            // The session the request ends with, if it has one: spared by its subject's
-            // revocation (it is the caller's, kept, or a login made after the logout).
-            let survivor = match &inner.state {
-                State::Present { envelope, .. } => {
-                    envelope.session_id().zip(envelope.subject().copied())
-                }
-                _ => None,
-            };
-            (revocations, std::mem::take(&mut inner.pending), survivor)
-        };
-        for (done, asked) in pending.iter().enumerate() {
-            let recorded = match asked {
-                Pending::Session { id, subject, until } => {
-                    revocations
-                        .revoke_session(id, subject.as_ref(), *until)
-                        .await
-                }
-                Pending::Subject { subject, lifetime } => {
-                    let keep = survivor
-                        .as_ref()
-                        .filter(|(_, s)| s == subject)
-                        .map(|(id, _)| id);
-                    revocations
-                        .revoke_subject_keeping(subject, keep, *lifetime)
-                        .await
-                }
-            };
-            if let Err(e) = recorded {
-                // What was not recorded stays asked for: a retry records it.
-                self.guard().pending = pending[done..].to_vec();
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    /// Registers the session the request created and ends with, if it is one the revocations
-    /// check (as [`load`](Self::load) decides: one with an id, and in server-side mode only
-    /// one with a subject, unless ids are revoked too).
-    async fn register_created(&self) -> Result<(), StoreError> {
-        let (revocations, id, subject, created, until) = {
-            let inner = self.guard();
-            if !inner.created {
-                return Ok(());
-            }
-            let (Some(revocations), State::Present { envelope, .. }) =
-                (&inner.revocations, &inner.state)
-            else {
-                return Ok(());
-            };
-            let Some(id) = envelope.session_id() else {
-                return Ok(());
-            };
-            let subject = envelope.subject().copied();
-            if !inner.revoke_ids && subject.is_none() {
-                return Ok(());
-            }
-            let stamps = &envelope.stamps;
-            // No renewal of it opens past its creation plus the absolute lifetime.
-            let until = stamps
-                .created()
-                .saturating_add(inner.cookie.context().policy.absolute);
-            (
-                revocations.clone(),
-                id,
-                subject,
-                stamps.created_at_millis(),
-                until,
-            )
-        };
-        match revocations
-            .register_session(&id, subject.as_ref(), created, until)
-            .await
-        {
-            Ok(()) => {}
-            Err(_) if revocations.outage() == crate::store::Outage::Accept => {}
-            // Still to do: a retry registers it.
-            Err(e) => return Err(e),
-        }
-        self.guard().created = false;
-        Ok(())
-    }
-
     /// The session id, if the session has one.
     pub fn session_id(&self) -> Option<SessionId> {
-        match &self.lock().state {
+        match &self.lock().core.state {
             State::Present { envelope, .. } => envelope.session_id(),
             _ => None,
         }
@@ -631,7 +493,7 @@ where
 
     /// The subject the session belongs to, if any.
     pub fn subject(&self) -> Option<Subject> {
-        match &self.lock().state {
+        match &self.lock().core.state {
             State::Present { envelope, .. } => envelope.subject().copied(),
             _ => None,
         }
@@ -641,18 +503,17 @@ where
     /// record. Its end then has nothing to write and nothing to ask a store.
     pub(crate) fn is_untouched(&self) -> bool {
         let inner = self.guard();
-        matches!(inner.state, State::Unread)
-            && !inner.cleared
-            && inner.pending.is_empty()
-            && !inner.created
-            && inner.server.as_ref().is_none_or(Server::writes_nothing)
+        matches!(inner.core.state, State::Unread)
+            && !inner.core.cleared
+            && !inner.core.created
+            && inner.mode.idle()
     }
 
     /// Why the request's cookie did not open, if it carried one that did not: for the adapter's
     /// log. `None` when it opened, when there was none, and when it was never read.
-    pub fn refused(&self) -> Option<CookieReadError> {
+    pub fn refused(&self) -> Option<Refusal> {
         let inner = self.guard();
-        match &inner.state {
+        match &inner.core.state {
             State::Absent { refused } => refused.clone(),
             _ => None,
         }
@@ -667,23 +528,23 @@ where
     /// response should then leave the cookie as it was.
     pub(crate) fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
         let mut inner = self.guard();
-        if matches!(inner.state, State::Unread) && !inner.cleared {
+        if matches!(inner.core.state, State::Unread) && !inner.core.cleared {
             // Never touched: nothing to write, and nothing read.
             return Ok(Vec::new());
         }
-        if let Some(lines) = &inner.written {
+        if let Some(lines) = &inner.core.written {
             return Ok(lines.clone());
         }
-        if inner.cleared {
+        if inner.core.cleared {
             // The cookie itself, even if this request did not carry it (it may have been sent
             // only to another path), and every chunk it did carry.
-            let carried = inner.carried();
-            return Ok(inner.cookie.removals(carried.with(0)));
+            let carried = inner.core.carried();
+            return Ok(inner.core.cookie.removals(carried.with(0)));
         }
         // Only a refused cookie or a due renewal writes: only then are the carried names needed.
-        let refused = matches!(inner.state, State::Absent { refused: Some(_) });
+        let refused = matches!(inner.core.state, State::Absent { refused: Some(_) });
         let due = matches!(
-            inner.state,
+            inner.core.state,
             State::Present {
                 renewal: Some(_),
                 ..
@@ -692,25 +553,17 @@ where
         if !refused && !due {
             return Ok(Vec::new());
         }
-        let carried = inner.carried();
-        match (&inner.state, &inner.server) {
-            (State::Present { .. }, Some(server)) if server.holds_record() => {
-                // Renewed with its record, by `save`, or not at all.
-                Ok(Vec::new())
+        let carried = inner.core.carried();
+        match &inner.core.state {
+            State::Present {
+                state, envelope, ..
+            } => {
+                let envelope = inner.core.cookie.context().renewed_envelope(envelope)?;
+                inner
+                    .mode
+                    .renew(&inner.core.cookie, state, &envelope, carried)
             }
-            (
-                State::Present {
-                    state, envelope, ..
-                },
-                server,
-            ) => {
-                let envelope = inner.cookie.context().renewed_envelope(envelope)?;
-                match server {
-                    None => inner.cookie.write(state, &envelope, carried),
-                    Some(_) => inner.cookie.write(&Held::Here(state), &envelope, carried),
-                }
-            }
-            _ => Ok(inner.cookie.removals(carried)),
+            _ => Ok(inner.core.cookie.removals(carried)),
         }
     }
 }
@@ -718,54 +571,50 @@ where
 impl<T: DeserializeOwned + Serialize> Inner<T> {
     /// [`Session::clear`].
     fn clear(&mut self) {
-        if self.revocations.is_some() || self.server.is_some() {
+        if self.mode.logout_opens() {
             // Open the cookie to learn what to revoke or remove.
             self.load();
         }
-        if let Some(revocation) = self.id_revocation() {
-            self.pending.push(revocation);
-        }
-        if self.server.is_some() {
-            // Server-side: the logout removes the state from the store.
-            self.clear_stored();
-        }
         // Otherwise a logout needs no decryption of the old cookie, only the names it came
         // under.
-        self.carried();
-        self.state = State::Absent { refused: None };
-        self.written = None;
-        self.cleared = true;
+        self.mode.logout(&self.core.state);
+        let core = &mut self.core;
+        core.carried();
+        core.state = State::Absent { refused: None };
+        core.written = None;
+        core.cleared = true;
     }
 
-    /// The revocation of this session's id that its logout records, if any: in cookie mode with
-    /// revocations; in server-side mode only for a logged-in session whose state is in the
-    /// cookie (overflow), which is checked against its subject's revocations on every use,
-    /// since a session whose state is in the store ends when its record is removed.
-    fn id_revocation(&self) -> Option<Pending> {
-        let (envelope, in_cookie) = match &self.state {
-            State::Present { envelope, .. } => (envelope, true),
-            State::Pending {
-                envelope, state, ..
-            } => (envelope, state.is_some()),
-            _ => return None,
-        };
-        let revocable = match &self.server {
-            None => self.revoke_ids,
-            Some(server) => {
-                self.revoke_ids
-                    || (in_cookie && !server.holds_record() && envelope.subject().is_some())
-            }
-        };
-        let id = envelope.session_id().filter(|_| revocable)?;
-        Some(Pending::Session {
-            id,
-            subject: envelope.subject().copied(),
-            // The last value's own end: no reader opens it later than that plus its leeway,
-            // whatever its policy.
-            until: envelope.stamps.expires(),
-        })
+    /// Opens the cookie on first access, noting which of the session's names the request
+    /// carried from the same scan of the header.
+    fn load(&mut self) {
+        let core = &mut self.core;
+        if !matches!(core.state, State::Unread) {
+            return;
+        }
+        core.resolve_header();
+        let header = core.header.as_deref().unwrap_or("");
+        let (state, carried) = self.mode.open(&core.cookie, header);
+        // The scan that found the cookie also tells which names to delete or replace.
+        if carried.is_some() {
+            core.carried = carried;
+        }
+        core.state = state;
     }
 
+    /// Seals `state` under `envelope` and, only if that succeeds, makes it the session: in the
+    /// cookie, or noted for the store, as the mode says.
+    fn commit(
+        &mut self,
+        state: T,
+        envelope: Envelope,
+        change: Change<T>,
+    ) -> Result<(), CookieWriteError> {
+        self.mode.commit(&mut self.core, state, envelope, change)
+    }
+}
+
+impl<T> Core<T> {
     /// Makes the request's `Cookie` header now if it was not yet.
     fn resolve_header(&mut self) {
         if let Some(source) = self.source.take() {
@@ -782,68 +631,6 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         let carried = self.cookie.carried(self.header.as_deref().unwrap_or(""));
         self.carried = Some(carried);
         carried
-    }
-
-    /// Opens the cookie on first access, noting which of the session's names the request
-    /// carried from the same scan of the header.
-    fn load(&mut self) {
-        if !matches!(self.state, State::Unread) {
-            return;
-        }
-        self.resolve_header();
-        let header = self.header.as_deref().unwrap_or("");
-        let (state, carried) = if self.server.is_some() {
-            let (opened, carried) = self.cookie.open_carried::<Held<T>>(header);
-            (server::state_of(opened), carried)
-        } else {
-            let (opened, carried) = self.cookie.open_carried::<T>(header);
-            let state = match opened {
-                Ok(Some(opened)) => State::Present {
-                    envelope: opened.envelope(),
-                    renewal: opened.renewal,
-                    state: opened.state,
-                },
-                Ok(None) => State::Absent { refused: None },
-                Err(e) => State::Absent { refused: Some(e) },
-            };
-            (state, carried)
-        };
-        // A session that carries an id is checked against the revocations before any use.
-        let state = match state {
-            State::Present {
-                state,
-                envelope,
-                renewal,
-            } if self.revocations.is_some() && envelope.session_id().is_some() => State::Pending {
-                state: Some(state),
-                envelope,
-                renewal,
-            },
-            other => other,
-        };
-        // The scan that found the cookie also tells which names to delete or replace.
-        if carried.is_some() {
-            self.carried = carried;
-        }
-        self.state = state;
-    }
-
-    /// Seals `state` under `envelope` and, only if that succeeds, makes it the session. In
-    /// server-side mode the state is sealed for the store and its write noted for the end of
-    /// the request.
-    fn commit(
-        &mut self,
-        state: T,
-        envelope: Envelope,
-        change: Change<T>,
-    ) -> Result<(), CookieWriteError> {
-        if self.server.is_some() {
-            return self.commit_stored(state, envelope, change);
-        }
-        let carried = self.carried();
-        let lines = self.cookie.write(&state, &envelope, carried)?;
-        self.set_written(state, envelope, lines);
-        Ok(())
     }
 
     /// Makes `state` the session, its cookie lines `lines`.

@@ -2,11 +2,8 @@
 
 use std::fmt;
 
-use crate::cookie::CookieWriteError;
-use crate::error::SealError;
-
 /// Why a store operation failed. Revocation treats every variant as an outage: it fails closed
-/// unless [`Outage::Accept`](super::Outage::Accept) was chosen.
+/// unless [`Outage::Accept`](crate::Outage::Accept) was chosen.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -29,59 +26,16 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Why the end of a request could not write a server-side session
-/// of its request. The store holds what it held before (a failed write is never applied later);
-/// the response should carry no `Set-Cookie`.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) enum SaveError {
-    /// The store did not answer, or refused: answer 503; the client may retry.
-    Store(StoreError),
-    /// Another request of the session wrote it first, or logged it out, and this request's
-    /// changes could not be applied again ([`Conflicts`](super::Conflicts)): answer 409; the
-    /// client may retry on the newer state.
-    Conflict,
-    /// The state could not be sealed again (after a conflict, or for a due renewal): answer 500.
-    Write(CookieWriteError),
-}
-
-impl fmt::Display for SaveError {
+// As the crate's other errors (src/error.rs, `display_as_debug`): the `Display` text, and the
+// type's name with it in the alternate form. Written out here, as the stores use nothing of the
+// crate above the clock.
+impl fmt::Debug for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Store(e) => e.fmt(f),
-            Self::Conflict => {
-                f.write_str("another request of the session wrote it first, or logged it out")
-            }
-            Self::Write(e) => write!(f, "the session could not be sealed: {e}"),
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
         }
-    }
-}
-
-impl std::error::Error for SaveError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Store(e) => Some(e),
-            Self::Write(e) => Some(e),
-            Self::Conflict => None,
-        }
-    }
-}
-
-crate::error::debug_as_display!(StoreError, SaveError);
-
-impl From<StoreError> for SaveError {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
-impl From<CookieWriteError> for SaveError {
-    fn from(e: CookieWriteError) -> Self {
-        Self::Write(e)
-    }
-}
-
-impl From<SealError> for SaveError {
-    fn from(e: SealError) -> Self {
-        Self::Write(CookieWriteError::Seal(e))
+        f.debug_struct("StoreError")
+            .field("message", &self.to_string())
+            .finish()
     }
 }

@@ -1,6 +1,9 @@
 //! Stores: where the server keeps what a cookie alone cannot carry: revocations of cookie
-//! sessions ([`Revocations`]), so that a logout revokes something, and the state of server-side
-//! sessions ([`ServerSide`]), sealed at rest.
+//! sessions ([`Revocations`](crate::Revocations)), so that a logout revokes something, and the
+//! state of server-side sessions ([`ServerSide`](crate::ServerSide)), sealed at rest.
+//!
+//! This module is the bottom layer: a store knows keys, numbers and records, and nothing of
+//! cookies or sessions. What the keys mean lives with the session modes that use them.
 //!
 //! A [`Store`] keeps two kinds of entries under short keys, each with an absolute expiry:
 //! numbers that only rise (revocations; several read in one round trip), and versioned records
@@ -16,13 +19,10 @@ mod memory;
 mod redb_store;
 #[cfg(feature = "redis")]
 mod redis_store;
-mod revocation;
-mod server_side;
 
 use std::future::Future;
 use std::pin::Pin;
 
-pub(crate) use error::SaveError;
 pub use error::StoreError;
 pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
@@ -31,10 +31,6 @@ pub use redb_store::RedbStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};
-pub use revocation::{Forgotten, Outage, RECORD_MARGIN, Revocations, Verdict};
-pub(crate) use server_side::Held;
-pub(crate) use server_side::ServerSideBinding;
-pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide};
 
 /// The longest key the crate asks a store to keep, in bytes: the prefix, a hash tag around a
 /// subject of at most 64 bytes in hex, and a session id in hex.
@@ -42,7 +38,7 @@ pub const MAX_KEY_LEN: usize = 256;
 
 /// The longest record value a store keeps, in bytes: a longer one is refused
 /// ([`StoreError::Refused`]). Server-side sessions cap their states lower
-/// ([`ServerSide::max_state_len`]).
+/// ([`ServerSide::max_state_len`](crate::ServerSide::max_state_len)).
 pub const MAX_VALUE_LEN: usize = 1 << 20;
 
 /// What a store operation returns: a boxed future, so that `Store` can be used as

@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 use super::{MissingSession, SessionRejection};
 use crate::cookie::SessionCookie;
 use crate::error::ConfigError;
+use crate::handle::{Revocations, SaveError, ServerSide, Settings};
 use crate::handle::{Session, join_cookie_headers};
-use crate::store::{Revocations, SaveError, ServerSide, ServerSideBinding};
 
 /// The request lifecycle of sessions, for any web framework, with its settings: the cookie,
 /// what to do on server errors and write failures, the revocations to check, the store of
@@ -75,8 +75,8 @@ pub struct Driver {
     cookie: Arc<SessionCookie>,
     write_on_server_error: bool,
     fail_on_write_error: bool,
-    revocations: Option<Revocations>,
-    server_side: Option<Arc<ServerSideBinding>>,
+    /// The session mode its settings chose.
+    mode: Settings,
     cache_no_store: bool,
     /// The `Retry-After` of a store outage's 503, in whole seconds.
     retry_after: u64,
@@ -202,8 +202,7 @@ impl std::fmt::Debug for Driver {
         f.debug_struct("Driver")
             .field("write_on_server_error", &self.write_on_server_error)
             .field("keep_response_on_write_error", &!self.fail_on_write_error)
-            .field("revocations", &self.revocations)
-            .field("server_side", &self.server_side.is_some())
+            .field("mode", &self.mode)
             .field("cache_no_store", &self.cache_no_store)
             .field("retry_after", &self.retry_after)
             .finish_non_exhaustive()
@@ -219,8 +218,7 @@ impl Driver {
             cookie: Arc::new(cookie),
             write_on_server_error: false,
             fail_on_write_error: true,
-            revocations: None,
-            server_side: None,
+            mode: Settings::Cookie,
             cache_no_store: false,
             retry_after: retry_after_seconds(super::DEFAULT_RETRY_AFTER),
         }
@@ -251,7 +249,8 @@ impl Driver {
     ///
     /// ```
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
-    /// use sealed_session::store::{MemoryStore, Revocations};
+    /// use sealed_session::Revocations;
+    /// use sealed_session::store::MemoryStore;
     /// use sealed_session::web::Driver;
     ///
     /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
@@ -272,7 +271,8 @@ impl Driver {
             return Err(ConfigError::RevocationsNeedSessionIds);
         }
         // Revocation times and creation times from one clock.
-        self.revocations = Some(revocations.shared_clock(Arc::clone(&ctx.clock)));
+        let revocations = revocations.shared_clock(Arc::clone(&ctx.clock));
+        self.mode = self.mode.with_revocations(revocations);
         Ok(self)
     }
 
@@ -282,13 +282,13 @@ impl Driver {
     /// request that changed it writes it back at its [`end`](Self::end) (one more). When the
     /// store cannot answer, the request gets a 503; when another request of the session wrote
     /// first and the change cannot be applied again, a 409
-    /// ([`Conflicts`](crate::store::Conflicts)). Neither sends a `Set-Cookie`.
+    /// ([`Conflicts`](crate::Conflicts)). Neither sends a `Set-Cookie`.
     ///
     /// # Errors
     /// [`ConfigError::ServerSideNeedsSessionIds`] if the cookie's sealer does not put session
     /// ids in its values.
     pub fn server_side(mut self, side: &ServerSide) -> Result<Self, ConfigError> {
-        self.server_side = Some(side.bind(&self.cookie)?);
+        self.mode = self.mode.with_server_side(side.bind(&self.cookie)?);
         Ok(self)
     }
 
@@ -345,17 +345,11 @@ impl Driver {
         // One field is the common case: no vector for it.
         let first = fields.next();
         let rest: Vec<V> = fields.collect();
-        let session = Session::lazy(Arc::clone(&self.cookie), move || {
+        let header = move || {
             let all = first.iter().chain(&rest);
             join_cookie_headers(all.filter_map(|v| std::str::from_utf8(v.as_ref()).ok()))
-        });
-        if let Some(revocations) = &self.revocations {
-            session.set_revocations(revocations.clone());
-        }
-        if let Some(backing) = &self.server_side {
-            session.set_server_side(Arc::clone(backing));
-        }
-        session
+        };
+        Session::lazy(&self.cookie, header, &self.mode)
     }
 
     /// Readies `session` for its handler: opens the request's cookie and, if the session needs

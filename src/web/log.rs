@@ -2,21 +2,22 @@
 
 use crate::cookie::CookieReadError;
 use crate::error::OpenError;
+use crate::handle::Refusal;
 
 /// Logs why the request's session cookie did not open: `debug` for a session that simply ended
 /// (expired, not yet valid, a type that changed, revoked by a logout), `warn` for what points at
 /// tampering or a misconfiguration (a forged or damaged value, an unknown key, duplicated or stray
 /// cookies), `info` for a session the revocation store no longer vouches for (one per live
 /// session after the store forgot: many at once mean it lost its data).
-pub(crate) fn refused(reason: &CookieReadError) {
+pub(crate) fn refused(reason: &Refusal) {
     match reason {
-        CookieReadError::Forgotten => {
+        Refusal::Forgotten => {
             tracing::info!(%reason, "session cookie refused; the request has no session")
         }
-        CookieReadError::Open(
+        Refusal::Cookie(CookieReadError::Open(
             OpenError::Expired { .. } | OpenError::NotYetValid { .. } | OpenError::Deserialize(_),
-        )
-        | CookieReadError::Revoked => {
+        ))
+        | Refusal::Revoked => {
             tracing::debug!(%reason, "session cookie refused; the request has no session")
         }
         _ => tracing::warn!(%reason, "session cookie refused; the request has no session"),

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, HeaderName, SET_COOKIE};
-use sealed_session::store::{Revocations, ServerSide};
 use sealed_session::web::Driver;
 use sealed_session::{
-    CookieOptions, Key, KeyRing, ManualClock, Sealer, Session, SessionCookie, Subject,
+    CookieOptions, Key, KeyRing, ManualClock, Revocations, Sealer, ServerSide, Session,
+    SessionCookie, Subject,
 };
 use serde::{Deserialize, Serialize};
 

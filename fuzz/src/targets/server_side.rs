@@ -1,4 +1,4 @@
-//! `server_side`: server-side sessions (`store::ServerSide` over a `MemoryStore`, bound to a
+//! `server_side`: server-side sessions (`ServerSide` over a `MemoryStore`, bound to a
 //! sealed `SessionCookie` with session ids): any `Cookie` header, and any stored record value
 //! written through the public `Store` trait under the key of the session id the header's cookie
 //! names (when it names one).
@@ -20,11 +20,11 @@
 
 use std::sync::{Arc, OnceLock};
 
-use sealed_session::store::{MemoryStore, Revocations, ServerSide, Store};
+use sealed_session::store::{MemoryStore, Store};
 use sealed_session::web::Driver;
 use sealed_session::{
-    BROWSER_COOKIE_LIMIT, CookieOptions, CookieReadError, MAX_COOKIE_HEADER_LEN, ManualClock,
-    OpenError, Opened, Sealer, SessionCookie, SessionId, cookie_pairs,
+    BROWSER_COOKIE_LIMIT, CookieOptions, MAX_COOKIE_HEADER_LEN, ManualClock, OpenError, Opened,
+    Refusal, Revocations, Sealer, ServerSide, SessionCookie, SessionId, cookie_pairs,
 };
 use serde::Deserialize;
 
@@ -244,18 +244,18 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
                 assert!(matches!(o.state, Held::InStore));
                 let reason = refused.clone().expect("checked");
                 match &stored {
-                    _ if !written => assert_eq!(reason, CookieReadError::NotStored),
+                    _ if !written => assert_eq!(reason, Refusal::NotStored),
                     Some(s) => {
                         assert_ne!(s.envelope().session_id(), Some(*id));
                         assert_eq!(
                             reason,
-                            CookieReadError::Stored(OpenError::Authentication),
+                            Refusal::Stored(OpenError::Authentication),
                             "another session's record"
                         );
                     }
                     None if beyond_reference => {}
                     None => assert!(
-                        matches!(reason, CookieReadError::Stored(_)),
+                        matches!(reason, Refusal::Stored(_)),
                         "a record that does not open gave {reason:?}"
                     ),
                 }

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use axum::{Router, routing::get};
 use sealed_session::key_file::KeyRingFile;
-use sealed_session::store::{RedisStore, ServerSide};
+use sealed_session::store::RedisStore;
 use sealed_session::web::Driver;
 use sealed_session::web::axum::SessionLayer;
-use sealed_session::{CookieOptions, Sealer, Session, SessionCookie};
+use sealed_session::{CookieOptions, Sealer, ServerSide, Session, SessionCookie};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Default)]

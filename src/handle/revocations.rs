@@ -22,9 +22,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{MAX_KEY_LEN, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::session::{MAX_LEEWAY, SessionId, Subject, push_hex};
+use crate::store::{MAX_KEY_LEN, Store, StoreError};
 
 /// How long a revocation record outlives the end of what it covers, in seconds: the longest
 /// leeway any reader may allow ([`MAX_LEEWAY`]), and one second for a store that forgets a key
@@ -127,8 +127,8 @@ pub enum Verdict {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sealed_session::store::{MemoryStore, Revocations, Verdict};
-/// use sealed_session::{Clock, SessionId, Subject, SystemClock};
+/// use sealed_session::store::MemoryStore;
+/// use sealed_session::{Clock, Revocations, SessionId, Subject, SystemClock, Verdict};
 ///
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);
@@ -646,7 +646,7 @@ mod tests {
 
     #[test]
     fn a_session_without_a_subject_is_checked_by_one_key_its_own() {
-        let revocations = Revocations::new(super::super::MemoryStore::new());
+        let revocations = Revocations::new(crate::store::MemoryStore::new());
         let id = SessionId::from_bytes([1; 16]);
         let Err(question) = revocations.question(&id, None, 0) else {
             panic!("nothing cached");
@@ -656,7 +656,7 @@ mod tests {
 
     #[test]
     fn a_registration_never_undoes_a_revocation_of_the_same_session() {
-        let revocations = Revocations::new(super::super::MemoryStore::new());
+        let revocations = Revocations::new(crate::store::MemoryStore::new());
         let id = SessionId::from_bytes([2; 16]);
         let until = u64::from(u32::MAX);
         block_on(revocations.register_session(&id, None, 5, until)).unwrap();

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Forgotten, MAX_VALUE_LEN, Revocations, Store};
+use super::Refusal;
+use super::{Forgotten, Revocations};
 use crate::ConfigError;
-use crate::cookie::{CookieReadError, CookieWriteError, SessionCookie};
+use crate::cookie::{CookieWriteError, SessionCookie};
 use crate::error::OpenError;
 use crate::session::{Context, Envelope, Opened, SESSION_ID_LEN, SessionId, push_hex};
+use crate::store::{MAX_VALUE_LEN, Store};
 
 /// The longest sealed state kept in the store by default, in characters: 64 KiB.
 pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
@@ -59,9 +61,9 @@ impl Default for Conflicts {
 /// adapters run that driver. Without a framework, the steps of a request are the ones they take:
 ///
 /// ```
-/// use sealed_session::store::{MemoryStore, ServerSide};
+/// use sealed_session::store::MemoryStore;
 /// use sealed_session::web::{Driver, Field, Lines};
-/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
+/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, ServerSide, SessionCookie, Subject};
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);
 /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -250,12 +252,12 @@ impl ServerSideBinding {
         &self,
         value: &str,
         id: &SessionId,
-    ) -> Result<T, CookieReadError> {
+    ) -> Result<T, Refusal> {
         let opened: Opened<T> = crate::session::open(&self.at_rest, value, self.side.max_state_len)
-            .map_err(CookieReadError::Stored)?;
+            .map_err(Refusal::Stored)?;
         if opened.envelope().session_id() != Some(*id) {
             // Authentic, but another session's: a record moved within the store.
-            return Err(CookieReadError::Stored(OpenError::Authentication));
+            return Err(Refusal::Stored(OpenError::Authentication));
         }
         Ok(opened.into_state())
     }
