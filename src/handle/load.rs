@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::mode::{Mode, Sources};
+use super::mode::Sources;
 use super::{Refusal, Session, State};
 use super::{Revocations, ServerSideBinding, Verdict};
 use crate::session::{SessionId, Subject};
@@ -36,7 +36,7 @@ where
         let question = {
             let mut guard = self.guard();
             let inner = &mut *guard;
-            if !inner.mode.needs_store() {
+            if !inner.mode.get().needs_store() {
                 // Nothing to ask: the cookie opens when first read.
                 return Ok(());
             }
@@ -60,7 +60,7 @@ where
             let Sources {
                 revocations,
                 backing,
-            } = inner.mode.sources(state.is_some(), subject.is_some());
+            } = inner.mode.get().sources(state.is_some(), subject.is_some());
             (id, subject, created, revocations, backing)
         };
         let (id, subject, created, revocations, backing) = question;
@@ -95,7 +95,7 @@ where
                 (None, Some(Some(record)), Some(backing)) => {
                     let opened = backing.open::<T>(&record.value, &id);
                     if opened.is_ok() {
-                        inner.mode.read_at(id, record.version);
+                        inner.mode.get_mut().read_at(id, record.version);
                     }
                     opened
                 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::mode::{Mode, Pending};
+use super::mode::Pending;
 use super::{Inner, Session, State};
 use crate::session::Subject;
 
@@ -176,7 +176,7 @@ where
 impl<T: DeserializeOwned + Serialize> Inner<T> {
     /// The subject whose sessions a logout can end, or why there is none.
     fn revocable_subject(&mut self) -> Result<Subject, LogoutError> {
-        if self.mode.checks().is_none() {
+        if self.mode.get_mut().checks().is_none() {
             return Err(LogoutError::NotRevocable);
         }
         self.load();
@@ -196,7 +196,7 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
     /// Asks the end of the request to record `revocation` (the mode keeps revocations: checked
     /// by [`revocable_subject`](Self::revocable_subject)).
     fn ask(&mut self, revocation: Pending) {
-        if let Some(checks) = self.mode.checks() {
+        if let Some(checks) = self.mode.get_mut().checks() {
             checks.pending.push(revocation);
         }
     }

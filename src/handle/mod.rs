@@ -54,7 +54,7 @@ use crate::session::{Envelope, RenewalReason, SessionId, Subject};
 pub use logout::LogoutError;
 pub(crate) use mode::SaveError;
 pub(crate) use mode::Settings;
-use mode::{AnyMode, Change, Mode};
+use mode::{AnyMode, Change, InCookie, Next};
 pub use refusal::Refusal;
 pub use revocations::{Forgotten, Outage, RECORD_MARGIN, Revocations, Verdict};
 pub use server_side::{Conflicts, DEFAULT_MAX_STATE_LEN, ServerSide};
@@ -429,7 +429,7 @@ where
         let mut next = state.clone();
         let out = f(&mut next);
         let envelope = inner.core.cookie.context().renewed_envelope(envelope)?;
-        let change = how(inner.mode.stores_state());
+        let change = how(inner.mode.get().stores_state());
         inner.commit(next, envelope, change)?;
         Ok(Some(out))
     }
@@ -506,7 +506,7 @@ where
         matches!(inner.core.state, State::Unread)
             && !inner.core.cleared
             && !inner.core.created
-            && inner.mode.idle()
+            && inner.mode.get().idle()
     }
 
     /// Why the request's cookie did not open, if it carried one that did not: for the adapter's
@@ -558,10 +558,13 @@ where
             State::Present {
                 state, envelope, ..
             } => {
-                let envelope = inner.core.cookie.context().renewed_envelope(envelope)?;
-                inner
-                    .mode
-                    .renew(&inner.core.cookie, state, &envelope, carried)
+                let envelope = &inner.core.cookie.context().renewed_envelope(envelope)?;
+                let renewal = InCookie {
+                    state,
+                    envelope,
+                    carried,
+                };
+                inner.mode.get().renew(&inner.core.cookie, renewal)
             }
             _ => Ok(inner.core.cookie.removals(carried)),
         }
@@ -571,13 +574,13 @@ where
 impl<T: DeserializeOwned + Serialize> Inner<T> {
     /// [`Session::clear`].
     fn clear(&mut self) {
-        if self.mode.logout_opens() {
+        if self.mode.get().logout_opens() {
             // Open the cookie to learn what to revoke or remove.
             self.load();
         }
         // Otherwise a logout needs no decryption of the old cookie, only the names it came
         // under.
-        self.mode.logout(&self.core.state);
+        self.mode.get_mut().logout(&self.core.state);
         let core = &mut self.core;
         core.carried();
         core.state = State::Absent { refused: None };
@@ -594,7 +597,7 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         }
         core.resolve_header();
         let header = core.header.as_deref().unwrap_or("");
-        let (state, carried) = self.mode.open(&core.cookie, header);
+        let (state, carried) = self.mode.get().open(&core.cookie, header);
         // The scan that found the cookie also tells which names to delete or replace.
         if carried.is_some() {
             core.carried = carried;
@@ -608,9 +611,14 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
         &mut self,
         state: T,
         envelope: Envelope,
-        change: Change<T>,
+        how: Change<T>,
     ) -> Result<(), CookieWriteError> {
-        self.mode.commit(&mut self.core, state, envelope, change)
+        let next = Next {
+            state,
+            envelope,
+            how,
+        };
+        self.mode.get_mut().commit(&mut self.core, next)
     }
 }
 

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::super::{Revocations, Session, State};
-use super::Mode;
 use crate::Outage;
 use crate::session::{SessionId, Subject};
 use crate::store::StoreError;
@@ -98,7 +97,7 @@ where
                 }
                 _ => None,
             };
-            let Some(checks) = inner.mode.checks() else {
+            let Some(checks) = inner.mode.get_mut().checks() else {
                 return Ok(());
             };
             if checks.pending.is_empty() {
@@ -126,7 +125,7 @@ where
             };
             if let Err(e) = recorded {
                 // What was not recorded stays asked for: a retry records it.
-                if let Some(checks) = self.guard().mode.checks() {
+                if let Some(checks) = self.guard().mode.get_mut().checks() {
                     checks.pending = pending[done..].to_vec();
                 }
                 return Err(e);
@@ -158,7 +157,7 @@ where
                 .created()
                 .saturating_add(inner.core.cookie.context().policy.absolute);
             let created = stamps.created_at_millis();
-            let Some(checks) = inner.mode.checks() else {
+            let Some(checks) = inner.mode.get_mut().checks() else {
                 return Ok(());
             };
             let Some(revocations) = checks.for_session(subject.is_some()) else {

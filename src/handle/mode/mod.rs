@@ -7,11 +7,12 @@
 //! - [`Revoked`] (revoked.rs): the state in the cookie, each session checked against
 //!   revocations in a store, and a logout recorded there;
 //! - [`Server`] (server.rs): the state in a store under the session id the cookie carries;
-//! - [`Overflow`] (overflow.rs): server-side, with the state in the cookie while it fits.
+//! - overflow (overflow.rs): server-side, with the state in the cookie while it fits. It is the
+//!   server-side mode but for where a change goes, so that is all its file holds.
 //!
-//! The two modes that keep revocations share their bookkeeping ([`Checks`], checks.rs). A
-//! request's mode is made by the [`Driver`](crate::web::Driver) from its settings, once per
-//! request, with no allocation: [`AnyMode`] holds whichever it is.
+//! The modes that keep revocations share their bookkeeping ([`Checks`], checks.rs). A request's
+//! mode is made from the [`Driver`](crate::web::Driver)'s settings, once per request, with no
+//! allocation: [`AnyMode`] holds whichever it is, and hands it out as a `dyn Mode`.
 
 mod checks;
 mod cookie;
@@ -31,7 +32,6 @@ use crate::session::{Envelope, SessionId};
 
 pub(super) use checks::{Checks, Pending};
 use cookie::Cookie;
-use overflow::Overflow;
 use revoked::Revoked;
 pub(crate) use server::SaveError;
 pub(super) use server::{Change, Server};
@@ -41,6 +41,23 @@ pub(super) use server::{Change, Server};
 pub(super) struct Sources {
     pub(super) revocations: Option<Revocations>,
     pub(super) backing: Option<Arc<ServerSideBinding>>,
+}
+
+/// The `Set-Cookie` lines of a write, or why there are none.
+pub(super) type Written = Result<Vec<String>, CookieWriteError>;
+
+/// A change to commit: the new state, to seal under `envelope`, made as `how` says.
+pub(super) struct Next<T> {
+    pub(super) state: T,
+    pub(super) envelope: Envelope,
+    pub(super) how: Change<T>,
+}
+
+/// A state to write into the cookie itself: under `envelope`, replacing the names `carried`.
+pub(super) struct InCookie<'a, T> {
+    pub(super) state: &'a T,
+    pub(super) envelope: &'a Envelope,
+    pub(super) carried: Carried,
 }
 
 /// The steps in which the modes differ. Every method has the cookie mode's answer unless a mode
@@ -78,30 +95,20 @@ pub(super) trait Mode<T: Serialize + DeserializeOwned> {
 
     /// Makes `state`, sealed under `envelope`, the session: into the cookie, or noted for the
     /// store. Only if that succeeds is the session changed.
-    fn commit(
-        &mut self,
-        core: &mut Core<T>,
-        state: T,
-        envelope: Envelope,
-        change: Change<T>,
-    ) -> Result<(), CookieWriteError> {
-        let _ = change;
+    fn commit(&mut self, core: &mut Core<T>, next: Next<T>) -> Result<(), CookieWriteError> {
+        let Next {
+            state, envelope, ..
+        } = next;
         let carried = core.carried();
         let lines = core.cookie.write(&state, &envelope, carried)?;
         core.set_written(state, envelope, lines);
         Ok(())
     }
 
-    /// The `Set-Cookie` lines of a renewal due at the end of the request, for `state` under the
-    /// renewed `envelope`.
-    fn renew(
-        &self,
-        cookie: &SessionCookie,
-        state: &T,
-        envelope: &Envelope,
-        carried: Carried,
-    ) -> Result<Vec<String>, CookieWriteError> {
-        cookie.write(state, envelope, carried)
+    /// The `Set-Cookie` lines of a renewal due at the end of the request: the state under its
+    /// renewed envelope.
+    fn renew(&self, cookie: &SessionCookie, renewal: InCookie<'_, T>) -> Written {
+        cookie.write(renewal.state, renewal.envelope, renewal.carried)
     }
 
     /// The revocations this mode keeps, if it keeps any: what a logout records, and what "log
@@ -187,93 +194,42 @@ impl Settings {
     }
 
     /// A new request's mode.
-    pub(super) fn begin<T>(&self) -> AnyMode<T> {
+    pub(super) fn begin<T: Serialize + DeserializeOwned>(&self) -> AnyMode<T> {
         match self {
             Self::Cookie => AnyMode::Cookie(Cookie),
             Self::Revoked(revocations) => AnyMode::Revoked(Revoked::new(revocations.clone())),
             Self::Server {
                 backing,
                 revocations,
-            } => {
-                let server = Server::new(Arc::clone(backing), revocations.clone());
-                if backing.side.overflow {
-                    AnyMode::Overflow(Overflow::new(server))
-                } else {
-                    AnyMode::Server(server)
-                }
-            }
+            } => AnyMode::Server(Server::new(Arc::clone(backing), revocations.clone())),
         }
     }
 }
 
-/// The mode of one request's session: one of the four, chosen by the driver's settings.
+/// The mode of one request's session: one of the three, chosen by the driver's settings.
 pub(super) enum AnyMode<T> {
     Cookie(Cookie),
     Revoked(Revoked),
     Server(Server<T>),
-    Overflow(Overflow<T>),
 }
 
-/// Runs `$call` on whichever mode `$mode` holds.
-macro_rules! each {
-    ($mode:expr, $m:ident => $call:expr) => {
-        match $mode {
-            AnyMode::Cookie($m) => $call,
-            AnyMode::Revoked($m) => $call,
-            AnyMode::Server($m) => $call,
-            AnyMode::Overflow($m) => $call,
+impl<T: Serialize + DeserializeOwned> AnyMode<T> {
+    /// The mode, to ask.
+    pub(super) fn get(&self) -> &(dyn Mode<T> + '_) {
+        match self {
+            Self::Cookie(mode) => mode,
+            Self::Revoked(mode) => mode,
+            Self::Server(mode) => mode,
         }
-    };
-}
+    }
 
-impl<T: Serialize + DeserializeOwned> Mode<T> for AnyMode<T> {
-    fn open(&self, cookie: &SessionCookie, header: &str) -> (State<T>, Option<Carried>) {
-        each!(self, m => m.open(cookie, header))
-    }
-    fn needs_store(&self) -> bool {
-        each!(self, m => Mode::<T>::needs_store(m))
-    }
-    fn sources(&self, in_cookie: bool, subject: bool) -> Sources {
-        each!(self, m => Mode::<T>::sources(m, in_cookie, subject))
-    }
-    fn read_at(&mut self, id: SessionId, version: u64) {
-        each!(self, m => Mode::<T>::read_at(m, id, version))
-    }
-    fn stores_state(&self) -> bool {
-        each!(self, m => Mode::<T>::stores_state(m))
-    }
-    fn commit(
-        &mut self,
-        core: &mut Core<T>,
-        state: T,
-        envelope: Envelope,
-        change: Change<T>,
-    ) -> Result<(), CookieWriteError> {
-        each!(self, m => m.commit(core, state, envelope, change))
-    }
-    fn renew(
-        &self,
-        cookie: &SessionCookie,
-        state: &T,
-        envelope: &Envelope,
-        carried: Carried,
-    ) -> Result<Vec<String>, CookieWriteError> {
-        each!(self, m => m.renew(cookie, state, envelope, carried))
-    }
-    fn checks(&mut self) -> Option<&mut Checks> {
-        each!(self, m => Mode::<T>::checks(m))
-    }
-    fn logout_opens(&self) -> bool {
-        each!(self, m => Mode::<T>::logout_opens(m))
-    }
-    fn logout(&mut self, state: &State<T>) {
-        each!(self, m => m.logout(state))
-    }
-    fn server(&mut self) -> Option<&mut Server<T>> {
-        each!(self, m => m.server())
-    }
-    fn idle(&self) -> bool {
-        each!(self, m => Mode::<T>::idle(m))
+    /// The mode, to change.
+    pub(super) fn get_mut(&mut self) -> &mut (dyn Mode<T> + '_) {
+        match self {
+            Self::Cookie(mode) => mode,
+            Self::Revoked(mode) => mode,
+            Self::Server(mode) => mode,
+        }
     }
 }
 

@@ -18,11 +18,14 @@ use super::super::{
     Conflicts, Core, Held, Refusal, Revocations, ServerSideBinding, Session, State,
 };
 use super::checks::id_revocation;
-use super::{Checks, Mode, Sources, checked_first};
+use super::{Checks, InCookie, Mode, Next, Sources, Written, checked_first, overflow};
 use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
 use crate::error::SealError;
 use crate::session::{Envelope, Opened, SessionId};
 use crate::store::{Saved, StoreError};
+
+/// What a commit returns: whether the state could be sealed where it goes.
+type Commit = Result<(), CookieWriteError>;
 
 /// A change that can be applied again to a newer state.
 pub(in crate::handle) type Replay<T> = Arc<dyn Fn(&mut T) + Send + Sync>;
@@ -141,7 +144,7 @@ where
     /// [`SaveError`]: the driver answers 503 (the store), 409 (a conflict) or 500 (sealing),
     /// with no `Set-Cookie`.
     pub(crate) async fn save(&self) -> Result<(), SaveError> {
-        let mut attempts = match self.guard().mode.server() {
+        let mut attempts = match self.guard().mode.get_mut().server() {
             None => return Ok(()),
             Some(server) => match server.backing.side.conflicts {
                 Conflicts::Retry { attempts } => attempts,
@@ -152,7 +155,7 @@ where
             let (backing, write) = {
                 let mut guard = self.guard();
                 let inner = &mut *guard;
-                let Some(server) = inner.mode.server() else {
+                let Some(server) = inner.mode.get_mut().server() else {
                     return Ok(());
                 };
                 let write = match server.write.take() {
@@ -184,7 +187,7 @@ where
                 Saved::Written(version) => {
                     {
                         let mut inner = self.guard();
-                        if let Some(server) = inner.mode.server() {
+                        if let Some(server) = inner.mode.get_mut().server() {
                             server.read = Some((id, version));
                         }
                         if let Some(lines) = renewal {
@@ -217,6 +220,7 @@ where
                     let replayable = self
                         .guard()
                         .mode
+                        .get_mut()
                         .server()
                         .is_some_and(|s| s.replayable && !s.replays.is_empty());
                     if attempts == 0 || !replayable {
@@ -230,7 +234,7 @@ where
                         .map_err(|_| SaveError::Conflict)?;
                     let mut guard = self.guard();
                     let inner = &mut *guard;
-                    let Some(server) = inner.mode.server() else {
+                    let Some(server) = inner.mode.get_mut().server() else {
                         return Ok(());
                     };
                     for f in &server.replays {
@@ -241,9 +245,13 @@ where
                         return Err(SaveError::Conflict);
                     };
                     let envelope = inner.core.cookie.context().renewed_envelope(envelope)?;
-                    inner
-                        .mode
-                        .commit(&mut inner.core, state, envelope, Change::Replayed)?;
+                    let how = Change::Replayed;
+                    let next = Next {
+                        state,
+                        envelope,
+                        how,
+                    };
+                    inner.mode.get_mut().commit(&mut inner.core, next)?;
                 }
             }
         }
@@ -251,16 +259,15 @@ where
 }
 
 impl<T: DeserializeOwned + Serialize> Server<T> {
-    /// Keeps `state` under `envelope`: sealed for the store and its write noted for the end of
-    /// the request. A session without an id (never, as configured: the driver checks) has
-    /// nowhere else to keep it than the cookie.
-    pub(super) fn store_state(
-        &mut self,
-        core: &mut Core<T>,
-        state: T,
-        envelope: Envelope,
-        change: Change<T>,
-    ) -> Result<(), CookieWriteError> {
+    /// Keeps the next state sealed for the store, its write noted for the end of the request.
+    /// A session without an id (never, as configured: the driver checks) has nowhere else to
+    /// keep it than the cookie.
+    pub(super) fn store_state(&mut self, core: &mut Core<T>, next: Next<T>) -> Commit {
+        let Next {
+            state,
+            envelope,
+            how,
+        } = next;
         let Some(id) = envelope.session_id() else {
             return self
                 .keep_in_cookie(core, state, envelope)
@@ -291,7 +298,7 @@ impl<T: DeserializeOwned + Serialize> Server<T> {
                 .cookie
                 .write(&Held::<()>::InStore, &envelope, carried)?,
         };
-        match change {
+        match how {
             Change::Whole => self.replayable = false,
             Change::Replayable(f) => self.replays.push(f),
             Change::Replayed => {}
@@ -389,28 +396,23 @@ impl<T: Serialize + DeserializeOwned> Mode<T> for Server<T> {
         true
     }
 
-    fn commit(
-        &mut self,
-        core: &mut Core<T>,
-        state: T,
-        envelope: Envelope,
-        change: Change<T>,
-    ) -> Result<(), CookieWriteError> {
-        self.store_state(core, state, envelope, change)
+    fn commit(&mut self, core: &mut Core<T>, next: Next<T>) -> Commit {
+        if self.backing.side.overflow {
+            return overflow::commit(self, core, next);
+        }
+        self.store_state(core, next)
     }
 
-    fn renew(
-        &self,
-        cookie: &SessionCookie,
-        state: &T,
-        envelope: &Envelope,
-        carried: Carried,
-    ) -> Result<Vec<String>, CookieWriteError> {
+    fn renew(&self, cookie: &SessionCookie, renewal: InCookie<'_, T>) -> Written {
         if self.holds_record() {
             // Renewed with its record, by `save`, or not at all.
             return Ok(Vec::new());
         }
-        cookie.write(&Held::Here(state), envelope, carried)
+        cookie.write(
+            &Held::Here(renewal.state),
+            renewal.envelope,
+            renewal.carried,
+        )
     }
 
     fn checks(&mut self) -> Option<&mut Checks> {
