@@ -14,7 +14,7 @@ use common::web::{
 };
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER, SET_COOKIE};
-use sealed_session::store::MemoryStore;
+use sealed_session::store::{MemoryStore, RecordWrite};
 use sealed_session::{
     Clock, ConfigError, Conflicts, CookieOptions, Key, KeyRing, ManualClock, Sealer, ServerSide,
     SessionCookie,
@@ -361,7 +361,8 @@ for_each_framework! {
         use sealed_session::store::Store as _;
         let store = &app.store.store;
         let bob_record = store.load(bob_key).await.unwrap().unwrap();
-        store.save(bob_key, alice_value, Some(bob_record.version), u64::MAX / 2).await.unwrap();
+        let write = RecordWrite::update(bob_record.version, alice_value, u64::MAX / 2);
+        store.save(bob_key, write).await.unwrap();
         let (status, lines) = app.get("/ro", &bob).await;
         assert_eq!(status, 200);
         assert!(lines[0].contains("Max-Age=0"), "{lines:?}");

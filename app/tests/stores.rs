@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sealed_session::store::{
-    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, Record, Saved, Store, StoreError,
+    MAX_KEY_LEN, MAX_VALUE_LEN, MemoryStore, Record, RecordWrite, Saved, Store, StoreError,
 };
 use sealed_session::{Forgotten, MAX_LEEWAY, ManualClock, RECORD_MARGIN, Revocations, Verdict};
 
@@ -233,59 +233,85 @@ for_every_store! {
 
     async fn a_new_record_is_created_once_at_version_one(s: Subject) {
         assert_eq!(s.store.load("r").await, Ok(None));
-        assert_eq!(s.store.save("r", "a", None, T0 + 10).await, Ok(Saved::Written(1)));
-        assert_eq!(s.store.save("r", "b", None, T0 + 10).await, Ok(Saved::Conflict));
+        assert_eq!(
+            s.store.save("r", RecordWrite::create("a", T0 + 10)).await,
+            Ok(Saved::Written(1))
+        );
+        assert_eq!(s.store.save("r", RecordWrite::create("b", T0 + 10)).await, Ok(Saved::Conflict));
         assert_eq!(s.store.load("r").await, Ok(Some(Record::new(1, "a".into()))));
     }
 
     async fn a_write_applies_only_at_the_version_it_read(s: Subject) {
-        s.store.save("r", "a", None, T0 + 10).await.unwrap();
-        assert_eq!(s.store.save("r", "b", Some(1), T0 + 10).await, Ok(Saved::Written(2)));
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
+        assert_eq!(
+            s.store.save("r", RecordWrite::update(1, "b", T0 + 10)).await,
+            Ok(Saved::Written(2))
+        );
         // A second writer that also read version 1 loses, and changes nothing.
-        assert_eq!(s.store.save("r", "c", Some(1), T0 + 10).await, Ok(Saved::Conflict));
+        assert_eq!(
+            s.store.save("r", RecordWrite::update(1, "c", T0 + 10)).await,
+            Ok(Saved::Conflict)
+        );
         assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
     }
 
     async fn a_write_after_removal_never_recreates_the_record(s: Subject) {
-        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
         s.store.remove("r").await.unwrap();
         assert_eq!(s.store.load("r").await, Ok(None));
-        assert_eq!(s.store.save("r", "late", Some(1), T0 + 10).await, Ok(Saved::Conflict));
+        assert_eq!(
+            s.store.save("r", RecordWrite::update(1, "late", T0 + 10)).await,
+            Ok(Saved::Conflict)
+        );
         assert_eq!(s.store.load("r").await, Ok(None));
         // Removing what is not there is not an error.
         s.store.remove("r").await.unwrap();
     }
 
     async fn an_expired_record_is_absent_and_not_written_by_its_old_version(s: Subject) {
-        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
         s.clock.set(T0 + 10);
         assert_eq!(s.store.load("r").await, Ok(None));
-        assert_eq!(s.store.save("r", "b", Some(1), T0 + 20).await, Ok(Saved::Conflict));
+        assert_eq!(
+            s.store.save("r", RecordWrite::update(1, "b", T0 + 20)).await,
+            Ok(Saved::Conflict)
+        );
     }
 
     async fn a_write_sets_the_records_expiry(s: Subject) {
-        s.store.save("r", "a", None, T0 + 10).await.unwrap();
-        s.store.save("r", "b", Some(1), T0 + 30).await.unwrap();
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
+        s.store.save("r", RecordWrite::update(1, "b", T0 + 30)).await.unwrap();
         s.clock.set(T0 + 20);
         assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
     }
 
     async fn a_record_over_the_bounds_is_refused(s: Subject) {
         let long = "k".repeat(MAX_KEY_LEN + 1);
-        assert!(matches!(s.store.save(&long, "a", None, T0 + 10).await, Err(StoreError::Refused(_))));
+        assert!(matches!(
+            s.store.save(&long, RecordWrite::create("a", T0 + 10)).await,
+            Err(StoreError::Refused(_))
+        ));
         let big = "v".repeat(MAX_VALUE_LEN + 1);
-        assert!(matches!(s.store.save("r", &big, None, T0 + 10).await, Err(StoreError::Refused(_))));
+        assert!(matches!(
+            s.store.save("r", RecordWrite::create(&big, T0 + 10)).await,
+            Err(StoreError::Refused(_))
+        ));
         assert_eq!(s.store.load("r").await, Ok(None));
         let largest = "v".repeat(MAX_VALUE_LEN);
-        assert_eq!(s.store.save("r", &largest, None, T0 + 10).await, Ok(Saved::Written(1)));
+        assert_eq!(
+            s.store.save("r", RecordWrite::create(&largest, T0 + 10)).await,
+            Ok(Saved::Written(1))
+        );
     }
 
     async fn of_concurrent_writers_at_one_version_exactly_one_wins(s: Subject) {
-        s.store.save("r", "start", None, T0 + 10).await.unwrap();
+        s.store.save("r", RecordWrite::create("start", T0 + 10)).await.unwrap();
         let tasks: Vec<_> = (0..20)
             .map(|i| {
                 let store = Arc::clone(&s.store);
-                tokio::spawn(async move { store.save("r", &format!("w{i}"), Some(1), T0 + 10).await })
+                tokio::spawn(async move {
+                    store.save("r", RecordWrite::update(1, &format!("w{i}"), T0 + 10)).await
+                })
             })
             .collect();
         let mut won = Vec::new();
@@ -302,7 +328,7 @@ for_every_store! {
     async fn a_record_and_numbers_of_another_tag_are_read_together(s: Subject) {
         // A logged-in server-side session: its record under its id's tag, its subject's
         // revocations under the subject's (another slot in a cluster).
-        s.store.save("ss:st:{r1}", "a", None, T0 + 10).await.unwrap();
+        s.store.save("ss:st:{r1}", RecordWrite::create("a", T0 + 10)).await.unwrap();
         s.store.raise("{u}n", 7, T0 + 10).await.unwrap();
         s.store.raise("{u}gone", 1, T0 + 1).await.unwrap();
         s.clock.set(T0 + 1);
@@ -371,7 +397,7 @@ for_every_store! {
 
     async fn records_and_numbers_live_under_different_keys(s: Subject) {
         s.store.raise("n", 5, T0 + 10).await.unwrap();
-        s.store.save("r", "a", None, T0 + 10).await.unwrap();
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
         assert_eq!(s.store.read(&keys(&["n"])).await, Ok(vec![Some(5)]));
         assert_eq!(s.store.load("r").await, Ok(Some(Record::new(1, "a".into()))));
     }
@@ -429,10 +455,13 @@ mod durable {
         let clock = ManualClock::new(T0);
         {
             let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
-            store.save("kept", "state", None, T0 + 100).await.unwrap();
+            store
+                .save("kept", RecordWrite::create("state", T0 + 100))
+                .await
+                .unwrap();
             for i in 0..20 {
                 store
-                    .save(&format!("r{i}"), "old", None, T0 + 1)
+                    .save(&format!("r{i}"), RecordWrite::create("old", T0 + 1))
                     .await
                     .unwrap();
             }
@@ -550,9 +579,12 @@ mod redis_faults {
             return;
         };
         let store = RedisStore::with_timeout(&server.url(), TIMEOUT).unwrap();
-        store.save("r", "before", None, u64::MAX / 2).await.unwrap();
+        store
+            .save("r", RecordWrite::create("before", u64::MAX / 2))
+            .await
+            .unwrap();
         signal(&server, "-STOP");
-        let (result, _) = ends(store.save("r", "late", Some(1), u64::MAX / 2)).await;
+        let (result, _) = ends(store.save("r", RecordWrite::update(1, "late", u64::MAX / 2))).await;
         assert!(
             matches!(result, Err(StoreError::Unreachable(_))),
             "{result:?}"

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{Record, Saved, Store, StoreFuture, check_key, check_record};
+use super::{Record, RecordWrite, Saved, Store, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
 /// Expired entries swept per write, at most: the sweep is bounded work, never a pause.
@@ -154,13 +154,12 @@ impl Store for MemoryStore {
         Box::pin(std::future::ready(Ok(record)))
     }
 
-    fn save<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        expected: Option<u64>,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Saved> {
+    fn save<'a>(&'a self, key: &'a str, write: RecordWrite<'a>) -> StoreFuture<'a, Saved> {
+        let RecordWrite {
+            value,
+            expected,
+            expires_at,
+        } = write;
         let result = check_record(key, value).map(|()| {
             let now = self.clock.now_unix();
             let mut inner = self.lock();

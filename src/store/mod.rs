@@ -69,20 +69,13 @@ pub trait Store: Send + Sync + 'static {
     /// it is absent or expired. One round trip.
     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>>;
 
-    /// Writes `value` under `key` with an absolute expiry, only if the record is still at
-    /// `expected` (compare-and-set): `None` means "only if there is no record" (a new session's
-    /// id), `Some(v)` "only if the record exists at version `v`". A removed or expired record is
-    /// never written again by a `Some` write, which is what keeps a late write from bringing a
+    /// Writes the record under `key` as `write` says, only if the record is still at its
+    /// `expected` version (compare-and-set: see [`RecordWrite`]). A removed or expired record is
+    /// never written again by an update, which is what keeps a late write from bringing a
     /// logged-out session back. Atomic; a write that reaches the store after the store's
     /// timeout has passed must be refused, so that a write reported as failed is never applied
     /// later.
-    fn save<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        expected: Option<u64>,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Saved>;
+    fn save<'a>(&'a self, key: &'a str, write: RecordWrite<'a>) -> StoreFuture<'a, Saved>;
 
     /// Removes the record under `key`, if there is one.
     fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
@@ -136,6 +129,69 @@ impl std::fmt::Debug for Record {
         f.debug_struct("Record")
             .field("version", &self.version)
             .field("value_len", &self.value.len())
+            .finish()
+    }
+}
+
+/// A compare-and-set write of a record ([`Store::save`]): its new value and absolute expiry, and
+/// the version the record must be at for the write to apply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordWrite<'a> {
+    /// The new value (a sealed state).
+    pub value: &'a str,
+    /// `None`: only if there is no record (a new session's id); `Some(v)`: only if the record
+    /// exists at version `v`.
+    pub expected: Option<u64>,
+    /// When the store forgets the record, in Unix seconds.
+    pub expires_at: u64,
+}
+
+impl<'a> RecordWrite<'a> {
+    /// A new record: written only if there is none under its key.
+    ///
+    /// ```
+    /// use sealed_session::store::{MemoryStore, RecordWrite, Saved, Store};
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// let store = MemoryStore::new();
+    /// let far = 4_000_000_000;
+    /// let created = block_on(store.save("k", RecordWrite::create("a", far)))?;
+    /// assert_eq!(created, Saved::Written(1));
+    /// // A second create, or an update at a version the record is not at, changes nothing.
+    /// assert_eq!(block_on(store.save("k", RecordWrite::create("b", far)))?, Saved::Conflict);
+    /// assert_eq!(block_on(store.save("k", RecordWrite::update(7, "b", far)))?, Saved::Conflict);
+    /// assert_eq!(block_on(store.save("k", RecordWrite::update(1, "b", far)))?, Saved::Written(2));
+    /// # Ok::<(), sealed_session::store::StoreError>(())
+    /// ```
+    pub fn create(value: &'a str, expires_at: u64) -> Self {
+        Self {
+            value,
+            expected: None,
+            expires_at,
+        }
+    }
+
+    /// A new value for the record at `version`: written only if the record still exists at it.
+    pub fn update(version: u64, value: &'a str, expires_at: u64) -> Self {
+        Self {
+            value,
+            expected: Some(version),
+            expires_at,
+        }
+    }
+}
+
+impl std::fmt::Debug for RecordWrite<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // As `Record`: the value's length, not its bytes.
+        f.debug_struct("RecordWrite")
+            .field("value_len", &self.value.len())
+            .field("expected", &self.expected)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }

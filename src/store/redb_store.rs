@@ -9,7 +9,7 @@ use redb::{
     TableDefinition,
 };
 
-use super::{Record, Saved, Store, StoreError, StoreFuture, check_key, check_record};
+use super::{Record, RecordWrite, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
 /// Key -> (value, expires_at).
@@ -253,17 +253,12 @@ impl Store for RedbStore {
         Box::pin(std::future::ready(self.load_now(key)))
     }
 
-    fn save<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        expected: Option<u64>,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Saved> {
-        if let Err(e) = check_record(key, value) {
+    fn save<'a>(&'a self, key: &'a str, write: RecordWrite<'a>) -> StoreFuture<'a, Saved> {
+        if let Err(e) = check_record(key, write.value) {
             return Box::pin(std::future::ready(Err(e)));
         }
-        let (key, value) = (key.to_owned(), value.to_owned());
+        let (key, value) = (key.to_owned(), write.value.to_owned());
+        let (expected, expires_at) = (write.expected, write.expires_at);
         self.off_thread(move |store| store.save_now(&key, &value, expected, expires_at))
     }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 
-use super::{Record, Saved, Store, StoreError, StoreFuture, check_key, check_record};
+use super::{Record, RecordWrite, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
 /// The default connect and response timeout: no request waits longer for the store.
@@ -306,19 +306,13 @@ impl Store for RedisStore {
         })
     }
 
-    fn save<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        expected: Option<u64>,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Saved> {
+    fn save<'a>(&'a self, key: &'a str, write: RecordWrite<'a>) -> StoreFuture<'a, Saved> {
         Box::pin(async move {
-            check_record(key, value)?;
+            check_record(key, write.value)?;
             let mut call = self.save.key(key);
-            call.arg(expected.map(|v| v.to_string()).unwrap_or_default())
-                .arg(value)
-                .arg(expires_at.min(MAX_EXACT - 1))
+            call.arg(write.expected.map(|v| v.to_string()).unwrap_or_default())
+                .arg(write.value)
+                .arg(write.expires_at.min(MAX_EXACT - 1))
                 .arg(self.clock.now_unix())
                 .arg(self.deadline_ms());
             let version: u64 = self.invoke(&call).await?;

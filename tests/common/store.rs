@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use sealed_session::store::{MemoryStore, Record, Saved, Store, StoreError, StoreFuture};
+use sealed_session::store::{
+    MemoryStore, Record, RecordWrite, Saved, Store, StoreError, StoreFuture,
+};
 
 /// A [`MemoryStore`] that can be taken down, counts its reads (of numbers and of records) and
 /// remembers every record write and every raise it was asked for.
@@ -91,17 +93,11 @@ impl Store for FlakyStore {
         self.or_down(|| self.store.load(key))
     }
 
-    fn save<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        expected: Option<u64>,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Saved> {
+    fn save<'a>(&'a self, key: &'a str, write: RecordWrite<'a>) -> StoreFuture<'a, Saved> {
         self.or_down(|| {
-            let saved = (key.to_owned(), value.to_owned());
+            let saved = (key.to_owned(), write.value.to_owned());
             self.saved.lock().unwrap().push(saved);
-            self.store.save(key, value, expected, expires_at)
+            self.store.save(key, write)
         })
     }
 

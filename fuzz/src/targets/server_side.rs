@@ -20,7 +20,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use sealed_session::store::{MemoryStore, Store};
+use sealed_session::store::{MemoryStore, RecordWrite, Store};
 use sealed_session::web::Driver;
 use sealed_session::{
     BROWSER_COOKIE_LIMIT, CookieOptions, MAX_COOKIE_HEADER_LEN, ManualClock, OpenError, Opened,
@@ -179,7 +179,8 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
     let store = MemoryStore::with_clock(ManualClock::new(NOW));
     let written = match (write, &id) {
         (true, Some(id)) => {
-            now(store.save(&record_key(id), record, None, NOW + 86_400)).expect("memory store");
+            now(store.save(&record_key(id), RecordWrite::create(record, NOW + 86_400)))
+                .expect("memory store");
             true
         }
         _ => false,

@@ -22,7 +22,7 @@ use super::{Checks, InCookie, Mode, Next, Sources, Written, checked_first, overf
 use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
 use crate::error::SealError;
 use crate::session::{Envelope, Opened, SessionId};
-use crate::store::{Saved, StoreError};
+use crate::store::{RecordWrite, Saved, StoreError};
 
 /// What a commit returns: whether the state could be sealed where it goes.
 type Commit = Result<(), CookieWriteError>;
@@ -183,7 +183,12 @@ where
                 } => (id, value, expected, expires_at, moved_from, renewal),
             };
             let key = ServerSideBinding::key(&id);
-            match store.save(&key, &value, expected, expires_at).await? {
+            let write = RecordWrite {
+                value: &value,
+                expected,
+                expires_at,
+            };
+            match store.save(&key, write).await? {
                 Saved::Written(version) => {
                     {
                         let mut inner = self.guard();
