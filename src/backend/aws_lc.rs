@@ -10,7 +10,7 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
 use zeroize::Zeroizing;
 
-use super::{AeadError, GCM_NONCE_LEN, GCM_TAG_LEN, GcmKey, KEY_LEN, XAES_NONCE_LEN, refuse};
+use super::{AeadError, GCM_NONCE_LEN, GcmKey, GcmTag, KEY_LEN, XAES_NONCE_LEN, refuse};
 
 /// The backend's name in reports.
 pub(crate) const NAME: &str = "aws-lc";
@@ -32,12 +32,7 @@ impl AesGcmKey {
 
 impl GcmKey for AesGcmKey {
     #[inline]
-    fn seal(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
+    fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<GcmTag, AeadError> {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| AeadError)?;
         let tag = self
             .0
@@ -104,12 +99,7 @@ impl XaesKey {
 
 impl GcmKey for XaesKey {
     #[inline]
-    fn seal(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
+    fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<GcmTag, AeadError> {
         let nonce: &[u8; XAES_NONCE_LEN] = nonce.try_into().map_err(|_| AeadError)?;
         self.message_key(nonce)?.seal(&gcm_nonce(nonce), aad, buf)
     }

@@ -36,18 +36,15 @@ pub(crate) const GCM_NONCE_LEN: usize = 12;
 pub(crate) const XAES_NONCE_LEN: usize = 24;
 /// GCM tag: 128 bits.
 pub(crate) const GCM_TAG_LEN: usize = 16;
+/// A GCM tag.
+pub(crate) type GcmTag = [u8; GCM_TAG_LEN];
 
 /// A GCM key of either sealed suite, its schedule expanded once: what a sealed suite asks of a
 /// backend.
 pub(crate) trait GcmKey: Send + Sync {
     /// Encrypts `buf` in place under `nonce` (exactly the suite's nonce length, or refused),
     /// authenticating `aad` as well; returns the tag.
-    fn seal(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; GCM_TAG_LEN], AeadError>;
+    fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<GcmTag, AeadError>;
 
     /// Verifies `tag` over `aad` and the ciphertext in `buf` and, only if it verifies, leaves the
     /// plaintext in `buf`. On `Err`, `buf` is all zeros.

@@ -6,7 +6,7 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use xaes_256_gcm::Xaes256Gcm;
 
-use super::{AeadError, GCM_TAG_LEN, GcmKey, KEY_LEN, refuse};
+use super::{AeadError, GcmKey, GcmTag, KEY_LEN, refuse};
 
 /// The backend's name in reports.
 pub(crate) const NAME: &str = "rust-crypto";
@@ -30,12 +30,7 @@ impl<C: KeyInit> Key<C> {
 
 impl<C: AeadInOut + Send + Sync> GcmKey for Key<C> {
     #[inline]
-    fn seal(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; GCM_TAG_LEN], AeadError> {
+    fn seal(&self, nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<GcmTag, AeadError> {
         let nonce = <&Nonce<C>>::try_from(nonce).map_err(|_| AeadError)?;
         let tag = self
             .0

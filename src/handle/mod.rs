@@ -420,10 +420,7 @@ where
         T: Clone,
     {
         let mut inner = self.lock();
-        let State::Present {
-            state, envelope, ..
-        } = &inner.core.state
-        else {
+        let Some((state, envelope)) = inner.core.present() else {
             return Ok(None);
         };
         let mut next = state.clone();
@@ -458,10 +455,7 @@ where
         T: Clone,
     {
         let mut inner = self.lock();
-        let State::Present {
-            state, envelope, ..
-        } = &inner.core.state
-        else {
+        let Some((state, envelope)) = inner.core.present() else {
             return Ok(());
         };
         let (state, subject) = (state.clone(), envelope.subject);
@@ -485,18 +479,20 @@ where
 
     /// The session id, if the session has one.
     pub fn session_id(&self) -> Option<SessionId> {
-        match &self.lock().core.state {
-            State::Present { envelope, .. } => envelope.session_id(),
-            _ => None,
-        }
+        let inner = self.lock();
+        inner
+            .core
+            .present()
+            .and_then(|(_, envelope)| envelope.session_id())
     }
 
     /// The subject the session belongs to, if any.
     pub fn subject(&self) -> Option<Subject> {
-        match &self.lock().core.state {
-            State::Present { envelope, .. } => envelope.subject().copied(),
-            _ => None,
-        }
+        let inner = self.lock();
+        inner
+            .core
+            .present()
+            .and_then(|(_, envelope)| envelope.subject().copied())
     }
 
     /// Whether the request never used the session: nothing read, changed, cleared or left to
@@ -623,6 +619,16 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
 }
 
 impl<T> Core<T> {
+    /// The session's state and envelope, if there is a session.
+    fn present(&self) -> Option<(&T, &Envelope)> {
+        match &self.state {
+            State::Present {
+                state, envelope, ..
+            } => Some((state, envelope)),
+            _ => None,
+        }
+    }
+
     /// Makes the request's `Cookie` header now if it was not yet.
     fn resolve_header(&mut self) {
         if let Some(source) = self.source.take() {

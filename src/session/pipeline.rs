@@ -17,7 +17,7 @@ use crate::format::{
 };
 use crate::key::{KEY_ID_LEN, KeyId};
 use crate::scratch::{self, WipeOnDrop, WipeOnUnwind};
-use crate::suite::CipherSuite;
+use crate::suite::{CipherSuite, Under};
 
 // Associated data fits on the stack up to this length: every cookie name and purpose of
 // ordinary length. Longer ones take a heap buffer; the stack one is zeroed on every call, so it
@@ -77,7 +77,8 @@ pub(crate) fn seal_value<T: Serialize + ?Sized>(
         let (head, tag) = raw.0.split_at_mut(body_end);
         let (header, body) = head.split_at_mut(body_at);
         let protected = with_aad(ctx, version, key.id, |aad| {
-            suite.protect(&key.suites, &header[HEADER_LEN..], aad, body, tag)
+            let under = Under::new(&key.suites, &header[HEADER_LEN..], aad);
+            suite.protect(under, body, tag)
         });
         // Counted whether or not the value is used: the nonce is spent either way.
         key.seals.add();
@@ -266,7 +267,8 @@ fn authenticate<'a>(ctx: &'a Context, raw: &'a mut [u8]) -> Result<Authentic<'a>
         let ring = ctx.keys.snapshot();
         let key = ring.get(id).ok_or(OpenError::UnknownKey(id))?;
         with_aad(ctx, version, id, |aad| {
-            suite.unprotect(&key.suites, &header[HEADER_LEN..], aad, body, tag)
+            let under = Under::new(&key.suites, &header[HEADER_LEN..], aad);
+            suite.unprotect(under, body, tag)
         })
         .map_err(|_| OpenError::Authentication)?;
         ring.primary_at(now).id == id

@@ -15,16 +15,31 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Values and expiries the store keeps exactly (Lua numbers are doubles).
 const MAX_EXACT: u64 = 1 << 53;
 
+/// The start of every script that writes: refuses the write if Redis's clock says its deadline
+/// (in milliseconds, the argument `ARGV[$deadline]`) has passed, with an error the client
+/// recognizes (`SEALEDLATE`).
+macro_rules! deadline_check {
+    ($deadline:literal) => {
+        concat!(
+            "
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now_ms > tonumber(ARGV[",
+            $deadline,
+            "]) then
+  return redis.error_reply('SEALEDLATE the write reached the store after its deadline')
+end"
+        )
+    };
+}
+
 /// The atomic raise, with the write's deadline: a write that reaches Redis after the caller
 /// gave up on it (a paused server, a slow network) is refused, so a write reported as failed is
 /// never applied later. Values are `value:expires_at`, compared with the caller's clock; Redis's
 /// own expiry (`EXAT`) only reclaims the memory.
-const RAISE: &str = r"
-local t = redis.call('TIME')
-local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now_ms > tonumber(ARGV[4]) then
-  return redis.error_reply('SEALEDLATE the write reached the store after its deadline')
-end
+const RAISE: &str = concat!(
+    deadline_check!("4"),
+    r"
 local v = tonumber(ARGV[1])
 local at = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
@@ -42,17 +57,15 @@ if cur then
 end
 redis.call('SET', KEYS[1], string.format('%d:%d', v, at), 'EXAT', at)
 return 1
-";
+",
+);
 
 /// Compare-and-set of a record (a hash: version `v`, expiry `e`, value `d`), under the same
 /// deadline as `RAISE`. ARGV: expected version ('' for "no record"), value, expiry, now, deadline.
 /// Returns the new version, or 0 for a conflict.
-const SAVE: &str = r"
-local t = redis.call('TIME')
-local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now_ms > tonumber(ARGV[5]) then
-  return redis.error_reply('SEALEDLATE the write reached the store after its deadline')
-end
+const SAVE: &str = concat!(
+    deadline_check!("5"),
+    r"
 local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
 local v = cur[1]
 if v and (tonumber(cur[2]) or 0) <= tonumber(ARGV[4]) then v = false end
@@ -65,7 +78,8 @@ local next = (tonumber(v) or 0) + 1
 redis.call('HSET', KEYS[1], 'v', next, 'e', ARGV[3], 'd', ARGV[2])
 redis.call('EXPIREAT', KEYS[1], ARGV[3])
 return next
-";
+",
+);
 
 /// A [`Store`] in Redis (7.0 or later), through the `redis` crate's connection manager on
 /// tokio: one connection, multiplexed, reconnected in the background after a failure.

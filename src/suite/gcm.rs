@@ -2,7 +2,7 @@
 //! backend (src/backend/) under the suite's own subkey, a random nonce of the suite's length and
 //! a 16-byte tag. They differ only in those lengths and in which subkey they use.
 
-use super::{CipherSuite, Refused, Suite, SuiteKeys};
+use super::{CipherSuite, Refused, Suite, SuiteKeys, Under};
 use crate::backend::{GCM_TAG_LEN, GcmKey};
 
 /// A sealed suite: its name, its nonce length and its subkey of each key. Generic over the key
@@ -30,31 +30,17 @@ impl<K: GcmKey + 'static> CipherSuite for GcmSuite<K> {
         true
     }
 
-    fn protect(
-        &self,
-        keys: &SuiteKeys,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &mut [u8],
-    ) -> Result<(), Refused> {
-        let out = (self.key)(keys)
-            .seal(nonce, aad, body)
+    fn protect(&self, under: Under<'_>, body: &mut [u8], tag: &mut [u8]) -> Result<(), Refused> {
+        let out = (self.key)(under.keys)
+            .seal(under.nonce, under.aad, body)
             .map_err(|_| Refused)?;
         tag.copy_from_slice(&out);
         Ok(())
     }
 
-    fn unprotect(
-        &self,
-        keys: &SuiteKeys,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Refused> {
-        (self.key)(keys)
-            .open(nonce, aad, body, tag)
+    fn unprotect(&self, under: Under<'_>, body: &mut [u8], tag: &[u8]) -> Result<(), Refused> {
+        (self.key)(under.keys)
+            .open(under.nonce, under.aad, body, tag)
             .map_err(|_| Refused)
     }
 }

@@ -7,7 +7,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{CipherSuite, Refused, Suite, SuiteKeys};
+use super::{CipherSuite, Refused, Suite, SuiteKeys, Under};
 use crate::key::{KEY_LEN, Key};
 
 /// The full HMAC-SHA256 output.
@@ -60,30 +60,16 @@ impl CipherSuite for HmacSha256Suite {
         false
     }
 
-    fn protect(
-        &self,
-        keys: &SuiteKeys,
-        _nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &mut [u8],
-    ) -> Result<(), Refused> {
+    fn protect(&self, under: Under<'_>, body: &mut [u8], tag: &mut [u8]) -> Result<(), Refused> {
         if tag.len() != MAC_LEN {
             return Err(Refused);
         }
-        tag.copy_from_slice(&Self::mac(keys, aad, body));
+        tag.copy_from_slice(&Self::mac(under.keys, under.aad, body));
         Ok(())
     }
 
-    fn unprotect(
-        &self,
-        keys: &SuiteKeys,
-        _nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Refused> {
-        let expected = Self::mac(keys, aad, body);
+    fn unprotect(&self, under: Under<'_>, body: &mut [u8], tag: &[u8]) -> Result<(), Refused> {
+        let expected = Self::mac(under.keys, under.aad, body);
         if bool::from(expected.ct_eq(tag)) {
             Ok(())
         } else {

@@ -92,28 +92,30 @@ pub(crate) trait CipherSuite: Sync + 'static {
     /// (the signed suite, whose buffer the pipeline wipes after encoding).
     fn confidential(&self) -> bool;
 
-    /// Protects `body` in place under this suite's part of `keys`, authenticating `aad` as
-    /// well, and writes the tag into `tag` (exactly [`tag_len`](Self::tag_len) bytes). `nonce`
-    /// is exactly [`nonce_len`](Self::nonce_len) fresh random bytes.
-    fn protect(
-        &self,
-        keys: &SuiteKeys,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &mut [u8],
-    ) -> Result<(), Refused>;
+    /// Protects `body` in place under this suite's part of `under.keys`, authenticating
+    /// `under.aad` as well, and writes the tag into `tag` (exactly [`tag_len`](Self::tag_len)
+    /// bytes). `under.nonce` is exactly [`nonce_len`](Self::nonce_len) fresh random bytes.
+    fn protect(&self, under: Under<'_>, body: &mut [u8], tag: &mut [u8]) -> Result<(), Refused>;
 
-    /// Checks `tag` over `aad` and `body` and, only if it verifies, leaves the plaintext in
-    /// `body`. On `Err` nothing of `body` may be used (a sealed suite leaves it all zeros).
-    fn unprotect(
-        &self,
-        keys: &SuiteKeys,
-        nonce: &[u8],
-        aad: &[u8],
-        body: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Refused>;
+    /// Checks `tag` over `under.aad` and `body` and, only if it verifies, leaves the plaintext
+    /// in `body`. On `Err` nothing of `body` may be used (a sealed suite leaves it all zeros).
+    fn unprotect(&self, under: Under<'_>, body: &mut [u8], tag: &[u8]) -> Result<(), Refused>;
+}
+
+/// What a suite protects a value's body under: the key, the value's nonce (empty for a suite
+/// that needs none) and the associated data that binds the value to its cookie (FORMAT.md,
+/// "Associated data").
+#[derive(Clone, Copy)]
+pub(crate) struct Under<'a> {
+    pub(crate) keys: &'a SuiteKeys,
+    pub(crate) nonce: &'a [u8],
+    pub(crate) aad: &'a [u8],
+}
+
+impl<'a> Under<'a> {
+    pub(crate) fn new(keys: &'a SuiteKeys, nonce: &'a [u8], aad: &'a [u8]) -> Self {
+        Self { keys, nonce, aad }
+    }
 }
 
 pub(crate) use aes256gcm::AES_256_GCM;
