@@ -199,6 +199,7 @@ mod backend;
 mod clock;
 mod cookie;
 mod error;
+mod error_debug;
 mod format;
 mod handle;
 mod key;

@@ -211,7 +211,7 @@ impl std::error::Error for CookieReadError {
     }
 }
 
-crate::error::debug_as_display!(CookieOptionsError, CookieWriteError, CookieReadError);
+crate::error_debug::debug_as_display!(CookieOptionsError, CookieWriteError, CookieReadError);
 
 impl From<SealError> for CookieWriteError {
     fn from(e: SealError) -> Self {

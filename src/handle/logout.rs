@@ -56,7 +56,7 @@ impl fmt::Display for LogoutError {
 
 impl std::error::Error for LogoutError {}
 
-crate::error::debug_as_display!(LogoutError);
+crate::error_debug::debug_as_display!(LogoutError);
 
 impl<T> Session<T>
 where

@@ -60,7 +60,7 @@ impl std::error::Error for Refusal {
     }
 }
 
-crate::error::debug_as_display!(Refusal);
+crate::error_debug::debug_as_display!(Refusal);
 
 impl From<CookieReadError> for Refusal {
     fn from(e: CookieReadError) -> Self {

@@ -80,4 +80,4 @@ impl fmt::Display for KeyRingError {
 
 impl std::error::Error for KeyRingError {}
 
-crate::error::debug_as_display!(KeyError, KeyRingError);
+crate::error_debug::debug_as_display!(KeyError, KeyRingError);

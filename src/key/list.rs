@@ -83,4 +83,4 @@ impl fmt::Display for KeyListError {
 
 impl std::error::Error for KeyListError {}
 
-crate::error::debug_as_display!(KeyListError);
+crate::error_debug::debug_as_display!(KeyListError);

@@ -3,6 +3,7 @@
 
 mod counter;
 mod error;
+mod expansions;
 mod list;
 mod ring;
 
@@ -13,6 +14,9 @@ use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 pub use error::{KeyError, KeyRingError};
+pub(crate) use expansions::Expansions;
+#[cfg(test)]
+pub(crate) use expansions::SLOTS;
 pub use list::KeyListError;
 pub use ring::KeyRing;
 

@@ -13,17 +13,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use arc_swap::ArcSwap;
 
 use super::counter::SealCounter;
-use super::{Key, KeyId, KeyRingError};
+use super::{Expansions, Key, KeyId, KeyRingError};
 use crate::clock::{Clock, SystemClock};
-use crate::suite::SuiteKeys;
 
-/// One key of the ring: its id, every suite's keyed state ([`SuiteKeys`], each part expanded on
-/// its first use, never per call) and its seal count. The ring knows no suite: each suite
-/// expands and reads its own part (src/suite/).
+/// One key of the ring: its id, what the suites expanded from it ([`Expansions`], each on its
+/// first use, never per call) and its seal count. The ring knows no suite: each suite expands
+/// and reads its own slot (src/suite/).
 pub(crate) struct KeyEntry {
     pub(crate) id: KeyId,
     /// What each suite keys itself with.
-    pub(crate) suites: SuiteKeys,
+    pub(crate) suites: Expansions,
     /// Seals made with this key in this process (SECURITY.md, "Seal budget").
     pub(crate) seals: SealCounter,
 }
@@ -32,7 +31,7 @@ impl KeyEntry {
     fn new(key: &Key) -> Self {
         Self {
             id: key.id(),
-            suites: SuiteKeys::new(key),
+            suites: Expansions::new(key),
             seals: SealCounter::new(),
         }
     }

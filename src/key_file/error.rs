@@ -205,4 +205,4 @@ impl fmt::Display for RingEditError {
 
 impl std::error::Error for RingEditError {}
 
-crate::error::debug_as_display!(KeyFileError, RingEditError);
+crate::error_debug::debug_as_display!(KeyFileError, RingEditError);

@@ -138,7 +138,7 @@ impl fmt::Display for SubjectError {
 
 impl std::error::Error for SubjectError {}
 
-crate::error::debug_as_display!(SubjectError);
+crate::error_debug::debug_as_display!(SubjectError);
 
 /// What a value carries besides the state: its stamps, and its session id and subject when it
 /// has them. Only the crate makes one, from a value it sealed or opened, so that a renewal can

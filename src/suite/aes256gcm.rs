@@ -2,10 +2,10 @@
 
 use zeroize::Zeroizing;
 
+use super::Suite;
 use super::gcm::GcmSuite;
-use super::{Suite, SuiteKeys};
 use crate::backend::{AesGcmKey, GCM_NONCE_LEN};
-use crate::key::{KEY_LEN, Key};
+use crate::key::{Expansions, KEY_LEN, Key};
 
 /// The HKDF label of each key's `aead_key` (FORMAT.md, "Keys").
 pub(crate) const INFO: &[u8] = b"sealed-session v1 aes-256-gcm";
@@ -24,8 +24,11 @@ fn derive(key: &Key) -> AesGcmKey {
     AesGcmKey::new(&subkey)
 }
 
-fn aead_key(keys: &SuiteKeys) -> &AesGcmKey {
-    keys.aes_gcm.get_or_init(|| derive(&keys.key))
+/// This suite's slot in each key's [`Expansions`].
+pub(super) const SLOT: usize = 0;
+
+fn aead_key(keys: &Expansions) -> &AesGcmKey {
+    keys.get(SLOT, derive)
 }
 
 #[cfg(test)]

@@ -2,15 +2,16 @@
 //! backend (src/backend/) under the suite's own subkey, a random nonce of the suite's length and
 //! a 16-byte tag. They differ only in those lengths and in which subkey they use.
 
-use super::{CipherSuite, Refused, Suite, SuiteKeys, Under};
+use super::{CipherSuite, Refused, Suite, Under};
 use crate::backend::{GCM_TAG_LEN, GcmKey};
+use crate::key::Expansions;
 
 /// A sealed suite: its name, its nonce length and its subkey of each key. Generic over the key
 /// type so that each suite's calls into the backend are direct.
 pub(crate) struct GcmSuite<K: 'static> {
     pub(super) suite: Suite,
     pub(super) nonce_len: usize,
-    pub(super) key: fn(&SuiteKeys) -> &K,
+    pub(super) key: fn(&Expansions) -> &K,
 }
 
 impl<K: GcmKey + 'static> CipherSuite for GcmSuite<K> {

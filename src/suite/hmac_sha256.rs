@@ -7,11 +7,14 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{CipherSuite, Refused, Suite, SuiteKeys, Under};
-use crate::key::{KEY_LEN, Key};
+use super::{CipherSuite, Refused, Suite, Under};
+use crate::key::{Expansions, KEY_LEN, Key};
 
 /// The full HMAC-SHA256 output.
 const MAC_LEN: usize = 32;
+
+/// This suite's slot in each key's [`Expansions`].
+pub(super) const SLOT: usize = 2;
 
 /// The HKDF label of each key's `hmac_key` (FORMAT.md, "Keys").
 pub(crate) const INFO: &[u8] = b"sealed-session v1 hmac-sha256";
@@ -35,8 +38,8 @@ pub(crate) static HMAC_SHA256: HmacSha256Suite = HmacSha256Suite;
 impl HmacSha256Suite {
     /// HMAC over `aad || body`: FORMAT.md's MAC input, whose first part has the layout of the
     /// sealed suites' associated data.
-    fn mac(keys: &SuiteKeys, aad: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
-        let mut mac = keys.mac.get_or_init(|| derive(&keys.key)).clone();
+    fn mac(keys: &Expansions, aad: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
+        let mut mac = keys.get(SLOT, derive).clone();
         mac.update(aad);
         mac.update(body);
         mac.finalize().into_bytes().into()

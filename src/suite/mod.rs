@@ -13,40 +13,9 @@ mod gcm;
 mod hmac_sha256;
 mod xaes256gcm;
 
-use std::fmt;
-use std::sync::OnceLock;
-
-use hmac::Hmac;
-use sha2::Sha256;
-
-use crate::backend::{AesGcmKey, XaesKey};
 use crate::format::{FLAGS_MASK, HEADER_LEN, MIN_STAMPS_LEN};
-use crate::key::Key;
-
-/// Every suite's keyed state for one key of the ring. Each suite expands its own part from the
-/// key under its own HKDF label (FORMAT.md, "Keys") the first time it is used with the key, once
-/// for all threads (never per call), and reads only that part: a ring of many keys expands only
-/// what its values use, and the key ring, which holds one of these per key, knows no suite (a new
-/// suite is a new module here and a field of this struct).
-pub(crate) struct SuiteKeys {
-    /// The ring's key, which each part is expanded from (zeroized on drop, as every part is).
-    key: Key,
-    aes_gcm: OnceLock<AesGcmKey>,
-    xaes: OnceLock<XaesKey>,
-    mac: OnceLock<Hmac<Sha256>>,
-}
-
-impl SuiteKeys {
-    /// The suites' state for `key`, none of it expanded yet.
-    pub(crate) fn new(key: &Key) -> Self {
-        Self {
-            key: key.clone(),
-            aes_gcm: OnceLock::new(),
-            xaes: OnceLock::new(),
-            mac: OnceLock::new(),
-        }
-    }
-}
+use crate::key::Expansions;
+use std::fmt;
 
 /// The suites' HKDF labels, for the tests that recompute FORMAT.md's vectors from them.
 #[cfg(test)]
@@ -107,13 +76,13 @@ pub(crate) trait CipherSuite: Sync + 'static {
 /// "Associated data").
 #[derive(Clone, Copy)]
 pub(crate) struct Under<'a> {
-    pub(crate) keys: &'a SuiteKeys,
+    pub(crate) keys: &'a Expansions,
     pub(crate) nonce: &'a [u8],
     pub(crate) aad: &'a [u8],
 }
 
 impl<'a> Under<'a> {
-    pub(crate) fn new(keys: &'a SuiteKeys, nonce: &'a [u8], aad: &'a [u8]) -> Self {
+    pub(crate) fn new(keys: &'a Expansions, nonce: &'a [u8], aad: &'a [u8]) -> Self {
         Self { keys, nonce, aad }
     }
 }
@@ -215,6 +184,18 @@ impl Mode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_suite_keeps_its_expansion_in_a_slot_of_its_own() {
+        let slots = [aes256gcm::SLOT, xaes256gcm::SLOT, hmac_sha256::SLOT];
+        for (i, slot) in slots.iter().enumerate() {
+            assert!(
+                *slot < crate::key::SLOTS,
+                "slot {slot} is beyond the key's slots"
+            );
+            assert!(!slots[..i].contains(slot), "slot {slot} is taken twice");
+        }
+    }
 
     #[test]
     fn every_version_byte_names_at_most_one_suite_of_one_mode() {

@@ -4,10 +4,10 @@
 
 use zeroize::Zeroizing;
 
+use super::Suite;
 use super::gcm::GcmSuite;
-use super::{Suite, SuiteKeys};
 use crate::backend::{XAES_NONCE_LEN, XaesKey};
-use crate::key::{KEY_LEN, Key};
+use crate::key::{Expansions, KEY_LEN, Key};
 
 /// The HKDF label of each key's `xaes_key` (FORMAT.md, "Keys").
 pub(crate) const INFO: &[u8] = b"sealed-session v2 xaes-256-gcm";
@@ -26,8 +26,11 @@ fn derive(key: &Key) -> XaesKey {
     XaesKey::new(&subkey)
 }
 
-fn xaes_key(keys: &SuiteKeys) -> &XaesKey {
-    keys.xaes.get_or_init(|| derive(&keys.key))
+/// This suite's slot in each key's [`Expansions`].
+pub(super) const SLOT: usize = 1;
+
+fn xaes_key(keys: &Expansions) -> &XaesKey {
+    keys.get(SLOT, derive)
 }
 
 #[cfg(test)]

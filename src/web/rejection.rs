@@ -86,7 +86,7 @@ impl std::error::Error for SessionRejection {
     }
 }
 
-crate::error::debug_as_display!(MissingSession, SessionRejection);
+crate::error_debug::debug_as_display!(MissingSession, SessionRejection);
 
 impl SessionRejection {
     /// The status to answer with: 500 for a handler served without the session middleware (a

@@ -503,7 +503,7 @@ impl std::error::Error for SaveError {
     }
 }
 
-crate::error::debug_as_display!(SaveError);
+crate::error_debug::debug_as_display!(SaveError);
 
 impl From<StoreError> for SaveError {
     fn from(e: StoreError) -> Self {
