@@ -46,7 +46,7 @@ fn logged_in(driver: &Driver) -> String {
 
 #[test]
 fn a_load_the_store_cannot_answer_is_a_503_that_the_end_gives_retry_after() {
-    let store = FlakyStore::new(MemoryStore::with_clock(ManualClock::new(T0)));
+    let store = FlakyStore::new(MemoryStore::new().clock(ManualClock::new(T0)));
     let driver = driver(&store);
     let cookie = logged_in(&driver);
     store.set_down(true);
@@ -97,7 +97,7 @@ fn header_values_and_names_are_what_http_writes() {
 fn the_driver_replaces_a_response_whose_write_the_store_refused() {
     // A logout whose revocation cannot be recorded: the handler's 200 becomes a 503, its body
     // and headers dropped, so that the user sees the logout failed.
-    let store = FlakyStore::new(MemoryStore::with_clock(ManualClock::new(T0)));
+    let store = FlakyStore::new(MemoryStore::new().clock(ManualClock::new(T0)));
     let driver = driver(&store);
     let cookie = logged_in(&driver);
     let session = begin::<u32>(&driver, &cookie);

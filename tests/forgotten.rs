@@ -55,7 +55,7 @@ impl App {
         clock: ManualClock,
         configure: fn(Revocations) -> Revocations,
     ) -> Self {
-        let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+        let store = FlakyStore::new(MemoryStore::new().clock(clock.clone()));
         let revocations = configure(Revocations::new(store.clone()));
         App {
             driver: Driver::new(cookie.clone())

@@ -60,7 +60,7 @@ fn app_with(mode: Mode, store: &MemoryStore, clock: &ManualClock, leeway: Durati
 
 fn app(mode: Mode) -> App {
     let clock = ManualClock::new(T0);
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::new().clock(clock.clone());
     app_with(mode, &store, &clock, Duration::from_secs(60))
 }
 
@@ -110,7 +110,7 @@ fn a_logged_out_cookie_never_opens_again_on_any_reader_at_any_second() {
     // could open it.
     for mode in MODES {
         let clock = ManualClock::new(T0);
-        let store = MemoryStore::with_clock(clock.clone());
+        let store = MemoryStore::new().clock(clock.clone());
         let leeways = [0, 60, MAX_LEEWAY.as_secs()].map(Duration::from_secs);
         let apps = leeways.map(|l| app_with(mode, &store, &clock, l));
         let writer = &apps[1];
@@ -296,7 +296,7 @@ fn server_side_sessions_check_no_revocation_for_a_session_without_a_subject() {
     // round trip, or none when its state is in the cookie (overflow).
     for (overflow, reads) in [(false, 1), (true, 0)] {
         let clock = ManualClock::new(T0);
-        let store = common::store::FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+        let store = common::store::FlakyStore::new(MemoryStore::new().clock(clock.clone()));
         let sealer = Sealer::builder(KeyRing::new(Key::from_bytes(&[9; 32]).unwrap()), "sid")
             .session_ids(true)
             .clock(clock)
@@ -325,7 +325,7 @@ fn logout_everywhere_on_one_server_ends_the_sessions_another_server_made() {
     // "log out everywhere" on the first in that second, then a login on the second just after.
     for mode in MODES {
         let clock = ManualClock::new(T0);
-        let store = MemoryStore::with_clock(clock.clone());
+        let store = MemoryStore::new().clock(clock.clone());
         let leeway = Duration::from_secs(60);
         let (one, two) = (
             app_with(mode, &store, &clock, leeway),

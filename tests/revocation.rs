@@ -27,7 +27,7 @@ fn id(n: u8) -> SessionId {
 /// was not told of are accepted (the records are under test here, not the generation).
 fn setup() -> (Revocations, FlakyStore, ManualClock) {
     let clock = ManualClock::new(T0);
-    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = FlakyStore::new(MemoryStore::new().clock(clock.clone()));
     let revocations = Revocations::new(store.clone())
         .clock(clock.clone())
         .on_forgotten(Forgotten::Accept);
@@ -151,7 +151,7 @@ fn a_subject_revocation_returns_once_the_clock_has_left_its_millisecond() {
 #[test]
 fn a_later_subject_revocation_never_moves_the_cut_back() {
     let clock = ManualClock::new(T0 + 100);
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::new().clock(clock.clone());
     let revocations = Revocations::new(store.clone()).clock(clock);
     let alice = Subject::new("alice").unwrap();
     now(revocations.revoke_subject(&alice, LIFETIME)).unwrap();
@@ -176,7 +176,7 @@ fn a_check_reads_the_session_and_its_subject_in_one_round_trip() {
 #[test]
 fn within_the_staleness_bound_a_remote_revocation_shows_late_a_local_one_at_once() {
     let clock = ManualClock::new(T0);
-    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = FlakyStore::new(MemoryStore::new().clock(clock.clone()));
     let here = Revocations::new(store.clone())
         .clock(clock.clone())
         .on_forgotten(Forgotten::Accept)
@@ -237,7 +237,7 @@ fn an_outage_fails_closed_unless_outages_are_accepted_by_choice() {
 #[test]
 fn the_memory_store_keeps_the_larger_value_and_the_later_expiry() {
     let clock = ManualClock::new(T0);
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::new().clock(clock.clone());
     now(store.raise("k", 5, T0 + 10)).unwrap();
     now(store.raise("k", 3, T0 + 20)).unwrap();
     let keys = ["k".to_owned()];
@@ -264,7 +264,7 @@ fn the_memory_store_refuses_keys_over_the_bound() {
 #[test]
 fn sweeping_expired_entries_is_bounded_per_write() {
     let clock = ManualClock::new(T0);
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::new().clock(clock.clone());
     for i in 0..100 {
         now(store.raise(&format!("k{i}"), 1, T0 + 1)).unwrap();
     }

@@ -333,7 +333,7 @@ fn server_side_cookie(
     subject: Option<&str>,
     state_len: usize,
 ) -> String {
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::new().clock(clock.clone());
     let driver = Driver::new(cookie)
         .server_side(&ServerSide::new(store))
         .unwrap();

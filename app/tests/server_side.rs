@@ -39,7 +39,7 @@ async fn serve_over(
     clock: ManualClock,
     configure: fn(ServerSide) -> ServerSide,
 ) -> App {
-    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = FlakyStore::new(MemoryStore::new().clock(clock.clone()));
     let side = configure(ServerSide::new(store.clone()));
     let server = serve_with(
         framework,

@@ -26,7 +26,7 @@ struct Subject {
 fn memory() -> Subject {
     let clock = ManualClock::new(T0);
     Subject {
-        store: Arc::new(MemoryStore::with_clock(clock.clone())),
+        store: Arc::new(MemoryStore::new().clock(clock.clone())),
         clock,
         _keep: None,
     }
@@ -35,9 +35,9 @@ fn memory() -> Subject {
 fn redb() -> Subject {
     let clock = ManualClock::new(T0);
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        sealed_session::store::RedbStore::open_with_clock(dir.path().join("s.redb"), clock.clone())
-            .unwrap();
+    let store = sealed_session::store::RedbStore::open(dir.path().join("s.redb"))
+        .unwrap()
+        .clock(clock.clone());
     Subject {
         store: Arc::new(store),
         clock,
@@ -414,7 +414,7 @@ mod durable {
         let clock = ManualClock::new(T0);
         let id = sealed_session::SessionId::from_bytes([3; 16]);
         {
-            let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+            let store = RedbStore::open(&path).unwrap().clock(clock.clone());
             let revocations = Revocations::new(store).clock(clock.clone());
             revocations
                 .revoke_session(&id, None, T0 + 600)
@@ -422,7 +422,7 @@ mod durable {
                 .unwrap();
         }
         // A new process opens the same file.
-        let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+        let store = RedbStore::open(&path).unwrap().clock(clock.clone());
         let revocations = Revocations::new(store).clock(clock);
         assert_eq!(
             revocations.check(&id, None, MS0).await,
@@ -434,7 +434,9 @@ mod durable {
     async fn expired_entries_are_swept_a_few_per_write() {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(T0);
-        let store = RedbStore::open_with_clock(dir.path().join("s.redb"), clock.clone()).unwrap();
+        let store = RedbStore::open(dir.path().join("s.redb"))
+            .unwrap()
+            .clock(clock.clone());
         for i in 0..40 {
             store.raise(&format!("k{i}"), 1, T0 + 1).await.unwrap();
         }
@@ -454,7 +456,7 @@ mod durable {
         let path = dir.path().join("s.redb");
         let clock = ManualClock::new(T0);
         {
-            let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+            let store = RedbStore::open(&path).unwrap().clock(clock.clone());
             store
                 .save("kept", RecordWrite::create("state", T0 + 100))
                 .await
@@ -466,7 +468,7 @@ mod durable {
                     .unwrap();
             }
         }
-        let store = RedbStore::open_with_clock(&path, clock.clone()).unwrap();
+        let store = RedbStore::open(&path).unwrap().clock(clock.clone());
         assert_eq!(
             store.load("kept").await,
             Ok(Some(Record::new(1, "state".into())))

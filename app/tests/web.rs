@@ -70,7 +70,7 @@ async fn serve_revocable_configured(
     settings: Settings,
 ) -> (Server, FlakyStore, ManualClock) {
     let clock = ManualClock::new(now());
-    let store = FlakyStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = FlakyStore::new(MemoryStore::new().clock(clock.clone()));
     let revocations = Revocations::new(store.clone());
     let ring = KeyRing::new(Key::generate().unwrap());
     let server = serve_configured(

@@ -1018,7 +1018,7 @@ fn server_side_seeds() -> Vec<(String, Vec<u8>, server_side::Outcome)> {
     use server_side::Outcome::{NoCookie, Opened, Refused};
     let s = |i: u8| fixtures::sample_session(i, 1);
     let cookie = server_side::cookie(NOW);
-    let store = MemoryStore::with_clock(ManualClock::new(NOW));
+    let store = MemoryStore::new().clock(ManualClock::new(NOW));
     let (a, rec_a) = server_side_session(&cookie, &store, false, None, s(0));
     let (b, rec_b) = server_side_session(&cookie, &store, false, Some("user-7"), s(3));
     let (here, none) = server_side_session(&cookie, &store, true, None, s(1));
@@ -1037,7 +1037,7 @@ fn server_side_seeds() -> Vec<(String, Vec<u8>, server_side::Outcome)> {
         !rec_large.is_empty(),
         "a state too large for the cookie goes to the store"
     );
-    let expired_store = MemoryStore::with_clock(ManualClock::new(NOW - 9 * 3600));
+    let expired_store = MemoryStore::new().clock(ManualClock::new(NOW - 9 * 3600));
     let (expired, rec_expired) = server_side_session(
         &server_side::cookie(NOW - 9 * 3600),
         &expired_store,

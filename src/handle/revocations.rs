@@ -229,9 +229,10 @@ impl Revocations {
         self.inner.outage
     }
 
-    /// Reads the time from `clock` (tests move time with a `ManualClock`). A web adapter
-    /// given these revocations uses its sealer's clock instead, so that a subject's revocation
-    /// time and its sessions' creation times are read from the same clock.
+    /// Reads the time from `clock` (tests move time with a `ManualClock`). A request
+    /// [`Driver`](crate::web::Driver) given these revocations uses its sealer's clock instead,
+    /// so that a subject's revocation time and its sessions' creation times are read from the
+    /// same clock.
     pub fn clock(self, clock: impl Clock + 'static) -> Self {
         self.with(|i| i.clock = Arc::new(clock))
     }

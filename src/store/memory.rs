@@ -48,15 +48,17 @@ struct Inner {
 impl MemoryStore {
     /// An empty store on the system clock.
     pub fn new() -> Self {
-        Self::with_clock(SystemClock)
-    }
-
-    /// An empty store whose expiries follow `clock` (tests move time with a `ManualClock`).
-    pub fn with_clock(clock: impl Clock + 'static) -> Self {
         Self {
             inner: Arc::default(),
-            clock: Arc::new(clock),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The store with its expiries read from `clock` (tests move time with a `ManualClock`), as
+    /// every type that reads the time takes its clock.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
     }
 
     /// How many keys the store holds, expired ones not yet swept included.

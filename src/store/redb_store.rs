@@ -49,17 +49,6 @@ impl RedbStore {
     /// [`StoreError::Refused`] if the file cannot be created or opened (permissions, another
     /// process holds it, not a store file).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        Self::open_with_clock(path, SystemClock)
-    }
-
-    /// As [`open`](Self::open), with expiries read from `clock`.
-    ///
-    /// # Errors
-    /// As [`open`](Self::open).
-    pub fn open_with_clock(
-        path: impl AsRef<Path>,
-        clock: impl Clock + 'static,
-    ) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(refused)?;
         // Both tables exist from the start, so that reads never meet a missing table.
         let txn = db.begin_write().map_err(refused)?;
@@ -69,8 +58,15 @@ impl RedbStore {
         txn.commit().map_err(refused)?;
         Ok(Self {
             db: Arc::new(db),
-            clock: Arc::new(clock),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The store with its expiries read from `clock` instead of the system clock, as every
+    /// type that reads the time takes its clock.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
     }
 
     /// How many keys the file holds, expired ones not yet swept included.

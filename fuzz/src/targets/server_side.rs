@@ -176,7 +176,7 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
     );
 
     // Server-side mode.
-    let store = MemoryStore::with_clock(ManualClock::new(NOW));
+    let store = MemoryStore::new().clock(ManualClock::new(NOW));
     let written = match (write, &id) {
         (true, Some(id)) => {
             now(store.save(&record_key(id), RecordWrite::create(record, NOW + 86_400)))
