@@ -236,7 +236,7 @@ pub use crate::key::{
 };
 pub use crate::session::{
     Builder, DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_PURPOSE,
-    Envelope, Header, Inspection, MAX_LEEWAY, MAX_PURPOSE_LEN, MAX_SUBJECT_LEN, Opened,
+    Envelope, Header, Inspection, MAX_LEEWAY, MAX_PURPOSE_LEN, MAX_SUBJECT_LEN, Opened, Protector,
     RenewalReason, SESSION_ID_LEN, Sealed, Sealer, SealerBuilder, Sealing, SessionId, Signer,
     SignerBuilder, Signing, Stamps, Subject, SubjectError, peek,
 };

@@ -1,16 +1,13 @@
-//! The sealer: encrypted values (AES-256-GCM, or XAES-256-GCM when asked).
-
-use std::fmt;
-use std::sync::Arc;
+//! The sealer: encrypted values (AES-256-GCM, or XAES-256-GCM when asked). Everything but its
+//! verbs is the shared [`Protector`] (protector.rs).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::builder::SealerBuilder;
-use super::context::Context;
-use super::identity::{Envelope, Subject};
+use super::builder::{SealerBuilder, Sealing};
+use super::identity::Subject;
 use super::outcome::{Opened, Sealed};
-use super::pipeline;
+use super::protector::Protector;
 use crate::error::{OpenError, SealError};
 use crate::key::KeyRing;
 
@@ -37,24 +34,15 @@ use crate::key::KeyRing;
 /// assert!(!opened.needs_renewal());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-pub struct Sealer {
-    ctx: Arc<Context>,
-}
+pub type Sealer = Protector<Sealing>;
 
-impl Sealer {
+impl Protector<Sealing> {
     /// Starts building a sealer for the cookie `cookie_name` over the keys of `keys`.
     ///
     /// The name must be an RFC 6265 token; prefixes such as `__Host-` are allowed.
     pub fn builder(keys: KeyRing, cookie_name: &str) -> SealerBuilder {
         SealerBuilder::sealer(keys, cookie_name)
     }
-
-    pub(crate) fn from_context(ctx: Context) -> Self {
-        Self { ctx: Arc::new(ctx) }
-    }
-
-    super::context_accessors!("sealer");
 
     /// Seals `state` as a new session: created and issued now, with a fresh session id if the
     /// sealer gives them ([`SealerBuilder::session_ids`](super::Builder::session_ids)).
@@ -64,8 +52,7 @@ impl Sealer {
     /// [`SealError::Serialize`] if postcard cannot serialize `state`, [`SealError::Random`] if the
     /// OS random number generator fails.
     pub fn seal<T: Serialize + ?Sized>(&self, state: &T) -> Result<Sealed, SealError> {
-        let envelope = self.ctx.new_envelope(None)?;
-        pipeline::seal_one(&self.ctx, state, envelope)
+        self.issue(None, state)
     }
 
     /// Seals `state` as a new session of `subject` (the user who just logged in): as
@@ -79,25 +66,7 @@ impl Sealer {
         subject: &Subject,
         state: &T,
     ) -> Result<Sealed, SealError> {
-        let envelope = self.ctx.new_envelope(Some(*subject))?;
-        pipeline::seal_one(&self.ctx, state, envelope)
-    }
-
-    /// Seals `state` again for a session that already exists, keeping its creation time (so the
-    /// absolute lifetime still counts from the login), its session id and its subject, and
-    /// restarting its idle timeout. Call it when [`Opened::needs_renewal`] says so, or whenever
-    /// the state changes; `previous` is [`Opened::envelope`].
-    ///
-    /// # Errors
-    /// As [`seal`](Self::seal), and [`SealError::Expired`] if `previous` has expired (its
-    /// absolute lifetime has ended, or its idle timeout passed before this renewal).
-    pub fn renew<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-        previous: &Envelope,
-    ) -> Result<Sealed, SealError> {
-        let envelope = self.ctx.renewed_envelope(previous)?;
-        pipeline::seal_one(&self.ctx, state, envelope)
+        self.issue(Some(subject), state)
     }
 
     /// Opens a cookie value sealed by a sealer with the same cookie name and purpose under any key
@@ -110,26 +79,7 @@ impl Sealer {
     /// # Errors
     /// See [`OpenError`]: every variant means "no valid session".
     pub fn open<T: DeserializeOwned>(&self, value: &str) -> Result<Opened<T>, OpenError> {
-        pipeline::open(&self.ctx, value, self.ctx.max_value_len())
-    }
-
-    /// Authenticates `value` and takes it apart without a type for its state: version, suite,
-    /// key, stamps, identity, the payload's bytes, and whether [`open`](Self::open) would
-    /// accept it now (and if not, why). For operators and tools; the command-line tool's
-    /// `inspect` is built on it.
-    ///
-    /// # Errors
-    /// The errors of [`open`](Self::open) up to and including authentication: a value that
-    /// is not genuine cannot be inspected. Expiry and a missing session id are reported in
-    /// [`Inspection::verdict`](crate::Inspection::verdict) instead.
-    pub fn inspect(&self, value: &str) -> Result<crate::session::Inspection, OpenError> {
-        pipeline::inspect(&self.ctx, value, self.ctx.max_value_len())
-    }
-}
-
-impl fmt::Debug for Sealer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Sealer").field(&self.ctx).finish()
+        self.read(value)
     }
 }
 
@@ -137,7 +87,7 @@ impl fmt::Debug for Sealer {
 impl Sealer {
     /// A copy of this sealer that seals with a fixed nonce: FORMAT.md test vectors only.
     pub(crate) fn with_fixed_nonce_for_vectors(&self, nonce: &[u8]) -> Sealer {
-        let mut ctx = (*self.ctx).clone();
+        let mut ctx = (**self.context()).clone();
         ctx.fixed_nonce = Some(nonce.to_vec());
         Sealer::from_context(ctx)
     }

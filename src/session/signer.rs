@@ -5,17 +5,13 @@
 //! only confidentiality is given up. cookie-rs's signed jar does not bind the name (a value
 //! signed for `a` verifies as `b`); this one does.
 
-use std::fmt;
-use std::sync::Arc;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::builder::SignerBuilder;
-use super::context::Context;
-use super::identity::{Envelope, Subject};
+use super::builder::{SignerBuilder, Signing};
+use super::identity::Subject;
 use super::outcome::{Opened, Sealed};
-use super::pipeline;
+use super::protector::Protector;
 use crate::error::{OpenError, SealError};
 use crate::key::KeyRing;
 
@@ -40,22 +36,13 @@ use crate::key::KeyRing;
 /// assert_eq!(other.verify::<(String, u8)>(signed.value()).unwrap_err(), OpenError::Authentication);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-pub struct Signer {
-    ctx: Arc<Context>,
-}
+pub type Signer = Protector<Signing>;
 
-impl Signer {
+impl Protector<Signing> {
     /// Starts building a signer for the cookie `cookie_name` over the keys of `keys`.
     pub fn builder(keys: KeyRing, cookie_name: &str) -> SignerBuilder {
         SignerBuilder::signer(keys, cookie_name)
     }
-
-    pub(crate) fn from_context(ctx: Context) -> Self {
-        Self { ctx: Arc::new(ctx) }
-    }
-
-    super::context_accessors!("signer");
 
     /// Signs `state` as a new session: created and issued now.
     ///
@@ -63,8 +50,7 @@ impl Signer {
     /// [`SealError::TooLarge`] if the final cookie would exceed the size limit;
     /// [`SealError::Serialize`] if postcard cannot serialize `state`.
     pub fn sign<T: Serialize + ?Sized>(&self, state: &T) -> Result<Sealed, SealError> {
-        let envelope = self.ctx.new_envelope(None)?;
-        pipeline::seal_one(&self.ctx, state, envelope)
+        self.issue(None, state)
     }
 
     /// Signs `state` as a new session of `subject`.
@@ -76,23 +62,7 @@ impl Signer {
         subject: &Subject,
         state: &T,
     ) -> Result<Sealed, SealError> {
-        let envelope = self.ctx.new_envelope(Some(*subject))?;
-        pipeline::seal_one(&self.ctx, state, envelope)
-    }
-
-    /// Signs `state` again for an existing session, keeping its creation time, session id and
-    /// subject; `previous` is [`Opened::envelope`].
-    ///
-    /// # Errors
-    /// As [`sign`](Self::sign), and [`SealError::Expired`] if `previous` has expired (idle or
-    /// absolute).
-    pub fn renew<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-        previous: &Envelope,
-    ) -> Result<Sealed, SealError> {
-        let envelope = self.ctx.renewed_envelope(previous)?;
-        pipeline::seal_one(&self.ctx, state, envelope)
+        self.issue(Some(subject), state)
     }
 
     /// Verifies a signed value (any key in the ring, found by id), checks its stamps, and
@@ -101,25 +71,6 @@ impl Signer {
     /// # Errors
     /// See [`OpenError`]; a wrong tag is [`OpenError::Authentication`].
     pub fn verify<T: DeserializeOwned>(&self, value: &str) -> Result<Opened<T>, OpenError> {
-        pipeline::open(&self.ctx, value, self.ctx.max_value_len())
-    }
-
-    /// Authenticates `value` and takes it apart without a type for its state: version, suite,
-    /// key, stamps, identity, the payload's bytes, and whether [`verify`](Self::verify) would
-    /// accept it now (and if not, why). For operators and tools; the command-line tool's
-    /// `inspect` is built on it.
-    ///
-    /// # Errors
-    /// The errors of [`verify`](Self::verify) up to and including authentication: a value that
-    /// is not genuine cannot be inspected. Expiry and a missing session id are reported in
-    /// [`Inspection::verdict`](crate::Inspection::verdict) instead.
-    pub fn inspect(&self, value: &str) -> Result<crate::session::Inspection, OpenError> {
-        pipeline::inspect(&self.ctx, value, self.ctx.max_value_len())
-    }
-}
-
-impl fmt::Debug for Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Signer").field(&self.ctx).finish()
+        self.read(value)
     }
 }
