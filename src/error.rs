@@ -9,8 +9,14 @@ use std::time::Duration;
 use crate::error_debug::debug_as_display;
 use crate::key::KeyId;
 
-/// Why a [`SealerBuilder`](crate::SealerBuilder) or [`SignerBuilder`](crate::SignerBuilder)
-/// refused its configuration.
+/// Why a configuration was refused: a sealer's or signer's ([`Builder::build`](crate::Builder)),
+/// a cookie's ([`SessionCookie::sealed`](crate::SessionCookie::sealed),
+/// [`SessionCookie::signed`](crate::SessionCookie::signed),
+/// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks),
+/// [`CookieOptions::validate`](crate::CookieOptions::validate)) or a request driver's
+/// ([`Driver::revocations`](crate::web::Driver::revocations),
+/// [`Driver::server_side`](crate::web::Driver::server_side)). Fix the configuration: none of
+/// these depends on a request.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -63,14 +69,45 @@ pub enum ConfigError {
         /// The key ring's `max_session_lifetime`.
         max: Duration,
     },
-    /// A web adapter was given revocations for a cookie whose sealer does not put a session id
+    /// A request driver was given revocations for a cookie whose sealer does not put a session id
     /// in its values: the check needs an id in every value. Build the sealer with
     /// `session_ids(true)`.
     RevocationsNeedSessionIds,
-    /// A web adapter was given server-side sessions for a cookie whose sealer does not put a
+    /// A request driver was given server-side sessions for a cookie whose sealer does not put a
     /// session id in its values: the state is kept under that id. Build the sealer (or signer)
     /// with `session_ids(true)`.
     ServerSideNeedsSessionIds,
+    /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
+    /// [`MAX_CHUNKS`](crate::MAX_CHUNKS).
+    InvalidChunkCount {
+        /// The count asked for.
+        max: usize,
+    },
+    /// A `__Host-` cookie without `Secure` (browsers reject it).
+    HostPrefixWithoutSecure,
+    /// A `__Host-` cookie with a `Domain` attribute (browsers reject it).
+    HostPrefixWithDomain,
+    /// A `__Host-` cookie with a `Path` other than `/` (browsers reject it).
+    HostPrefixWithPath,
+    /// A `__Secure-` cookie without `Secure` (browsers reject it).
+    SecurePrefixWithoutSecure,
+    /// `SameSite=None` without `Secure` (browsers reject it).
+    SameSiteNoneWithoutSecure,
+    /// An attribute value holds a control character or `;`, or is otherwise invalid (a `Path`
+    /// that does not start with `/`, an empty `Domain`).
+    InvalidAttribute {
+        /// The attribute's name, as in `Set-Cookie`.
+        attribute: &'static str,
+    },
+    /// An attribute value is longer than 1024 octets (browsers ignore it).
+    AttributeTooLong {
+        /// The attribute's name, as in `Set-Cookie`.
+        attribute: &'static str,
+        /// Its length in octets.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -106,6 +143,25 @@ impl fmt::Display for ConfigError {
             ),
             Self::ServerSideNeedsSessionIds => f.write_str(
                 "server-side sessions need session ids in every value: build the sealer with session_ids(true)",
+            ),
+            Self::InvalidChunkCount { max } => {
+                write!(f, "chunk count {max} is not between 1 and the maximum")
+            }
+            Self::HostPrefixWithoutSecure => f.write_str("a __Host- cookie must be Secure"),
+            Self::HostPrefixWithDomain => f.write_str("a __Host- cookie must not have a Domain"),
+            Self::HostPrefixWithPath => f.write_str("a __Host- cookie must have Path=/"),
+            Self::SecurePrefixWithoutSecure => f.write_str("a __Secure- cookie must be Secure"),
+            Self::SameSiteNoneWithoutSecure => f.write_str("SameSite=None requires Secure"),
+            Self::InvalidAttribute { attribute } => {
+                write!(f, "the {attribute} attribute is invalid")
+            }
+            Self::AttributeTooLong {
+                attribute,
+                len,
+                max,
+            } => write!(
+                f,
+                "the {attribute} attribute is {len} octets long, more than {max}"
             ),
         }
     }

@@ -222,9 +222,8 @@ mod vectors;
 // nowhere else.
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::cookie::{
-    BROWSER_COOKIE_LIMIT, CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError,
-    MAX_ATTRIBUTE_LEN, MAX_CHUNKS, MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie,
-    cookie_pairs,
+    BROWSER_COOKIE_LIMIT, CookieOptions, CookieReadError, CookieWriteError, MAX_ATTRIBUTE_LEN,
+    MAX_CHUNKS, MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie, cookie_pairs,
 };
 pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
 pub use crate::handle::{

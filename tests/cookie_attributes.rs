@@ -11,14 +11,14 @@ use common::cookie::{
     sealed_cookie, sealer, signer_builder, value_of,
 };
 use sealed_session::{
-    Clock, CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, KeyRing,
+    Clock, ConfigError, CookieOptions, CookieReadError, CookieWriteError, KeyRing,
     MAX_ATTRIBUTE_LEN, MAX_CHUNKS, ManualClock, SameSite, SealError, SessionCookie,
 };
 
 const STATE: &str = "alice";
 
 /// The single `Set-Cookie` of a new session holding [`STATE`], for cookie `name` with `options`.
-fn render(name: &str, options: CookieOptions) -> Result<String, CookieOptionsError> {
+fn render(name: &str, options: CookieOptions) -> Result<String, ConfigError> {
     let cookie = SessionCookie::sealed(sealer(name), options)?;
     let mut set = cookie
         .set_cookies(STATE)
@@ -243,7 +243,7 @@ fn host_prefix_with_defaults_is_accepted() {
 fn host_prefix_with_domain_is_refused() {
     assert_eq!(
         render("__Host-session", CookieOptions::new().domain("example.com")).unwrap_err(),
-        CookieOptionsError::HostPrefixWithDomain
+        ConfigError::HostPrefixWithDomain
     );
 }
 
@@ -251,7 +251,7 @@ fn host_prefix_with_domain_is_refused() {
 fn host_prefix_with_a_path_other_than_root_is_refused() {
     assert_eq!(
         render("__Host-session", CookieOptions::new().path("/app")).unwrap_err(),
-        CookieOptionsError::HostPrefixWithPath
+        ConfigError::HostPrefixWithPath
     );
 }
 
@@ -263,7 +263,7 @@ fn host_prefix_without_secure_is_refused() {
             CookieOptions::new().dangerous_omit_secure(true)
         )
         .unwrap_err(),
-        CookieOptionsError::HostPrefixWithoutSecure
+        ConfigError::HostPrefixWithoutSecure
     );
 }
 
@@ -275,7 +275,7 @@ fn secure_prefix_without_secure_is_refused() {
             CookieOptions::new().dangerous_omit_secure(true)
         )
         .unwrap_err(),
-        CookieOptionsError::SecurePrefixWithoutSecure
+        ConfigError::SecurePrefixWithoutSecure
     );
 }
 
@@ -297,27 +297,27 @@ fn prefixes_match_case_insensitively() {
         (
             "__host-x",
             CookieOptions::new().domain("example.com"),
-            CookieOptionsError::HostPrefixWithDomain,
+            ConfigError::HostPrefixWithDomain,
         ),
         (
             "__HOST-x",
             CookieOptions::new().path("/app"),
-            CookieOptionsError::HostPrefixWithPath,
+            ConfigError::HostPrefixWithPath,
         ),
         (
             "__hOsT-x",
             CookieOptions::new().dangerous_omit_secure(true),
-            CookieOptionsError::HostPrefixWithoutSecure,
+            ConfigError::HostPrefixWithoutSecure,
         ),
         (
             "__secure-x",
             CookieOptions::new().dangerous_omit_secure(true),
-            CookieOptionsError::SecurePrefixWithoutSecure,
+            ConfigError::SecurePrefixWithoutSecure,
         ),
         (
             "__SECURE-x",
             CookieOptions::new().dangerous_omit_secure(true),
-            CookieOptionsError::SecurePrefixWithoutSecure,
+            ConfigError::SecurePrefixWithoutSecure,
         ),
     ];
     for (name, options, expected) in cases {
@@ -347,12 +347,12 @@ fn host_prefix_checks_secure_before_domain_and_path() {
         .dangerous_omit_secure(true);
     assert_eq!(
         options.validate("__Host-x"),
-        Err(CookieOptionsError::HostPrefixWithoutSecure)
+        Err(ConfigError::HostPrefixWithoutSecure)
     );
     let options = CookieOptions::new().domain("example.com").path("/app");
     assert_eq!(
         options.validate("__Host-x"),
-        Err(CookieOptionsError::HostPrefixWithDomain)
+        Err(ConfigError::HostPrefixWithDomain)
     );
 }
 
@@ -366,7 +366,7 @@ fn same_site_none_without_secure_is_refused() {
                 .dangerous_omit_secure(true)
         )
         .unwrap_err(),
-        CookieOptionsError::SameSiteNoneWithoutSecure
+        ConfigError::SameSiteNoneWithoutSecure
     );
 }
 
@@ -377,7 +377,7 @@ fn signed_cookies_obey_the_same_prefix_rules() {
         .unwrap();
     assert_eq!(
         SessionCookie::signed(signer, CookieOptions::new().path("/app")).unwrap_err(),
-        CookieOptionsError::HostPrefixWithPath
+        ConfigError::HostPrefixWithPath
     );
 }
 
@@ -397,7 +397,7 @@ fn path_over_1024_octets_is_too_long() {
     let path = format!("/{}", "a".repeat(MAX_ATTRIBUTE_LEN));
     assert_eq!(
         render(NAME, CookieOptions::new().path(&path)).unwrap_err(),
-        CookieOptionsError::AttributeTooLong {
+        ConfigError::AttributeTooLong {
             attribute: "Path",
             len: 1025,
             max: 1024
@@ -410,7 +410,7 @@ fn domain_over_1024_octets_is_too_long() {
     let domain = "a".repeat(MAX_ATTRIBUTE_LEN + 1);
     assert_eq!(
         render(NAME, CookieOptions::new().domain(&domain)).unwrap_err(),
-        CookieOptionsError::AttributeTooLong {
+        ConfigError::AttributeTooLong {
             attribute: "Domain",
             len: 1025,
             max: 1024
@@ -425,7 +425,7 @@ fn path_with_a_semicolon_is_invalid() {
     // Otherwise "/; Domain=evil.example" would inject an attribute.
     assert_eq!(
         render(NAME, CookieOptions::new().path("/; Domain=evil.example")).unwrap_err(),
-        CookieOptionsError::InvalidAttribute { attribute: "Path" }
+        ConfigError::InvalidAttribute { attribute: "Path" }
     );
 }
 
@@ -433,7 +433,7 @@ fn path_with_a_semicolon_is_invalid() {
 fn domain_with_a_semicolon_is_invalid() {
     assert_eq!(
         render(NAME, CookieOptions::new().domain("example.com; Secure")).unwrap_err(),
-        CookieOptionsError::InvalidAttribute {
+        ConfigError::InvalidAttribute {
             attribute: "Domain"
         }
     );
@@ -445,7 +445,7 @@ fn path_with_any_control_character_is_invalid() {
         let path = format!("/a{}b", char::from(b));
         assert_eq!(
             CookieOptions::new().path(&path).validate(NAME),
-            Err(CookieOptionsError::InvalidAttribute { attribute: "Path" }),
+            Err(ConfigError::InvalidAttribute { attribute: "Path" }),
             "byte {b:#04x}"
         );
     }
@@ -457,7 +457,7 @@ fn domain_with_any_control_character_is_invalid() {
         let domain = format!("exa{}mple.com", char::from(b));
         assert_eq!(
             CookieOptions::new().domain(&domain).validate(NAME),
-            Err(CookieOptionsError::InvalidAttribute {
+            Err(ConfigError::InvalidAttribute {
                 attribute: "Domain"
             }),
             "byte {b:#04x}"
@@ -469,7 +469,7 @@ fn domain_with_any_control_character_is_invalid() {
 fn header_injection_through_crlf_in_the_path_is_refused() {
     assert_eq!(
         render(NAME, CookieOptions::new().path("/\r\nSet-Cookie: admin=1")).unwrap_err(),
-        CookieOptionsError::InvalidAttribute { attribute: "Path" }
+        ConfigError::InvalidAttribute { attribute: "Path" }
     );
 }
 
@@ -478,7 +478,7 @@ fn path_not_starting_with_a_slash_is_invalid() {
     for path in ["app", "", " /", "*"] {
         assert_eq!(
             CookieOptions::new().path(path).validate(NAME),
-            Err(CookieOptionsError::InvalidAttribute { attribute: "Path" }),
+            Err(ConfigError::InvalidAttribute { attribute: "Path" }),
             "{path:?}"
         );
     }
@@ -488,7 +488,7 @@ fn path_not_starting_with_a_slash_is_invalid() {
 fn empty_domain_is_invalid() {
     assert_eq!(
         render(NAME, CookieOptions::new().domain("")).unwrap_err(),
-        CookieOptionsError::InvalidAttribute {
+        ConfigError::InvalidAttribute {
             attribute: "Domain"
         }
     );
@@ -499,7 +499,7 @@ fn over_long_attribute_is_reported_before_its_characters() {
     let path = format!("/{};", "a".repeat(MAX_ATTRIBUTE_LEN));
     assert!(matches!(
         CookieOptions::new().path(&path).validate(NAME),
-        Err(CookieOptionsError::AttributeTooLong {
+        Err(ConfigError::AttributeTooLong {
             attribute: "Path",
             len: 1026,
             ..
@@ -512,7 +512,7 @@ fn attribute_values_outside_visible_ascii_are_invalid() {
     for path in ["/caf\u{e9}", "/a\u{85}b", "/\u{2028}"] {
         assert_eq!(
             CookieOptions::new().path(path).validate(NAME),
-            Err(CookieOptionsError::InvalidAttribute { attribute: "Path" }),
+            Err(ConfigError::InvalidAttribute { attribute: "Path" }),
             "{path:?}"
         );
     }
@@ -520,7 +520,7 @@ fn attribute_values_outside_visible_ascii_are_invalid() {
         CookieOptions::new()
             .domain("b\u{fc}cher.example")
             .validate(NAME),
-        Err(CookieOptionsError::InvalidAttribute {
+        Err(ConfigError::InvalidAttribute {
             attribute: "Domain"
         })
     );
@@ -613,11 +613,11 @@ fn max_chunks_must_be_between_1_and_8() {
     assert_eq!(MAX_CHUNKS, 8);
     assert_eq!(
         sealed_cookie(NAME).max_chunks(0).unwrap_err(),
-        CookieOptionsError::InvalidChunkCount { max: 0 }
+        ConfigError::InvalidChunkCount { max: 0 }
     );
     assert_eq!(
         sealed_cookie(NAME).max_chunks(9).unwrap_err(),
-        CookieOptionsError::InvalidChunkCount { max: 9 }
+        ConfigError::InvalidChunkCount { max: 9 }
     );
     for k in 1..=MAX_CHUNKS {
         assert_eq!(

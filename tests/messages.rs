@@ -10,8 +10,8 @@ use std::time::Duration;
 use sealed_session::store::StoreError;
 use sealed_session::web::SessionRejection;
 use sealed_session::{
-    CookieOptions, CookieOptionsError, CookieReadError, CookieWriteError, Key, KeyError, KeyId,
-    KeyRing, KeyRingError, LogoutError, ManualClock, OpenError, SealError, Sealer, Subject,
+    ConfigError, CookieOptions, CookieReadError, CookieWriteError, Key, KeyError, KeyId, KeyRing,
+    KeyRingError, LogoutError, ManualClock, OpenError, Refusal, SealError, Sealer, Subject,
 };
 
 /// What the standard library's `main` prints for an error it returns (`Termination` for
@@ -66,9 +66,11 @@ fn one_of_each() -> Vec<Box<dyn Error>> {
                 .validate("__Host-s")
                 .unwrap_err(),
         ),
-        Box::new(CookieOptionsError::InvalidChunkCount { max: 0 }),
+        Box::new(ConfigError::InvalidChunkCount { max: 0 }),
         Box::new(CookieWriteError::StateTooLarge { size: 9, max: 8 }),
         Box::new(CookieReadError::MissingChunk { chunk: 2 }),
+        Box::new(Refusal::Forgotten),
+        Box::new(Refusal::Cookie(CookieReadError::MissingChunk { chunk: 2 })),
         Box::new(StoreError::Unreachable("connection refused".to_owned())),
         Box::new(LogoutError::NotRevocable),
         Box::new(SessionRejection::Unavailable(StoreError::Refused(

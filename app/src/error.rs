@@ -5,7 +5,7 @@ use std::fmt;
 
 use sealed_session::key_file::KeyFileError;
 use sealed_session::store::StoreError;
-use sealed_session::{ConfigError, CookieOptionsError, KeyError};
+use sealed_session::{ConfigError, KeyError};
 
 /// Why the app did not start.
 #[non_exhaustive]
@@ -77,12 +77,6 @@ impl From<StoreError> for StartError {
 
 impl From<ConfigError> for StartError {
     fn from(e: ConfigError) -> Self {
-        Self::Sessions(e.to_string())
-    }
-}
-
-impl From<CookieOptionsError> for StartError {
-    fn from(e: CookieOptionsError) -> Self {
         Self::Sessions(e.to_string())
     }
 }

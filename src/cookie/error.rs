@@ -1,76 +1,10 @@
-//! The cookie layer's errors, one type per stage: configuring a cookie, writing it, reading it.
-//! Each call returns only the errors that can happen at its stage.
+//! The cookie layer's errors, one type per stage: writing a cookie, reading it (its
+//! configuration is refused with the crate's one [`ConfigError`](crate::ConfigError)). Each call
+//! returns only the errors that can happen at its stage.
 
 use std::fmt;
 
 use crate::error::{OpenError, SealError};
-
-/// Why [`SessionCookie::sealed`](crate::SessionCookie::sealed), [`SessionCookie::signed`](crate::SessionCookie::signed),
-/// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) or [`CookieOptions::validate`](crate::CookieOptions::validate)
-/// refused the cookie's configuration. Fix the configuration: these never depend on a request.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CookieOptionsError {
-    /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
-    /// [`MAX_CHUNKS`](crate::MAX_CHUNKS).
-    InvalidChunkCount {
-        /// The count asked for.
-        max: usize,
-    },
-    /// A `__Host-` cookie without `Secure` (browsers reject it).
-    HostPrefixWithoutSecure,
-    /// A `__Host-` cookie with a `Domain` attribute (browsers reject it).
-    HostPrefixWithDomain,
-    /// A `__Host-` cookie with a `Path` other than `/` (browsers reject it).
-    HostPrefixWithPath,
-    /// A `__Secure-` cookie without `Secure` (browsers reject it).
-    SecurePrefixWithoutSecure,
-    /// `SameSite=None` without `Secure` (browsers reject it).
-    SameSiteNoneWithoutSecure,
-    /// An attribute value holds a control character or `;`, or is otherwise invalid (a `Path`
-    /// that does not start with `/`, an empty `Domain`).
-    InvalidAttribute {
-        /// The attribute's name, as in `Set-Cookie`.
-        attribute: &'static str,
-    },
-    /// An attribute value is longer than 1024 octets (browsers ignore it).
-    AttributeTooLong {
-        /// The attribute's name, as in `Set-Cookie`.
-        attribute: &'static str,
-        /// Its length in octets.
-        len: usize,
-        /// The most allowed.
-        max: usize,
-    },
-}
-
-impl fmt::Display for CookieOptionsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidChunkCount { max } => {
-                write!(f, "chunk count {max} is not between 1 and the maximum")
-            }
-            Self::HostPrefixWithoutSecure => f.write_str("a __Host- cookie must be Secure"),
-            Self::HostPrefixWithDomain => f.write_str("a __Host- cookie must not have a Domain"),
-            Self::HostPrefixWithPath => f.write_str("a __Host- cookie must have Path=/"),
-            Self::SecurePrefixWithoutSecure => f.write_str("a __Secure- cookie must be Secure"),
-            Self::SameSiteNoneWithoutSecure => f.write_str("SameSite=None requires Secure"),
-            Self::InvalidAttribute { attribute } => {
-                write!(f, "the {attribute} attribute is invalid")
-            }
-            Self::AttributeTooLong {
-                attribute,
-                len,
-                max,
-            } => write!(
-                f,
-                "the {attribute} attribute is {len} octets long, more than {max}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CookieOptionsError {}
 
 /// Why [`SessionCookie::set_cookies`](crate::SessionCookie::set_cookies) or
 /// [`SessionCookie::renew_cookies`](crate::SessionCookie::renew_cookies) emitted nothing. The
@@ -211,7 +145,7 @@ impl std::error::Error for CookieReadError {
     }
 }
 
-crate::error_debug::debug_as_display!(CookieOptionsError, CookieWriteError, CookieReadError);
+crate::error_debug::debug_as_display!(CookieWriteError, CookieReadError);
 
 impl From<SealError> for CookieWriteError {
     fn from(e: SealError) -> Self {

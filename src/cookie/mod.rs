@@ -19,7 +19,8 @@ use crate::session::{self, Context, Envelope, Opened, Sealer, Signer, Subject};
 
 pub(crate) use chunk::Carried;
 
-pub use error::{CookieOptionsError, CookieReadError, CookieWriteError};
+pub(crate) use crate::error::ConfigError;
+pub use error::{CookieReadError, CookieWriteError};
 pub use header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
 pub use options::{CookieOptions, SameSite};
 
@@ -69,7 +70,7 @@ impl SessionCookie {
     /// # Errors
     /// If `options` break a prefix rule or an attribute rule for that name (see
     /// [`CookieOptions::validate`]).
-    pub fn sealed(sealer: Sealer, options: CookieOptions) -> Result<Self, CookieOptionsError> {
+    pub fn sealed(sealer: Sealer, options: CookieOptions) -> Result<Self, ConfigError> {
         Self::new(Arc::clone(sealer.context()), options)
     }
 
@@ -77,11 +78,11 @@ impl SessionCookie {
     ///
     /// # Errors
     /// As [`sealed`](Self::sealed).
-    pub fn signed(signer: Signer, options: CookieOptions) -> Result<Self, CookieOptionsError> {
+    pub fn signed(signer: Signer, options: CookieOptions) -> Result<Self, ConfigError> {
         Self::new(Arc::clone(signer.context()), options)
     }
 
-    fn new(ctx: Arc<Context>, options: CookieOptions) -> Result<Self, CookieOptionsError> {
+    fn new(ctx: Arc<Context>, options: CookieOptions) -> Result<Self, ConfigError> {
         options.validate(&ctx.name)?;
         Ok(Self {
             ctx,
@@ -118,10 +119,10 @@ impl SessionCookie {
     /// the writer's.
     ///
     /// # Errors
-    /// [`CookieOptionsError::InvalidChunkCount`] if `max` is 0 or above [`MAX_CHUNKS`].
-    pub fn max_chunks(mut self, max: usize) -> Result<Self, CookieOptionsError> {
+    /// [`ConfigError::InvalidChunkCount`] if `max` is 0 or above [`MAX_CHUNKS`].
+    pub fn max_chunks(mut self, max: usize) -> Result<Self, ConfigError> {
         if max == 0 || max > MAX_CHUNKS {
-            return Err(CookieOptionsError::InvalidChunkCount { max });
+            return Err(ConfigError::InvalidChunkCount { max });
         }
         self.max_chunks = max;
         Ok(self)

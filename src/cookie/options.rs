@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{CookieOptionsError, MAX_ATTRIBUTE_LEN};
+use super::{ConfigError, MAX_ATTRIBUTE_LEN};
 use crate::session::Stamps;
 
 /// 9999-12-31T23:59:59Z, the last instant an HTTP date can express.
@@ -108,16 +108,16 @@ impl CookieOptions {
     /// `Secure`, and each attribute value's syntax and length.
     ///
     /// # Errors
-    /// The [`CookieOptionsError`] attribute variants.
-    pub fn validate(&self, name: &str) -> Result<(), CookieOptionsError> {
+    /// The [`ConfigError`] attribute variants.
+    pub fn validate(&self, name: &str) -> Result<(), ConfigError> {
         check_attribute("Path", &self.path)?;
         if !self.path.starts_with('/') {
-            return Err(CookieOptionsError::InvalidAttribute { attribute: "Path" });
+            return Err(ConfigError::InvalidAttribute { attribute: "Path" });
         }
         if let Some(domain) = &self.domain {
             check_attribute("Domain", domain)?;
             if domain.is_empty() {
-                return Err(CookieOptionsError::InvalidAttribute {
+                return Err(ConfigError::InvalidAttribute {
                     attribute: "Domain",
                 });
             }
@@ -128,21 +128,21 @@ impl CookieOptions {
                 .is_some_and(|head| head.eq_ignore_ascii_case(p))
         };
         if has_prefix("__Secure-") && !self.secure {
-            return Err(CookieOptionsError::SecurePrefixWithoutSecure);
+            return Err(ConfigError::SecurePrefixWithoutSecure);
         }
         if has_prefix("__Host-") {
             if !self.secure {
-                return Err(CookieOptionsError::HostPrefixWithoutSecure);
+                return Err(ConfigError::HostPrefixWithoutSecure);
             }
             if self.domain.is_some() {
-                return Err(CookieOptionsError::HostPrefixWithDomain);
+                return Err(ConfigError::HostPrefixWithDomain);
             }
             if self.path != "/" {
-                return Err(CookieOptionsError::HostPrefixWithPath);
+                return Err(ConfigError::HostPrefixWithPath);
             }
         }
         if self.same_site == SameSite::None && !self.secure {
-            return Err(CookieOptionsError::SameSiteNoneWithoutSecure);
+            return Err(ConfigError::SameSiteNoneWithoutSecure);
         }
         Ok(())
     }
@@ -196,9 +196,9 @@ impl CookieOptions {
 
 /// An attribute value may hold only visible ASCII and space, no `;` (RFC 6265bis section 4.1.1:
 /// `%x20-3A / %x3C-7E`), and at most 1024 octets.
-fn check_attribute(attribute: &'static str, value: &str) -> Result<(), CookieOptionsError> {
+fn check_attribute(attribute: &'static str, value: &str) -> Result<(), ConfigError> {
     if value.len() > MAX_ATTRIBUTE_LEN {
-        return Err(CookieOptionsError::AttributeTooLong {
+        return Err(ConfigError::AttributeTooLong {
             attribute,
             len: value.len(),
             max: MAX_ATTRIBUTE_LEN,
@@ -208,7 +208,7 @@ fn check_attribute(attribute: &'static str, value: &str) -> Result<(), CookieOpt
         .bytes()
         .any(|b| !(0x20..=0x7e).contains(&b) || b == b';')
     {
-        return Err(CookieOptionsError::InvalidAttribute { attribute });
+        return Err(ConfigError::InvalidAttribute { attribute });
     }
     Ok(())
 }
