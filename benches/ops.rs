@@ -68,10 +68,7 @@ fn reject(c: &mut Criterion) {
 
 fn chunked(c: &mut Criterion) {
     let (_, sealer, _) = keys();
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(3)
-        .unwrap();
+    let cookie = SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(3)).unwrap();
     let mut group = c.benchmark_group("chunked");
     for size in [3000, 6000] {
         let state = session_of_size(size);

@@ -153,13 +153,19 @@ mod ours {
     pub(super) fn revocable(redis_url: &str, staleness: Duration) -> Router {
         let revocations =
             Revocations::new(RedisStore::new(redis_url).unwrap()).staleness(staleness);
-        let driver = Driver::new(cookie(true)).revocations(revocations).unwrap();
+        let driver = Driver::builder(cookie(true))
+            .revocations(revocations)
+            .build()
+            .unwrap();
         routes().layer(SessionLayer::<Visit>::new(driver))
     }
 
     /// Server-side sessions kept by `side`: the same routes, only the configuration differs.
     pub(super) fn server_side(side: &ServerSide) -> Router {
-        let driver = Driver::new(cookie(true)).server_side(side).unwrap();
+        let driver = Driver::builder(cookie(true))
+            .server_side(side.clone())
+            .build()
+            .unwrap();
         routes().layer(SessionLayer::<Visit>::new(driver))
     }
 

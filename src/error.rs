@@ -9,14 +9,14 @@ use std::time::Duration;
 use crate::error_debug::debug_as_display;
 use crate::key::KeyId;
 
-/// Why a configuration was refused: a sealer's or signer's ([`Builder::build`](crate::Builder)),
-/// a cookie's ([`SessionCookie::sealed`](crate::SessionCookie::sealed),
+/// Why a configuration was refused, by the step that checks it: a sealer's or signer's
+/// ([`Builder`](crate::Builder)'s `build`), a cookie's
+/// ([`SessionCookie::sealed`](crate::SessionCookie::sealed),
 /// [`SessionCookie::signed`](crate::SessionCookie::signed),
-/// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks),
 /// [`CookieOptions::validate`](crate::CookieOptions::validate)) or a request driver's
-/// ([`Driver::revocations`](crate::web::Driver::revocations),
-/// [`Driver::server_side`](crate::web::Driver::server_side)). Fix the configuration: none of
-/// these depends on a request.
+/// ([`DriverBuilder::build`](crate::web::DriverBuilder::build)). Setters never fail: each
+/// configuration is checked once, whole. Fix the configuration: none of these depends on a
+/// request.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -77,7 +77,7 @@ pub enum ConfigError {
     /// session id in its values: the state is kept under that id. Build the sealer (or signer)
     /// with `session_ids(true)`.
     ServerSideNeedsSessionIds,
-    /// [`SessionCookie::max_chunks`](crate::SessionCookie::max_chunks) was given 0 or more than
+    /// [`CookieOptions::max_chunks`](crate::CookieOptions::max_chunks) was given 0 or more than
     /// [`MAX_CHUNKS`](crate::MAX_CHUNKS).
     InvalidChunkCount {
         /// The count asked for.

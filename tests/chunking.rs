@@ -130,10 +130,7 @@ fn removal(name: &str) -> String {
 
 /// A default sealed cookie (limit 4096) allowed `k` chunks.
 fn cookie(k: usize) -> SessionCookie {
-    SessionCookie::sealed(sealer(NAME), CookieOptions::new())
-        .unwrap()
-        .max_chunks(k)
-        .unwrap()
+    SessionCookie::sealed(sealer(NAME), CookieOptions::new().max_chunks(k)).unwrap()
 }
 
 /// A sealed cookie with a size limit of [`SMALL_LIMIT`], allowed `k` chunks.
@@ -142,10 +139,7 @@ fn small_cookie(k: usize) -> SessionCookie {
         .size_limit(SMALL_LIMIT)
         .build()
         .unwrap();
-    SessionCookie::sealed(sealer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(k)
-        .unwrap()
+    SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(k)).unwrap()
 }
 
 /// The stored `(name, value)` pairs of a session holding [`bytes`]`(n)`.
@@ -345,10 +339,7 @@ fn non_canonical_chunk_names_are_other_cookies() {
 #[test]
 fn chunked_signed_session_round_trips() {
     let signer = signer_builder(&ring(), &clock(), NAME).build().unwrap();
-    let c = SessionCookie::signed(signer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(2)
-        .unwrap();
+    let c = SessionCookie::signed(signer, CookieOptions::new().max_chunks(2)).unwrap();
     let chunks = chunks_of(&c, 5000);
     assert_eq!(chunks.len(), 2);
     // Signed values are readable: the payload bytes appear in the decoded joined value.
@@ -362,10 +353,7 @@ fn chunked_signed_session_round_trips() {
 fn renewing_a_chunked_session_keeps_its_creation_time() {
     let clock = clock();
     let sealer = builder(&ring(), &clock, NAME).build().unwrap();
-    let c = SessionCookie::sealed(sealer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(3)
-        .unwrap();
+    let c = SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(3)).unwrap();
     let first = c.set_cookies(&bytes(7000)).unwrap();
     let opened = c
         .open::<ByteBuf>(&header_of(&stored(&first)))

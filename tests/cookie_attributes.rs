@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::cookie::{
     DEFAULT_TAIL, NAME, T0, T0_PLUS_IDLE_HTTP_DATE, builder, clock, header_from, key_a, ring,
-    sealed_cookie, sealer, signer_builder, value_of,
+    sealed_cookie, sealed_cookie_with, sealer, signer_builder, value_of,
 };
 use sealed_session::{
     Clock, ConfigError, CookieOptions, CookieReadError, CookieWriteError, KeyRing,
@@ -570,7 +570,7 @@ fn removal_of_a_browser_session_cookie_still_carries_max_age_zero() {
 
 #[test]
 fn removal_with_three_chunks_clears_every_chunk_name() {
-    let cookie = sealed_cookie(NAME).max_chunks(3).unwrap();
+    let cookie = sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3));
     assert_eq!(
         cookie.removal_cookies(),
         [
@@ -583,7 +583,7 @@ fn removal_with_three_chunks_clears_every_chunk_name() {
 
 #[test]
 fn removal_with_max_chunks_keeps_the_prefix_in_every_name() {
-    let cookie = sealed_cookie("__Host-s").max_chunks(2).unwrap();
+    let cookie = sealed_cookie_with("__Host-s", CookieOptions::new().max_chunks(2));
     let names: Vec<_> = cookie
         .removal_cookies()
         .iter()
@@ -594,7 +594,7 @@ fn removal_with_max_chunks_keeps_the_prefix_in_every_name() {
 
 #[test]
 fn small_session_with_chunking_enabled_is_one_cookie_and_removals_of_the_others() {
-    let cookie = sealed_cookie(NAME).max_chunks(3).unwrap();
+    let cookie = sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3));
     let set = cookie.set_cookies(STATE).unwrap();
     let value = value_of(&set[0]);
     assert_eq!(
@@ -611,19 +611,20 @@ fn small_session_with_chunking_enabled_is_one_cookie_and_removals_of_the_others(
 #[test]
 fn max_chunks_must_be_between_1_and_8() {
     assert_eq!(MAX_CHUNKS, 8);
-    assert_eq!(
-        sealed_cookie(NAME).max_chunks(0).unwrap_err(),
-        ConfigError::InvalidChunkCount { max: 0 }
-    );
-    assert_eq!(
-        sealed_cookie(NAME).max_chunks(9).unwrap_err(),
-        ConfigError::InvalidChunkCount { max: 9 }
-    );
+    for k in [0, 9] {
+        let options = CookieOptions::new().max_chunks(k);
+        assert_eq!(
+            options.validate(NAME),
+            Err(ConfigError::InvalidChunkCount { max: k })
+        );
+        assert_eq!(
+            SessionCookie::sealed(sealer(NAME), options).unwrap_err(),
+            ConfigError::InvalidChunkCount { max: k }
+        );
+    }
     for k in 1..=MAX_CHUNKS {
         assert_eq!(
-            sealed_cookie(NAME)
-                .max_chunks(k)
-                .unwrap()
+            sealed_cookie_with(NAME, CookieOptions::new().max_chunks(k))
                 .removal_cookies()
                 .len(),
             k

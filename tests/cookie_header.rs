@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::cookie::{NAME, header_from, pair, sealed_cookie, value_of};
+use common::cookie::{NAME, header_from, pair, sealed_cookie, sealed_cookie_with, value_of};
 use proptest::prelude::*;
 use sealed_session::{
-    CookieReadError, MAX_COOKIE_HEADER_LEN, Malformed, OpenError, SessionCookie, cookie_pairs,
+    CookieOptions, CookieReadError, MAX_COOKIE_HEADER_LEN, Malformed, OpenError, SessionCookie,
+    cookie_pairs,
 };
 
 const STATE: (&str, u32) = ("alice", 42);
@@ -443,7 +444,7 @@ proptest! {
         ),
         max_chunks in 1usize..=3,
     ) {
-        let cookie = sealed_cookie(NAME).max_chunks(max_chunks).unwrap();
+        let cookie = sealed_cookie_with(NAME, CookieOptions::new().max_chunks(max_chunks));
         let header = pieces
             .iter()
             .map(|(n, v)| format!("{n}={v}"))

@@ -26,10 +26,11 @@ fn driver(store: &FlakyStore) -> Driver {
         .build()
         .unwrap();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-    Driver::new(cookie)
+    Driver::builder(cookie)
         .revocations(Revocations::new(store.clone()))
-        .unwrap()
         .retry_after(Duration::from_millis(2500))
+        .build()
+        .unwrap()
 }
 
 /// Logs alice in through `driver`: the cookie her browser then sends.

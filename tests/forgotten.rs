@@ -58,8 +58,9 @@ impl App {
         let store = FlakyStore::new(MemoryStore::new().clock(clock.clone()));
         let revocations = configure(Revocations::new(store.clone()));
         App {
-            driver: Driver::new(cookie.clone())
+            driver: Driver::builder(cookie.clone())
                 .revocations(revocations)
+                .build()
                 .unwrap(),
             cookie,
             store,
@@ -87,7 +88,8 @@ impl App {
     fn server_side_with(&self, configure: fn(ServerSide) -> ServerSide) -> Self {
         let mut app = self.fresh();
         let side = configure(ServerSide::new(app.store.clone()).overflow(true));
-        app.driver = Driver::new(app.cookie.clone()).server_side(&side).unwrap();
+        let driver = Driver::builder(app.cookie.clone()).server_side(side);
+        app.driver = driver.build().unwrap();
         app
     }
 

@@ -51,10 +51,8 @@ fn site_with(max_chunks: usize) -> Site {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(max_chunks)
-        .unwrap();
+    let cookie =
+        SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(max_chunks)).unwrap();
     Site {
         ring,
         clock,

@@ -46,11 +46,12 @@ fn app_with(mode: Mode, store: &MemoryStore, clock: &ManualClock, leeway: Durati
         .build()
         .unwrap();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-    let driver = Driver::new(cookie.clone());
+    let driver = Driver::builder(cookie.clone());
     let driver = match mode {
         Mode::CookieWithRevocations => driver.revocations(Revocations::new(store.clone())),
-        Mode::ServerSide => driver.server_side(&ServerSide::new(store.clone())),
-    };
+        Mode::ServerSide => driver.server_side(ServerSide::new(store.clone())),
+    }
+    .build();
     App {
         cookie,
         driver: driver.unwrap(),
@@ -304,7 +305,7 @@ fn server_side_sessions_check_no_revocation_for_a_session_without_a_subject() {
             .unwrap();
         let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
         let side = ServerSide::new(store.clone()).overflow(overflow);
-        let driver = Driver::new(cookie).server_side(&side).unwrap();
+        let driver = Driver::builder(cookie).server_side(side).build().unwrap();
         let first = begin_loaded::<u32>(&driver, "");
         first.replace(7).unwrap();
         let pair = end(&driver, &first).set_cookies()[0]

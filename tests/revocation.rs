@@ -294,8 +294,9 @@ fn a_session_reads_as_absent_until_loaded_and_a_revoked_one_stays_absent() {
         .build()
         .unwrap();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-    let driver = Driver::new(cookie)
+    let driver = Driver::builder(cookie)
         .revocations(revocations.clone())
+        .build()
         .unwrap();
     let first = begin_loaded::<u32>(&driver, "");
     first.replace(7).unwrap();

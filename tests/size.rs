@@ -334,8 +334,9 @@ fn server_side_cookie(
     state_len: usize,
 ) -> String {
     let store = MemoryStore::new().clock(clock.clone());
-    let driver = Driver::new(cookie)
-        .server_side(&ServerSide::new(store))
+    let driver = Driver::builder(cookie)
+        .server_side(ServerSide::new(store))
+        .build()
         .unwrap();
     let session = begin_loaded::<ByteBuf>(&driver, "");
     let state = bytes(state_len);

@@ -90,12 +90,13 @@ impl Site {
         // No HTTP cache keeps a page that shows a session, the browser's included, so Back after
         // a logout cannot show a logged-in page from it (the back/forward cache, which is no
         // HTTP cache, is the pages' own business: app/src/pages.rs).
-        let driver = Driver::new(cookie).cache_no_store(true);
+        let driver = Driver::builder(cookie).cache_no_store(true);
         let driver = match backing {
             Backing::None => driver,
-            Backing::Revocations(revocations) => driver.revocations(revocations)?,
-            Backing::ServerSide(side) => driver.server_side(&side)?,
-        };
+            Backing::Revocations(revocations) => driver.revocations(revocations),
+            Backing::ServerSide(side) => driver.server_side(side),
+        }
+        .build()?;
         Ok(Self {
             layer: SessionLayer::new(driver.clone()),
             middleware: SessionMiddleware::new(driver.clone()),
@@ -160,5 +161,6 @@ fn cookie(ring: KeyRing) -> Result<SessionCookie, StartError> {
         .absolute_lifetime(ABSOLUTE)
         .session_ids(true)
         .build()?;
-    Ok(SessionCookie::sealed(sealer, CookieOptions::new())?.max_chunks(MAX_CHUNKS)?)
+    let options = CookieOptions::new().max_chunks(MAX_CHUNKS);
+    Ok(SessionCookie::sealed(sealer, options)?)
 }

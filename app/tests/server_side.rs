@@ -470,6 +470,8 @@ fn server_side_sessions_need_session_ids() {
         .unwrap();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
     let side = ServerSide::new(MemoryStore::new());
-    let refused = sealed_session::web::Driver::new(cookie).server_side(&side);
+    let refused = sealed_session::web::Driver::builder(cookie)
+        .server_side(side)
+        .build();
     assert_eq!(refused.err(), Some(ConfigError::ServerSideNeedsSessionIds));
 }

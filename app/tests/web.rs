@@ -622,7 +622,9 @@ fn revocations_are_refused_for_a_sealer_without_session_ids() {
     // Both frameworks' middleware take their settings from the driver.
     let revocations = Revocations::new(MemoryStore::new());
     assert!(matches!(
-        sealed_session::web::Driver::new(cookie()).revocations(revocations),
+        sealed_session::web::Driver::builder(cookie())
+            .revocations(revocations)
+            .build(),
         Err(ConfigError::RevocationsNeedSessionIds)
     ));
 }

@@ -991,8 +991,9 @@ fn server_side_session(
     state: Session,
 ) -> (String, String) {
     let side = ServerSide::new(store.clone()).overflow(overflow);
-    let driver = Driver::new((**cookie).clone())
-        .server_side(&side)
+    let driver = Driver::builder((**cookie).clone())
+        .server_side(side)
+        .build()
         .expect("session ids");
     let session = driver.begin::<Session, &[u8]>([]);
     server_side::now(Driver::load(&session)).expect("memory store");

@@ -123,8 +123,7 @@ pub fn chunked_cookie(ring: KeyRing, now: u64) -> SessionCookie {
         .size_limit(CHUNKED_LIMIT)
         .build()
         .expect("valid config");
-    SessionCookie::sealed(sealer, CookieOptions::new())
-        .and_then(|c| c.max_chunks(CHUNKED_MAX))
+    SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(CHUNKED_MAX))
         .expect("valid options")
 }
 

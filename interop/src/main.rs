@@ -242,11 +242,11 @@ impl Endpoint {
     /// The session cookie (default attributes) of this sealer or signer, over up to `max_chunks`
     /// cookies.
     fn cookie(self, max_chunks: usize) -> Res<SessionCookie> {
-        let cookie = match self {
-            Endpoint::Sealer(s) => SessionCookie::sealed(s, CookieOptions::new())?,
-            Endpoint::Signer(s) => SessionCookie::signed(s, CookieOptions::new())?,
-        };
-        Ok(cookie.max_chunks(max_chunks)?)
+        let options = CookieOptions::new().max_chunks(max_chunks);
+        Ok(match self {
+            Endpoint::Sealer(s) => SessionCookie::sealed(s, options)?,
+            Endpoint::Signer(s) => SessionCookie::signed(s, options)?,
+        })
     }
 
     /// Opens `value` and prints what it opened to (or the refusal).

@@ -85,9 +85,9 @@ impl SessionCookie {
     fn new(ctx: Arc<Context>, options: CookieOptions) -> Result<Self, ConfigError> {
         options.validate(&ctx.name)?;
         Ok(Self {
+            max_chunks: options.max_chunks,
             ctx,
             options,
-            max_chunks: 1,
         })
     }
 
@@ -99,33 +99,6 @@ impl SessionCookie {
             options: self.options.clone(),
             max_chunks: self.max_chunks,
         }
-    }
-
-    /// Lets a session too large for one cookie be split over up to `max` cookies named `name`,
-    /// `name.1`, ... `name.{max-1}` (FORMAT.md, "Chunked cookies"). Default 1: no chunking.
-    ///
-    /// Each chunk obeys the size rule on its own, but browsers send them all on every request,
-    /// and servers cap the request header (nginx 8 KiB per line, hyper 64 KiB): two or three
-    /// chunks is the useful maximum.
-    ///
-    /// With chunking on, every cookie named `name.1` ... `name.{max-1}` belongs to this session:
-    /// do not give another cookie such a name.
-    ///
-    /// Splits are canonical: [`open`](Self::open) accepts only the split
-    /// [`set_cookies`](Self::set_cookies) makes (one unchunked cookie when the value fits; else
-    /// the fewest chunks, every part but the last filled to exactly what the size limit leaves
-    /// it), so each value has exactly one accepted cookie set. Readers and writers must therefore
-    /// share the sealer's size limit as well as the name; a reader's `max` may be larger than
-    /// the writer's.
-    ///
-    /// # Errors
-    /// [`ConfigError::InvalidChunkCount`] if `max` is 0 or above [`MAX_CHUNKS`].
-    pub fn max_chunks(mut self, max: usize) -> Result<Self, ConfigError> {
-        if max == 0 || max > MAX_CHUNKS {
-            return Err(ConfigError::InvalidChunkCount { max });
-        }
-        self.max_chunks = max;
-        Ok(self)
     }
 
     /// The cookie name.
@@ -257,7 +230,7 @@ impl SessionCookie {
     ///
     /// Chunks are accepted only as [`set_cookies`](Self::set_cookies) splits the value under the
     /// same size limit; any other split of it, even one that joins to an authentic value, is
-    /// [`CookieReadError::NonCanonicalChunks`] (see [`max_chunks`](Self::max_chunks)).
+    /// [`CookieReadError::NonCanonicalChunks`] (see [`CookieOptions::max_chunks`](crate::CookieOptions::max_chunks)).
     ///
     /// # Errors
     /// Header, duplicate and chunk errors ([`CookieReadError::NonCanonicalChunks`] included), or

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{ConfigError, MAX_ATTRIBUTE_LEN};
+use super::{ConfigError, MAX_ATTRIBUTE_LEN, MAX_CHUNKS};
 use crate::session::Stamps;
 
 /// 9999-12-31T23:59:59Z, the last instant an HTTP date can express.
@@ -41,6 +41,7 @@ pub struct CookieOptions {
     http_only: bool,
     same_site: SameSite,
     persistent: bool,
+    pub(super) max_chunks: usize,
 }
 
 impl Default for CookieOptions {
@@ -52,6 +53,7 @@ impl Default for CookieOptions {
             http_only: true,
             same_site: SameSite::Lax,
             persistent: true,
+            max_chunks: 1,
         }
     }
 }
@@ -104,12 +106,42 @@ impl CookieOptions {
         self
     }
 
-    /// Checks these attributes for a cookie named `name`: prefix rules, `SameSite=None` without
-    /// `Secure`, and each attribute value's syntax and length.
+    /// Lets a session too large for one cookie be split over up to `max` cookies named `name`,
+    /// `name.1`, ... `name.{max-1}` (FORMAT.md, "Chunked cookies"). Default 1: no chunking.
+    ///
+    /// Each chunk obeys the size rule on its own, but browsers send them all on every request,
+    /// and servers cap the request header (nginx 8 KiB per line, hyper 64 KiB): two or three
+    /// chunks is the useful maximum.
+    ///
+    /// With chunking on, every cookie named `name.1` ... `name.{max-1}` belongs to this session:
+    /// do not give another cookie such a name.
+    ///
+    /// Splits are canonical: [`SessionCookie::open`] accepts only the split
+    /// [`SessionCookie::set_cookies`] makes (one unchunked cookie when the value fits; else
+    /// the fewest chunks, every part but the last filled to exactly what the size limit leaves
+    /// it), so each value has exactly one accepted cookie set. Readers and writers must therefore
+    /// share the sealer's size limit as well as the name; a reader's `max` may be larger than
+    /// the writer's.
+    ///
+    /// [`validate`](Self::validate), and so [`SessionCookie::sealed`] and
+    /// [`SessionCookie::signed`], refuse a `max` of 0 or above [`MAX_CHUNKS`]
+    /// ([`ConfigError::InvalidChunkCount`]).
+    pub fn max_chunks(mut self, max: usize) -> Self {
+        self.max_chunks = max;
+        self
+    }
+
+    /// Checks these options for a cookie named `name`: the chunk count, prefix rules,
+    /// `SameSite=None` without `Secure`, and each attribute value's syntax and length.
     ///
     /// # Errors
     /// The [`ConfigError`] attribute variants.
     pub fn validate(&self, name: &str) -> Result<(), ConfigError> {
+        if self.max_chunks == 0 || self.max_chunks > MAX_CHUNKS {
+            return Err(ConfigError::InvalidChunkCount {
+                max: self.max_chunks,
+            });
+        }
         check_attribute("Path", &self.path)?;
         if !self.path.starts_with('/') {
             return Err(ConfigError::InvalidAttribute { attribute: "Path" });

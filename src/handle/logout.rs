@@ -87,7 +87,9 @@ where
     /// #     .session_ids(true)
     /// #     .build()?;
     /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
-    /// let driver = Driver::new(cookie.clone()).revocations(Revocations::new(MemoryStore::new()))?;
+    /// let driver = Driver::builder(cookie.clone())
+    ///     .revocations(Revocations::new(MemoryStore::new()))
+    ///     .build()?;
     /// let alice = Subject::new("alice")?;
     /// // Alice logs in on her phone...
     /// let phone = driver.begin::<u32, &[u8]>([]);
@@ -149,7 +151,9 @@ where
     /// #     .build()?;
     /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
     /// // Server-side sessions need no revocations for it: the store does it.
-    /// let driver = Driver::new(cookie).server_side(&ServerSide::new(MemoryStore::new()))?;
+    /// let driver = Driver::builder(cookie)
+    ///     .server_side(ServerSide::new(MemoryStore::new()))
+    ///     .build()?;
     /// let session = driver.begin::<String, &[u8]>([]);
     /// block_on(Driver::load(&session))?;
     /// let alice = Subject::new("alice")?;

@@ -350,7 +350,9 @@ where
     ///     .session_ids(true)
     ///     .build()?;
     /// let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
-    /// let driver = Driver::new(cookie).server_side(&ServerSide::new(MemoryStore::new()))?;
+    /// let driver = Driver::builder(cookie)
+    ///     .server_side(ServerSide::new(MemoryStore::new()))
+    ///     .build()?;
     /// // The session of a request with this `Cookie` header, and the end of the request, as the
     /// // adapters run them.
     /// let request = |header: &str| -> Result<Session<Vec<String>>, Box<dyn std::error::Error>> {

@@ -46,8 +46,9 @@ impl Default for Conflicts {
     }
 }
 
-/// Server-side sessions over a [`Store`]: give it to an adapter's `server_side` and the same
-/// handlers keep their state in the store instead of the cookie. Cheap to clone.
+/// Server-side sessions over a [`Store`]: give it to the request driver's
+/// [`server_side`](crate::web::DriverBuilder::server_side) and the same handlers keep their state
+/// in the store instead of the cookie. Cheap to clone.
 ///
 /// The cookie holds the session id and its stamps: the same size whatever the state (93 octets
 /// for `__Host-session`, and 4/3 of a logged-in subject's length more; tests/size.rs); the
@@ -57,8 +58,7 @@ impl Default for Conflicts {
 /// write is a compare-and-set on the version the request read, so a write that comes after a
 /// logout never brings the session back, and concurrent writes follow [`Conflicts`].
 ///
-/// The request [`Driver`](crate::web::Driver) takes it in its `server_side`, and the web
-/// adapters run that driver. Without a framework, the steps of a request are the ones they take:
+/// The web adapters run the request [`Driver`](crate::web::Driver) built with it. Without a framework, the steps of a request are the ones they take:
 ///
 /// ```
 /// use sealed_session::store::MemoryStore;
@@ -75,7 +75,9 @@ impl Default for Conflicts {
 ///     .session_ids(true)
 ///     .build()?;
 /// let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
-/// let driver = Driver::new(cookie).server_side(&ServerSide::new(MemoryStore::new()))?;
+/// let driver = Driver::builder(cookie)
+///     .server_side(ServerSide::new(MemoryStore::new()))
+///     .build()?;
 ///
 /// // A request: log in with a state far larger than a cookie.
 /// let session = driver.begin::<Vec<u8>, &[u8]>([]);
@@ -154,7 +156,7 @@ impl ServerSide {
     }
 
     /// Binds these settings to `cookie`, whose keys seal the states at rest: what each
-    /// request's session is given. [`Driver::server_side`](crate::web::Driver::server_side)
+    /// request's session is given. [`DriverBuilder::build`](crate::web::DriverBuilder::build)
     /// does it once.
     ///
     /// # Errors

@@ -63,18 +63,18 @@ use crate::handle::Session;
 /// every worker.
 ///
 /// The response gets no `Set-Cookie` when the handler did not touch the session, nor (unless
-/// [`write_on_server_error`](Driver::write_on_server_error)) when it is a 5xx. A handler's error is
+/// [`write_on_server_error`](super::DriverBuilder::write_on_server_error)) when it is a 5xx. A handler's error is
 /// a response by the time it gets here and follows the same rules; an `Err` that an inner
 /// middleware returns instead of a response passes through untouched, without `Set-Cookie`. If a
 /// renewal due at the end of the request cannot be sealed, the response becomes a 500 and the
 /// cookie is left as it was (or, with
-/// [`keep_response_on_write_error`](Driver::keep_response_on_write_error), the response goes out
+/// [`keep_response_on_write_error`](super::DriverBuilder::keep_response_on_write_error), the response goes out
 /// without the renewal); either way the error is logged.
 ///
 /// A response whose handler used the session gets `Vary: Cookie`, one that sets or deletes a
 /// session cookie `Cache-Control: private` (unless the handler chose its own), and with
-/// [`cache_no_store`](Driver::cache_no_store) every response bearing a session `no-store`. The
-/// 503 of a store outage carries [`retry_after`](Driver::retry_after). See [`crate::web`].
+/// [`cache_no_store`](super::DriverBuilder::cache_no_store) every response bearing a session `no-store`. The
+/// 503 of a store outage carries [`retry_after`](super::DriverBuilder::retry_after). See [`crate::web`].
 pub struct SessionMiddleware<T> {
     driver: Driver,
     state: PhantomData<fn() -> T>,
@@ -100,7 +100,7 @@ impl<T> SessionMiddleware<T> {
     ///
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
     /// # let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
-    /// let sessions = SessionMiddleware::<u64>::new(Driver::new(cookie).cache_no_store(true));
+    /// let sessions = SessionMiddleware::<u64>::new(Driver::builder(cookie).cache_no_store(true).build()?);
     /// # let _ = sessions;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -13,10 +13,10 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::DriverBuilder;
 use super::{MissingSession, SessionRejection};
 use crate::cookie::SessionCookie;
-use crate::error::ConfigError;
-use crate::handle::{Revocations, SaveError, ServerSide, Settings};
+use crate::handle::{SaveError, Settings};
 use crate::handle::{Session, join_cookie_headers};
 
 /// The request lifecycle of sessions, for any web framework, with its settings: the cookie,
@@ -72,14 +72,14 @@ use crate::handle::{Session, join_cookie_headers};
 /// ```
 #[derive(Clone)]
 pub struct Driver {
-    cookie: Arc<SessionCookie>,
-    write_on_server_error: bool,
-    fail_on_write_error: bool,
+    pub(super) cookie: Arc<SessionCookie>,
+    pub(super) write_on_server_error: bool,
+    pub(super) fail_on_write_error: bool,
     /// The session mode its settings chose.
-    mode: Settings,
-    cache_no_store: bool,
+    pub(super) mode: Settings,
+    pub(super) cache_no_store: bool,
     /// The `Retry-After` of a store outage's 503, in whole seconds.
-    retry_after: u64,
+    pub(super) retry_after: u64,
 }
 
 /// A header the end of a request reads or writes.
@@ -212,7 +212,7 @@ impl std::fmt::Debug for Driver {
 impl Driver {
     /// A driver for sessions kept in `cookie`, with the default settings: cookie sessions (no
     /// store), no `Set-Cookie` on 5xx responses, a 500 when a renewal cannot be sealed, no
-    /// `no-store`, and a one-second `Retry-After`.
+    /// `no-store`, and a one-second `Retry-After`. [`builder`](Self::builder) for others.
     pub fn new(cookie: SessionCookie) -> Self {
         Self {
             cookie: Arc::new(cookie),
@@ -224,112 +224,10 @@ impl Driver {
         }
     }
 
-    /// Whether to send the session's `Set-Cookie` lines on 5xx responses too (default false: a
-    /// failed request changes no cookie).
-    pub fn write_on_server_error(mut self, write: bool) -> Self {
-        self.write_on_server_error = write;
-        self
-    }
-
-    /// Whether, when a renewal due at the end of the request cannot be sealed, to send the
-    /// handler's response anyway, without the renewal, instead of a 500 (default false; the
-    /// error is logged either way).
-    pub fn keep_response_on_write_error(mut self, keep: bool) -> Self {
-        self.fail_on_write_error = !keep;
-        self
-    }
-
-    /// Checks every session against `revocations` before it is used (a revoked session is an
-    /// empty one, its cookie deleted), and records the revocation of a logout
-    /// ([`Session::clear`], [`Session::logout_everywhere`], [`Session::logout_others`]) before
-    /// the response goes out. The check is one round trip in [`Driver::load`], so a request
-    /// whose handler does not take the session asks nothing. When the store cannot answer,
-    /// `load` fails (unless the revocations accept outages) and the adapters answer 503 without
-    /// running the handler.
-    ///
-    /// ```
-    /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
-    /// use sealed_session::Revocations;
-    /// use sealed_session::store::MemoryStore;
-    /// use sealed_session::web::Driver;
-    ///
-    /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
-    ///     .session_ids(true)
-    ///     .build()?;
-    /// let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
-    /// let driver = Driver::new(cookie).revocations(Revocations::new(MemoryStore::new()))?;
-    /// # let _ = driver;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`ConfigError::RevocationsNeedSessionIds`] if the cookie's sealer does not put session
-    /// ids in its values.
-    pub fn revocations(mut self, revocations: Revocations) -> Result<Self, ConfigError> {
-        let ctx = self.cookie.context();
-        if !ctx.session_ids {
-            return Err(ConfigError::RevocationsNeedSessionIds);
-        }
-        // Revocation times and creation times from one clock.
-        let revocations = revocations.shared_clock(Arc::clone(&ctx.clock));
-        self.mode = self.mode.with_revocations(revocations);
-        Ok(self)
-    }
-
-    /// Keeps every session's state in `side`'s store, the cookie holding only its sealed id
-    /// ([`ServerSide`]); handlers do not change. [`Driver::load`] reads the state from the store
-    /// (one round trip; a request whose handler does not take the session asks nothing), and a
-    /// request that changed it writes it back at its [`end`](Self::end) (one more). When the
-    /// store cannot answer, the request gets a 503; when another request of the session wrote
-    /// first and the change cannot be applied again, a 409
-    /// ([`Conflicts`](crate::Conflicts)). Neither sends a `Set-Cookie`.
-    ///
-    /// # Errors
-    /// [`ConfigError::ServerSideNeedsSessionIds`] if the cookie's sealer does not put session
-    /// ids in its values.
-    pub fn server_side(mut self, side: &ServerSide) -> Result<Self, ConfigError> {
-        self.mode = self.mode.with_server_side(side.bind(&self.cookie)?);
-        Ok(self)
-    }
-
-    /// Whether to mark every response that bears a session `Cache-Control: no-store` (default
-    /// false), so that no cache keeps it, not even the browser's HTTP cache: after a logout,
-    /// Back then asks the server again and shows the page logged out, instead of the logged-in
-    /// page from the cache.
-    ///
-    /// One copy is out of the server's reach: a browser's back/forward cache may keep the live
-    /// page in memory, `no-store` or not (Chromium does, on a page left by a form's POST), and
-    /// Back then shows it without asking. A logged-in page ends that with a line of script that
-    /// reloads a page restored from it:
-    /// `addEventListener('pageshow', e => { if (e.persisted) location.reload(); })` (the example
-    /// app's pages do; its browser test checks both).
-    ///
-    /// A response bears a session when the session is present at its end (the handler read it,
-    /// changed it or logged in) or it sets or deletes the session's cookies (a login, a logout,
-    /// a bad cookie's removal). A page read without a session stays cacheable, and a response
-    /// whose handler never touched the session gets no header at all. A handler that sets its
-    /// own `Cache-Control` keeps it.
-    ///
-    /// Without this setting the caching headers are still safe for shared caches: every
-    /// response of a request that used the session gets `Vary: Cookie` (added to the handler's
-    /// `Vary`, unless it lists `Cookie` or `*` already), and one that sets or deletes a session
-    /// cookie gets `Cache-Control: private` unless the handler chose its own. `no-store` costs
-    /// the browser its copy of every logged-in page: each visit, Back included, asks the server
-    /// again.
-    pub fn cache_no_store(mut self, on: bool) -> Self {
-        self.cache_no_store = on;
-        self
-    }
-
-    /// How long the 503 of a store outage tells clients to wait before they try again, in its
-    /// `Retry-After` header (default [`DEFAULT_RETRY_AFTER`](super::DEFAULT_RETRY_AFTER), one
-    /// second; whole seconds, a fraction rounded up). It goes on the 503 that answers a
-    /// [`Driver::load`] the store could not serve, and on the 503 that replaces a response whose
-    /// logout or write the store could not take. A client that honours it backs off instead of
-    /// retrying at once into the outage.
-    pub fn retry_after(mut self, after: Duration) -> Self {
-        self.retry_after = retry_after_seconds(after);
-        self
+    /// Starts the settings of a driver for sessions kept in `cookie`: each has the default of
+    /// [`new`](Self::new), and [`DriverBuilder::build`] checks them all at once.
+    pub fn builder(cookie: SessionCookie) -> DriverBuilder {
+        DriverBuilder::new(Self::new(cookie))
     }
 
     /// The session of a request with these `Cookie` header fields (the framework's header
@@ -529,7 +427,7 @@ fn vary_on_cookie(reply: &mut impl Reply) {
 
 /// `after` as `Retry-After` says it: whole seconds, a fraction rounded up so that a client never
 /// comes back sooner than asked.
-fn retry_after_seconds(after: Duration) -> u64 {
+pub(super) fn retry_after_seconds(after: Duration) -> u64 {
     after
         .as_secs()
         .saturating_add(u64::from(after.subsec_nanos() > 0))

@@ -32,6 +32,7 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
+mod builder;
 mod driver;
 #[cfg(feature = "http")]
 mod http;
@@ -39,6 +40,7 @@ mod lines;
 mod log;
 mod rejection;
 
+pub use builder::DriverBuilder;
 pub use driver::{Driver, Field, Reply, StoreOutage, Value};
 pub use lines::Lines;
 pub use rejection::{MissingSession, SessionRejection};

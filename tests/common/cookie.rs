@@ -63,7 +63,12 @@ pub(crate) fn signer(name: &str) -> Signer {
 
 /// A sealed session cookie named `name` with default options, at [`T0`].
 pub(crate) fn sealed_cookie(name: &str) -> SessionCookie {
-    SessionCookie::sealed(sealer(name), CookieOptions::new()).expect("valid options")
+    sealed_cookie_with(name, CookieOptions::new())
+}
+
+/// As [`sealed_cookie`], with `options`.
+pub(crate) fn sealed_cookie_with(name: &str, options: CookieOptions) -> SessionCookie {
+    SessionCookie::sealed(sealer(name), options).expect("valid options")
 }
 
 /// The `name=value` part of a `Set-Cookie` value.

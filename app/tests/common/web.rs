@@ -332,10 +332,13 @@ pub(crate) fn cookie_with(ring: KeyRing, clock: ManualClock) -> SessionCookie {
         .clock(clock)
         .build()
         .unwrap();
-    SessionCookie::sealed(sealer, CookieOptions::new().dangerous_omit_secure(true))
-        .unwrap()
-        .max_chunks(3)
-        .unwrap()
+    SessionCookie::sealed(
+        sealer,
+        CookieOptions::new()
+            .dangerous_omit_secure(true)
+            .max_chunks(3),
+    )
+    .unwrap()
 }
 
 /// The cookie a browser gets: a `__Host-` name with the default attributes (`Secure`, `Path=/`),
@@ -345,10 +348,7 @@ pub(crate) fn host_cookie(ring: KeyRing) -> SessionCookie {
         .session_ids(true)
         .build()
         .unwrap();
-    SessionCookie::sealed(sealer, CookieOptions::new())
-        .unwrap()
-        .max_chunks(3)
-        .unwrap()
+    SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(3)).unwrap()
 }
 
 /// Each case, written once as `async fn case(framework: Framework)`, becomes a test per
@@ -454,17 +454,17 @@ impl Settings {
 
 /// The request driver every framework's app runs, with `stores` and `settings`.
 pub(crate) fn driver(cookie: SessionCookie, stores: Stores, settings: Settings) -> Driver {
-    let mut driver = Driver::new(cookie).cache_no_store(settings.cache_no_store);
+    let mut driver = Driver::builder(cookie).cache_no_store(settings.cache_no_store);
     if let Some(after) = settings.retry_after {
         driver = driver.retry_after(after);
     }
     if let Some(revocations) = stores.revocations {
-        driver = driver.revocations(revocations).unwrap();
+        driver = driver.revocations(revocations);
     }
     if let Some(side) = &stores.server_side {
-        driver = driver.server_side(side).unwrap();
+        driver = driver.server_side(side.clone());
     }
-    driver
+    driver.build().unwrap()
 }
 
 /// Serves the test app of `framework` with `cookie`. Call inside a tokio runtime.

@@ -55,8 +55,7 @@ pub fn chunk_cookie() -> SessionCookie {
         .size_limit(LIMIT)
         .build()
         .expect("valid config");
-    SessionCookie::sealed(sealer, sealed_session::CookieOptions::new())
-        .and_then(|c| c.max_chunks(MAX))
+    SessionCookie::sealed(sealer, sealed_session::CookieOptions::new().max_chunks(MAX))
         .expect("valid options")
 }
 

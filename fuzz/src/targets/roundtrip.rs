@@ -114,8 +114,7 @@ pub fn run(input: &Input) {
         .size_limit(limit)
         .build()
         .expect("a limit that fits a sealed value fits a signed one");
-    let cookie = SessionCookie::sealed(sealer.clone(), CookieOptions::new())
-        .and_then(|c| c.max_chunks(MAX_CHUNKS))
+    let cookie = SessionCookie::sealed(sealer.clone(), CookieOptions::new().max_chunks(MAX_CHUNKS))
         .expect("valid options");
     let mut w = World {
         keys,

@@ -198,8 +198,9 @@ pub fn check(write: bool, header: &str, record: &str) -> Outcome {
         now(registered).expect("memory store");
     }
     // Through the request driver, as the adapters run it.
-    let driver = Driver::new((*h.cookie).clone())
-        .server_side(&ServerSide::new(store))
+    let driver = Driver::builder((*h.cookie).clone())
+        .server_side(ServerSide::new(store))
+        .build()
         .expect("the cookie has session ids");
     let session = driver.begin::<Session, _>([header.as_bytes().to_vec()]);
     now(Driver::load(&session)).expect("the memory store answers");

@@ -139,11 +139,11 @@ pub(super) trait Mode<T: Serialize + DeserializeOwned> {
     }
 }
 
-/// The mode a driver gives each request's session, from its settings ([`Driver::revocations`],
-/// [`Driver::server_side`], in either order).
+/// The mode a driver gives each request's session, from its settings ([`DriverBuilder::revocations`],
+/// [`DriverBuilder::server_side`], in either order).
 ///
-/// [`Driver::revocations`]: crate::web::Driver::revocations
-/// [`Driver::server_side`]: crate::web::Driver::server_side
+/// [`DriverBuilder::revocations`]: crate::web::DriverBuilder::revocations
+/// [`DriverBuilder::server_side`]: crate::web::DriverBuilder::server_side
 #[derive(Clone, Debug, Default)]
 pub(crate) enum Settings {
     /// Cookie sessions.

@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/", get(add))
         .layer(SessionLayer::<Cart>::new(
-            Driver::new(cookie).server_side(&store)?,
+            Driver::builder(cookie).server_side(store).build()?,
         ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     axum::serve(listener, app).await?;
