@@ -109,8 +109,9 @@
 //!
 //! - [`Revocations`]: logout that revokes, for cookie sessions with session ids: a revoked
 //!   id, every session of a subject ("log out everywhere") or all but the caller's ("log out my
-//!   other sessions"), kept in a [`store::Store`] and checked by the web adapters when a handler
-//!   takes the session; fail closed on outages and when the store forgot what it was told.
+//!   other sessions"), kept in a [`store::Store`] and checked by the request driver when a
+//!   handler takes the session; fail closed on outages and when the store forgot what it was
+//!   told.
 //! - [`ServerSide`]: server-side sessions with the same handlers: the cookie holds only
 //!   a sealed session id, the state lives in a store, sealed at rest and bound to the id;
 //!   logout deletes it, writes are compare-and-set (a late write never brings a logged-out
@@ -119,10 +120,16 @@
 //!
 //! ## Where things are
 //! Each public item has one path. The core is at the crate root: keys, sealers and signers,
-//! cookies, [`Session`], their errors and constants. Three public modules hold the rest:
-//! [`store`] (the stores, revocations and server-side sessions), [`web`] (the request driver, the
-//! axum and actix adapters and their rejections) and, with feature `key-file`, `key_file` (the
-//! key-ring file).
+//! cookies, [`Session`] and its modes' settings ([`Revocations`], [`ServerSide`]), their errors
+//! and constants. Three public modules hold the rest: [`store`] (the `Store` trait and the
+//! stores, which know nothing of cookies or sessions), [`web`] (the request driver, the axum and
+//! actix adapters and their rejections) and, with feature `key-file`, `key_file` (the key-ring
+//! file).
+//!
+//! Inside, the layers depend downward only, with no import circle: keys and suites; the
+//! sealing pipeline ([`Sealer`] and [`Signer`] are one [`Protector`] type); the cookie layer; the
+//! session handle, whose modes (cookie, cookie with revocations, server-side, overflow) are one
+//! trait; the request driver. The stores sit apart, below the modes that use them.
 //!
 //! ## Possible future features
 //! - Server-side reads and revocation checks served from memory on each server, invalidated by
