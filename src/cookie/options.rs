@@ -116,16 +116,17 @@ impl CookieOptions {
     /// With chunking on, every cookie named `name.1` ... `name.{max-1}` belongs to this session:
     /// do not give another cookie such a name.
     ///
-    /// Splits are canonical: [`SessionCookie::open`] accepts only the split
-    /// [`SessionCookie::set_cookies`] makes (one unchunked cookie when the value fits; else
-    /// the fewest chunks, every part but the last filled to exactly what the size limit leaves
-    /// it), so each value has exactly one accepted cookie set. Readers and writers must therefore
-    /// share the sealer's size limit as well as the name; a reader's `max` may be larger than
-    /// the writer's.
+    /// Splits are canonical: [`SessionCookie::open`](crate::SessionCookie::open) accepts only
+    /// the split [`SessionCookie::set_cookies`](crate::SessionCookie::set_cookies) makes (one
+    /// unchunked cookie when the value fits; else the fewest chunks, every part but the last
+    /// filled to exactly what the size limit leaves it), so each value has exactly one accepted
+    /// cookie set. Readers and writers must therefore share the sealer's size limit as well as
+    /// the name; a reader's `max` may be larger than the writer's.
     ///
-    /// [`validate`](Self::validate), and so [`SessionCookie::sealed`] and
-    /// [`SessionCookie::signed`], refuse a `max` of 0 or above [`MAX_CHUNKS`]
-    /// ([`ConfigError::InvalidChunkCount`]).
+    /// [`validate`](Self::validate), and so
+    /// [`SessionCookie::sealed`](crate::SessionCookie::sealed) and
+    /// [`SessionCookie::signed`](crate::SessionCookie::signed), refuse a `max` of 0 or above
+    /// [`MAX_CHUNKS`](crate::MAX_CHUNKS) ([`ConfigError::InvalidChunkCount`]).
     pub fn max_chunks(mut self, max: usize) -> Self {
         self.max_chunks = max;
         self

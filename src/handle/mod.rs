@@ -170,7 +170,8 @@ where
     /// The session of a request, with its `Cookie` header (every field joined with `"; "`) made
     /// by `header` only if the session is used: a request whose handler never touches the
     /// session does not even read its `Cookie` fields. [`Driver::begin`](crate::web::Driver::begin)
-    /// hands over the fields (shared buffers) and joins them here.
+    /// hands over the fields (shared buffers) and joins them here, and the mode its `settings`
+    /// choose (which, in server-side mode, also choose the cookie).
     pub(crate) fn lazy(
         cookie: &Arc<SessionCookie>,
         header: impl FnOnce() -> String + Send + 'static,
