@@ -93,8 +93,8 @@ pub(super) trait Mode<T: Serialize + DeserializeOwned> {
         false
     }
 
-    /// Makes `state`, sealed under `envelope`, the session: into the cookie, or noted for the
-    /// store. Only if that succeeds is the session changed.
+    /// Makes the next state, sealed under its envelope, the session: into the cookie, or noted
+    /// for the store. Only if that succeeds is the session changed.
     fn commit(&mut self, core: &mut Core<T>, next: Next<T>) -> Result<(), CookieWriteError> {
         let Next {
             state, envelope, ..

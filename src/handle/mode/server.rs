@@ -430,16 +430,13 @@ impl<T: Serialize + DeserializeOwned> Mode<T> for Server<T> {
     /// state is in the cookie (overflow), which is checked against its subject's revocations on
     /// every use: a session whose state is in the store ends when its record is removed.
     fn logout(&mut self, state: &State<T>) {
-        let in_cookie = match state {
-            State::Present { .. } => true,
-            State::Pending { state, .. } => state.is_some(),
-            _ => false,
-        };
-        let subject = match state {
-            State::Present { envelope, .. } | State::Pending { envelope, .. } => {
-                envelope.subject().is_some()
-            }
-            _ => false,
+        // Whether the state is in the cookie, and the session has a subject.
+        let (in_cookie, subject) = match state {
+            State::Present { envelope, .. } => (true, envelope.subject().is_some()),
+            State::Pending {
+                state, envelope, ..
+            } => (state.is_some(), envelope.subject().is_some()),
+            _ => (false, false),
         };
         let revocable = self.checks.revoke_ids() || (in_cookie && !self.holds_record() && subject);
         if let Some(revocation) = id_revocation(state, revocable) {
