@@ -2,18 +2,54 @@
 //!
 //! What the report (`--bench report`: seal, open, old keys, garbage, sign and verify against the
 //! floor and cookie-rs) does not time, with criterion's statistics: resource bounds on hostile
-//! input (group `reject`), a session chunked over several cookies through the cookie layer
-//! (`chunked`), and the per-request handle through the request driver against opening its header
+//! input (group `reject`), a large session through the request driver, in one cookie and chunked
+//! over two (`chunked`: a login request and a request that reads the session, each begun and
+//! ended), and the per-request handle through the request driver against opening its header
 //! directly (`handle`).
 
 mod common;
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Floor, NAME, Session, session_of_size};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Signer};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sealed_session::web::{Driver, Field, Lines};
+use sealed_session::{
+    CookieOptions, Key, KeyRing, Sealer, SessionCookie, Signer, Subject, cookie_pairs,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Runs a future that never waits (no store) to its end.
+fn now<F: std::future::Future>(future: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => unreachable!("no store: nothing waits"),
+    }
+}
+
+/// The end of a request on a 200 response, as the adapters run it: the response it gives.
+fn end<T: Serialize + DeserializeOwned>(
+    driver: &Driver,
+    session: &sealed_session::Session<T>,
+) -> Lines {
+    let mut response = Lines::new(200);
+    now(driver.end(session, &mut response));
+    response
+}
+
+/// The `Cookie` header a browser sends back for these `Set-Cookie` lines (removals dropped).
+fn cookie_header(set_cookie: &[String]) -> String {
+    set_cookie
+        .iter()
+        .filter_map(|line| line.split(';').next())
+        .filter(|pair| !pair.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 fn keys() -> (KeyRing, Sealer, Signer) {
     let ring = KeyRing::new(Key::from_bytes(&[1; 32]).unwrap());
@@ -66,59 +102,74 @@ fn reject(c: &mut Criterion) {
     group.finish();
 }
 
+/// A large session, in one cookie (3000 bytes, just under the limit) and chunked over two (6000
+/// bytes), through the request driver as the adapters run it: `login`, a request without a
+/// cookie whose handler logs a user in (begun, `login`, ended: the seal, the split and the
+/// `Set-Cookie` lines; the state's copy is made outside the timing), and `read`, a request that
+/// carries the cookies back and reads the session (begun, read, ended: the header joined, the
+/// chunks gathered, the value opened; no line to write).
 fn chunked(c: &mut Criterion) {
     let (_, sealer, _) = keys();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(3)).unwrap();
+    let driver = Driver::new(cookie);
+    let subject = Subject::new("user-7").unwrap();
+    let login = |state: Session| {
+        let session = driver.begin::<Session, &[u8]>([]);
+        session.login(&subject, state).unwrap();
+        end(&driver, &session)
+    };
     let mut group = c.benchmark_group("chunked");
-    for size in [3000, 6000] {
+    for (size, cookies) in [(3000, 1), (6000, 2)] {
         let state = session_of_size(size);
-        let set = cookie.set_cookies(&state).unwrap();
-        let header = set
-            .iter()
-            .filter_map(|h| h.split(';').next())
-            .filter(|pair| !pair.ends_with('='))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let set = login(state.clone()).header(Field::SetCookie);
+        assert_eq!(set.len(), cookies, "cookies of a {size}-byte session");
+        // A shared buffer, as frameworks keep header values: no copy per request.
+        let header: Arc<[u8]> = cookie_header(&set).into_bytes().into();
+        let read = driver.begin::<Session, _>([Arc::clone(&header)]);
+        assert_eq!(read.get().as_ref(), Some(&state), "the cookies open");
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::new("set_cookies", size), &state, |b, s| {
-            b.iter(|| cookie.set_cookies(black_box(s)).unwrap())
+        group.bench_with_input(BenchmarkId::new("login", size), &state, |b, s| {
+            b.iter_batched(|| s.clone(), |s| login(black_box(s)), BatchSize::SmallInput)
         });
-        group.bench_with_input(BenchmarkId::new("open_header", size), &header, |b, h| {
-            b.iter(|| cookie.open::<Session>(black_box(h)).unwrap().unwrap())
+        group.bench_with_input(BenchmarkId::new("read", size), &header, |b, h| {
+            b.iter(|| {
+                let session = driver.begin::<Session, _>([Arc::clone(black_box(h))]);
+                black_box(session.read(|s| s.map(|s| s.user_id)));
+                end(&driver, &session)
+            })
         });
     }
     group.finish();
 }
 
+/// A request's session opened without the request driver, the baseline of `handle`: the one
+/// pair of the cookie's name found in the `Cookie` header (a second one refused, as the driver
+/// does) and its value opened by the sealer.
+fn open_header<T: DeserializeOwned>(sealer: &Sealer, header: &str) -> Option<T> {
+    let mut values = cookie_pairs(header)
+        .filter(|(name, _)| *name == sealer.cookie_name())
+        .map(|(_, value)| value);
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    sealer.open::<T>(value).ok().map(|opened| opened.state)
+}
+
 /// The per-request handle through the request driver, as the web adapters run it (begun from
 /// the `Cookie` header, ended on a response), on the small state of `benches/web.rs` (a user
-/// name and a counter), against opening the same `Cookie` header directly: what the handle and
-/// the driver add.
+/// name and a counter), against opening the same `Cookie` header directly ([`open_header`]):
+/// what the handle and the driver add.
 fn handle(c: &mut Criterion) {
-    use sealed_session::web::{Driver, Field, Lines};
-
-    /// Runs a future that never waits (no store) to its end.
-    fn now<F: std::future::Future>(future: F) -> F::Output {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match std::pin::pin!(future).as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => unreachable!("no store: nothing waits"),
-        }
-    }
-
     #[derive(serde::Serialize, serde::Deserialize, Clone)]
     struct Visit {
         user: String,
         counter: u64,
     }
     let (_, sealer, _) = keys();
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-    let driver = Driver::new(cookie.clone());
-    let end = |session: &sealed_session::Session<Visit>| {
-        let mut response = Lines::new(200);
-        now(driver.end(session, &mut response));
-        response
-    };
+    let cookie = SessionCookie::sealed(sealer.clone(), CookieOptions::new()).unwrap();
+    let driver = Driver::new(cookie);
+    let end = |session: &sealed_session::Session<Visit>| end(&driver, session);
     let first = driver.begin::<Visit, &[u8]>([]);
     first
         .replace(Visit {
@@ -135,7 +186,7 @@ fn handle(c: &mut Criterion) {
     let session = |h: &String| driver.begin::<Visit, _>([h.clone().into_bytes()]);
     let mut group = c.benchmark_group("handle");
     group.bench_with_input("open_header", &header, |b, h| {
-        b.iter(|| cookie.open::<Visit>(black_box(h)).unwrap().unwrap())
+        b.iter(|| open_header::<Visit>(&sealer, black_box(h)).unwrap())
     });
     group.bench_with_input("untouched", &header, |b, h| b.iter(|| end(&session(h))));
     group.bench_with_input("read", &header, |b, h| {

@@ -263,6 +263,77 @@ impl std::error::Error for SealError {
     }
 }
 
+/// Why a handler's change to its [`Session`](crate::Session) was refused
+/// ([`replace`](crate::Session::replace), [`modify`](crate::Session::modify),
+/// [`update`](crate::Session::update), [`login`](crate::Session::login),
+/// [`renew_identity`](crate::Session::renew_identity)). The change is sealed when it is made, so
+/// the handler sees this while it still writes its response. The session keeps its previous
+/// state, and the response keeps the request's cookie (or none), never a partial set.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The state could not be sealed: it does not serialize ([`SealError::Serialize`]), its
+    /// session expired ([`SealError::Expired`]: log the user in again), or, with chunking off,
+    /// it is too large for one cookie ([`SealError::TooLarge`]: store less, allow chunks with
+    /// [`CookieOptions::max_chunks`](crate::CookieOptions::max_chunks), or keep the state
+    /// server-side).
+    Seal(SealError),
+    /// The state does not fit the configured number of cookies. Store less, allow more chunks
+    /// (up to [`MAX_CHUNKS`](crate::MAX_CHUNKS)), or keep the state server-side.
+    TooManyChunks {
+        /// Length of the encoded value, in characters.
+        size: usize,
+        /// The most characters `max_chunks` cookies can carry.
+        capacity: usize,
+        /// The configured number of chunks.
+        max_chunks: usize,
+    },
+    /// A server-side session's sealed state is longer than the store keeps
+    /// ([`ServerSide::max_state_len`](crate::ServerSide::max_state_len)). Shrink the state or
+    /// raise the bound.
+    StateTooLarge {
+        /// Length of the sealed state, in characters.
+        size: usize,
+        /// The longest sealed state kept.
+        max: usize,
+    },
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Seal(e) => e.fmt(f),
+            Self::TooManyChunks {
+                size,
+                capacity,
+                max_chunks,
+            } => write!(
+                f,
+                "a value of {size} characters does not fit {max_chunks} cookies ({capacity} at most)"
+            ),
+            Self::StateTooLarge { size, max } => write!(
+                f,
+                "a sealed state of {size} characters is longer than the store keeps ({max})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Seal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SealError> for WriteError {
+    fn from(e: SealError) -> Self {
+        Self::Seal(e)
+    }
+}
+
 /// What is wrong with a value that is not well-formed. Reported before any key is used, except
 /// [`Malformed::Stamps`], which can only be seen after authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +365,7 @@ pub enum Lifetime {
 }
 
 /// Why [`Sealer::open`](crate::Sealer::open) (or [`Signer::verify`](crate::Signer::verify),
-/// or [`SessionCookie::open`](crate::SessionCookie::open) once the cookies are gathered) refused
+/// or a request's session cookie, once its chunks are gathered: [`CookieReadError::Open`](crate::CookieReadError::Open)) refused
 /// a value. Treat every variant as "no session";
 /// they are distinct so that logs and metrics can tell an attack from an expiry from a bad deploy.
 #[derive(Clone, PartialEq, Eq)]
@@ -396,4 +467,4 @@ impl std::error::Error for OpenError {
     }
 }
 
-debug_as_display!(ConfigError, CodecError, SealError, OpenError);
+debug_as_display!(ConfigError, CodecError, SealError, WriteError, OpenError);

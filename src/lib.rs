@@ -32,13 +32,17 @@
 //! byte-exact specification, with test vectors.
 //!
 //! ## Getting started
+//! Handlers take a [`Session<T>`]. A web adapter (features `axum` and `actix`), or the request
+//! [`Driver`](web::Driver) it wraps, makes it from the request's cookies and turns it into the
+//! response's `Set-Cookie` lines. Here the driver runs without a framework:
 //! ```
 //! use std::time::Duration;
 //! use serde::{Deserialize, Serialize};
+//! use sealed_session::web::{Driver, Field, Lines};
 //! use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
 //!
-//! #[derive(Serialize, Deserialize)]
-//! struct Session { user_id: u64 }
+//! #[derive(Serialize, Deserialize, Clone)]
+//! struct Account { user_id: u64 }
 //!
 //! // Load keys from your secret store (`Key::from_base64`); `Key::generate` makes a new one.
 //! let ring = KeyRing::new(Key::generate()?);
@@ -46,21 +50,25 @@
 //!     .idle_timeout(Duration::from_secs(30 * 60))
 //!     .absolute_lifetime(Duration::from_secs(12 * 3600))
 //!     .build()?;
-//! let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
+//! let driver = Driver::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
 //!
-//! // Response: one `Set-Cookie` header per string (Secure, HttpOnly, SameSite=Lax, Max-Age).
-//! let set_cookie = cookie.set_cookies(&Session { user_id: 7 })?;
+//! // A request without a cookie; its handler logs the user in.
+//! let session = driver.begin::<Account, &str>([]);
+//! session.replace(Account { user_id: 7 })?;
+//! // The end of the request (a framework's adapter does it; without one, any executor).
+//! let mut response = Lines::new(200);
+//! pollster::block_on(driver.end(&session, &mut response));
+//! // One `Set-Cookie` line per cookie: Secure, HttpOnly, SameSite=Lax, Max-Age.
+//! let set_cookie = response.header(Field::SetCookie);
 //!
-//! // Next request: the browser sends the cookie back in its `Cookie` header.
-//! let header = set_cookie[0].split(';').next().unwrap();
-//! let opened = cookie.open::<Session>(header)?.expect("a session");
-//! assert_eq!(opened.state.user_id, 7);
-//! if opened.needs_renewal() {
-//!     let _renewed = cookie.renew_cookies(&opened.state, &opened.envelope())?;
-//! }
+//! // The next request carries the cookie back.
+//! let cookie = set_cookie[0].split(';').next().unwrap().to_owned();
+//! let session = driver.begin::<Account, _>([cookie]);
+//! assert_eq!(session.read(|a| a.map(|a| a.user_id)), Some(7));
 //!
-//! // A tampered or foreign cookie is a typed error: treat it as "no session".
-//! assert!(cookie.open::<Session>("__Host-session=garbage").is_err());
+//! // A tampered or foreign cookie is no session, never an error page.
+//! let session = driver.begin::<Account, _>(["__Host-session=garbage"]);
+//! assert!(session.get().is_none());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -93,10 +101,10 @@
 //!   ([`SealerBuilder::extended_nonce`]); an optional [`SessionId`] and [`Subject`] sealed in.
 //! - [`Signer`]: the signed-only mode (HMAC-SHA256) for state the client may read but not change,
 //!   with the same key ring, stamps, identity, binding and size rule.
-//! - [`SessionCookie`] and [`CookieOptions`]: `Set-Cookie` rendering with secure defaults,
-//!   `__Host-`/`__Secure-` prefix rules, removal cookies, `Cookie` header parsing
-//!   ([`cookie_pairs`]) in one bounded pass, and opt-in chunking over up to
-//!   [`MAX_CHUNKS`] cookies.
+//! - [`SessionCookie`] and [`CookieOptions`]: a session cookie's configuration, checked when it
+//!   is made: secure defaults, `__Host-`/`__Secure-` prefix rules, and opt-in chunking over up
+//!   to [`MAX_CHUNKS`] cookies. The request driver renders its `Set-Cookie` lines and parses the
+//!   `Cookie` header in one bounded pass ([`cookie_pairs`] is that parser).
 //! - [`Session`]: the session of one request for any web framework: read lazily (a request that
 //!   never touches it decrypts nothing and gets no `Set-Cookie`), changes sealed when made (a
 //!   state too large is an error the handler sees), renewal only when due, a bad cookie read as
@@ -229,10 +237,12 @@ mod vectors;
 // nowhere else.
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::cookie::{
-    BROWSER_COOKIE_LIMIT, CookieOptions, CookieReadError, CookieWriteError, MAX_ATTRIBUTE_LEN,
-    MAX_CHUNKS, MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie, cookie_pairs,
+    BROWSER_COOKIE_LIMIT, CookieOptions, CookieReadError, MAX_ATTRIBUTE_LEN, MAX_CHUNKS,
+    MAX_COOKIE_AGE, MAX_COOKIE_HEADER_LEN, SameSite, SessionCookie, cookie_pairs,
 };
-pub use crate::error::{CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError};
+pub use crate::error::{
+    CodecError, ConfigError, Lifetime, Malformed, OpenError, SealError, WriteError,
+};
 pub use crate::handle::{
     Conflicts, DEFAULT_MAX_STATE_LEN, Forgotten, LogoutError, Outage, RECORD_MARGIN, Refusal,
     Revocations, ServerSide, Session, Verdict,

@@ -1,20 +1,26 @@
 //! Chunked cookies (FORMAT.md, "Chunked cookies"): a value too long for one cookie is spread over
 //! `name`, `name.1`, ... with a `k.` marker on the first. Round trips at every chunk-count
-//! boundary, the size rule on every emitted cookie, removal of stale chunks, refusal of every
-//! tamper (a missing, swapped, duplicated, extra, truncated or bit-flipped chunk), and refusal of
-//! every split other than the writer's (`NonCanonicalChunks`), even of an authentic value.
+//! boundary, the size rule on every emitted cookie, removal of the stale chunks a request carried,
+//! refusal of every tamper (a missing, swapped, duplicated, extra, truncated or bit-flipped
+//! chunk), and refusal of every split other than the writer's (`NonCanonicalChunks`), even of an
+//! authentic value. Every cookie is written and read as the public request driver
+//! (`sealed_session::web::Driver`) writes and reads it for a request.
 
 mod common;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use common::cookie::{
-    NAME, T0_STAMPS_LEN, base64_len, builder, bytes, bytes_postcard_len, clock, decode, header_of,
-    is_removal, key_a, ring, sealer, signer_builder, stored,
+    NAME, T0, T0_PLUS_IDLE_HTTP_DATE, T0_STAMPS_LEN, base64_len, builder, bytes,
+    bytes_postcard_len, clock, decode, header_of, is_removal, key_a, ring, sealer, signer_builder,
+    stored,
 };
+use common::driver::{Sent, request, write};
+use sealed_session::web::Driver;
 use sealed_session::{
-    CookieOptions, CookieReadError, CookieWriteError, KeyId, Malformed, OpenError, SealError,
-    SessionCookie,
+    CookieOptions, CookieReadError, KeyId, Lifetime, Malformed, OpenError, Refusal, SealError,
+    SessionCookie, WriteError,
 };
 use serde_bytes::ByteBuf;
 
@@ -128,29 +134,34 @@ fn removal(name: &str) -> String {
 // Fixtures
 // ---------------------------------------------------------------------------------------------
 
-/// A default sealed cookie (limit 4096) allowed `k` chunks.
-fn cookie(k: usize) -> SessionCookie {
-    SessionCookie::sealed(sealer(NAME), CookieOptions::new().max_chunks(k)).unwrap()
+/// A driver of default sealed cookies (limit 4096) allowed `k` chunks.
+fn driver(k: usize) -> Driver {
+    Driver::new(SessionCookie::sealed(sealer(NAME), CookieOptions::new().max_chunks(k)).unwrap())
 }
 
-/// A sealed cookie with a size limit of [`SMALL_LIMIT`], allowed `k` chunks.
-fn small_cookie(k: usize) -> SessionCookie {
+/// A driver of sealed cookies with a size limit of [`SMALL_LIMIT`], allowed `k` chunks.
+fn small_driver(k: usize) -> Driver {
     let sealer = builder(&ring(), &clock(), NAME)
         .size_limit(SMALL_LIMIT)
         .build()
         .unwrap();
-    SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(k)).unwrap()
+    Driver::new(SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(k)).unwrap())
 }
 
-/// The stored `(name, value)` pairs of a session holding [`bytes`]`(n)`.
-fn chunks_of(cookie: &SessionCookie, n: usize) -> Vec<(String, String)> {
-    stored(&cookie.set_cookies(&bytes(n)).unwrap())
+/// The stored `(name, value)` pairs of a new session holding [`bytes`]`(n)`: what the response
+/// to a request without cookies whose handler sets that state leaves in the browser.
+fn chunks_of(driver: &Driver, n: usize) -> Vec<(String, String)> {
+    stored(&write(driver, "", bytes(n)).unwrap())
 }
 
-fn open(cookie: &SessionCookie, header: &str) -> Result<Option<ByteBuf>, CookieReadError> {
-    cookie
-        .open::<ByteBuf>(header)
-        .map(|o| o.map(|o| o.into_state()))
+/// What the handler of a request with the `Cookie` header `header` reads: the state, or why the
+/// cookie layer refused the request's cookie (any other refusal fails the test: these drivers
+/// have no store).
+fn open(driver: &Driver, header: &str) -> Result<Option<ByteBuf>, CookieReadError> {
+    common::driver::open::<ByteBuf>(driver, header).map_err(|refusal| match refusal {
+        Refusal::Cookie(e) => e,
+        other => panic!("refused by the cookie layer, not {other:?}"),
+    })
 }
 
 /// The sealed value carried by stored chunks: the parts joined, without the `k.` marker.
@@ -172,10 +183,10 @@ const SMALL_TWO_CHUNK_PAYLOAD: usize = 250;
 const SMALL_THREE_CHUNK_PAYLOAD: usize = 500;
 const SMALL_FOUR_CHUNK_PAYLOAD: usize = 700;
 
-fn small_session(k: usize, n: usize) -> (SessionCookie, Vec<(String, String)>) {
-    let cookie = small_cookie(k);
-    let chunks = chunks_of(&cookie, n);
-    (cookie, chunks)
+fn small_session(k: usize, n: usize) -> (Driver, Vec<(String, String)>) {
+    let driver = small_driver(k);
+    let chunks = chunks_of(&driver, n);
+    (driver, chunks)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,11 +204,11 @@ fn chunk_capacities_for_the_default_name_and_limit() {
 
 #[test]
 fn session_exactly_at_the_two_chunk_boundary_fills_both_cookies_to_the_octet() {
-    let c = cookie(2);
+    let d = driver(2);
     // The largest value two cookies can carry: 8172 characters = 6129 bytes, payload 6086.
     let n = largest_payload_within(capacity(NAME, LIMIT, 2));
     assert_eq!(value_len(n), 8172);
-    let chunks = chunks_of(&c, n);
+    let chunks = chunks_of(&d, n);
     let sizes: Vec<usize> = chunks.iter().map(|(n, v)| n.len() + 1 + v.len()).collect();
     assert_eq!(sizes, [4096, 4096]);
     assert!(chunks[0].1.starts_with("2."));
@@ -206,9 +217,9 @@ fn session_exactly_at_the_two_chunk_boundary_fills_both_cookies_to_the_octet() {
 #[test]
 fn first_cookie_is_filled_before_the_next_one_is_used() {
     // One character over a single cookie: the first cookie is full, the second holds the rest.
-    let c = cookie(2);
+    let d = driver(2);
     let n = largest_payload_within(capacity(NAME, LIMIT, 1)) + 1;
-    let chunks = chunks_of(&c, n);
+    let chunks = chunks_of(&d, n);
     let len = value_len(n);
     assert_eq!(chunks.len(), 2);
     assert_eq!(chunks[0].1.len(), 2 + room(NAME, LIMIT, 0, 2));
@@ -240,18 +251,19 @@ fn sizes_up_to(k: usize) -> Vec<usize> {
 #[test]
 fn round_trip_at_every_size_and_chunk_boundary_for_one_to_four_chunks() {
     for k in 1..=4 {
-        let c = cookie(k);
+        let d = driver(k);
         for n in sizes_up_to(k) {
-            let set = c.set_cookies(&bytes(n)).unwrap();
+            // A new session: the request carried no cookie, so there is nothing to delete.
+            let set = write(&d, "", bytes(n)).unwrap();
             let expected_chunks = chunks_needed(NAME, LIMIT, value_len(n));
             assert!(expected_chunks <= k);
-            // One Set-Cookie per chunk, then one removal per unused chunk name.
-            assert_eq!(set.len(), k, "k={k} n={n}");
+            // One Set-Cookie per chunk, and no removal.
+            assert_eq!(set.len(), expected_chunks, "k={k} n={n}");
             for (i, s) in set.iter().enumerate() {
                 let (name, value) = s.split(';').next().unwrap().split_once('=').unwrap();
                 assert_eq!(name, chunk_name(NAME, i));
                 assert!(name.len() + 1 + value.len() <= LIMIT, "k={k} n={n} i={i}");
-                assert_eq!(is_removal(s), i >= expected_chunks, "k={k} n={n} i={i}");
+                assert!(!is_removal(s), "k={k} n={n} i={i}");
             }
             let chunks = stored(&set);
             assert_eq!(chunks.len(), expected_chunks);
@@ -259,7 +271,7 @@ fn round_trip_at_every_size_and_chunk_boundary_for_one_to_four_chunks() {
             if expected_chunks > 1 {
                 assert!(chunks[0].1.starts_with(&format!("{expected_chunks}.")));
             }
-            let opened = open(&c, &header_of(&chunks)).unwrap().expect("a session");
+            let opened = open(&d, &header_of(&chunks)).unwrap().expect("a session");
             assert_eq!(opened.len(), n, "k={k} n={n}");
             assert_eq!(opened, bytes(n));
         }
@@ -267,14 +279,45 @@ fn round_trip_at_every_size_and_chunk_boundary_for_one_to_four_chunks() {
 }
 
 #[test]
+fn rewriting_a_full_session_deletes_exactly_the_names_left_unused_at_every_size() {
+    for k in 1..=4 {
+        let d = driver(k);
+        // The request carries a session filling all `k` chunks.
+        let full = chunks_of(&d, largest_payload_within(capacity(NAME, LIMIT, k)));
+        assert_eq!(full.len(), k);
+        let header = header_of(&full);
+        for n in sizes_up_to(k) {
+            let set = write(&d, &header, bytes(n)).unwrap();
+            let expected_chunks = chunks_needed(NAME, LIMIT, value_len(n));
+            // One Set-Cookie per chunk, then one removal per carried name the value leaves unused.
+            assert_eq!(set.len(), k, "k={k} n={n}");
+            for (i, s) in set.iter().enumerate() {
+                let name = s.split_once('=').unwrap().0;
+                assert_eq!(name, chunk_name(NAME, i), "k={k} n={n} i={i}");
+                assert_eq!(is_removal(s), i >= expected_chunks, "k={k} n={n} i={i}");
+            }
+            // The browser that held the full session keeps exactly the new value's chunks.
+            let mut jar = Jar(full.iter().cloned().collect());
+            jar.apply(&set);
+            assert_eq!(jar.0.len(), expected_chunks, "k={k} n={n}");
+            assert_eq!(
+                open(&d, &jar.header()).unwrap(),
+                Some(bytes(n)),
+                "k={k} n={n}"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_chunk_count_boundary_uses_exactly_the_fewest_chunks() {
-    let c = cookie(4);
+    let d = driver(4);
     for j in 1..=4 {
         let largest = largest_payload_within(capacity(NAME, LIMIT, j));
-        assert_eq!(chunks_of(&c, largest).len(), j, "largest fitting {j}");
+        assert_eq!(chunks_of(&d, largest).len(), j, "largest fitting {j}");
         if j < 4 {
             assert_eq!(
-                chunks_of(&c, largest + 1).len(),
+                chunks_of(&d, largest + 1).len(),
                 j + 1,
                 "smallest needing {}",
                 j + 1
@@ -285,9 +328,9 @@ fn every_chunk_count_boundary_uses_exactly_the_fewest_chunks() {
 
 #[test]
 fn eight_chunks_round_trip_at_their_capacity() {
-    let c = cookie(8);
+    let d = driver(8);
     let n = largest_payload_within(capacity(NAME, LIMIT, 8));
-    let chunks = chunks_of(&c, n);
+    let chunks = chunks_of(&d, n);
     let names: Vec<&str> = chunks.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -303,23 +346,23 @@ fn eight_chunks_round_trip_at_their_capacity() {
         ]
     );
     assert!(chunks.iter().all(|(n, v)| n.len() + 1 + v.len() <= LIMIT));
-    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
+    assert_eq!(open(&d, &header_of(&chunks)).unwrap(), Some(bytes(n)));
 }
 
 #[test]
 fn chunks_open_in_any_order_among_other_cookies() {
-    let c = cookie(3);
+    let d = driver(3);
     let n = largest_payload_within(capacity(NAME, LIMIT, 3));
-    let mut chunks = chunks_of(&c, n);
+    let mut chunks = chunks_of(&d, n);
     chunks.reverse();
     chunks.insert(1, ("theme".into(), "dark".into()));
     chunks.push(("session.01".into(), "x".into()));
-    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
+    assert_eq!(open(&d, &header_of(&chunks)).unwrap(), Some(bytes(n)));
 }
 
 #[test]
 fn non_canonical_chunk_names_are_other_cookies() {
-    let (c, mut chunks) = small_session(3, SMALL_TWO_CHUNK_PAYLOAD);
+    let (d, mut chunks) = small_session(3, SMALL_TWO_CHUNK_PAYLOAD);
     for other in [
         "session.0",
         "session.01",
@@ -331,7 +374,7 @@ fn non_canonical_chunk_names_are_other_cookies() {
         chunks.push((other.into(), "junk".into()));
     }
     assert_eq!(
-        open(&c, &header_of(&chunks)).unwrap(),
+        open(&d, &header_of(&chunks)).unwrap(),
         Some(bytes(SMALL_TWO_CHUNK_PAYLOAD))
     );
 }
@@ -339,35 +382,68 @@ fn non_canonical_chunk_names_are_other_cookies() {
 #[test]
 fn chunked_signed_session_round_trips() {
     let signer = signer_builder(&ring(), &clock(), NAME).build().unwrap();
-    let c = SessionCookie::signed(signer, CookieOptions::new().max_chunks(2)).unwrap();
-    let chunks = chunks_of(&c, 5000);
+    let d = Driver::new(SessionCookie::signed(signer, CookieOptions::new().max_chunks(2)).unwrap());
+    let chunks = chunks_of(&d, 5000);
     assert_eq!(chunks.len(), 2);
     // Signed values are readable: the payload bytes appear in the decoded joined value.
     let raw = decode(&joined(&chunks));
     assert_eq!(raw[0], 0x81);
     assert!(raw.windows(5000).any(|w| w == bytes(5000).as_slice()));
-    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(5000)));
+    assert_eq!(open(&d, &header_of(&chunks)).unwrap(), Some(bytes(5000)));
 }
 
 #[test]
 fn renewing_a_chunked_session_keeps_its_creation_time() {
+    // An absolute lifetime of 2000 s: renewed at T0 + 600 with its creation time kept, the
+    // session ends at T0 + 2000 (Max-Age 1400); renewed as a new session, it would get a whole
+    // idle timeout (Max-Age 1800). A chunked value does not open in a Sealer (longer than one
+    // cookie), so the stamps are read from each chunk's attributes and from when it expires.
     let clock = clock();
-    let sealer = builder(&ring(), &clock, NAME).build().unwrap();
-    let c = SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(3)).unwrap();
-    let first = c.set_cookies(&bytes(7000)).unwrap();
-    let opened = c
-        .open::<ByteBuf>(&header_of(&stored(&first)))
-        .unwrap()
+    let sealer = builder(&ring(), &clock, NAME)
+        .absolute_lifetime(Duration::from_secs(2000))
+        .build()
         .unwrap();
-    clock.advance(std::time::Duration::from_secs(600));
-    let renewed = c.renew_cookies(&opened.state, &opened.envelope()).unwrap();
-    let again = c
-        .open::<ByteBuf>(&header_of(&stored(&renewed)))
-        .unwrap()
-        .unwrap();
-    assert_eq!(again.stamps.created(), opened.stamps.created());
-    assert_eq!(again.stamps.issued(), opened.stamps.issued() + 600);
-    assert_eq!(again.state, bytes(7000));
+    let d = Driver::new(SessionCookie::sealed(sealer, CookieOptions::new().max_chunks(3)).unwrap());
+    let first = write(&d, "", bytes(7000)).unwrap();
+    assert_eq!(first.len(), 3);
+    for line in &first {
+        assert!(
+            line.contains(&format!(
+                "; Max-Age=1800; Expires={T0_PLUS_IDLE_HTTP_DATE};"
+            )),
+            "{line}"
+        );
+    }
+    clock.advance(Duration::from_secs(600));
+    // A request that only reads the session: a tenth of the idle timeout has passed, so its
+    // renewal is due and the end of the request writes it.
+    let renewed = request::<ByteBuf>(&d, &header_of(&stored(&first)), |s| {
+        assert_eq!(s.get(), Some(bytes(7000)));
+    })
+    .set_cookies();
+    assert_eq!(renewed.len(), 3, "{renewed:?}");
+    assert_ne!(stored(&renewed), stored(&first), "sealed again");
+    for line in &renewed {
+        assert!(!is_removal(line), "{line}");
+        // T0 + 2000: Fri, 15 Jan 2027 08:33:20 GMT.
+        assert!(
+            line.contains("; Max-Age=1400; Expires=Fri, 15 Jan 2027 08:33:20 GMT;"),
+            "{line}"
+        );
+    }
+    let header = header_of(&stored(&renewed));
+    assert_eq!(open(&d, &header).unwrap(), Some(bytes(7000)));
+    // The absolute lifetime still counts from the first creation (leeway 60 s).
+    clock.set(T0 + 2060);
+    assert_eq!(open(&d, &header).unwrap(), Some(bytes(7000)));
+    clock.set(T0 + 2061);
+    assert_eq!(
+        open(&d, &header).unwrap_err(),
+        CookieReadError::Open(OpenError::Expired {
+            lifetime: Lifetime::Absolute,
+            expired_at: T0 + 2000
+        })
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,42 +477,82 @@ impl Jar {
 
 #[test]
 fn shrinking_session_deletes_its_stale_chunks() {
-    let c = cookie(3);
+    let d = driver(3);
     let mut jar = Jar::default();
-    jar.apply(&c.set_cookies(&bytes(9000)).unwrap());
+    jar.apply(&write(&d, "", bytes(9000)).unwrap());
     assert_eq!(
         jar.0.keys().collect::<Vec<_>>(),
         ["session", "session.1", "session.2"]
     );
-    let set = c.set_cookies(&bytes(10)).unwrap();
+    // The request carries the three chunks; the new value needs one: the two others go.
+    let set = write(&d, &jar.header(), bytes(10)).unwrap();
+    assert_eq!(set.len(), 3, "{set:?}");
+    assert!(set[0].starts_with("session=") && !is_removal(&set[0]));
     assert_eq!(set[1], removal("session.1"));
     assert_eq!(set[2], removal("session.2"));
     jar.apply(&set);
     assert_eq!(jar.0.keys().collect::<Vec<_>>(), ["session"]);
-    assert_eq!(open(&c, &jar.header()).unwrap(), Some(bytes(10)));
+    assert_eq!(open(&d, &jar.header()).unwrap(), Some(bytes(10)));
 }
 
 #[test]
 fn three_chunks_shrinking_to_two_delete_only_the_third() {
-    let c = cookie(3);
+    let d = driver(3);
     let mut jar = Jar::default();
-    jar.apply(&c.set_cookies(&bytes(9000)).unwrap());
-    let set = c.set_cookies(&bytes(5000)).unwrap();
+    jar.apply(&write(&d, "", bytes(9000)).unwrap());
+    let set = write(&d, &jar.header(), bytes(5000)).unwrap();
     assert_eq!(set.len(), 3);
     assert!(!is_removal(&set[0]) && !is_removal(&set[1]));
     assert_eq!(set[2], removal("session.2"));
     jar.apply(&set);
-    assert_eq!(open(&c, &jar.header()).unwrap(), Some(bytes(5000)));
+    assert_eq!(open(&d, &jar.header()).unwrap(), Some(bytes(5000)));
+}
+
+#[test]
+fn only_the_chunk_names_the_request_carried_are_deleted() {
+    // Up to eight chunks allowed, two carried: the one the new value leaves unused is deleted,
+    // and none of the names the browser never had (session.2 to session.7).
+    let d = driver(8);
+    let two = chunks_of(&d, 5000);
+    assert_eq!(two.len(), 2);
+    let set = write(&d, &header_of(&two), bytes(10)).unwrap();
+    assert_eq!(set.len(), 2, "{set:?}");
+    assert!(set[0].starts_with("session=") && !is_removal(&set[0]));
+    assert_eq!(set[1], removal("session.1"));
+    // A growing session has nothing to delete.
+    let set = write(&d, &header_of(&two), bytes(9000)).unwrap();
+    assert_eq!(set.len(), 3, "{set:?}");
+    assert!(!set.iter().any(|s| is_removal(s)), "{set:?}");
+}
+
+#[test]
+fn refused_chunked_cookie_is_deleted_name_by_name_as_the_request_carried_it() {
+    // A three-chunk session missing its middle chunk: no session, and the response deletes the
+    // two names the request carried, not the one it lacked.
+    let (d, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    assert_eq!(chunks.len(), 3);
+    chunks.remove(1);
+    let response = request::<ByteBuf>(&d, &header_of(&chunks), |s| {
+        assert_eq!(s.get(), None);
+        assert_eq!(
+            s.refused(),
+            Some(Refusal::Cookie(CookieReadError::MissingChunk { chunk: 1 }))
+        );
+    });
+    assert_eq!(
+        response.set_cookies(),
+        [removal("session"), removal("session.2")]
+    );
 }
 
 #[test]
 fn session_over_the_capacity_of_its_chunks_is_too_many_chunks() {
     for k in 2..=4 {
-        let c = cookie(k);
+        let d = driver(k);
         let n = largest_payload_within(capacity(NAME, LIMIT, k)) + 1;
         assert_eq!(
-            c.set_cookies(&bytes(n)).unwrap_err(),
-            CookieWriteError::TooManyChunks {
+            write(&d, "", bytes(n)).unwrap_err(),
+            WriteError::TooManyChunks {
                 size: value_len(n),
                 capacity: capacity(NAME, LIMIT, k),
                 max_chunks: k,
@@ -448,11 +564,11 @@ fn session_over_the_capacity_of_its_chunks_is_too_many_chunks() {
 
 #[test]
 fn session_over_one_cookie_without_chunking_is_too_large() {
-    let c = cookie(1);
+    let d = driver(1);
     let n = largest_payload_within(capacity(NAME, LIMIT, 1)) + 1;
     assert_eq!(
-        c.set_cookies(&bytes(n)).unwrap_err(),
-        CookieWriteError::Seal(SealError::TooLarge {
+        write(&d, "", bytes(n)).unwrap_err(),
+        WriteError::Seal(SealError::TooLarge {
             size: NAME.len() + 1 + value_len(n),
             limit: LIMIT
         })
@@ -464,7 +580,7 @@ fn largest_single_cookie_is_exactly_4096_octets_and_one_byte_more_is_refused() {
     // 33 + 8 + (2 + 3023) = 3066 bytes = 4088 characters; "session=" makes 4096.
     let n = largest_payload_within(LIMIT - NAME.len() - 1);
     assert_eq!(n, 3023);
-    let set = cookie(1).set_cookies(&bytes(n)).unwrap();
+    let set = write(&driver(1), "", bytes(n)).unwrap();
     assert_eq!(set[0].split(';').next().unwrap().len(), 4096);
     // The Sealer alone applies the same rule.
     let s = sealer(NAME);
@@ -475,8 +591,8 @@ fn largest_single_cookie_is_exactly_4096_octets_and_one_byte_more_is_refused() {
     };
     assert_eq!(s.seal(&bytes(n + 1)).unwrap_err(), over);
     assert_eq!(
-        cookie(1).set_cookies(&bytes(n + 1)).unwrap_err(),
-        CookieWriteError::Seal(over)
+        write(&driver(1), "", bytes(n + 1)).unwrap_err(),
+        WriteError::Seal(over)
     );
 }
 
@@ -486,13 +602,13 @@ fn largest_single_cookie_is_exactly_4096_octets_and_one_byte_more_is_refused() {
 
 #[test]
 fn dropping_any_chunk_is_a_missing_chunk() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 3);
     for drop in 0..3 {
         let mut rest = chunks.clone();
         rest.remove(drop);
         assert_eq!(
-            open(&c, &header_of(&rest)).unwrap_err(),
+            open(&d, &header_of(&rest)).unwrap_err(),
             CookieReadError::MissingChunk { chunk: drop },
             "dropped {drop}"
         );
@@ -501,21 +617,21 @@ fn dropping_any_chunk_is_a_missing_chunk() {
 
 #[test]
 fn chunks_without_the_first_cookie_are_missing_chunk_zero() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     assert_eq!(
-        open(&c, &header_of(&chunks[2..])).unwrap_err(),
+        open(&d, &header_of(&chunks[2..])).unwrap_err(),
         CookieReadError::MissingChunk { chunk: 0 }
     );
 }
 
 #[test]
 fn duplicating_any_chunk_is_a_duplicate_cookie() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     for dup in 0..3 {
         let mut more = chunks.clone();
         more.push(chunks[dup].clone());
         assert_eq!(
-            open(&c, &header_of(&more)).unwrap_err(),
+            open(&d, &header_of(&more)).unwrap_err(),
             CookieReadError::DuplicateCookie { chunk: dup },
             "duplicated {dup}"
         );
@@ -524,44 +640,44 @@ fn duplicating_any_chunk_is_a_duplicate_cookie() {
 
 #[test]
 fn chunk_beyond_the_announced_count_is_unexpected() {
-    let (c, mut chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, mut chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 3);
     chunks.push(("session.3".into(), "AAAA".into()));
     assert_eq!(
-        open(&c, &header_of(&chunks)).unwrap_err(),
+        open(&d, &header_of(&chunks)).unwrap_err(),
         CookieReadError::UnexpectedChunk { chunk: 3 }
     );
 }
 
 #[test]
 fn chunk_beyond_the_configured_maximum_is_unexpected() {
-    let (c, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     chunks.push(("session.5".into(), "AAAA".into()));
     assert_eq!(
-        open(&c, &header_of(&chunks)).unwrap_err(),
+        open(&d, &header_of(&chunks)).unwrap_err(),
         CookieReadError::UnexpectedChunk { chunk: 5 }
     );
 }
 
 #[test]
 fn chunk_next_to_an_unchunked_session_is_unexpected() {
-    let (c, mut chunks) = small_session(3, 10);
+    let (d, mut chunks) = small_session(3, 10);
     assert_eq!(chunks.len(), 1);
     chunks.push(("session.1".into(), "AAAA".into()));
     assert_eq!(
-        open(&c, &header_of(&chunks)).unwrap_err(),
+        open(&d, &header_of(&chunks)).unwrap_err(),
         CookieReadError::UnexpectedChunk { chunk: 1 }
     );
 }
 
 #[test]
 fn chunk_longer_than_its_own_size_rule_is_oversized() {
-    let (c, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     // "session.1" + "=" leaves 290 characters under a 300-octet limit.
     assert_eq!(chunks[1].1.len(), 290, "a middle chunk is full");
     chunks[1].1.push('A');
     assert_eq!(
-        open(&c, &header_of(&chunks)).unwrap_err(),
+        open(&d, &header_of(&chunks)).unwrap_err(),
         CookieReadError::Open(OpenError::Oversized { len: 291, max: 290 })
     );
 }
@@ -578,7 +694,7 @@ fn split_marker(v: &str) -> (&str, &str) {
 
 #[test]
 fn swapping_two_chunk_bodies_fails_to_open() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     let bodies: Vec<String> = chunks
         .iter()
         .enumerate()
@@ -601,7 +717,7 @@ fn swapping_two_chunk_bodies_fails_to_open() {
             CookieReadError::Open(expected_for_joined(&joined(&swapped)))
         };
         assert_eq!(
-            open(&c, &header_of(&swapped)).unwrap_err(),
+            open(&d, &header_of(&swapped)).unwrap_err(),
             expected,
             "swapped {a} and {b}"
         );
@@ -610,46 +726,46 @@ fn swapping_two_chunk_bodies_fails_to_open() {
 
 #[test]
 fn swapping_two_full_middle_chunks_fails_authentication() {
-    let (c, chunks) = small_session(4, SMALL_FOUR_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(4, SMALL_FOUR_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 4);
     assert_eq!(chunks[1].1.len(), chunks[2].1.len(), "full chunks");
     let mut swapped = chunks.clone();
     swapped[1].1 = chunks[2].1.clone();
     swapped[2].1 = chunks[1].1.clone();
     assert_eq!(
-        open(&c, &header_of(&swapped)).unwrap_err(),
+        open(&d, &header_of(&swapped)).unwrap_err(),
         CookieReadError::Open(OpenError::Authentication)
     );
 }
 
 #[test]
 fn swapping_whole_values_moves_the_marker_and_breaks_the_size_rule() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     let mut swapped = chunks.clone();
     swapped[0].1 = chunks[1].1.clone();
     swapped[1].1 = chunks[0].1.clone();
     // "3." + 290 characters is 292, two more than "session.1" may carry.
     assert_eq!(
-        open(&c, &header_of(&swapped)).unwrap_err(),
+        open(&d, &header_of(&swapped)).unwrap_err(),
         CookieReadError::Open(OpenError::Oversized { len: 292, max: 290 })
     );
 }
 
 #[test]
 fn chunks_from_another_session_fail_authentication() {
-    let (c, a) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
-    let b = chunks_of(&c, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, a) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let b = chunks_of(&d, SMALL_THREE_CHUNK_PAYLOAD);
     let mut mixed = a.clone();
     mixed[2] = b[2].clone();
     assert_eq!(
-        open(&c, &header_of(&mixed)).unwrap_err(),
+        open(&d, &header_of(&mixed)).unwrap_err(),
         CookieReadError::Open(OpenError::Authentication)
     );
 }
 
 #[test]
 fn truncating_any_chunk_by_one_character_fails_to_open() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     for i in 0..3 {
         let mut cut = chunks.clone();
         cut[i].1.pop();
@@ -661,7 +777,7 @@ fn truncating_any_chunk_by_one_character_fails_to_open() {
             CookieReadError::Open(expected_for_joined(&joined(&cut)))
         };
         assert_eq!(
-            open(&c, &header_of(&cut)).unwrap_err(),
+            open(&d, &header_of(&cut)).unwrap_err(),
             expected,
             "chunk {i}"
         );
@@ -672,11 +788,11 @@ fn truncating_any_chunk_by_one_character_fails_to_open() {
 fn truncating_the_last_chunk_by_one_character_is_not_canonical_base64url() {
     // The joined value has 4k + 2 characters here, so one less leaves 4k + 1: never base64url.
     // 33 + 8 + 2 + 501 = 544 bytes: 726 characters.
-    let (c, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD + 1);
+    let (d, mut chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD + 1);
     assert_eq!(joined(&chunks).len(), 726);
     chunks[2].1.pop();
     assert_eq!(
-        open(&c, &header_of(&chunks)).unwrap_err(),
+        open(&d, &header_of(&chunks)).unwrap_err(),
         CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
     );
 }
@@ -703,7 +819,7 @@ fn expected_for_joined(text: &str) -> OpenError {
 
 #[test]
 fn every_single_bit_flip_of_every_chunk_character_is_refused() {
-    let (c, chunks) = small_session(2, SMALL_TWO_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(2, SMALL_TWO_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 2);
     assert_eq!(
         chunks[0].1.len(),
@@ -722,7 +838,7 @@ fn every_single_bit_flip_of_every_chunk_character_is_refused() {
                 value[at] = flipped;
                 let mut bad = chunks.clone();
                 bad[i].1 = value.into_iter().collect();
-                let err = open(&c, &header_of(&bad)).expect_err("a flipped chunk never opens");
+                let err = open(&d, &header_of(&bad)).expect_err("a flipped chunk never opens");
                 tried += 1;
                 let in_marker = i == 0 && at < 2;
                 if i == 0 && !flipped.is_ascii() {
@@ -803,12 +919,12 @@ fn split_as(value: &str, lens: &[usize]) -> Vec<(String, String)> {
 
 #[test]
 fn shifted_boundary_of_an_authentic_value_is_non_canonical() {
-    let (c, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     let value = joined(&chunks);
     // 724 characters: 290 + 290 + 144.
     assert_eq!(part_lens_in(NAME, &header_of(&chunks)), [290, 290, 144]);
     assert_eq!(
-        open(&c, &header_of(&split_as(&value, &[290, 290, 144]))).unwrap(),
+        open(&d, &header_of(&split_as(&value, &[290, 290, 144]))).unwrap(),
         Some(bytes(SMALL_THREE_CHUNK_PAYLOAD))
     );
     for lens in [
@@ -819,7 +935,7 @@ fn shifted_boundary_of_an_authentic_value_is_non_canonical() {
         [290, 289, 145],
     ] {
         assert_eq!(
-            open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
+            open(&d, &header_of(&split_as(&value, &lens))).unwrap_err(),
             CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
@@ -828,7 +944,7 @@ fn shifted_boundary_of_an_authentic_value_is_non_canonical() {
 
 #[test]
 fn empty_middle_or_last_part_is_non_canonical() {
-    let (c, chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
     let value = joined(&chunks);
     for lens in [
         &[290, 0, 290, 144][..],
@@ -837,7 +953,7 @@ fn empty_middle_or_last_part_is_non_canonical() {
         &[0, 290, 290, 144],
     ] {
         assert_eq!(
-            open(&c, &header_of(&split_as(&value, lens))).unwrap_err(),
+            open(&d, &header_of(&split_as(&value, lens))).unwrap_err(),
             CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
@@ -847,7 +963,7 @@ fn empty_middle_or_last_part_is_non_canonical() {
     let value = joined(&two);
     assert_eq!(
         open(
-            &c,
+            &d,
             &header_of(&split_as(&value, &[290, value.len() - 290, 0]))
         )
         .unwrap_err(),
@@ -858,20 +974,20 @@ fn empty_middle_or_last_part_is_non_canonical() {
 #[test]
 fn marker_with_an_empty_head_is_non_canonical() {
     // `session=2.; session.1=<the whole value>`: every cookie within the size rule.
-    let (c, chunks) = small_session(3, 10);
+    let (d, chunks) = small_session(3, 10);
     assert_eq!(chunks.len(), 1);
     let value = &chunks[0].1;
     let header = format!("session=2.; session.1={value}");
     assert_eq!(
-        open(&c, &header).unwrap_err(),
+        open(&d, &header).unwrap_err(),
         CookieReadError::NonCanonicalChunks
     );
     let header = format!("session=3.; session.1={value}; session.2=");
     assert_eq!(
-        open(&c, &header).unwrap_err(),
+        open(&d, &header).unwrap_err(),
         CookieReadError::NonCanonicalChunks
     );
-    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(10)));
+    assert_eq!(open(&d, &header_of(&chunks)).unwrap(), Some(bytes(10)));
 }
 
 #[test]
@@ -879,7 +995,7 @@ fn chunked_form_of_a_value_that_fits_one_cookie_is_non_canonical() {
     // The longest value one cookie carries: "session=" + 292 characters. As two chunks its first
     // part can be full (290) and its last non-empty, yet one cookie was enough.
     let n = largest_payload_within(room(NAME, SMALL_LIMIT, 0, 1));
-    let (c, chunks) = small_session(2, n);
+    let (d, chunks) = small_session(2, n);
     assert_eq!(chunks.len(), 1, "unchunked");
     let value = joined(&chunks);
     assert!(
@@ -894,7 +1010,7 @@ fn chunked_form_of_a_value_that_fits_one_cookie_is_non_canonical() {
         [value.len() - full_first, full_first],
     ] {
         assert_eq!(
-            open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
+            open(&d, &header_of(&split_as(&value, &lens))).unwrap_err(),
             CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
@@ -903,15 +1019,15 @@ fn chunked_form_of_a_value_that_fits_one_cookie_is_non_canonical() {
     let (_, small) = small_session(2, 10);
     let value = joined(&small);
     assert_eq!(
-        open(&c, &header_of(&split_as(&value, &[40, value.len() - 40]))).unwrap_err(),
+        open(&d, &header_of(&split_as(&value, &[40, value.len() - 40]))).unwrap_err(),
         CookieReadError::NonCanonicalChunks
     );
-    assert_eq!(open(&c, &header_of(&chunks)).unwrap(), Some(bytes(n)));
+    assert_eq!(open(&d, &header_of(&chunks)).unwrap(), Some(bytes(n)));
 }
 
 #[test]
 fn three_chunk_form_of_a_value_that_fits_two_is_non_canonical() {
-    let (c, chunks) = small_session(3, SMALL_TWO_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(3, SMALL_TWO_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 2);
     let value = joined(&chunks);
     let rest = value.len() - 290;
@@ -923,24 +1039,24 @@ fn three_chunk_form_of_a_value_that_fits_two_is_non_canonical() {
         [290, rest, 0],
     ] {
         assert_eq!(
-            open(&c, &header_of(&split_as(&value, &lens))).unwrap_err(),
+            open(&d, &header_of(&split_as(&value, &lens))).unwrap_err(),
             CookieReadError::NonCanonicalChunks,
             "{lens:?}"
         );
     }
     assert_eq!(
-        open(&c, &header_of(&split_as(&value, &[290, rest]))).unwrap(),
+        open(&d, &header_of(&split_as(&value, &[290, rest]))).unwrap(),
         Some(bytes(SMALL_TWO_CHUNK_PAYLOAD))
     );
 }
 
 #[test]
 fn only_the_writers_split_opens_at_every_size_and_every_moved_boundary_is_refused() {
-    let c = small_cookie(4);
+    let d = small_driver(4);
     let max = largest_payload_within(capacity(NAME, SMALL_LIMIT, 4));
     let mut moved = 0;
     for n in (0..=max).step_by(7).chain([max]) {
-        let chunks = chunks_of(&c, n);
+        let chunks = chunks_of(&d, n);
         let lens = part_lens_in(NAME, &header_of(&chunks));
         let value = joined(&chunks);
         assert_eq!(
@@ -949,24 +1065,24 @@ fn only_the_writers_split_opens_at_every_size_and_every_moved_boundary_is_refuse
             "n={n}"
         );
         assert_eq!(
-            open(&c, &header_of(&chunks)).unwrap(),
+            open(&d, &header_of(&chunks)).unwrap(),
             Some(bytes(n)),
             "n={n}"
         );
         let k = lens.len();
         for b in 0..k.saturating_sub(1) {
-            for d in [-3isize, -1, 1, 3] {
+            for shift in [-3isize, -1, 1, 3] {
                 let mut other = lens.clone();
                 let (Some(left), Some(right)) = (
-                    other[b].checked_add_signed(d),
-                    other[b + 1].checked_add_signed(-d),
+                    other[b].checked_add_signed(shift),
+                    other[b + 1].checked_add_signed(-shift),
                 ) else {
                     continue;
                 };
                 other[b] = left;
                 other[b + 1] = right;
                 let cookies = split_as(&value, &other);
-                let got = open(&c, &header_of(&cookies)).unwrap_err();
+                let got = open(&d, &header_of(&cookies)).unwrap_err();
                 // A part pushed over its room breaks that cookie's size rule first.
                 let over = cookies
                     .iter()
@@ -985,7 +1101,7 @@ fn only_the_writers_split_opens_at_every_size_and_every_moved_boundary_is_refuse
             let mut more = lens.clone();
             more.push(0);
             assert_eq!(
-                open(&c, &header_of(&split_as(&value, &more))).unwrap_err(),
+                open(&d, &header_of(&split_as(&value, &more))).unwrap_err(),
                 CookieReadError::NonCanonicalChunks,
                 "n={n}"
             );
@@ -1001,15 +1117,15 @@ fn reader_and_writer_must_share_the_size_limit() {
     let (_, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 3);
     assert_eq!(
-        open(&cookie(3), &header_of(&chunks)).unwrap_err(),
+        open(&driver(3), &header_of(&chunks)).unwrap_err(),
         CookieReadError::NonCanonicalChunks
     );
     // And the other way round, a full 4096-octet chunk breaks the smaller size rule.
-    let c = cookie(2);
-    let big = chunks_of(&c, 4000);
+    let d = driver(2);
+    let big = chunks_of(&d, 4000);
     assert_eq!(big.len(), 2);
     assert!(matches!(
-        open(&small_cookie(2), &header_of(&big)).unwrap_err(),
+        open(&small_driver(2), &header_of(&big)).unwrap_err(),
         CookieReadError::Open(OpenError::Oversized { .. })
     ));
 }
@@ -1020,7 +1136,7 @@ fn reader_and_writer_must_share_the_size_limit() {
 
 #[test]
 fn malformed_chunk_counts_are_refused() {
-    let (c, chunks) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
     assert_eq!(chunks.len(), 2);
     let (_, body) = split_marker(&chunks[0].1);
     for marker in [
@@ -1032,7 +1148,7 @@ fn malformed_chunk_counts_are_refused() {
         bad[0].1 = format!("{marker}{body}");
         assert!(bad[0].1.len() <= chunks[0].1.len());
         assert_eq!(
-            open(&c, &header_of(&bad)).unwrap_err(),
+            open(&d, &header_of(&bad)).unwrap_err(),
             CookieReadError::MalformedChunkCount,
             "{marker:?}"
         );
@@ -1041,24 +1157,24 @@ fn malformed_chunk_counts_are_refused() {
 
 #[test]
 fn chunk_count_larger_than_the_chunks_sent_is_a_missing_chunk() {
-    let (c, chunks) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(4, SMALL_TWO_CHUNK_PAYLOAD);
     let (_, body) = split_marker(&chunks[0].1);
     let mut bad = chunks.clone();
     bad[0].1 = format!("3.{body}");
     assert_eq!(
-        open(&c, &header_of(&bad)).unwrap_err(),
+        open(&d, &header_of(&bad)).unwrap_err(),
         CookieReadError::MissingChunk { chunk: 2 }
     );
 }
 
 #[test]
 fn chunk_count_smaller_than_the_chunks_sent_is_an_unexpected_chunk() {
-    let (c, chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
+    let (d, chunks) = small_session(4, SMALL_THREE_CHUNK_PAYLOAD);
     let (_, body) = split_marker(&chunks[0].1);
     let mut bad = chunks.clone();
     bad[0].1 = format!("2.{body}");
     assert_eq!(
-        open(&c, &header_of(&bad)).unwrap_err(),
+        open(&d, &header_of(&bad)).unwrap_err(),
         CookieReadError::UnexpectedChunk { chunk: 2 }
     );
 }
@@ -1066,7 +1182,7 @@ fn chunk_count_smaller_than_the_chunks_sent_is_an_unexpected_chunk() {
 #[test]
 fn chunked_value_is_refused_when_chunking_is_off() {
     let (_, chunks) = small_session(2, SMALL_TWO_CHUNK_PAYLOAD);
-    let unchunked = small_cookie(1);
+    let unchunked = small_driver(1);
     // The chunk cookie is ignored and "2.<part>" is not base64url.
     assert_eq!(
         open(&unchunked, &header_of(&chunks)).unwrap_err(),
@@ -1084,7 +1200,7 @@ fn chunked_value_is_refused_when_chunking_is_off() {
 fn unchunked_session_opens_when_chunking_is_on() {
     let (_, chunks) = small_session(1, 10);
     assert_eq!(
-        open(&small_cookie(3), &header_of(&chunks)).unwrap(),
+        open(&small_driver(3), &header_of(&chunks)).unwrap(),
         Some(bytes(10))
     );
 }
@@ -1093,12 +1209,12 @@ fn unchunked_session_opens_when_chunking_is_on() {
 fn chunked_session_opens_with_a_larger_maximum_but_not_a_smaller_one() {
     let (_, chunks) = small_session(3, SMALL_THREE_CHUNK_PAYLOAD);
     assert_eq!(
-        open(&small_cookie(8), &header_of(&chunks)).unwrap(),
+        open(&small_driver(8), &header_of(&chunks)).unwrap(),
         Some(bytes(SMALL_THREE_CHUNK_PAYLOAD))
     );
     // A reader allowing two chunks refuses session.2 outright.
     assert_eq!(
-        open(&small_cookie(2), &header_of(&chunks)).unwrap_err(),
+        open(&small_driver(2), &header_of(&chunks)).unwrap_err(),
         CookieReadError::UnexpectedChunk { chunk: 2 }
     );
 }

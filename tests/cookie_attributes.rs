@@ -1,28 +1,42 @@
 //! `Set-Cookie` rendering: secure defaults, each option, the prefix and attribute rules, removal
-//! cookies and renewal. Every string is checked exactly; the clock is fixed at T0 so `Max-Age` and
-//! `Expires` are deterministic (dates checked with Python's `email.utils.formatdate`).
+//! cookies and renewal, as the request driver writes them. Every string is checked exactly; the
+//! clock is fixed at T0 so `Max-Age` and `Expires` are deterministic (dates checked with Python's
+//! `email.utils.formatdate`).
 
 mod common;
 
 use std::time::Duration;
 
 use common::cookie::{
-    DEFAULT_TAIL, NAME, T0, T0_PLUS_IDLE_HTTP_DATE, builder, clock, header_from, key_a, ring,
-    sealed_cookie, sealed_cookie_with, sealer, signer_builder, value_of,
+    DEFAULT_TAIL, NAME, T0, T0_PLUS_IDLE_HTTP_DATE, builder, bytes, clock, header_from, is_removal,
+    key_a, pair, ring, sealed_cookie, sealed_cookie_with, sealer, signer_builder, value_of,
 };
+use common::driver::{Sent, begin_loaded, open, request, write};
+use sealed_session::web::Driver;
 use sealed_session::{
-    Clock, ConfigError, CookieOptions, CookieReadError, CookieWriteError, KeyRing,
-    MAX_ATTRIBUTE_LEN, MAX_CHUNKS, ManualClock, SameSite, SealError, SessionCookie,
+    Clock, ConfigError, CookieOptions, CookieReadError, KeyRing, Lifetime, MAX_ATTRIBUTE_LEN,
+    MAX_CHUNKS, ManualClock, OpenError, Refusal, SameSite, SealError, Sealer, SessionCookie,
+    Stamps, WriteError,
 };
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_bytes::ByteBuf;
 
 const STATE: &str = "alice";
 
-/// The single `Set-Cookie` of a new session holding [`STATE`], for cookie `name` with `options`.
+/// The `Set-Cookie` that deletes the default cookie `session`.
+const REMOVAL: &str = "session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax";
+
+/// A driver with the default settings for `cookie`.
+fn driver(cookie: SessionCookie) -> Driver {
+    Driver::new(cookie)
+}
+
+/// The single `Set-Cookie` of a new session holding [`STATE`], for cookie `name` with `options`:
+/// what the end of a request without a cookie writes when its handler sets the state.
 fn render(name: &str, options: CookieOptions) -> Result<String, ConfigError> {
     let cookie = SessionCookie::sealed(sealer(name), options)?;
-    let mut set = cookie
-        .set_cookies(STATE)
-        .expect("a small session is written");
+    let mut set = write(&driver(cookie), "", STATE.to_owned()).expect("a small session is written");
     assert_eq!(set.len(), 1, "one cookie, no chunking: {set:?}");
     Ok(set.remove(0))
 }
@@ -40,6 +54,21 @@ fn expect_rendered(name: &str, options: CookieOptions, attributes: &str) {
 /// `Max-Age` and `Expires` of a default new session at T0.
 fn default_expiry() -> String {
     format!("; Max-Age=1800; Expires={T0_PLUS_IDLE_HTTP_DATE}")
+}
+
+/// The names the `Set-Cookie` lines `set` write, in order.
+fn names(set: &[String]) -> Vec<String> {
+    set.iter()
+        .map(|c| pair(c).split_once('=').expect("name=value").0.to_owned())
+        .collect()
+}
+
+/// The `Cookie` header of a new session of `len` bytes written through `driver`, asserting it
+/// takes `chunks` cookies.
+fn chunked_header(driver: &Driver, len: usize, chunks: usize) -> String {
+    let set = write(driver, "", bytes(len)).expect("the session fits its chunks");
+    assert_eq!(set.len(), chunks, "{set:?}");
+    header_from(&set)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,12 +91,10 @@ fn default_options_equal_new_options() {
 
 #[test]
 fn expires_is_the_sealed_expiry_and_max_age_the_time_left_to_it() {
-    let cookie = sealed_cookie(NAME);
-    let set = cookie.set_cookies(STATE).unwrap();
-    let opened = cookie
-        .open::<String>(&header_from(&set))
-        .unwrap()
-        .expect("the session");
+    let set = write(&driver(sealed_cookie(NAME)), "", STATE.to_owned()).unwrap();
+    let opened = sealer(NAME)
+        .open::<String>(value_of(&set[0]))
+        .expect("the value opens");
     assert_eq!(opened.stamps.created(), T0);
     assert_eq!(opened.stamps.issued(), T0);
     assert_eq!(opened.stamps.expires(), 1_800_001_800);
@@ -90,7 +117,7 @@ fn signed_cookie_renders_format_vector_5_byte_for_byte() {
         .unwrap();
     let cookie = SessionCookie::signed(signer, CookieOptions::new()).unwrap();
     assert_eq!(
-        cookie.set_cookies("light").unwrap(),
+        write(&driver(cookie), "", "light".to_owned()).unwrap(),
         [
             "prefs=gYeAnEyApKfaBgCQHAVsaWdodO_0QyDOIeOuKMjbndGzGfxiW1ouKFVelGNcAldcqwgb; \
              Max-Age=3600; Expires=Fri, 15 Jan 2027 09:00:00 GMT; Path=/; Secure; HttpOnly; \
@@ -190,14 +217,15 @@ fn browser_session_cookie_still_expires_on_open() {
     let clock = clock();
     let sealer = builder(&ring(), &clock, NAME).build().unwrap();
     let cookie = SessionCookie::sealed(sealer, CookieOptions::new().browser_session(true)).unwrap();
-    let header = header_from(&cookie.set_cookies(STATE).unwrap());
+    let driver = driver(cookie);
+    let header = header_from(&write(&driver, "", STATE.to_owned()).unwrap());
     clock.set(T0 + 1800 + 60 + 1);
     assert_eq!(
-        cookie.open::<String>(&header).unwrap_err(),
-        CookieReadError::Open(sealed_session::OpenError::Expired {
-            lifetime: sealed_session::Lifetime::Idle,
+        open::<String>(&driver, &header).unwrap_err(),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Expired {
+            lifetime: Lifetime::Idle,
             expired_at: T0 + 1800,
-        })
+        }))
     );
 }
 
@@ -530,14 +558,24 @@ fn attribute_values_outside_visible_ascii_are_invalid() {
 // Removal
 // ---------------------------------------------------------------------------------------------
 
+/// The `Set-Cookie` lines of a request with the `Cookie` header `header` whose handler logs out.
+fn logout<T>(driver: &Driver, header: &str) -> Vec<String>
+where
+    T: Serialize + DeserializeOwned,
+{
+    request::<T>(driver, header, |session| session.clear()).set_cookies()
+}
+
+/// The `Cookie` header of a new session holding [`STATE`], written through `driver`.
+fn session_header(driver: &Driver) -> String {
+    header_from(&write(driver, "", STATE.to_owned()).expect("a small session is written"))
+}
+
 #[test]
 fn removal_cookie_is_empty_with_max_age_zero_and_the_epoch() {
-    assert_eq!(
-        sealed_cookie(NAME).removal_cookies(),
-        [
-            "session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
-        ]
-    );
+    let driver = driver(sealed_cookie(NAME));
+    let header = session_header(&driver);
+    assert_eq!(logout::<String>(&driver, &header), [REMOVAL]);
 }
 
 #[test]
@@ -547,9 +585,10 @@ fn removal_cookie_carries_domain_path_and_flags_over() {
         .path("/app")
         .same_site(SameSite::Strict)
         .http_only(false);
-    let cookie = SessionCookie::sealed(sealer(NAME), options).unwrap();
+    let driver = driver(SessionCookie::sealed(sealer(NAME), options).unwrap());
+    let header = session_header(&driver);
     assert_eq!(
-        cookie.removal_cookies(),
+        logout::<String>(&driver, &header),
         [
             "session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure; SameSite=Strict"
         ]
@@ -560,21 +599,19 @@ fn removal_cookie_carries_domain_path_and_flags_over() {
 fn removal_of_a_browser_session_cookie_still_carries_max_age_zero() {
     let cookie =
         SessionCookie::sealed(sealer(NAME), CookieOptions::new().browser_session(true)).unwrap();
-    assert_eq!(
-        cookie.removal_cookies(),
-        [
-            "session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
-        ]
-    );
+    let driver = driver(cookie);
+    let header = session_header(&driver);
+    assert_eq!(logout::<String>(&driver, &header), [REMOVAL]);
 }
 
 #[test]
-fn removal_with_three_chunks_clears_every_chunk_name() {
-    let cookie = sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3));
+fn removal_of_a_three_chunk_session_clears_every_chunk_name() {
+    let driver = driver(sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3)));
+    let header = chunked_header(&driver, 7000, 3);
     assert_eq!(
-        cookie.removal_cookies(),
+        logout::<ByteBuf>(&driver, &header),
         [
-            "session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax",
+            REMOVAL,
             "session.1=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax",
             "session.2=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax",
         ]
@@ -582,26 +619,49 @@ fn removal_with_three_chunks_clears_every_chunk_name() {
 }
 
 #[test]
-fn removal_with_max_chunks_keeps_the_prefix_in_every_name() {
-    let cookie = sealed_cookie_with("__Host-s", CookieOptions::new().max_chunks(2));
-    let names: Vec<_> = cookie
-        .removal_cookies()
-        .iter()
-        .map(|c| c.split('=').next().unwrap().to_owned())
-        .collect();
-    assert_eq!(names, ["__Host-s", "__Host-s.1"]);
+fn removal_clears_only_the_chunk_names_the_request_carried() {
+    // Chunking allows three cookies, but the session is one: no chunk name to delete.
+    let driver = driver(sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3)));
+    let header = session_header(&driver);
+    assert_eq!(logout::<String>(&driver, &header), [REMOVAL]);
 }
 
 #[test]
-fn small_session_with_chunking_enabled_is_one_cookie_and_removals_of_the_others() {
-    let cookie = sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3));
-    let set = cookie.set_cookies(STATE).unwrap();
+fn removal_with_max_chunks_keeps_the_prefix_in_every_name() {
+    let driver = driver(sealed_cookie_with(
+        "__Host-s",
+        CookieOptions::new().max_chunks(2),
+    ));
+    let header = chunked_header(&driver, 4000, 2);
+    let set = logout::<ByteBuf>(&driver, &header);
+    assert!(set.iter().all(|c| is_removal(c)), "{set:?}");
+    assert_eq!(names(&set), ["__Host-s", "__Host-s.1"]);
+}
+
+#[test]
+fn small_new_session_with_chunking_enabled_is_one_cookie_and_no_removals() {
+    // A request without cookies carried no chunk names: there is nothing to delete.
+    let driver = driver(sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3)));
+    let set = write(&driver, "", STATE.to_owned()).unwrap();
+    let value = value_of(&set[0]);
+    assert_eq!(
+        set,
+        [format!("session={value}{}{DEFAULT_TAIL}", default_expiry())]
+    );
+    assert!(!value.contains('.'), "an unchunked value has no k. marker");
+}
+
+#[test]
+fn small_session_is_one_cookie_and_removals_of_the_chunk_names_the_request_carried() {
+    // A stray last chunk of an earlier, larger session: the request's cookie is refused (chunk
+    // 0 missing), and the new session deletes that chunk, and no chunk name it did not send.
+    let driver = driver(sealed_cookie_with(NAME, CookieOptions::new().max_chunks(3)));
+    let set = write(&driver, "theme=dark; session.2=stale", STATE.to_owned()).unwrap();
     let value = value_of(&set[0]);
     assert_eq!(
         set,
         [
             format!("session={value}{}{DEFAULT_TAIL}", default_expiry()),
-            format!("session.1=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT{DEFAULT_TAIL}"),
             format!("session.2=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT{DEFAULT_TAIL}"),
         ]
     );
@@ -623,12 +683,10 @@ fn max_chunks_must_be_between_1_and_8() {
         );
     }
     for k in 1..=MAX_CHUNKS {
-        assert_eq!(
-            sealed_cookie_with(NAME, CookieOptions::new().max_chunks(k))
-                .removal_cookies()
-                .len(),
-            k
-        );
+        let options = CookieOptions::new().max_chunks(k);
+        assert_eq!(options.validate(NAME), Ok(()), "{k}");
+        let cookie = SessionCookie::sealed(sealer(NAME), options);
+        assert!(cookie.is_ok(), "{k}: {cookie:?}");
     }
 }
 
@@ -636,24 +694,30 @@ fn max_chunks_must_be_between_1_and_8() {
 // Renewal
 // ---------------------------------------------------------------------------------------------
 
-/// A default sealed cookie on `clock`, and a fresh session's stamps from it.
-fn session_on(clock: &ManualClock) -> (SessionCookie, sealed_session::Envelope) {
+/// A driver of a default sealed cookie on `clock`, its sealer (to read the stamps of the values
+/// it writes), and the `Cookie` header of a new session holding [`STATE`] from it.
+fn session_on(clock: &ManualClock) -> (Driver, Sealer, String) {
     let sealer = builder(&ring(), clock, NAME).build().unwrap();
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-    let set = cookie.set_cookies(STATE).unwrap();
-    let opened = cookie
-        .open::<String>(&header_from(&set))
-        .unwrap()
-        .expect("the session");
-    (cookie, opened.envelope())
+    let driver = driver(SessionCookie::sealed(sealer.clone(), CookieOptions::new()).unwrap());
+    let header = session_header(&driver);
+    (driver, sealer, header)
+}
+
+/// The stamps of the value a `Set-Cookie` line writes.
+fn stamps_of(sealer: &Sealer, set_cookie: &str) -> Stamps {
+    sealer
+        .open::<String>(value_of(set_cookie))
+        .expect("the value opens")
+        .stamps
 }
 
 #[test]
-fn renew_cookies_keeps_created_and_restarts_the_idle_timeout() {
+fn renewal_keeps_created_and_restarts_the_idle_timeout() {
     let clock = clock();
-    let (cookie, stamps) = session_on(&clock);
+    let (driver, sealer, header) = session_on(&clock);
     clock.set(T0 + 600);
-    let set = cookie.renew_cookies(STATE, &stamps).unwrap();
+    // The request carries the session; its handler sets the state again.
+    let set = write(&driver, &header, STATE.to_owned()).unwrap();
     let value = value_of(&set[0]);
     // T0 + 600 + 1800 = 1_800_002_400.
     assert_eq!(
@@ -662,43 +726,30 @@ fn renew_cookies_keeps_created_and_restarts_the_idle_timeout() {
             "session={value}; Max-Age=1800; Expires=Fri, 15 Jan 2027 08:40:00 GMT{DEFAULT_TAIL}"
         )]
     );
-    let opened = cookie
-        .open::<String>(&header_from(&set))
-        .unwrap()
-        .expect("the session");
-    assert_eq!(opened.stamps.created(), T0);
-    assert_eq!(opened.stamps.issued(), T0 + 600);
-    assert_eq!(opened.stamps.expires(), T0 + 2400);
+    let stamps = stamps_of(&sealer, &set[0]);
+    assert_eq!(stamps.created(), T0);
+    assert_eq!(stamps.issued(), T0 + 600);
+    assert_eq!(stamps.expires(), T0 + 2400);
 }
 
 /// Renews the session every 1500 s (within its 1800 s idle timeout) until `until`, as an active
-/// user's requests would, and returns the last stamps.
-fn keep_alive(
-    cookie: &SessionCookie,
-    clock: &ManualClock,
-    mut stamps: sealed_session::Envelope,
-    until: u64,
-) -> sealed_session::Envelope {
+/// user's requests would, and returns the `Cookie` header they leave.
+fn keep_alive(driver: &Driver, clock: &ManualClock, mut header: String, until: u64) -> String {
     while clock.now_unix() + 1500 <= until {
         clock.advance(Duration::from_secs(1500));
-        let set = cookie.renew_cookies(STATE, &stamps).unwrap();
-        stamps = cookie
-            .open::<String>(&header_from(&set))
-            .unwrap()
-            .expect("the session")
-            .envelope();
+        header = header_from(&write(driver, &header, STATE.to_owned()).unwrap());
     }
     clock.set(until);
-    stamps
+    header
 }
 
 #[test]
 fn renewal_near_the_absolute_end_caps_max_age_and_expires_at_it() {
     let clock = clock();
-    let (cookie, stamps) = session_on(&clock);
+    let (driver, _, header) = session_on(&clock);
     // Default absolute lifetime: 8 h, ending at T0 + 28_800 = Fri, 15 Jan 2027 16:00:00 GMT.
-    let stamps = keep_alive(&cookie, &clock, stamps, T0 + 28_800 - 600);
-    let set = cookie.renew_cookies(STATE, &stamps).unwrap();
+    let header = keep_alive(&driver, &clock, header, T0 + 28_800 - 600);
+    let set = write(&driver, &header, STATE.to_owned()).unwrap();
     let value = value_of(&set[0]);
     assert_eq!(
         set,
@@ -711,11 +762,12 @@ fn renewal_near_the_absolute_end_caps_max_age_and_expires_at_it() {
 #[test]
 fn renewal_at_the_absolute_end_is_refused() {
     let clock = clock();
-    let (cookie, stamps) = session_on(&clock);
-    let stamps = keep_alive(&cookie, &clock, stamps, T0 + 28_800);
+    let (driver, _, header) = session_on(&clock);
+    let header = keep_alive(&driver, &clock, header, T0 + 28_800);
+    // Within its leeway the cookie still opens, but it cannot be renewed past its end.
     assert_eq!(
-        cookie.renew_cookies(STATE, &stamps).unwrap_err(),
-        CookieWriteError::Seal(SealError::Expired {
+        write(&driver, &header, STATE.to_owned()).unwrap_err(),
+        WriteError::Seal(SealError::Expired {
             expired_at: T0 + 28_800
         })
     );
@@ -724,29 +776,48 @@ fn renewal_at_the_absolute_end_is_refused() {
 #[test]
 fn renewal_after_the_idle_timeout_is_refused() {
     let clock = clock();
-    let (cookie, stamps) = session_on(&clock);
-    // Idle timeout 1800 s plus 60 s of leeway.
+    let (driver, _, header) = session_on(&clock);
+    // The request opens the session just before its idle timeout (1800 s) ends...
+    clock.set(T0 + 1799);
+    let session = begin_loaded::<String>(&driver, &header);
+    assert_eq!(session.get().as_deref(), Some(STATE));
+    // ...and its handler sets the state once the timeout and its 60 s of leeway have passed.
     clock.set(T0 + 1861);
     assert_eq!(
-        cookie.renew_cookies(STATE, &stamps).unwrap_err(),
-        CookieWriteError::Seal(SealError::Expired {
+        session.replace(STATE.to_owned()).unwrap_err(),
+        WriteError::Seal(SealError::Expired {
             expired_at: T0 + 1800
         })
     );
+}
+
+#[test]
+fn state_set_after_the_idle_timeout_starts_a_new_session() {
+    let clock = clock();
+    let (driver, sealer, header) = session_on(&clock);
+    // Idle timeout 1800 s plus 60 s of leeway: the request's cookie no longer opens.
+    clock.set(T0 + 1861);
+    let set = write(&driver, &header, STATE.to_owned()).unwrap();
+    assert_eq!(set.len(), 1, "{set:?}");
+    let stamps = stamps_of(&sealer, &set[0]);
+    assert_eq!(stamps.created(), T0 + 1861, "not the expired session's T0");
+    assert_eq!(stamps.issued(), T0 + 1861);
 }
 
 /// Renders a new session for a sealer whose idle and absolute lifetimes are both `lifetime`,
 /// reporting a panic as `Err`.
 fn render_with_lifetime(
     lifetime: Duration,
-) -> std::thread::Result<Result<Vec<String>, CookieWriteError>> {
+) -> std::thread::Result<Result<Vec<String>, WriteError>> {
     let sealer = builder(&ring(), &clock(), NAME)
         .idle_timeout(lifetime)
         .absolute_lifetime(lifetime)
         .build()
         .expect("the builder accepts this lifetime");
-    let cookie = SessionCookie::sealed(sealer, CookieOptions::new()).unwrap();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cookie.set_cookies(STATE)))
+    let driver = driver(SessionCookie::sealed(sealer, CookieOptions::new()).unwrap());
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write(&driver, "", STATE.to_owned())
+    }))
 }
 
 #[test]
@@ -766,7 +837,7 @@ fn max_age_and_expires_are_capped_at_400_days_as_browsers_do() {
 #[test]
 fn lifetime_ending_after_year_9999_renders_without_panicking() {
     let rendered = render_with_lifetime(Duration::from_secs(253_402_300_800 - T0));
-    assert!(rendered.is_ok(), "set_cookies panicked");
+    assert!(rendered.is_ok(), "writing the cookie panicked");
 }
 
 #[test]

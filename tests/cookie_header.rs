@@ -1,13 +1,17 @@
-//! Reading the `Cookie` request header: `cookie_pairs` on awkward input, and
-//! `SessionCookie::open` finding (or refusing) the session among other cookies. Nothing in a
-//! header, however hostile, makes either panic.
+//! Reading the `Cookie` request header: `cookie_pairs` on awkward input, and the request
+//! driver finding (or refusing) the session among other cookies. Nothing in a header, however
+//! hostile, makes either panic.
 
 mod common;
 
-use common::cookie::{NAME, header_from, pair, sealed_cookie, sealed_cookie_with, value_of};
+use common::cookie::{
+    NAME, header_from, is_removal, pair, sealed_cookie, sealed_cookie_with, value_of,
+};
+use common::driver::{Sent, open, request, write};
 use proptest::prelude::*;
+use sealed_session::web::Driver;
 use sealed_session::{
-    CookieOptions, CookieReadError, MAX_COOKIE_HEADER_LEN, Malformed, OpenError, SessionCookie,
+    CookieOptions, CookieReadError, MAX_COOKIE_HEADER_LEN, Malformed, OpenError, Refusal,
     cookie_pairs,
 };
 
@@ -18,19 +22,32 @@ fn pairs(header: &str) -> Vec<(&str, &str)> {
     cookie_pairs(header).collect()
 }
 
-/// A default sealed cookie and the `session=<value>` pair of a new session in it.
-fn session() -> (SessionCookie, String) {
-    let cookie = sealed_cookie(NAME);
-    let set = cookie.set_cookies(&STATE).unwrap();
-    let pair = pair(&set[0]).to_owned();
-    (cookie, pair)
+/// A driver of a default sealed cookie named `name`.
+fn driver(name: &str) -> Driver {
+    Driver::new(sealed_cookie(name))
 }
 
-fn opened_state(cookie: &SessionCookie, header: &str) -> Option<State> {
-    cookie
-        .open::<State>(header)
-        .expect("the header opens")
-        .map(|o| o.state)
+/// The `Set-Cookie` lines of a new session holding `state`, written through `driver`.
+fn write_new(driver: &Driver, state: (&str, u32)) -> Vec<String> {
+    write(driver, "", (state.0.to_owned(), state.1)).expect("a small session is written")
+}
+
+/// A driver of a default sealed cookie and the `session=<value>` pair of a new session in it.
+fn session() -> (Driver, String) {
+    let driver = driver(NAME);
+    let set = write_new(&driver, STATE);
+    let pair = pair(&set[0]).to_owned();
+    (driver, pair)
+}
+
+/// What the handler of a request with the `Cookie` header `header` reads, the cookie opening.
+fn opened_state(driver: &Driver, header: &str) -> Option<State> {
+    open::<State>(driver, header).expect("the header opens")
+}
+
+/// Why the request with the `Cookie` header `header` has no session.
+fn refusal(driver: &Driver, header: &str) -> Refusal {
+    open::<State>(driver, header).expect_err("the cookie is refused")
 }
 
 fn expected() -> Option<State> {
@@ -152,68 +169,68 @@ fn the_documented_example_holds() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SessionCookie::open
+// Finding the session in the header
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn set_cookies_output_opens_as_a_cookie_header() {
-    let (cookie, _) = session();
-    let set = cookie.set_cookies(&STATE).unwrap();
-    assert_eq!(opened_state(&cookie, &header_from(&set)), expected());
+fn written_set_cookie_lines_open_as_a_cookie_header() {
+    let (driver, _) = session();
+    let set = write_new(&driver, STATE);
+    assert_eq!(opened_state(&driver, &header_from(&set)), expected());
 }
 
 #[test]
 fn empty_header_is_no_session() {
-    let (cookie, _) = session();
-    assert_eq!(opened_state(&cookie, ""), None);
+    let (driver, _) = session();
+    assert_eq!(opened_state(&driver, ""), None);
 }
 
 #[test]
 fn header_without_the_session_cookie_is_no_session() {
-    let (cookie, _) = session();
-    assert_eq!(opened_state(&cookie, "theme=dark; lang=en; flag"), None);
+    let (driver, _) = session();
+    assert_eq!(opened_state(&driver, "theme=dark; lang=en; flag"), None);
 }
 
 #[test]
 fn session_among_unrelated_cookies_opens() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let header = format!("theme=dark; a=1=2; flag; ; {pair}; lang=en; x=\"y\"");
-    assert_eq!(opened_state(&cookie, &header), expected());
+    assert_eq!(opened_state(&driver, &header), expected());
 }
 
 #[test]
 fn session_first_or_last_opens() {
-    let (cookie, pair) = session();
-    assert_eq!(opened_state(&cookie, &format!("{pair}; z=1")), expected());
-    assert_eq!(opened_state(&cookie, &format!("z=1; {pair}")), expected());
-    assert_eq!(opened_state(&cookie, &format!("z=1;{pair};")), expected());
+    let (driver, pair) = session();
+    assert_eq!(opened_state(&driver, &format!("{pair}; z=1")), expected());
+    assert_eq!(opened_state(&driver, &format!("z=1; {pair}")), expected());
+    assert_eq!(opened_state(&driver, &format!("z=1;{pair};")), expected());
 }
 
 #[test]
 fn session_with_whitespace_around_name_and_value_opens() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let value = value_of(&pair);
     let header = format!("a=1;\t session \t=  {value}\t ; b=2");
-    assert_eq!(opened_state(&cookie, &header), expected());
+    assert_eq!(opened_state(&driver, &header), expected());
 }
 
 #[test]
 fn session_value_in_double_quotes_opens() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let value = value_of(&pair);
     assert_eq!(
-        opened_state(&cookie, &format!("session=\"{value}\"")),
+        opened_state(&driver, &format!("session=\"{value}\"")),
         expected()
     );
 }
 
 #[test]
 fn cookie_names_are_case_sensitive() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let value = value_of(&pair);
     for name in ["Session", "SESSION", "sessioN"] {
         assert_eq!(
-            opened_state(&cookie, &format!("{name}={value}")),
+            opened_state(&driver, &format!("{name}={value}")),
             None,
             "{name}"
         );
@@ -222,73 +239,86 @@ fn cookie_names_are_case_sensitive() {
 
 #[test]
 fn names_that_merely_contain_the_session_name_are_other_cookies() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let value = value_of(&pair);
     let header = format!("xsession={value}; session_={value}; session.1={value}; sess={value}");
-    assert_eq!(opened_state(&cookie, &header), None);
+    assert_eq!(opened_state(&driver, &header), None);
 }
 
 #[test]
 fn duplicate_session_cookie_is_refused() {
-    let (cookie, pair) = session();
-    let other = pair_of_second_session(&cookie);
+    let (driver, pair) = session();
+    let other = pair_of_second_session(&driver);
     assert_eq!(
-        cookie
-            .open::<State>(&format!("{pair}; theme=dark; {other}"))
-            .unwrap_err(),
-        CookieReadError::DuplicateCookie { chunk: 0 }
+        refusal(&driver, &format!("{pair}; theme=dark; {other}")),
+        Refusal::Cookie(CookieReadError::DuplicateCookie { chunk: 0 })
     );
 }
 
 #[test]
 fn duplicate_session_cookie_is_refused_even_with_identical_values() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     assert_eq!(
-        cookie
-            .open::<State>(&format!("{pair}; {pair}"))
-            .unwrap_err(),
-        CookieReadError::DuplicateCookie { chunk: 0 }
+        refusal(&driver, &format!("{pair}; {pair}")),
+        Refusal::Cookie(CookieReadError::DuplicateCookie { chunk: 0 })
     );
 }
 
 #[test]
 fn duplicate_session_cookie_with_an_empty_value_is_refused() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     assert_eq!(
-        cookie
-            .open::<State>(&format!("session=; {pair}"))
-            .unwrap_err(),
-        CookieReadError::DuplicateCookie { chunk: 0 }
+        refusal(&driver, &format!("session=; {pair}")),
+        Refusal::Cookie(CookieReadError::DuplicateCookie { chunk: 0 })
     );
 }
 
-fn pair_of_second_session(cookie: &SessionCookie) -> String {
-    pair(&cookie.set_cookies(&("mallory", 0u32)).unwrap()[0]).to_owned()
+#[test]
+fn duplicate_session_cookie_is_deleted_at_the_end_of_a_request_that_reads_it() {
+    // Neither value is trusted: the response deletes the name, once, and no other cookie.
+    let (driver, pair) = session();
+    let other = pair_of_second_session(&driver);
+    let header = format!("{pair}; theme=dark; {other}");
+    let response = request::<State>(&driver, &header, |session| {
+        assert_eq!(session.get(), None);
+    });
+    let set = response.set_cookies();
+    assert_eq!(set.len(), 1, "{set:?}");
+    assert!(
+        set[0].starts_with("session=;") && is_removal(&set[0]),
+        "{set:?}"
+    );
+}
+
+fn pair_of_second_session(driver: &Driver) -> String {
+    pair(&write_new(driver, ("mallory", 0))[0]).to_owned()
 }
 
 #[test]
 fn empty_session_value_is_a_malformed_value() {
-    let (cookie, _) = session();
+    let (driver, _) = session();
     assert_eq!(
-        cookie.open::<State>("session=").unwrap_err(),
-        CookieReadError::Open(OpenError::Malformed(Malformed::TooShort))
+        refusal(&driver, "session="),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Malformed(
+            Malformed::TooShort
+        )))
     );
 }
 
 #[test]
 fn garbage_session_value_is_a_malformed_value() {
-    let (cookie, _) = session();
+    let (driver, _) = session();
     assert_eq!(
-        cookie
-            .open::<State>(&format!("session={}", "*".repeat(60)))
-            .unwrap_err(),
-        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
+        refusal(&driver, &format!("session={}", "*".repeat(60))),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Malformed(
+            Malformed::Encoding
+        )))
     );
 }
 
 #[test]
 fn session_among_5000_unrelated_cookies_opens() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let mut header = (0..2500)
         .map(|i| format!("c{i}=v{i}"))
         .collect::<Vec<_>>()
@@ -300,7 +330,7 @@ fn session_among_5000_unrelated_cookies_opens() {
     }
     assert!(header.len() <= MAX_COOKIE_HEADER_LEN, "{}", header.len());
     assert_eq!(pairs(&header).len(), 5001);
-    assert_eq!(opened_state(&cookie, &header), expected());
+    assert_eq!(opened_state(&driver, &header), expected());
 }
 
 /// `base` followed by `; pad=xxx...` so that the whole header is exactly `len` bytes.
@@ -314,85 +344,87 @@ fn padded_to(base: &str, len: usize) -> String {
 #[test]
 fn header_of_exactly_the_maximum_length_is_read() {
     assert_eq!(MAX_COOKIE_HEADER_LEN, 64 * 1024);
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let header = padded_to(&pair, MAX_COOKIE_HEADER_LEN);
-    assert_eq!(opened_state(&cookie, &header), expected());
+    assert_eq!(opened_state(&driver, &header), expected());
 }
 
 #[test]
 fn header_longer_than_the_maximum_is_refused_unread() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let header = padded_to(&pair, MAX_COOKIE_HEADER_LEN + 1);
     assert_eq!(
-        cookie.open::<State>(&header).unwrap_err(),
-        CookieReadError::HeaderTooLong {
+        refusal(&driver, &header),
+        Refusal::Cookie(CookieReadError::HeaderTooLong {
             len: MAX_COOKIE_HEADER_LEN + 1,
             max: MAX_COOKIE_HEADER_LEN
-        }
+        })
     );
 }
 
 #[test]
 fn header_too_long_is_refused_even_without_the_session() {
-    let (cookie, _) = session();
+    let (driver, _) = session();
     let header = "x".repeat(MAX_COOKIE_HEADER_LEN + 1);
     assert!(matches!(
-        cookie.open::<State>(&header),
-        Err(CookieReadError::HeaderTooLong { .. })
+        open::<State>(&driver, &header),
+        Err(Refusal::Cookie(CookieReadError::HeaderTooLong { .. }))
     ));
 }
 
 #[test]
 fn very_long_session_value_is_oversized_before_decoding() {
-    let (cookie, _) = session();
+    let (driver, _) = session();
     // 4096 - len("session=") = 4088 characters at most.
     let header = format!("session={}", "A".repeat(10_000));
     assert_eq!(
-        cookie.open::<State>(&header).unwrap_err(),
-        CookieReadError::Open(OpenError::Oversized {
+        refusal(&driver, &header),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Oversized {
             len: 10_000,
             max: 4088
-        })
+        }))
     );
 }
 
 #[test]
 fn session_value_one_over_the_size_rule_is_oversized() {
-    let (cookie, _) = session();
+    let (driver, _) = session();
     let header = format!("session={}", "*".repeat(4089));
     assert_eq!(
-        cookie.open::<State>(&header).unwrap_err(),
-        CookieReadError::Open(OpenError::Oversized {
+        refusal(&driver, &header),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Oversized {
             len: 4089,
             max: 4088
-        })
+        }))
     );
     // At the limit the value is decoded (and is not base64url).
     let header = format!("session={}", "*".repeat(4088));
     assert_eq!(
-        cookie.open::<State>(&header).unwrap_err(),
-        CookieReadError::Open(OpenError::Malformed(Malformed::Encoding))
+        refusal(&driver, &header),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Malformed(
+            Malformed::Encoding
+        )))
     );
 }
 
 #[test]
 fn long_unrelated_cookie_values_are_not_size_checked() {
-    let (cookie, pair) = session();
+    let (driver, pair) = session();
     let header = format!("big={}; {pair}", "x".repeat(20_000));
-    assert_eq!(opened_state(&cookie, &header), expected());
+    assert_eq!(opened_state(&driver, &header), expected());
 }
 
 #[test]
 fn session_for_another_cookie_name_does_not_open() {
-    let (cookie, pair) = session();
-    let other = sealed_cookie("other");
+    let (driver, pair) = session();
+    let other = self::driver("other");
     // The value is bound to "session"; under the name "other" it fails authentication.
     let header = format!("other={}", value_of(&pair));
     assert_eq!(
-        other.open::<State>(&header).unwrap_err(),
-        CookieReadError::Open(OpenError::Authentication)
+        refusal(&other, &header),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Authentication))
     );
-    assert_eq!(opened_state(&cookie, &header), None);
+    assert_eq!(opened_state(&driver, &header), None);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,9 +448,12 @@ proptest! {
     }
 
     #[test]
-    fn open_never_panics_on_arbitrary_headers(header in any::<String>()) {
-        let cookie = sealed_cookie(NAME);
-        let _ = cookie.open::<State>(&header);
+    fn a_request_never_panics_on_arbitrary_headers(header in any::<String>()) {
+        // Read the session and end the request: a refused cookie is deleted at the end.
+        let driver = driver(NAME);
+        let _ = request::<State>(&driver, &header, |session| {
+            let _ = session.get();
+        });
     }
 
 }
@@ -444,13 +479,15 @@ proptest! {
         ),
         max_chunks in 1usize..=3,
     ) {
-        let cookie = sealed_cookie_with(NAME, CookieOptions::new().max_chunks(max_chunks));
+        let driver = Driver::new(
+            sealed_cookie_with(NAME, CookieOptions::new().max_chunks(max_chunks)),
+        );
         let header = pieces
             .iter()
             .map(|(n, v)| format!("{n}={v}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let result = cookie.open::<State>(&header);
+        let result = open::<State>(&driver, &header);
         // No such cookie at all is the only way to get "no session"; anything else is an error
         // (the random values are never genuine).
         let names_session = pieces.iter().any(|(n, _)| *n == "session")
@@ -469,11 +506,11 @@ proptest! {
         after in prop::collection::vec(("[a-z]{1,8}", "[ -:<-~]{0,20}"), 0..8),
     ) {
         prop_assume!(before.iter().chain(&after).all(|(n, _)| n != "session"));
-        let (cookie, pair) = session();
+        let (driver, pair) = session();
         let mut parts: Vec<String> = before.iter().map(|(n, v)| format!("{n}={v}")).collect();
         parts.push(pair);
         parts.extend(after.iter().map(|(n, v)| format!("{n}={v}")));
         let header = parts.join("; ");
-        prop_assert_eq!(opened_state(&cookie, &header), expected());
+        prop_assert_eq!(opened_state(&driver, &header), expected());
     }
 }

@@ -3,7 +3,9 @@
 
 mod common;
 
+use common::driver::{Sent, begin_loaded, end, request};
 use common::sealer::{NAME, T0, decode, fixture, fixture_with, secs, session};
+use sealed_session::web::Driver;
 use sealed_session::{
     BROWSER_COOKIE_LIMIT, Key, KeyRing, MAX_SUBJECT_LEN, ManualClock, OpenError, SESSION_ID_LEN,
     Sealer, SessionCookie, Signer, Subject, peek,
@@ -184,20 +186,21 @@ fn max_payload_len_counts_the_session_id() {
 }
 
 #[test]
-fn the_cookie_layer_carries_the_identity() {
+fn a_session_cookie_carries_the_identity_and_a_change_keeps_it() {
     let f = fixture_with(|b| b.session_ids(true));
     let cookie =
         SessionCookie::sealed(f.sealer.clone(), sealed_session::CookieOptions::new()).unwrap();
+    let driver = Driver::new(cookie);
     let alice = Subject::new("alice").unwrap();
-    let set = cookie.set_cookies_for(&alice, &5u8).unwrap();
-    let header = set[0].split(';').next().unwrap();
-    let opened = cookie.open::<u8>(header).unwrap().expect("a session");
-    assert_eq!(opened.subject, Some(alice));
-    let id = opened.session_id.expect("an id");
-    let renewed = cookie.renew_cookies(&6u8, &opened.envelope()).unwrap();
-    let again = cookie
-        .open::<u8>(renewed[0].split(';').next().unwrap())
-        .unwrap()
-        .expect("a session");
-    assert_eq!((again.state, again.session_id), (6, Some(id)));
+    let login = request::<u8>(&driver, "", |s| s.login(&alice, 5).unwrap());
+    let header = common::cookie::header_from(&login.set_cookies());
+
+    let session = begin_loaded::<u8>(&driver, &header);
+    assert_eq!((session.get(), session.subject()), (Some(5), Some(alice)));
+    let id = session.session_id().expect("an id");
+    session.replace(6).unwrap();
+    let changed = common::cookie::header_from(&end(&driver, &session).set_cookies());
+
+    let again = begin_loaded::<u8>(&driver, &changed);
+    assert_eq!((again.get(), again.session_id()), (Some(6), Some(id)));
 }

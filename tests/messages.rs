@@ -10,8 +10,8 @@ use std::time::Duration;
 use sealed_session::store::StoreError;
 use sealed_session::web::SessionRejection;
 use sealed_session::{
-    ConfigError, CookieOptions, CookieReadError, CookieWriteError, Key, KeyError, KeyId, KeyRing,
-    KeyRingError, LogoutError, ManualClock, OpenError, Refusal, SealError, Sealer, Subject,
+    ConfigError, CookieOptions, CookieReadError, Key, KeyError, KeyId, KeyRing, KeyRingError,
+    LogoutError, ManualClock, OpenError, Refusal, SealError, Sealer, Subject, WriteError,
 };
 
 /// What the standard library's `main` prints for an error it returns (`Termination` for
@@ -67,7 +67,7 @@ fn one_of_each() -> Vec<Box<dyn Error>> {
                 .unwrap_err(),
         ),
         Box::new(ConfigError::InvalidChunkCount { max: 0 }),
-        Box::new(CookieWriteError::StateTooLarge { size: 9, max: 8 }),
+        Box::new(WriteError::StateTooLarge { size: 9, max: 8 }),
         Box::new(CookieReadError::MissingChunk { chunk: 2 }),
         Box::new(Refusal::Forgotten),
         Box::new(Refusal::Cookie(CookieReadError::MissingChunk { chunk: 2 })),

@@ -1,7 +1,7 @@
 //! The signed-only mode (FORMAT.md, "Signed version 1 (`0x81`)"): values the client can read but
 //! not change. Round trips, readability of the payload, refusal of every bit flip and truncation,
 //! binding to the cookie name and purpose, expiry, rotation, separation from the sealed mode, the
-//! cookie layer and the size rule.
+//! cookie layer (through the public request driver) and the size rule.
 
 mod common;
 
@@ -13,10 +13,12 @@ use common::cookie::{
     NAME, T0, T0_STAMPS_LEN, base64_len, bytes, bytes_postcard_len, clock, decode, encode,
     header_from, key_a, key_b, ring, sealer, signer, signer_builder, value_of,
 };
+use common::driver::{Sent, open, request, write};
 use proptest::prelude::*;
+use sealed_session::web::Driver;
 use sealed_session::{
-    CookieOptions, CookieReadError, CookieWriteError, KeyId, KeyRing, Lifetime, Malformed,
-    ManualClock, OpenError, RenewalReason, SealError, Sealed, SessionCookie, Signer, Suite,
+    CookieOptions, CookieReadError, KeyId, KeyRing, Lifetime, Malformed, ManualClock, OpenError,
+    Refusal, RenewalReason, SealError, Sealed, SessionCookie, Signer, Suite, WriteError,
 };
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -62,6 +64,11 @@ fn verify_u8(signer: &Signer, value: &str) -> Result<u8, OpenError> {
 /// A default signer for `name` on `clock` over `ring`.
 fn signer_on(ring: &KeyRing, clock: &ManualClock, name: &str) -> Signer {
     signer_builder(ring, clock, name).build().unwrap()
+}
+
+/// A driver of signed session cookies made by `signer`, with `options`.
+fn signed_driver(signer: Signer, options: CookieOptions) -> Driver {
+    Driver::new(SessionCookie::signed(signer, options).unwrap())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,12 +489,13 @@ fn empty_purpose_differs_from_the_default_purpose() {
 
 #[test]
 fn signed_cookie_moved_to_another_cookie_name_is_refused() {
-    let a = SessionCookie::signed(signer("a"), CookieOptions::new()).unwrap();
-    let b = SessionCookie::signed(signer("b"), CookieOptions::new()).unwrap();
-    let value = value_of(&a.set_cookies(&SHORT).unwrap()[0]).to_owned();
+    let a = signed_driver(signer("a"), CookieOptions::new());
+    let b = signed_driver(signer("b"), CookieOptions::new());
+    let value = value_of(&write(&a, "", SHORT).unwrap()[0]).to_owned();
+    assert_eq!(open::<u8>(&a, &format!("a={value}")), Ok(Some(SHORT)));
     assert_eq!(
-        b.open::<u8>(&format!("b={value}")).unwrap_err(),
-        CookieReadError::Open(OpenError::Authentication)
+        open::<u8>(&b, &format!("b={value}")).unwrap_err(),
+        Refusal::Cookie(CookieReadError::Open(OpenError::Authentication))
     );
 }
 
@@ -782,17 +790,19 @@ fn signed_value_relabelled_as_sealed_fails_authentication() {
 
 #[test]
 fn signed_cookie_never_opens_in_a_sealed_session_cookie() {
-    let signed = SessionCookie::signed(signer(NAME), CookieOptions::new()).unwrap();
-    let sealed = SessionCookie::sealed(sealer(NAME), CookieOptions::new()).unwrap();
-    let header = header_from(&signed.set_cookies(&prefs()).unwrap());
+    let signed = signed_driver(signer(NAME), CookieOptions::new());
+    let sealed = Driver::new(SessionCookie::sealed(sealer(NAME), CookieOptions::new()).unwrap());
+    let header = header_from(&write(&signed, "", prefs()).unwrap());
     assert_eq!(
-        sealed.open::<Prefs>(&header).unwrap_err(),
-        CookieReadError::Open(OpenError::UnsupportedVersion(VERSION))
+        open::<Prefs>(&sealed, &header).unwrap_err(),
+        Refusal::Cookie(CookieReadError::Open(OpenError::UnsupportedVersion(
+            VERSION
+        )))
     );
-    let header = header_from(&sealed.set_cookies(&prefs()).unwrap());
+    let header = header_from(&write(&sealed, "", prefs()).unwrap());
     assert_eq!(
-        signed.open::<Prefs>(&header).unwrap_err(),
-        CookieReadError::Open(OpenError::UnsupportedVersion(1))
+        open::<Prefs>(&signed, &header).unwrap_err(),
+        Refusal::Cookie(CookieReadError::Open(OpenError::UnsupportedVersion(1)))
     );
 }
 
@@ -802,9 +812,8 @@ fn signed_cookie_never_opens_in_a_sealed_session_cookie() {
 
 #[test]
 fn signed_session_cookie_round_trips_through_a_cookie_header() {
-    let cookie =
-        SessionCookie::signed(signer(NAME), CookieOptions::new().http_only(false)).unwrap();
-    let set = cookie.set_cookies(&prefs()).unwrap();
+    let d = signed_driver(signer(NAME), CookieOptions::new().http_only(false));
+    let set = write(&d, "", prefs()).unwrap();
     let value = value_of(&set[0]);
     assert_eq!(
         set,
@@ -815,26 +824,26 @@ fn signed_session_cookie_round_trips_through_a_cookie_header() {
     // The cookie carries exactly what Signer::sign produces.
     assert_eq!(value, signer(NAME).sign(&prefs()).unwrap().value());
     let header = format!("theme=dark; {}; lang=en", set[0].split(';').next().unwrap());
-    let opened = cookie.open::<Prefs>(&header).unwrap().expect("a session");
-    assert_eq!(opened.state, prefs());
-    assert_eq!(cookie.open::<Prefs>("theme=dark").unwrap(), None);
+    assert_eq!(open::<Prefs>(&d, &header), Ok(Some(prefs())));
+    assert_eq!(open::<Prefs>(&d, "theme=dark"), Ok(None));
 }
 
 #[test]
 fn signed_session_cookie_renews_keeping_its_creation_time() {
     let clock = clock();
-    let cookie =
-        SessionCookie::signed(signer_on(&ring(), &clock, NAME), CookieOptions::new()).unwrap();
-    let first = cookie.set_cookies(&prefs()).unwrap();
-    let opened = cookie.open::<Prefs>(&header_from(&first)).unwrap().unwrap();
+    let s = signer_on(&ring(), &clock, NAME);
+    let d = signed_driver(s.clone(), CookieOptions::new());
+    let first = write(&d, "", prefs()).unwrap();
+    assert_eq!(first.len(), 1);
     clock.set(T0 + 900);
-    let renewed = cookie
-        .renew_cookies(&opened.state, &opened.envelope())
-        .unwrap();
-    let again = cookie
-        .open::<Prefs>(&header_from(&renewed))
-        .unwrap()
-        .unwrap();
+    // A request that only reads the session: its renewal is due, so its end writes it.
+    let renewed = request::<Prefs>(&d, &header_from(&first), |session| {
+        assert_eq!(session.get(), Some(prefs()));
+    })
+    .set_cookies();
+    assert_eq!(renewed.len(), 1, "{renewed:?}");
+    let again = s.verify::<Prefs>(value_of(&renewed[0])).unwrap();
+    assert_eq!(again.state, prefs());
     assert_eq!(again.stamps.created(), T0);
     assert_eq!(again.stamps.issued(), T0 + 900);
 }
@@ -862,13 +871,13 @@ fn largest_signed_payload_fills_4096_octets_and_one_byte_more_is_too_large() {
         limit: 4096,
     };
     assert_eq!(s.sign(&bytes(n + 1)).unwrap_err(), over);
-    let cookie = SessionCookie::signed(s, CookieOptions::new()).unwrap();
+    let d = signed_driver(s, CookieOptions::new());
     assert_eq!(
-        cookie.set_cookies(&bytes(n + 1)).unwrap_err(),
-        CookieWriteError::Seal(over)
+        write(&d, "", bytes(n + 1)).unwrap_err(),
+        WriteError::Seal(over)
     );
     assert_eq!(
-        cookie.set_cookies(&bytes(n)).unwrap()[0]
+        write(&d, "", bytes(n)).unwrap()[0]
             .split(';')
             .next()
             .unwrap()

@@ -31,6 +31,12 @@
 //! state serialized with postcard, as hex (what the value must open to). A single value comes
 //! as `value`; a chunked case comes as `max_chunks` and `cookies` (`[name, value]` pairs).
 //!
+//! A chunked case's cookies are written by the request driver (`sealed_session::web::Driver`), as
+//! a web adapter writes them: the `Set-Cookie` lines of a request without cookies whose handler
+//! starts the session (`login` with a subject, else `replace`). Its stamps, session id and
+//! subject are the session's at the end of that request; a second request carrying the cookies
+//! back must read the same.
+//!
 //! `open` and `open-cookies` open a value (or a `Cookie` header) produced elsewhere, as the given
 //! type (default `bytes`: a `serde_bytes::ByteBuf`), and print the state re-serialized with
 //! postcard as hex, the stamps, the session id and the subject as hex, then the creation
@@ -40,16 +46,20 @@
 //! ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|-> <millis|->
 //! ```
 //!
+//! `open-cookies` reads the header through the request driver: the session of a request with this
+//! `Cookie` header, read by its handler.
+//!
 //! A refusal prints `error: <variant>: <message>` (`error: Malformed(TooShort): ...`; `error:
 //! NoCookie` when the header holds no such cookie) and exits with code 1; bad arguments exit with 2.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sealed_session::Builder;
+use sealed_session::web::{Driver, Field, Lines};
+use sealed_session::{Builder, Session, SessionId, Stamps};
 use sealed_session::{
     Clock, CookieOptions, CookieReadError, Envelope, Key, KeyRing, ManualClock, OpenError, Opened,
-    SealError, Sealed, Sealer, SessionCookie, Signer, Subject, Suite, peek,
+    Refusal, SealError, Sealed, Sealer, SessionCookie, Signer, Subject, Suite, peek,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -66,6 +76,31 @@ struct User {
 const T0: u64 = 1_800_000_000;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Runs a step of the request driver to its end: without a store, nothing waits.
+fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => unreachable!("no store: the driver never waits"),
+    }
+}
+
+/// A request with these `Cookie` header fields (none for a first request), as a web adapter
+/// begins it: its session, ready for the handler.
+fn begin<T: Serialize + DeserializeOwned>(driver: &Driver, fields: &[&str]) -> Res<Session<T>> {
+    let fields: Vec<Vec<u8>> = fields.iter().map(|f| f.as_bytes().to_vec()).collect();
+    let session = driver.begin::<T, _>(fields);
+    ready(Driver::load(&session))?;
+    Ok(session)
+}
+
+/// The end of a request whose handler answered 200: the response's `Set-Cookie` lines.
+fn end<T: Serialize + DeserializeOwned>(driver: &Driver, session: &Session<T>) -> Vec<String> {
+    let mut response = Lines::new(200);
+    ready(driver.end(session, &mut response));
+    response.header(Field::SetCookie)
+}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -239,20 +274,25 @@ impl Endpoint {
         }
     }
 
-    /// The session cookie (default attributes) of this sealer or signer, over up to `max_chunks`
-    /// cookies.
-    fn cookie(self, max_chunks: usize) -> Res<SessionCookie> {
+    /// The request driver (default settings: cookie sessions, no store) of this sealer's or
+    /// signer's session cookie (default attributes), over up to `max_chunks` cookies.
+    fn driver(self, max_chunks: usize) -> Res<Driver> {
         let options = CookieOptions::new().max_chunks(max_chunks);
-        Ok(match self {
+        let cookie = match self {
             Endpoint::Sealer(s) => SessionCookie::sealed(s, options)?,
             Endpoint::Signer(s) => SessionCookie::signed(s, options)?,
-        })
+        };
+        Ok(Driver::new(cookie))
     }
 
     /// Opens `value` and prints what it opened to (or the refusal).
     fn print_open<T: DeserializeOwned + Serialize>(&self, value: &str) -> Res<ExitCode> {
         match self.open::<T>(value) {
-            Ok(opened) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
+            Ok(opened) => {
+                let payload = postcard::to_allocvec(&opened.state)?;
+                print_ok(&payload, &Carried::from(&opened.envelope()));
+                Ok(ExitCode::SUCCESS)
+            }
             Err(e) => {
                 println!("error: {}", refusal(&e));
                 Ok(ExitCode::from(1))
@@ -260,23 +300,33 @@ impl Endpoint {
         }
     }
 
-    /// Opens the session in a `Cookie` header and prints what it opened to (or the refusal).
+    /// Reads the session of a request with this `Cookie` header through the request driver and
+    /// prints what it opened to (or the refusal).
     fn print_open_cookies<T: DeserializeOwned + Serialize>(
         self,
         max_chunks: usize,
         header: &str,
     ) -> Res<ExitCode> {
-        match self.cookie(max_chunks)?.open::<T>(header) {
-            Ok(Some(opened)) => print_opened(&opened).map(|()| ExitCode::SUCCESS),
-            Ok(None) => {
-                println!("error: NoCookie");
-                Ok(ExitCode::from(1))
-            }
-            Err(e) => {
-                println!("error: {}", cookie_refusal(&e));
-                Ok(ExitCode::from(1))
-            }
-        }
+        let driver = self.driver(max_chunks)?;
+        let session = begin::<T>(&driver, &[header])?;
+        // The handler reads the session: the cookie is opened now, or refused.
+        let payload = session.read(|state| state.map(postcard::to_allocvec).transpose())?;
+        let Some(payload) = payload else {
+            return match session.refused() {
+                None => {
+                    println!("error: NoCookie");
+                    Ok(ExitCode::from(1))
+                }
+                Some(Refusal::Cookie(e)) => {
+                    println!("error: {}", cookie_refusal(&e));
+                    Ok(ExitCode::from(1))
+                }
+                Some(other) => Err(format!("a refusal only a store gives: {other}").into()),
+            };
+        };
+        let carried = Carried::of(&session).ok_or("a session without stamps")?;
+        print_ok(&payload, &carried);
+        Ok(ExitCode::SUCCESS)
     }
 }
 
@@ -289,7 +339,7 @@ struct Spec<'a> {
     policy: Policy<'a>,
     /// The writer gives new sessions a session id (`session_ids(true)`).
     session_ids: bool,
-    /// The session's subject (`seal_for`, `sign_for`, `set_cookies_for`), if any.
+    /// The session's subject (`seal_for`, `sign_for`, the driver's `login`), if any.
     subject: Option<&'a Subject>,
 }
 
@@ -328,12 +378,41 @@ impl<'a> Spec<'a> {
     }
 }
 
+/// The stamps, session id and subject a value carries.
+#[derive(PartialEq)]
+struct Carried {
+    stamps: Stamps,
+    session_id: Option<SessionId>,
+    subject: Option<Subject>,
+}
+
+impl From<&Envelope> for Carried {
+    fn from(envelope: &Envelope) -> Self {
+        Carried {
+            stamps: *envelope.stamps(),
+            session_id: envelope.session_id(),
+            subject: envelope.subject().copied(),
+        }
+    }
+}
+
+impl Carried {
+    /// Those of the session, as the response carries them: `None` without a session.
+    fn of<T: Serialize + DeserializeOwned>(session: &Session<T>) -> Option<Carried> {
+        Some(Carried {
+            stamps: session.stamps()?,
+            session_id: session.session_id(),
+            subject: session.subject(),
+        })
+    }
+}
+
 /// One emitted value, printed as a JSON line.
 struct Case<'a> {
     spec: Spec<'a>,
     now: u64,
     /// The stamps, session id and subject the value carries.
-    envelope: Envelope,
+    carried: Carried,
     /// The whole value (chunks joined), whose header [`peek`] reads.
     value: String,
     /// The state serialized with postcard: what the value must open to.
@@ -347,27 +426,28 @@ impl Case<'_> {
         let spec = &self.spec;
         let p = &spec.policy;
         let key_id = Key::from_bytes(spec.key)?.id();
-        let stamps = self.envelope.stamps();
+        let carried = &self.carried;
+        let stamps = carried.stamps;
         // The header as an operator reads it, checked against what was sealed.
         let header = peek(&self.value)?;
         if header.suite != spec.mode.suite()
             || header.key_id != key_id
-            || header.has_session_id != self.envelope.session_id().is_some()
-            || header.has_subject != self.envelope.subject().is_some()
+            || header.has_session_id != carried.session_id.is_some()
+            || header.has_subject != carried.subject.is_some()
         {
             return Err(
                 format!("{}: peek disagrees with the sealer: {header:?}", spec.kind).into(),
             );
         }
         let mut identity = String::new();
-        if let Some(id) = self.envelope.session_id() {
+        if let Some(id) = carried.session_id {
             let id_hex = hex(id.as_bytes());
             if id.to_string() != id_hex {
                 return Err(format!("a session id displays as {id}, not as {id_hex}").into());
             }
             identity += &format!("\"session_id\": {}, ", json_str(&id_hex));
         }
-        if let Some(subject) = self.envelope.subject() {
+        if let Some(subject) = &carried.subject {
             identity += &format!("\"subject\": {}, ", json_str(&hex(subject.as_bytes())));
         }
         if let Some(ms) = stamps.created_millis() {
@@ -404,7 +484,7 @@ fn print_sealed<T: Serialize>(spec: Spec<'_>, now: u64, sealed: &Sealed, state: 
     Case {
         spec,
         now,
-        envelope: *sealed.envelope(),
+        carried: sealed.envelope().into(),
         value: sealed.value().to_owned(),
         payload: postcard::to_allocvec(state)?,
         body: format!("\"value\": {}", json_str(sealed.value())),
@@ -441,30 +521,43 @@ fn emit_renewal<T: Serialize>(
     print_sealed(spec, start + 1000, &renewed?, state)
 }
 
-/// Writes `state` as a new session in (chunked) cookies, up to `max_chunks` of them, and prints
-/// them.
-fn emit_chunked<T: Serialize + DeserializeOwned>(
+/// Writes `state` as a new session in (chunked) cookies, up to `max_chunks` of them, through the
+/// request driver, and prints them.
+fn emit_chunked<T: Serialize + DeserializeOwned + Clone>(
     spec: Spec<'_>,
     clock: &ManualClock,
     max_chunks: usize,
     state: &T,
 ) -> Res<()> {
-    let cookie = spec.endpoint(clock)?.cookie(max_chunks)?;
-    let set = match spec.subject {
-        Some(subject) => cookie.set_cookies_for(subject, state)?,
-        None => cookie.set_cookies(state)?,
-    };
+    let driver = spec.endpoint(clock)?.driver(max_chunks)?;
+    // A first request, without cookies, whose handler starts the session.
+    let session = begin::<T>(&driver, &[])?;
+    match spec.subject {
+        Some(subject) => session.login(subject, state.clone())?,
+        None => session.replace(state.clone())?,
+    }
+    let set = end(&driver, &session);
+    let carried = Carried::of(&session).ok_or("the handler started no session")?;
     let pairs = set_cookie_pairs(&set);
-    // Open them again to learn the envelope (and to check the round trip here too).
-    let opened: Opened<T> = cookie
-        .open(&cookie_header(&pairs))?
-        .ok_or("the written cookies do not open")?;
+    if pairs.len() != set.len() {
+        return Err("a request without cookies removed some".into());
+    }
+    let payload = postcard::to_allocvec(state)?;
+    // The next request carries them back: the same session.
+    let back = begin::<T>(&driver, &[&cookie_header(&pairs)])?;
+    let read = back.read(|s| s.map(postcard::to_allocvec).transpose())?;
+    if read.as_ref() != Some(&payload)
+        || Carried::of(&back).as_ref() != Some(&carried)
+        || carried.subject.as_ref() != spec.subject
+    {
+        return Err("the written cookies do not open to the session".into());
+    }
     Case {
         spec,
         now: clock.now_unix(),
-        envelope: opened.envelope(),
+        carried,
         value: joined_value(&pairs),
-        payload: postcard::to_allocvec(state)?,
+        payload,
         body: format!(
             "\"max_chunks\": {max_chunks}, \"cookies\": {}",
             json_pairs(&pairs)
@@ -631,23 +724,21 @@ fn emit() -> Res<()> {
 }
 
 /// Prints `ok <payload-hex> <created> <issued> <expires> <session-id-hex|-> <subject-hex|->
-/// <millis|->` for an opened value.
-fn print_opened<T: Serialize>(opened: &Opened<T>) -> Res<()> {
-    let session_id = opened.session_id;
+/// <millis|->` for a session that opened to `payload` (the state serialized with postcard).
+fn print_ok(payload: &[u8], carried: &Carried) {
+    let (stamps, session_id) = (&carried.stamps, carried.session_id);
     println!(
         "ok {} {} {} {} {} {} {}",
-        hex(&postcard::to_allocvec(&opened.state)?),
-        opened.stamps.created(),
-        opened.stamps.issued(),
-        opened.stamps.expires(),
+        hex(payload),
+        stamps.created(),
+        stamps.issued(),
+        stamps.expires(),
         hex_or_dash(session_id.as_ref().map(|id| id.as_bytes().as_slice())),
-        hex_or_dash(opened.subject.as_ref().map(Subject::as_bytes)),
-        opened
-            .stamps
+        hex_or_dash(carried.subject.as_ref().map(Subject::as_bytes)),
+        stamps
             .created_millis()
             .map_or_else(|| "-".to_owned(), |ms| ms.to_string()),
     );
-    Ok(())
 }
 
 /// Builds the reader from `<mode> <key-hex> <cookie_name> <purpose> <idle> <absolute> <now>`.

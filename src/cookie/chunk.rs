@@ -9,10 +9,10 @@
 
 use std::borrow::Cow;
 
+use super::CookieReadError;
 use super::MAX_CHUNKS;
 use super::header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
-use super::{CookieReadError, CookieWriteError};
-use crate::error::{OpenError, SealError};
+use crate::error::{OpenError, SealError, WriteError};
 
 /// The name of chunk `i`: the cookie name itself for the first, `name.i` for the others.
 pub(crate) fn chunk_name(name: &str, i: usize) -> Cow<'_, str> {
@@ -64,18 +64,18 @@ pub(crate) fn split<'a>(
     limit: usize,
     max_chunks: usize,
     value: &'a str,
-) -> Result<Vec<Cow<'a, str>>, CookieWriteError> {
+) -> Result<Vec<Cow<'a, str>>, WriteError> {
     if room(name, limit, 0, 1) >= value.len() {
         return Ok(vec![Cow::Borrowed(value)]);
     }
     if max_chunks <= 1 {
-        return Err(CookieWriteError::Seal(SealError::TooLarge {
+        return Err(WriteError::Seal(SealError::TooLarge {
             size: name.len() + 1 + value.len(),
             limit,
         }));
     }
     let Some(k) = (2..=max_chunks).find(|&k| total_room(name, limit, k) >= value.len()) else {
-        return Err(CookieWriteError::TooManyChunks {
+        return Err(WriteError::TooManyChunks {
             size: value.len(),
             capacity: capacity(name, limit, max_chunks),
             max_chunks,
@@ -89,7 +89,7 @@ pub(crate) fn split<'a>(
         // even a broken invariant from panicking.
         let part = value
             .get(at..end)
-            .ok_or(CookieWriteError::Seal(SealError::TooLarge {
+            .ok_or(WriteError::Seal(SealError::TooLarge {
                 size: name.len() + 1 + value.len(),
                 limit,
             }))?;

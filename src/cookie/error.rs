@@ -1,72 +1,15 @@
-//! The cookie layer's errors, one type per stage: writing a cookie, reading it (its
-//! configuration is refused with the crate's one [`ConfigError`](crate::ConfigError)). Each call
-//! returns only the errors that can happen at its stage.
+//! The cookie layer's error: why a request's `Cookie` header gave no session. Writing a cookie
+//! fails with the session's [`WriteError`](crate::WriteError), its configuration with the crate's
+//! one [`ConfigError`](crate::ConfigError).
 
 use std::fmt;
 
-use crate::error::{OpenError, SealError};
+use crate::error::OpenError;
 
-/// Why [`SessionCookie::set_cookies`](crate::SessionCookie::set_cookies) or
-/// [`SessionCookie::renew_cookies`](crate::SessionCookie::renew_cookies) emitted nothing. The
-/// response should keep the cookie the request had (or none), never a partial set.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CookieWriteError {
-    /// Sealing or signing failed; with chunking off, a session too large for one cookie is
-    /// `Seal(SealError::TooLarge { size, limit })`.
-    Seal(SealError),
-    /// The session does not fit in the configured number of chunks. Nothing was emitted.
-    TooManyChunks {
-        /// Length of the encoded value, in characters.
-        size: usize,
-        /// The most characters `max_chunks` cookies can carry.
-        capacity: usize,
-        /// The configured number of chunks.
-        max_chunks: usize,
-    },
-    /// A server-side session's sealed state is longer than the store keeps
-    /// ([`ServerSide::max_state_len`](crate::ServerSide::max_state_len)). Nothing was
-    /// written; shrink the state or raise the bound.
-    StateTooLarge {
-        /// Length of the sealed state, in characters.
-        size: usize,
-        /// The longest sealed state kept.
-        max: usize,
-    },
-}
-
-impl fmt::Display for CookieWriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Seal(e) => e.fmt(f),
-            Self::TooManyChunks {
-                size,
-                capacity,
-                max_chunks,
-            } => write!(
-                f,
-                "a value of {size} characters does not fit {max_chunks} cookies ({capacity} at most)"
-            ),
-            Self::StateTooLarge { size, max } => write!(
-                f,
-                "a sealed state of {size} characters is longer than the store keeps ({max})"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CookieWriteError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Seal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// Why [`SessionCookie::open`](crate::SessionCookie::open) found no valid session in a `Cookie`
-/// header. Every variant means "no session": answer as for a logged-out user and, for the
-/// cookie-shape variants, send [`SessionCookie::removal_cookies`](crate::SessionCookie::removal_cookies).
+/// Why the session cookie in a request's `Cookie` header gave no session
+/// ([`Refusal::Cookie`](crate::Refusal::Cookie)). Every variant means "no session": the handler
+/// sees none, and the end of the request deletes each of the session's cookie names the request
+/// carried.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CookieReadError {
@@ -145,13 +88,7 @@ impl std::error::Error for CookieReadError {
     }
 }
 
-crate::error_debug::debug_as_display!(CookieWriteError, CookieReadError);
-
-impl From<SealError> for CookieWriteError {
-    fn from(e: SealError) -> Self {
-        Self::Seal(e)
-    }
-}
+crate::error_debug::debug_as_display!(CookieReadError);
 
 impl From<OpenError> for CookieReadError {
     fn from(e: OpenError) -> Self {

@@ -15,12 +15,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::session::{self, Context, Envelope, Opened, Sealer, Signer, Subject};
+use crate::error::WriteError;
+use crate::session::{self, Context, Envelope, Opened, Sealer, Signer};
 
 pub(crate) use chunk::Carried;
 
 pub(crate) use crate::error::ConfigError;
-pub use error::{CookieReadError, CookieWriteError};
+pub use error::CookieReadError;
 pub use header::{MAX_COOKIE_HEADER_LEN, cookie_pairs};
 pub use options::{CookieOptions, SameSite};
 
@@ -34,26 +35,27 @@ pub const MAX_ATTRIBUTE_LEN: usize = 1024;
 /// so more than a few chunks will not reach the application anyway.
 pub const MAX_CHUNKS: usize = 8;
 
-/// A session cookie: a [`Sealer`] (or [`Signer`]) with the cookie's attributes, turning session
-/// state into `Set-Cookie` header values and a `Cookie` request header back into the state.
+/// A session cookie's configuration: its name and keys (a [`Sealer`], or a [`Signer`] for a
+/// value the client may read but not change) and its attributes ([`CookieOptions`], checked
+/// here). A request [`Driver`](crate::web::Driver) reads and writes sessions with it: the
+/// driver applies every rule of a response's `Set-Cookie` lines (renewal, deletion of a refused
+/// cookie, chunking, caching headers), so there is no other way to write them. For a sealed
+/// value outside a cookie (a token in a link), use the [`Sealer`] itself.
 ///
 /// ```
-/// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
+/// use sealed_session::web::Driver;
+/// use sealed_session::{ConfigError, CookieOptions, Key, KeyRing, Sealer, SessionCookie};
 ///
 /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
+///
+/// // A `__Host-` cookie must be sent for the whole site: browsers drop one with a `Path`.
+/// let scoped = SessionCookie::sealed(sealer.clone(), CookieOptions::new().path("/app"));
+/// assert!(matches!(scoped, Err(ConfigError::HostPrefixWithPath)));
+///
 /// let cookie = SessionCookie::sealed(sealer, CookieOptions::new())?;
-///
-/// // Response: one Set-Cookie header per string.
-/// let set = cookie.set_cookies(&("alice", 42u32))?;
-/// assert!(set[0].ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"));
-///
-/// // Next request: the browser sends `Cookie: __Host-session=...`.
-/// let header = format!("theme=dark; {}", set[0].split(';').next().unwrap());
-/// let opened = cookie.open::<(String, u32)>(&header)?.expect("a session");
-/// assert_eq!(opened.state, ("alice".to_owned(), 42));
-///
-/// // Logout: delete the cookie (see SECURITY.md: copies stay valid until they expire).
-/// assert!(cookie.removal_cookies()[0].starts_with("__Host-session=; Max-Age=0"));
+/// assert_eq!(cookie.name(), "__Host-session");
+/// let driver = Driver::new(cookie);
+/// # let _ = driver;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -111,60 +113,6 @@ impl SessionCookie {
         &self.options
     }
 
-    /// `Set-Cookie` header values for a new session holding `state`: one per chunk, followed by
-    /// removals of every chunk name this cookie may have used before that is now unused.
-    ///
-    /// # Errors
-    /// [`CookieWriteError::Seal`] (serialization, or `TooLarge` when chunking is off) or
-    /// [`CookieWriteError::TooManyChunks`].
-    pub fn set_cookies<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-    ) -> Result<Vec<String>, CookieWriteError> {
-        let envelope = self.ctx.new_envelope(None)?;
-        self.emit(state, &envelope)
-    }
-
-    /// As [`set_cookies`](Self::set_cookies), for a new session of `subject` (the user who just
-    /// logged in; see [`Sealer::seal_for`]).
-    ///
-    /// # Errors
-    /// As [`set_cookies`](Self::set_cookies).
-    pub fn set_cookies_for<T: Serialize + ?Sized>(
-        &self,
-        subject: &Subject,
-        state: &T,
-    ) -> Result<Vec<String>, CookieWriteError> {
-        let envelope = self.ctx.new_envelope(Some(*subject))?;
-        self.emit(state, &envelope)
-    }
-
-    /// `Set-Cookie` header values for an existing session (keeps its creation time, session id
-    /// and subject): use when [`Opened::needs_renewal`] says so or the state changed; `previous`
-    /// is [`Opened::envelope`].
-    ///
-    /// # Errors
-    /// As [`set_cookies`](Self::set_cookies), and `Seal(SealError::Expired)` if the previous
-    /// value has expired (idle or absolute).
-    pub fn renew_cookies<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-        previous: &Envelope,
-    ) -> Result<Vec<String>, CookieWriteError> {
-        let envelope = self.ctx.renewed_envelope(previous)?;
-        self.emit(state, &envelope)
-    }
-
-    fn emit<T: Serialize + ?Sized>(
-        &self,
-        state: &T,
-        envelope: &Envelope,
-    ) -> Result<Vec<String>, CookieWriteError> {
-        // Without the request at hand, every chunk name the cookie may have used is removed.
-        let every = (0..self.max_chunks).fold(Carried::default(), |c, i| c.with(i));
-        self.write(state, envelope, every)
-    }
-
     /// The `Set-Cookie` values for `state` sealed with `envelope`, followed by removals of the
     /// chunk names in `carried` that the new value does not use.
     pub(crate) fn write<T: Serialize + ?Sized>(
@@ -172,7 +120,7 @@ impl SessionCookie {
         state: &T,
         envelope: &Envelope,
         carried: Carried,
-    ) -> Result<Vec<String>, CookieWriteError> {
+    ) -> Result<Vec<String>, WriteError> {
         let ctx = &self.ctx;
         let capacity = chunk::capacity(&ctx.name, ctx.limit, self.max_chunks);
         let value = session::seal_value(ctx, state, envelope, capacity)?;
@@ -212,38 +160,26 @@ impl SessionCookie {
         &self.ctx
     }
 
-    /// `Set-Cookie` header values that delete the session: the cookie and every chunk it may
-    /// have. Deleting the cookie does not invalidate copies of it (SECURITY.md).
-    pub fn removal_cookies(&self) -> Vec<String> {
-        let name = &self.ctx.name;
-        (0..self.max_chunks)
-            .map(|i| self.options.render_removal(&chunk::chunk_name(name, i)))
-            .collect()
-    }
-
-    /// Finds this session's cookie (and its chunks) in a `Cookie` request header and opens it.
-    /// `Ok(None)` when the request carries no such cookie at all.
-    ///
-    /// A name sent twice is refused ([`CookieReadError::DuplicateCookie`]): a cookie set for a
-    /// sibling domain or another path could otherwise choose the session (cookie tossing). Use a
-    /// `__Host-` name, which a sibling domain cannot set.
-    ///
-    /// Chunks are accepted only as [`set_cookies`](Self::set_cookies) splits the value under the
-    /// same size limit; any other split of it, even one that joins to an authentic value, is
-    /// [`CookieReadError::NonCanonicalChunks`] (see [`CookieOptions::max_chunks`](crate::CookieOptions::max_chunks)).
-    ///
-    /// # Errors
-    /// Header, duplicate and chunk errors ([`CookieReadError::NonCanonicalChunks`] included), or
-    /// [`CookieReadError::Open`] from the value.
-    pub fn open<T: DeserializeOwned>(
+    /// Finds this session's cookie (and its chunks) in a `Cookie` request header and opens it,
+    /// for the unit tests; requests go through [`open_carried`](Self::open_carried).
+    #[cfg(test)]
+    pub(crate) fn open<T: DeserializeOwned>(
         &self,
         cookie_header: &str,
     ) -> Result<Option<Opened<T>>, CookieReadError> {
         self.open_carried(cookie_header).0
     }
 
-    /// As [`open`](Self::open), and which of the session's names the header carried when the
-    /// scan for them completed (so the session handle need not scan the header again).
+    /// Finds this session's cookie (and its chunks) in a `Cookie` request header and opens it:
+    /// `Ok(None)` when the request carries no such cookie at all. Also says which of the
+    /// session's names the header carried, when the scan for them completed (so the session
+    /// handle need not scan the header again).
+    ///
+    /// A name sent twice is refused ([`CookieReadError::DuplicateCookie`]): a cookie set for a
+    /// sibling domain or another path could otherwise choose the session (cookie tossing). Chunks
+    /// are accepted only as [`write`](Self::write) splits the value under the same size limit;
+    /// any other split, even one that joins to an authentic value, is
+    /// [`CookieReadError::NonCanonicalChunks`].
     pub(crate) fn open_carried<T: DeserializeOwned>(
         &self,
         cookie_header: &str,

@@ -116,8 +116,8 @@ impl CookieOptions {
     /// With chunking on, every cookie named `name.1` ... `name.{max-1}` belongs to this session:
     /// do not give another cookie such a name.
     ///
-    /// Splits are canonical: [`SessionCookie::open`](crate::SessionCookie::open) accepts only
-    /// the split [`SessionCookie::set_cookies`](crate::SessionCookie::set_cookies) makes (one
+    /// Splits are canonical: a request's cookies open only as the split a response's
+    /// `Set-Cookie` lines make (one
     /// unchunked cookie when the value fits; else the fewest chunks, every part but the last
     /// filled to exactly what the size limit leaves it), so each value has exactly one accepted
     /// cookie set. Readers and writers must therefore share the sealer's size limit as well as

@@ -78,11 +78,7 @@ where
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
     /// # use sealed_session::LogoutError;
     /// use sealed_session::web::{Driver, Field, Lines};
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-    /// # }
+    /// # use pollster::block_on;
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
     /// #     .session_ids(true)
     /// #     .build()?;
@@ -141,11 +137,7 @@ where
     /// # use sealed_session::store::MemoryStore;
     /// # use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie, Subject};
     /// use sealed_session::web::{Driver, Lines, Reply};
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-    /// # }
+    /// # use pollster::block_on;
     /// # let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
     /// #     .session_ids(true)
     /// #     .build()?;

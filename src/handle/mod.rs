@@ -15,7 +15,7 @@
 //!   browser is never stuck with a cookie that locks its user out until it expires.
 //! - **A change is sealed when it is made.** [`Session::replace`], [`Session::modify`],
 //!   [`Session::login`] and [`Session::renew_identity`] seal at once, so a state too large for
-//!   the cookies is a [`CookieWriteError`] the handler sees (and can act on) while it still
+//!   the cookies is a [`WriteError`] the handler sees (and can act on) while it still
 //!   writes its response; the previous state and cookie are then left as they were.
 //! - **An unchanged session is written only when its renewal is due** (sliding expiry), its key
 //!   is no longer the primary or its suite changed: not on every request.
@@ -48,8 +48,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cookie::{Carried, CookieWriteError, SessionCookie};
-use crate::session::{Envelope, RenewalReason, SessionId, Subject};
+use crate::cookie::{Carried, SessionCookie};
+use crate::error::WriteError;
+use crate::session::{Envelope, RenewalReason, SessionId, Stamps, Subject};
 
 pub use logout::LogoutError;
 pub(crate) use mode::SaveError;
@@ -71,13 +72,7 @@ pub(crate) use server_side::{Held, ServerSideBinding};
 /// ```
 /// use sealed_session::web::{Driver, Field, Lines};
 /// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     match std::pin::pin!(f).as_mut().poll(&mut cx) {
-/// #         std::task::Poll::Ready(out) => out,
-/// #         std::task::Poll::Pending => unreachable!(),
-/// #     }
-/// # }
+/// # use pollster::block_on;
 ///
 /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
 /// let driver = Driver::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
@@ -248,9 +243,9 @@ where
     /// time), or starting a new session if there was none.
     ///
     /// # Errors
-    /// [`CookieWriteError`] if the state does not fit the cookies (or cannot be serialized): the
+    /// [`WriteError`] if the state does not fit the cookies (or cannot be serialized): the
     /// session and the response are then left as they were.
-    pub fn replace(&self, state: T) -> Result<(), CookieWriteError> {
+    pub fn replace(&self, state: T) -> Result<(), WriteError> {
         let mut inner = self.lock();
         let (envelope, created) = match &inner.core.state {
             State::Present { envelope, .. } => (
@@ -294,7 +289,7 @@ where
     ///
     /// # Errors
     /// As [`replace`](Self::replace).
-    pub fn modify<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<Option<R>, CookieWriteError>
+    pub fn modify<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<Option<R>, WriteError>
     where
         T: Clone,
     {
@@ -319,16 +314,11 @@ where
     ///
     /// ```
     /// use sealed_session::{
-    ///     CookieOptions, CookieWriteError, Key, KeyRing, Sealer, ServerSide, Session,
-    ///     SessionCookie,
+    ///     CookieOptions, Key, KeyRing, Sealer, ServerSide, Session, SessionCookie, WriteError,
     /// };
     /// use sealed_session::store::MemoryStore;
     /// use sealed_session::web::{Driver, Field, Lines};
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-    /// # }
+    /// # use pollster::block_on;
     ///
     /// /// A form that adds an item to the cart.
     /// struct AddItem {
@@ -339,7 +329,7 @@ where
     /// fn add_to_cart(
     ///     session: &Session<Vec<String>>,
     ///     form: AddItem,
-    /// ) -> Result<bool, CookieWriteError> {
+    /// ) -> Result<bool, WriteError> {
     ///     let item = form.item;
     ///     // `move`: the closure outlives this handler (a retry runs it later), so it owns
     ///     // `item`; `clone`: each run puts a copy in the cart and keeps `item` for the next.
@@ -389,10 +379,7 @@ where
     ///
     /// # Errors
     /// As [`replace`](Self::replace).
-    pub fn update(
-        &self,
-        f: impl Fn(&mut T) + Send + Sync + 'static,
-    ) -> Result<bool, CookieWriteError>
+    pub fn update(&self, f: impl Fn(&mut T) + Send + Sync + 'static) -> Result<bool, WriteError>
     where
         T: Clone,
     {
@@ -418,7 +405,7 @@ where
         &self,
         f: impl FnOnce(&mut T) -> R,
         how: impl FnOnce(bool) -> Change<T>,
-    ) -> Result<Option<R>, CookieWriteError>
+    ) -> Result<Option<R>, WriteError>
     where
         T: Clone,
     {
@@ -439,7 +426,7 @@ where
     ///
     /// # Errors
     /// As [`replace`](Self::replace).
-    pub fn login(&self, subject: &Subject, state: T) -> Result<(), CookieWriteError> {
+    pub fn login(&self, subject: &Subject, state: T) -> Result<(), WriteError> {
         let mut inner = self.lock();
         let envelope = inner.core.cookie.context().new_envelope(Some(*subject))?;
         inner.commit(state, envelope, Change::Whole)?;
@@ -453,7 +440,7 @@ where
     ///
     /// # Errors
     /// As [`replace`](Self::replace).
-    pub fn renew_identity(&self) -> Result<(), CookieWriteError>
+    pub fn renew_identity(&self) -> Result<(), WriteError>
     where
         T: Clone,
     {
@@ -498,6 +485,15 @@ where
             .and_then(|(_, envelope)| envelope.subject().copied())
     }
 
+    /// The session's time stamps, as the response carries them: when it was created (the login,
+    /// to the millisecond if the value says), when its value was last issued, and when it
+    /// expires unless renewed. `None` without a session. A change made in this request shows
+    /// its new value's stamps (issued now).
+    pub fn stamps(&self) -> Option<Stamps> {
+        let inner = self.lock();
+        inner.core.present().map(|(_, envelope)| envelope.stamps)
+    }
+
     /// Whether the request never used the session: nothing read, changed, cleared or left to
     /// record. Its end then has nothing to write and nothing to ask a store.
     pub(crate) fn is_untouched(&self) -> bool {
@@ -508,9 +504,19 @@ where
             && inner.mode.get().idle()
     }
 
-    /// Why the request's cookie did not open, if it carried one that did not: for the adapter's
-    /// log. `None` when it opened, when there was none, and when it was never read.
+    /// Why the request's cookie gave no session, if it carried one that did not open or that
+    /// the store refused: for a handler that tells "logged out" from "your session expired", and
+    /// for the log (the driver logs it at the end of the request). `None` when the cookie opened
+    /// and when the request carried none. Reads the session if nothing has yet, as
+    /// [`read`](Self::read) does.
     pub fn refused(&self) -> Option<Refusal> {
+        self.read(|_| ());
+        self.refusal()
+    }
+
+    /// As [`refused`](Self::refused), without reading: `None` also when nothing read the
+    /// session, so that the end of a request that only logged out decrypts nothing.
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
         let inner = self.guard();
         match &inner.core.state {
             State::Absent { refused } => refused.clone(),
@@ -522,10 +528,10 @@ where
     /// was not read, or was read and neither changed nor due for renewal.
     ///
     /// # Errors
-    /// [`CookieWriteError`] only if a renewal due at the end of the request cannot be sealed
+    /// [`WriteError`] only if a renewal due at the end of the request cannot be sealed
     /// (the session expired during the request, or its stamps grew past the size limit). The
     /// response should then leave the cookie as it was.
-    pub(crate) fn finish(&self) -> Result<Vec<String>, CookieWriteError> {
+    pub(crate) fn finish(&self) -> Result<Vec<String>, WriteError> {
         let mut inner = self.guard();
         if matches!(inner.core.state, State::Unread) && !inner.core.cleared {
             // Never touched: nothing to write, and nothing read.
@@ -606,12 +612,7 @@ impl<T: DeserializeOwned + Serialize> Inner<T> {
 
     /// Seals `state` under `envelope` and, only if that succeeds, makes it the session: in the
     /// cookie, or noted for the store, as the mode says.
-    fn commit(
-        &mut self,
-        state: T,
-        envelope: Envelope,
-        how: Change<T>,
-    ) -> Result<(), CookieWriteError> {
+    fn commit(&mut self, state: T, envelope: Envelope, how: Change<T>) -> Result<(), WriteError> {
         let next = Next {
             state,
             envelope,

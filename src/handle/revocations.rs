@@ -130,11 +130,7 @@ pub enum Verdict {
 /// use sealed_session::store::MemoryStore;
 /// use sealed_session::{Clock, Revocations, SessionId, Subject, SystemClock, Verdict};
 ///
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let mut f = std::pin::pin!(f);
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-/// # }
+/// # use pollster::block_on;
 /// let revocations = Revocations::new(MemoryStore::new());
 /// let alice = Subject::new("alice")?;
 /// let id = SessionId::from_bytes([7; 16]);

@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 use super::Refusal;
 use super::{Forgotten, Revocations};
 use crate::ConfigError;
-use crate::cookie::{CookieWriteError, SessionCookie};
+use crate::cookie::SessionCookie;
 use crate::error::OpenError;
+use crate::error::WriteError;
 use crate::session::{Context, Envelope, Opened, SESSION_ID_LEN, SessionId, push_hex};
 use crate::store::{MAX_VALUE_LEN, Store};
 
@@ -64,11 +65,7 @@ impl Default for Conflicts {
 /// use sealed_session::store::MemoryStore;
 /// use sealed_session::web::{Driver, Field, Lines};
 /// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, ServerSide, SessionCookie, Subject};
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let mut f = std::pin::pin!(f);
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-/// # }
+/// # use pollster::block_on;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session")
@@ -131,7 +128,7 @@ impl ServerSide {
 
     /// The longest sealed state to keep, in characters, at most [`MAX_VALUE_LEN`] (a larger
     /// number counts as that). A larger state is a
-    /// [`CookieWriteError::StateTooLarge`] when the handler sets it.
+    /// [`WriteError::StateTooLarge`] when the handler sets it.
     pub fn max_state_len(mut self, len: usize) -> Self {
         self.max_state_len = len.min(MAX_VALUE_LEN);
         self
@@ -237,11 +234,11 @@ impl ServerSideBinding {
         &self,
         state: &T,
         envelope: &Envelope,
-    ) -> Result<String, CookieWriteError> {
+    ) -> Result<String, WriteError> {
         let max = self.side.max_state_len;
         let value = crate::session::seal_value(&self.at_rest, state, envelope, max)?;
         if value.len() > max {
-            return Err(CookieWriteError::StateTooLarge {
+            return Err(WriteError::StateTooLarge {
                 size: value.len(),
                 max,
             });

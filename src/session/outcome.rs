@@ -80,8 +80,8 @@ pub struct Opened<T> {
     pub session_id: Option<SessionId>,
     /// The subject the value carried, if any (authenticated).
     pub subject: Option<Subject>,
-    /// `Some` if the caller should renew the value ([`Sealer::renew`](crate::Sealer::renew),
-    /// [`SessionCookie::renew_cookies`](crate::SessionCookie::renew_cookies)) and send it back.
+    /// `Some` if the caller should renew the value ([`Sealer::renew`](crate::Sealer::renew)) and
+    /// send it back. A session cookie is renewed by the request driver, which reads this.
     pub renewal: Option<RenewalReason>,
     /// The time the value was opened at, in seconds since the Unix epoch.
     pub opened_at: u64,

@@ -17,11 +17,7 @@ const SWEEP_PER_WRITE: usize = 16;
 /// ```
 /// use sealed_session::store::{MemoryStore, Store};
 ///
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let mut f = std::pin::pin!(f);
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-/// # }
+/// # use pollster::block_on;
 /// let store = MemoryStore::new();
 /// block_on(store.raise("k", 7, u64::MAX))?;
 /// block_on(store.raise("k", 3, u64::MAX))?; // keeps the larger value

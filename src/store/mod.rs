@@ -152,11 +152,7 @@ impl<'a> RecordWrite<'a> {
     ///
     /// ```
     /// use sealed_session::store::{MemoryStore, RecordWrite, Saved, Store};
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-    /// # }
+    /// # use pollster::block_on;
     /// let store = MemoryStore::new();
     /// let far = 4_000_000_000;
     /// let created = block_on(store.save("k", RecordWrite::create("a", far)))?;

@@ -41,14 +41,7 @@ use crate::handle::{Session, join_cookie_headers};
 /// ```
 /// use sealed_session::web::{Driver, Field, Lines, Reply};
 /// use sealed_session::{CookieOptions, Key, KeyRing, Sealer, SessionCookie};
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     // No store here, so nothing waits: one poll finishes each step.
-/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #     match std::pin::pin!(f).as_mut().poll(&mut cx) {
-/// #         std::task::Poll::Ready(out) => out,
-/// #         std::task::Poll::Pending => unreachable!(),
-/// #     }
-/// # }
+/// # use pollster::block_on;
 ///
 /// let sealer = Sealer::builder(KeyRing::new(Key::generate()?), "__Host-session").build()?;
 /// let driver = Driver::new(SessionCookie::sealed(sealer, CookieOptions::new())?);
@@ -350,7 +343,7 @@ impl Driver {
     where
         T: Serialize + DeserializeOwned,
     {
-        if let Some(reason) = session.refused() {
+        if let Some(reason) = session.refusal() {
             super::log::refused(&reason);
         }
         if server_error && !self.write_on_server_error {

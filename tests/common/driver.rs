@@ -2,8 +2,8 @@
 //! begun from the request's `Cookie` header, loaded before the handler reads it, and the end of
 //! the request on the handler's response, seen as a status and header lines ([`Lines`]).
 
-use sealed_session::Session;
 use sealed_session::web::{Driver, Field, Lines};
+use sealed_session::{Refusal, Session, WriteError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -37,6 +37,43 @@ where
     let mut response = Lines::new(200);
     now(driver.end(session, &mut response));
     response
+}
+
+/// One request: begun with the `Cookie` header `header`, loaded, handled by `handler`, and
+/// ended on a 200. What the response then is.
+pub(crate) fn request<T>(driver: &Driver, header: &str, handler: impl FnOnce(&Session<T>)) -> Lines
+where
+    T: Serialize + DeserializeOwned,
+{
+    let session = begin_loaded(driver, header);
+    handler(&session);
+    end(driver, &session)
+}
+
+/// The `Set-Cookie` lines of a request with the `Cookie` header `header` (none if empty) whose
+/// handler sets the state to `state` ([`Session::replace`]): a new session, or the request's
+/// own one with its identity kept. The handler's error if the state could not be written.
+pub(crate) fn write<T>(driver: &Driver, header: &str, state: T) -> Result<Vec<String>, WriteError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let session = begin_loaded(driver, header);
+    session.replace(state)?;
+    Ok(end(driver, &session).set_cookies())
+}
+
+/// What the handler of a request with the `Cookie` header `header` reads: the state (`None`
+/// without a session cookie), or why the request's cookie was refused.
+pub(crate) fn open<T>(driver: &Driver, header: &str) -> Result<Option<T>, Refusal>
+where
+    T: Serialize + DeserializeOwned + Clone,
+{
+    let session = begin_loaded::<T>(driver, header);
+    let state = session.get();
+    match session.refused() {
+        Some(refusal) => Err(refusal),
+        None => Ok(state),
+    }
 }
 
 /// What the tests read of a response.

@@ -1,26 +1,33 @@
 //! `chunks`: fuzzer-chosen sets of chunk cookies assembled into a `Cookie` header.
 //!
-//! At start-up three real sessions are sealed for the cookie `sess` with a 200-octet limit, so
-//! each needs four chunks (two hold the same state under different nonces, the third another
-//! state). The input picks cookie names (`sess`, `sess.1`..`sess.9`, `sess.0N`, junk) and values
-//! (real chunks of any of the three, bare parts, re-marked parts, slices, a re-split of the joined
-//! value, the whole joined value, junk).
+//! At start-up three real sessions are written for the cookie `sess` with a 200-octet limit
+//! through the request driver (a request without cookies whose handler sets the state, and the
+//! `Set-Cookie` lines of its end), so each needs four chunks (two hold the same state under
+//! different nonces, the third another state). The input picks cookie names (`sess`,
+//! `sess.1`..`sess.9`, `sess.0N`, junk) and values (real chunks of any of the three, bare parts,
+//! re-marked parts, slices, a re-split of the joined value, the whole joined value, junk). The
+//! header is read through the driver too: a request with it as its `Cookie` field, whose handler
+//! reads the session.
 //!
 //! Checked: no panic; a header opens only if its `sess*` cookies are exactly one real session's
-//! cookies (in any order, quoted or not), and then the state is that session's state; such a set
+//! cookies (in any order, quoted or not), and then the state and the stamps (`Session::stamps`)
+//! are that session's, as the request that wrote it left them; such a set
 //! always opens, whatever other cookies surround it; every other well-formed set is refused by
 //! the AEAD, and every malformed one before decoding with exactly the error FORMAT.md's refusal
-//! order gives. FORMAT.md says splits are canonical, so a re-split of a real value (same joined
+//! order gives (the driver's `Refusal::Cookie`; no cookie of the name is no session and no
+//! refusal). FORMAT.md says splits are canonical, so a re-split of a real value (same joined
 //! value, other boundaries) is refused before decoding with exactly
 //! `CookieReadError::NonCanonicalChunks`, although the value it joins to is authentic.
 
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use sealed_session::{CookieReadError, MAX_COOKIE_HEADER_LEN, OpenError, SessionCookie};
+use sealed_session::web::{Driver, Field, Lines};
+use sealed_session::{CookieReadError, MAX_COOKIE_HEADER_LEN, OpenError, Stamps};
 
-use crate::fixtures::{self, NOW, Session};
+use crate::fixtures::{self, IDLE, NOW, Session};
 use crate::oracle;
+use crate::targets::cookie_header::{read, ready, request};
 
 /// The chunked cookie's name.
 pub const NAME: &str = "sess";
@@ -41,22 +48,29 @@ pub struct Real {
     pub parts: Vec<String>,
     /// The sealed value (all parts joined).
     pub joined: String,
+    /// Its stamps, as the request that wrote it left them.
+    pub stamps: Stamps,
 }
 
-/// The cookie and the three real sessions.
+/// The cookie's request driver and the three real sessions.
 pub struct Harness {
-    pub cookie: SessionCookie,
+    pub driver: Driver,
     pub reals: Vec<Real>,
 }
 
-/// A chunked session cookie for `sess` at the harness time.
-pub fn chunk_cookie() -> SessionCookie {
+/// The request driver (default settings: cookie sessions, no store) of a chunked session cookie
+/// for `sess` at the harness time.
+pub fn chunk_driver() -> Driver {
     let sealer = fixtures::builder(fixtures::ring(), NAME, fixtures::SEALED_PURPOSE, NOW)
         .size_limit(LIMIT)
         .build()
         .expect("valid config");
-    SessionCookie::sealed(sealer, sealed_session::CookieOptions::new().max_chunks(MAX))
-        .expect("valid options")
+    let cookie = sealed_session::SessionCookie::sealed(
+        sealer,
+        sealed_session::CookieOptions::new().max_chunks(MAX),
+    )
+    .expect("valid options");
+    Driver::new(cookie)
 }
 
 /// The state of the real sessions 0 and 1 (`variant` 0) and 2 (`variant` 1).
@@ -66,9 +80,24 @@ pub fn real_state(variant: u8) -> Session {
     s
 }
 
-/// Seals `state` with `cookie` and reads its `Set-Cookie` values back.
-pub fn real(cookie: &SessionCookie, state: Session) -> Real {
-    let set = cookie.set_cookies(&state).expect("fits the chunks");
+/// Writes `state` as a new session through `driver` (a request without cookies whose handler
+/// sets it) and reads its response's `Set-Cookie` values and the session's stamps back.
+pub fn real(driver: &Driver, state: Session) -> Real {
+    let session = driver.begin::<Session, &[u8]>([]);
+    ready(Driver::load(&session)).expect("no store: loading cannot fail");
+    session.replace(state.clone()).expect("fits the chunks");
+    let mut response = Lines::new(200);
+    ready(driver.end(&session, &mut response));
+    let set = response.header(Field::SetCookie);
+    let stamps = session.stamps().expect("the handler started a session");
+    // A new session at the frozen clock's second (the idle timeout ends before the absolute
+    // lifetime), without a subject and so without a creation millisecond.
+    assert_eq!(
+        (stamps.created(), stamps.issued(), stamps.expires()),
+        (NOW, NOW, NOW + IDLE),
+        "stamps of a new session: {stamps:?}"
+    );
+    assert_eq!(stamps.created_millis(), None, "{stamps:?}");
     let mut pairs = Vec::new();
     for line in &set {
         let first = line.split(';').next().expect("name=value");
@@ -90,6 +119,7 @@ pub fn real(cookie: &SessionCookie, state: Session) -> Real {
         pairs,
         parts,
         joined,
+        stamps,
     }
 }
 
@@ -97,13 +127,13 @@ pub fn real(cookie: &SessionCookie, state: Session) -> Real {
 pub fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
     H.get_or_init(|| {
-        let cookie = chunk_cookie();
+        let driver = chunk_driver();
         let reals = vec![
-            real(&cookie, real_state(0)),
-            real(&cookie, real_state(0)),
-            real(&cookie, real_state(1)),
+            real(&driver, real_state(0)),
+            real(&driver, real_state(0)),
+            real(&driver, real_state(1)),
         ];
-        Harness { cookie, reals }
+        Harness { driver, reals }
     })
 }
 
@@ -321,7 +351,8 @@ pub enum Outcome {
 pub fn run(input: &ChunkSet) -> Outcome {
     let h = harness();
     let header = assemble(input, &h.reals);
-    let got = h.cookie.open::<Session>(&header);
+    let session = request::<Session>(&h.driver, &header);
+    let got = read(&session);
     if header.len() > MAX_COOKIE_HEADER_LEN {
         assert!(matches!(got, Err(CookieReadError::HeaderTooLong { .. })));
         return Outcome::RefusedBeforeDecoding;
@@ -354,12 +385,16 @@ pub fn run(input: &ChunkSet) -> Outcome {
         }
         return Outcome::RefusedByOpen;
     };
-    let opened = match got {
-        Ok(Some(opened)) => opened,
+    let state = match got {
+        Ok(Some(state)) => state,
         other => panic!("a complete chunk set of real session {n} gave {other:?}"),
     };
-    assert_eq!(opened.state, h.reals[n].state, "state of real session {n}");
-    fixtures::check_opened(&opened);
+    assert_eq!(state, h.reals[n].state, "state of real session {n}");
+    assert_eq!(
+        session.stamps(),
+        Some(h.reals[n].stamps),
+        "stamps of real session {n}"
+    );
     // Splits are canonical (FORMAT.md): what opens is exactly the writer's cookies, unchanged.
     let mut sent = chunk_pairs(&header);
     sent.sort_unstable();

@@ -1,25 +1,32 @@
 //! `roundtrip`: arbitrary session states and an arbitrary sequence of key-ring operations
-//! (add, rotate, promote, retire) interleaved with seal / sign / chunked-cookie seal and re-opens,
-//! against a model of the ring.
+//! (add, rotate, promote, retire) interleaved with seal / sign / chunked cookies and re-opens,
+//! against a model of the ring. Cookies are written and read through the request driver, as a
+//! web adapter runs it: a request without cookies whose handler sets the state (the `Set-Cookie`
+//! lines of its end), and a request that carries them back and reads the session (the end of
+//! which renews the cookie if the session asks for it).
 //!
 //! Checked: every ring operation is accepted or refused exactly as the model says and leaves the
 //! ring equal to the model; a value sealed (or signed, or set as chunked cookies) opens to the same
-//! state, with the `OldKey` hint exactly when its key is no longer primary, as long as its key is
-//! in the ring, and gives exactly `UnknownKey` once the key is retired (and opens again if the key
-//! is re-added); sealing succeeds exactly when the predicted cookie fits the limit, always when the
-//! payload is within `max_payload_len`, and otherwise gives `TooLarge` with the exact size;
-//! no cookie is ever over the limit. A `ManualClock` keeps the time fixed.
+//! state, with the `OldKey` hint exactly when its key is no longer primary (for cookies: their
+//! request's end renews them exactly then), as long as its key is in the ring, and gives exactly
+//! `UnknownKey` once the key is retired (and opens again if the key is re-added); sealing
+//! succeeds exactly when the predicted cookie fits the limit, always when the payload is within
+//! `max_payload_len`, and otherwise gives `TooLarge` with the exact size (cookies: `TooManyChunks`
+//! when even the chunks cannot hold it); no cookie is ever over the limit. A `ManualClock` keeps
+//! the time fixed.
 
 use arbitrary::Arbitrary;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sealed_session::web::{Driver, Field, Lines, Reply as _};
 use sealed_session::{
-    ConfigError, CookieOptions, CookieReadError, CookieWriteError, Key, KeyId, KeyRing,
-    KeyRingError, OpenError, RenewalReason, SealError, Sealed, Sealer, SessionCookie, Signer,
+    ConfigError, CookieOptions, CookieReadError, Key, KeyId, KeyRing, KeyRingError, OpenError,
+    RenewalReason, SealError, Sealed, Sealer, SessionCookie, Signer, WriteError,
 };
 
 use crate::fixtures::{self, ABSOLUTE, IDLE, NOW, Session};
 use crate::oracle::{self, SEALED_ENVELOPE, SIGNED_ENVELOPE};
+use crate::targets::cookie_header::{read, ready, request};
 
 /// Cookie name of the round-trip sealer and signer.
 pub const NAME: &str = "rt";
@@ -41,7 +48,8 @@ pub struct Input {
 pub enum Op {
     Seal(Session),
     Sign(Session),
-    /// Seal as `Set-Cookie` values, chunked over up to 3 cookies.
+    /// Write as a new session's `Set-Cookie` values (the request driver), chunked over up to 3
+    /// cookies.
     Cookie(Session),
     /// `KeyRing::add(Key::derive(&[seed; 32], "rt-{label}"))`
     Add {
@@ -78,7 +86,8 @@ struct World {
     keys: KeyRing,
     sealer: Sealer,
     signer: Signer,
-    cookie: SessionCookie,
+    /// The request driver of the sealer's cookie (default settings: cookie sessions, no store).
+    driver: Driver,
     limit: usize,
     model: Model,
     kept: Vec<(Kept, Session, KeyId)>,
@@ -120,7 +129,7 @@ pub fn run(input: &Input) {
         keys,
         sealer,
         signer,
-        cookie,
+        driver: Driver::new(cookie),
         limit,
         model: Model {
             ring: vec![first.id()],
@@ -269,13 +278,18 @@ fn cookie(w: &mut World, state: &Session) {
     let payload = postcard::to_allocvec(state).expect("serializable").len();
     let value_len = oracle::b64_len(SEALED_ENVELOPE + stamps_len() + payload);
     let fits_one = NAME.len() + 1 + value_len <= w.limit;
-    match w.cookie.set_cookies(state) {
-        Ok(set) => {
+    // A request without cookies whose handler starts a session holding `state`.
+    let session = request::<Session>(&w.driver, "");
+    match session.replace(state.clone()) {
+        Ok(()) => {
+            let mut response = Lines::new(200);
+            ready(w.driver.end(&session, &mut response));
             assert_eq!(
-                set.len(),
-                MAX_CHUNKS,
-                "chunks plus removals of unused names"
+                response.status(),
+                200,
+                "a written session keeps the response"
             );
+            let set = response.header(Field::SetCookie);
             let mut pairs = Vec::new();
             let mut joined_len = 0;
             for (i, line) in set.iter().enumerate() {
@@ -288,14 +302,19 @@ fn cookie(w: &mut World, state: &Session) {
                     format!("{NAME}.{i}")
                 };
                 assert_eq!(n, expected_name);
-                if v.is_empty() {
-                    assert!(line.contains("Max-Age=0"), "an empty chunk is a removal");
-                    continue;
-                }
-                assert_eq!(pairs.len(), i, "removals come after the chunks");
+                // The request carried no cookie: nothing to remove.
+                assert!(
+                    !v.is_empty(),
+                    "a removal for a request without cookies: {line}"
+                );
                 joined_len += v.len();
                 pairs.push(first.to_owned());
             }
+            assert!(
+                (1..=MAX_CHUNKS).contains(&pairs.len()),
+                "{} cookies",
+                pairs.len()
+            );
             if fits_one {
                 assert_eq!(
                     pairs.len(),
@@ -312,14 +331,19 @@ fn cookie(w: &mut World, state: &Session) {
             }
             keep(w, Kept::Cookie(pairs.join("; ")), state);
         }
-        Err(CookieWriteError::TooManyChunks {
+        Err(WriteError::TooManyChunks {
             size, max_chunks, ..
         }) => {
             assert_eq!(size, value_len, "TooManyChunks reports the value length");
             assert_eq!(max_chunks, MAX_CHUNKS);
             assert!(!fits_one, "refused a value that fits one cookie");
+            // Nothing was written: the session is as it was (none), and so is the response.
+            assert_eq!(session.get(), None, "a refused write left a session");
+            let mut response = Lines::new(200);
+            ready(w.driver.end(&session, &mut response));
+            assert_eq!(response.header(Field::SetCookie), Vec::<String>::new());
         }
-        Err(e) => panic!("set_cookies failed: {e:?}"),
+        Err(e) => panic!("writing the session failed: {e:?}"),
     }
 }
 
@@ -335,12 +359,7 @@ fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
     let result = match kept {
         Kept::Sealed(v) => w.sealer.open::<Session>(v),
         Kept::Signed(v) => w.signer.verify::<Session>(v),
-        Kept::Cookie(header) => match w.cookie.open::<Session>(header) {
-            Ok(Some(opened)) => Ok(opened),
-            Ok(None) => panic!("the session's own cookies were not found"),
-            Err(CookieReadError::Open(e)) => Err(e),
-            Err(e) => panic!("cookie refused before decoding: {e:?}"),
-        },
+        Kept::Cookie(header) => return check_cookie(w, header, state, *id, in_ring, renewal),
     };
     if in_ring {
         let opened =
@@ -354,5 +373,61 @@ fn check_open(w: &World, (kept, state, id): &(Kept, Session, KeyId)) {
             Some(OpenError::UnknownKey(*id)),
             "retired key {id}"
         );
+    }
+}
+
+/// A request that carries a kept session's cookies (`header`) and reads the session, through the
+/// request driver: the same state while its key `id` is in the ring, renewed by the request's
+/// end exactly when `renewal` says so; exactly `UnknownKey` once the key is retired.
+fn check_cookie(
+    w: &World,
+    header: &str,
+    state: &Session,
+    id: KeyId,
+    in_ring: bool,
+    renewal: Option<RenewalReason>,
+) {
+    let session = request::<Session>(&w.driver, header);
+    let got = match read(&session) {
+        Ok(Some(got)) => Ok(got),
+        Ok(None) => panic!("the session's own cookies were not found"),
+        Err(CookieReadError::Open(e)) => Err(e),
+        Err(e) => panic!("cookie refused before decoding: {e:?}"),
+    };
+    // The stamps the cookies carry (before the request's end may renew them).
+    let stamps = session.stamps();
+    let mut response = Lines::new(200);
+    ready(w.driver.end(&session, &mut response));
+    let set = response.header(Field::SetCookie);
+    if !in_ring {
+        assert_eq!(
+            got.err(),
+            Some(OpenError::UnknownKey(id)),
+            "retired key {id}"
+        );
+        // A refused cookie that was read: its end deletes what the request carried.
+        assert!(
+            !set.is_empty() && set.iter().all(|line| line.contains("Max-Age=0")),
+            "a refused cookie is deleted: {set:?}"
+        );
+        return;
+    }
+    let got = got.unwrap_or_else(|e| panic!("cookies under key {id} in the ring: {e:?}"));
+    assert_eq!(&got, state, "round trip");
+    let stamps = stamps.expect("a session that opened has stamps");
+    assert_eq!(
+        (stamps.created(), stamps.issued()),
+        (NOW, NOW),
+        "{stamps:?}"
+    );
+    assert_eq!(response.status(), 200, "the renewal, if any, was written");
+    // Made and read at the same instant (the stamps above), a session can ask for no renewal
+    // but `OldKey`: the request's end renews the cookie (under the primary) exactly then.
+    match renewal {
+        Some(RenewalReason::OldKey) => assert!(
+            !set.is_empty() && set.iter().any(|line| !line.contains("Max-Age=0")),
+            "a cookie under an old key was not renewed: {set:?}"
+        ),
+        _ => assert!(set.is_empty(), "a cookie renewed without a reason: {set:?}"),
     }
 }

@@ -27,7 +27,8 @@ use serde::de::DeserializeOwned;
 
 use super::{Core, State};
 use super::{Revocations, ServerSideBinding};
-use crate::cookie::{Carried, CookieWriteError, SessionCookie};
+use crate::cookie::{Carried, SessionCookie};
+use crate::error::WriteError;
 use crate::session::{Envelope, SessionId};
 
 pub(super) use checks::{Checks, Pending};
@@ -44,7 +45,7 @@ pub(super) struct Sources {
 }
 
 /// The `Set-Cookie` lines of a write, or why there are none.
-pub(super) type Written = Result<Vec<String>, CookieWriteError>;
+pub(super) type Written = Result<Vec<String>, WriteError>;
 
 /// A change to commit: the new state, to seal under `envelope`, made as `how` says.
 pub(super) struct Next<T> {
@@ -95,7 +96,7 @@ pub(super) trait Mode<T: Serialize + DeserializeOwned> {
 
     /// Makes the next state, sealed under its envelope, the session: into the cookie, or noted
     /// for the store. Only if that succeeds is the session changed.
-    fn commit(&mut self, core: &mut Core<T>, next: Next<T>) -> Result<(), CookieWriteError> {
+    fn commit(&mut self, core: &mut Core<T>, next: Next<T>) -> Result<(), WriteError> {
         let Next {
             state, envelope, ..
         } = next;

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 
 use super::super::Core;
 use super::{Next, Server};
-use crate::cookie::CookieWriteError;
 use crate::error::SealError;
+use crate::error::WriteError;
 
 /// Commits `next` into the cookie if the state fits there (leaving the store, if it was
 /// there), otherwise into the store.
@@ -18,7 +18,7 @@ pub(super) fn commit<T: Serialize + DeserializeOwned>(
     server: &mut Server<T>,
     core: &mut Core<T>,
     next: Next<T>,
-) -> Result<(), CookieWriteError> {
+) -> Result<(), WriteError> {
     let Next {
         state,
         envelope,
@@ -39,9 +39,9 @@ pub(super) fn commit<T: Serialize + DeserializeOwned>(
 }
 
 /// Whether a write failed only because the state does not fit the cookie.
-fn too_large(e: &CookieWriteError) -> bool {
+fn too_large(e: &WriteError) -> bool {
     matches!(
         e,
-        CookieWriteError::Seal(SealError::TooLarge { .. }) | CookieWriteError::TooManyChunks { .. }
+        WriteError::Seal(SealError::TooLarge { .. }) | WriteError::TooManyChunks { .. }
     )
 }

@@ -19,13 +19,14 @@ use super::super::{
 };
 use super::checks::id_revocation;
 use super::{Checks, InCookie, Mode, Next, Sources, Written, checked_first, overflow};
-use crate::cookie::{Carried, CookieReadError, CookieWriteError, SessionCookie};
+use crate::cookie::{Carried, CookieReadError, SessionCookie};
 use crate::error::SealError;
+use crate::error::WriteError;
 use crate::session::{Envelope, Opened, SessionId};
 use crate::store::{RecordWrite, Saved, StoreError};
 
 /// What a commit returns: whether the state could be sealed where it goes.
-type Commit = Result<(), CookieWriteError>;
+type Commit = Result<(), WriteError>;
 
 /// A change that can be applied again to a newer state.
 pub(in crate::handle) type Replay<T> = Arc<dyn Fn(&mut T) + Send + Sync>;
@@ -327,7 +328,7 @@ impl<T: DeserializeOwned + Serialize> Server<T> {
         core: &mut Core<T>,
         state: T,
         envelope: Envelope,
-    ) -> Result<(), (CookieWriteError, T)> {
+    ) -> Result<(), (WriteError, T)> {
         let carried = core.carried();
         let lines = match core.cookie.write(&Held::Here(&state), &envelope, carried) {
             Ok(lines) => lines,
@@ -342,7 +343,7 @@ impl<T: DeserializeOwned + Serialize> Server<T> {
     /// The write of a due renewal of a session whose state is in the store: the same state
     /// sealed again with the renewed stamps, on the version read, and the cookie lines that go
     /// out only if it is written.
-    fn renewal_write(&self, core: &mut Core<T>) -> Result<Option<Write>, CookieWriteError> {
+    fn renewal_write(&self, core: &mut Core<T>) -> Result<Option<Write>, WriteError> {
         if core.cleared || core.written.is_some() {
             return Ok(None);
         }
@@ -475,7 +476,7 @@ pub(crate) enum SaveError {
     /// client may retry on the newer state.
     Conflict,
     /// The state could not be sealed again (after a conflict, or for a due renewal): answer 500.
-    Write(CookieWriteError),
+    Write(WriteError),
 }
 
 impl fmt::Display for SaveError {
@@ -508,14 +509,14 @@ impl From<StoreError> for SaveError {
     }
 }
 
-impl From<CookieWriteError> for SaveError {
-    fn from(e: CookieWriteError) -> Self {
+impl From<WriteError> for SaveError {
+    fn from(e: WriteError) -> Self {
         Self::Write(e)
     }
 }
 
 impl From<SealError> for SaveError {
     fn from(e: SealError) -> Self {
-        Self::Write(CookieWriteError::Seal(e))
+        Self::Write(WriteError::Seal(e))
     }
 }
