@@ -544,6 +544,105 @@ mod redis_faults {
         eprintln!("first success {:?} after Redis returned", start.elapsed());
     }
 
+    /// A record written through the store by a server whose clock is `offset` off from Redis's
+    /// (see `common::skew`), and read back through a store on this process's clock.
+    mod clock_skew {
+        use super::*;
+        use common::skew::SkewedWriter;
+        use sealed_session::store::Record;
+
+        /// Redis's clock two seconds behind the server's, and two seconds ahead: more than the
+        /// write timeout either way.
+        const OFFSETS: [&str; 2] = ["+2", "-2"];
+
+        #[tokio::test]
+        async fn a_server_whose_clock_is_off_writes_while_redis_answers_in_time() {
+            for offset in OFFSETS {
+                let Some(server) = RedisServer::start() else {
+                    return;
+                };
+                let url = server.url();
+                let Some(mut writer) =
+                    SkewedWriter::start(offset, std::slice::from_ref(&url), TIMEOUT)
+                else {
+                    return;
+                };
+                assert_eq!(writer.ask("raise k 1"), "ok", "{offset}");
+                assert_eq!(writer.ask("create r before"), "written 1", "{offset}");
+                assert_eq!(writer.ask("update r 1 after"), "written 2", "{offset}");
+                let store = RedisStore::with_timeout(&url, TIMEOUT).unwrap();
+                assert_eq!(
+                    store.load("r").await,
+                    Ok(Some(Record::new(2, "after".into()))),
+                    "{offset}"
+                );
+                assert_eq!(store.read(&keys(&["k"])).await, Ok(vec![Some(1)]));
+            }
+        }
+
+        #[tokio::test]
+        async fn a_write_of_a_server_whose_clock_is_off_is_never_applied_after_its_deadline() {
+            for offset in OFFSETS {
+                let Some(server) = RedisServer::start() else {
+                    return;
+                };
+                let url = server.url();
+                let Some(mut writer) =
+                    SkewedWriter::start(offset, std::slice::from_ref(&url), TIMEOUT)
+                else {
+                    return;
+                };
+                assert_eq!(writer.ask("create r before"), "written 1", "{offset}");
+                signal(&server, "-STOP");
+                let answer = writer.ask("update r 1 late");
+                assert!(answer.starts_with("error: "), "{offset}: {answer}");
+                // Redis reads the queued write after its deadline, but well within the two
+                // seconds the clocks are apart: a deadline on the server's clock would let it in.
+                tokio::time::sleep(TIMEOUT * 3).await;
+                signal(&server, "-CONT");
+                let store = RedisStore::with_timeout(&url, TIMEOUT).unwrap();
+                let mut record = None;
+                for _ in 0..100 {
+                    if let Ok(r) = store.load("r").await {
+                        record = Some(r);
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                assert_eq!(
+                    record,
+                    Some(Some(Record::new(1, "before".into()))),
+                    "{offset}: reported as failed, and not applied"
+                );
+            }
+        }
+
+        #[tokio::test]
+        async fn a_server_whose_clock_is_off_writes_to_a_cluster_while_it_answers_in_time() {
+            for offset in OFFSETS {
+                let Some(cluster) = common::redis::RedisCluster::start() else {
+                    return;
+                };
+                let urls = cluster.urls();
+                let timeout = Duration::from_secs(1);
+                let Some(mut writer) = SkewedWriter::start(offset, &urls, timeout) else {
+                    return;
+                };
+                // Keys of different hash tags: on different primaries.
+                for tag in ["a", "b", "c", "d", "e", "f"] {
+                    let key = format!("{{{tag}}}:r");
+                    assert_eq!(
+                        writer.ask(&format!("create {key} v")),
+                        "written 1",
+                        "{offset}"
+                    );
+                    let raised = writer.ask(&format!("raise {{{tag}}}:k 1"));
+                    assert_eq!(raised, "ok", "{offset}");
+                }
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_write_that_reaches_a_paused_redis_after_its_deadline_is_never_applied() {
         let Some(server) = RedisServer::start() else {

@@ -19,6 +19,8 @@ mod memory;
 mod redb_store;
 #[cfg(feature = "redis")]
 mod redis_store;
+#[cfg(feature = "redis")]
+mod redis_time;
 
 use std::future::Future;
 use std::pin::Pin;

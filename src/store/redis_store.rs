@@ -1,11 +1,13 @@
 //! The Redis store (feature `redis`): revocations shared by every machine of a deployment.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
 
+use super::redis_time::{RedisTime, micros};
 use super::{Record, RecordWrite, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
@@ -17,7 +19,7 @@ const MAX_EXACT: u64 = 1 << 53;
 
 /// The start of every script that writes: refuses the write if Redis's clock says its deadline
 /// (in milliseconds, the argument `ARGV[$deadline]`) has passed, with an error the client
-/// recognizes (`SEALEDLATE`).
+/// recognizes (`SEALEDLATE`). The deadline is on Redis's clock (src/store/redis_time.rs).
 macro_rules! deadline_check {
     ($deadline:literal) => {
         concat!(
@@ -86,10 +88,12 @@ return next
 ///
 /// Every call waits at most the response timeout (default [`DEFAULT_TIMEOUT`]); a failure is
 /// [`StoreError::Unreachable`] and the next call tries again, so the service recovers when Redis
-/// does, with no restart. A write carries its deadline (the time the caller stops waiting, read
-/// from the system clock): Redis refuses it if it arrives later, so what a caller is told
-/// matches what Redis holds (this assumes the servers' and Redis's clocks agree, as NTP keeps
-/// them). A check is one `MGET`, a record's read one `HMGET`; a write one script call. Keys are
+/// does, with no restart. A write carries its deadline, the time the caller stops waiting, on
+/// Redis's own clock: Redis refuses it if it arrives later, so what a caller is told matches
+/// what Redis holds, however far this server's clock is from Redis's. The store reads Redis's
+/// clock with `TIME` when its reading is 10 s old, or gone after a failure; in a cluster it reads
+/// every primary's and goes by the earliest. A check is one `MGET`, a record's
+/// read one `HMGET`; a write one script call. Keys are
 /// hash-tagged, so a session's keys share a Redis Cluster slot: [`cluster`](Self::cluster)
 /// works with no CROSSSLOT errors.
 #[derive(Clone)]
@@ -99,6 +103,8 @@ pub struct RedisStore {
     save: Arc<redis::Script>,
     timeout: Duration,
     clock: Arc<dyn Clock>,
+    /// Redis's clock, for write deadlines.
+    time: Arc<RedisTime>,
 }
 
 /// One Redis, or a cluster.
@@ -158,6 +164,7 @@ impl RedisStore {
             save: Arc::new(redis::Script::new(SAVE)),
             timeout,
             clock: Arc::new(SystemClock),
+            time: Arc::new(RedisTime::default()),
         }
     }
 
@@ -171,35 +178,122 @@ impl RedisStore {
 }
 
 impl RedisStore {
-    /// The latest time, in Unix milliseconds by Redis's clock, at which a write may still be
-    /// applied: after it, the caller has been told the write failed.
-    fn deadline_ms(&self) -> u64 {
-        let deadline = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .saturating_add(self.timeout)
-            .as_millis();
-        u64::try_from(deadline).unwrap_or(u64::MAX)
+    /// The deadline, in milliseconds of Redis's clock, of a write whose caller gives up at the
+    /// local instant `give_up`, from the latest reading of Redis's clock; and whether that
+    /// reading had to be taken now (a round trip of this call's time).
+    async fn deadline_ms(&self, give_up: Instant) -> Result<(u64, bool), StoreError> {
+        if let Some(deadline) = self.time.deadline_ms(give_up, Instant::now()) {
+            return Ok((deadline, false));
+        }
+        let redis_us = self.forget_on_error(until(give_up, self.read_clock()).await)?;
+        self.time.note(redis_us, Instant::now());
+        let deadline = self.time.deadline_ms(give_up, Instant::now());
+        let deadline = deadline
+            .ok_or_else(|| StoreError::Unreachable("Redis's clock read too late".into()))?;
+        Ok((deadline, true))
     }
 
-    async fn invoke<R: redis::FromRedisValue>(
-        &self,
-        call: &redis::ScriptInvocation<'_>,
-    ) -> Result<R, StoreError> {
+    /// Redis's clock, in microseconds since the epoch: of a cluster, the earliest primary's (a
+    /// deadline on it is never later than on any other).
+    async fn read_clock(&self) -> Result<u64, StoreError> {
         match &self.connection {
-            Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
-            Connection::Cluster(c) => call.invoke_async(&mut c.clone()).await,
+            Connection::Single(c) => {
+                let (seconds, micro): (u64, u64) = redis::cmd("TIME")
+                    .query_async(&mut c.clone())
+                    .await
+                    .map_err(classify)?;
+                Ok(micros(seconds, micro))
+            }
+            Connection::Cluster(c) => {
+                let every = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+                let answers = c
+                    .clone()
+                    .route_command(redis::cmd("TIME"), every)
+                    .await
+                    .map_err(classify)?;
+                earliest(answers)
+            }
         }
-        .map_err(classify)
+    }
+
+    /// Runs a write script with its deadline as its last argument: its result, or an error.
+    /// The call ends by `give_up`: the connection's response timeout bounds the script alone,
+    /// and a call that first read Redis's clock is cut at `give_up` (a write Redis applies still
+    /// reached it before its deadline, so the caller is never told "failed" of one applied
+    /// after).
+    async fn write(
+        &self,
+        call: &mut redis::ScriptInvocation<'_>,
+        give_up: Instant,
+    ) -> Result<u64, StoreError> {
+        let (deadline, read_clock) = self.deadline_ms(give_up).await?;
+        call.arg(deadline);
+        let call = &*call;
+        let answer = async {
+            match &self.connection {
+                Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
+                Connection::Cluster(c) => call.invoke_async(&mut c.clone()).await,
+            }
+            .map_err(classify)
+        };
+        let answer = if read_clock {
+            until(give_up, answer).await
+        } else {
+            answer.await
+        };
+        self.forget_on_error(answer)
+    }
+
+    /// Forgets Redis's clock on a failure: a reconnection may reach another server.
+    fn forget_on_error<R>(&self, result: Result<R, StoreError>) -> Result<R, StoreError> {
+        if let Err(StoreError::Unreachable(_)) = result {
+            self.time.forget();
+        }
+        result
     }
 
     async fn query<R: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<R, StoreError> {
-        match &self.connection {
+        let answer = match &self.connection {
             Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
             Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
-        }
-        .map_err(classify)
+        };
+        self.forget_on_error(answer.map_err(classify))
     }
+}
+
+/// `work`, or [`StoreError::Unreachable`] if it has not finished at the local instant
+/// `give_up`: a call never waits past its caller's deadline, even when it first had to read
+/// Redis's clock.
+async fn until<R>(
+    give_up: Instant,
+    work: impl std::future::Future<Output = Result<R, StoreError>>,
+) -> Result<R, StoreError> {
+    tokio::time::timeout_at(give_up.into(), work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::Unreachable(
+                "no answer within the timeout".into(),
+            ))
+        })
+}
+
+/// The earliest of the clocks a cluster's primaries answered `TIME` with.
+fn earliest(answers: redis::Value) -> Result<u64, StoreError> {
+    let refused = |what: &str| StoreError::Refused(format!("TIME on every primary: {what}"));
+    let redis::Value::Map(answers) = answers else {
+        return Err(refused("not one answer per primary"));
+    };
+    answers
+        .into_iter()
+        .map(|(_, answer)| {
+            redis::from_redis_value::<(u64, u64)>(answer)
+                .map(|(seconds, micro)| micros(seconds, micro))
+                .map_err(|e| refused(&e.to_string()))
+        })
+        .try_fold(None, |min: Option<u64>, t| {
+            t.map(|t| Some(min.map_or(t, |m| m.min(t))))
+        })?
+        .ok_or_else(|| refused("no primary answered"))
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -264,14 +358,12 @@ impl Store for RedisStore {
                     "the Redis store keeps values below 2^53, not {value}"
                 )));
             }
+            let give_up = Instant::now() + self.timeout;
             let expires_at = expires_at.min(MAX_EXACT - 1);
             let now = self.clock.now_unix();
             let mut call = self.raise.key(key);
-            call.arg(value)
-                .arg(expires_at)
-                .arg(now)
-                .arg(self.deadline_ms());
-            let _: i64 = self.invoke(&call).await?;
+            call.arg(value).arg(expires_at).arg(now);
+            self.write(&mut call, give_up).await?;
             Ok(())
         })
     }
@@ -314,8 +406,8 @@ impl Store for RedisStore {
                 (Option<u64>, Option<u64>, Option<String>),
                 Vec<Option<String>>,
             );
-            let (fields, entries): Answer =
-                pipe.query_async(&mut c.clone()).await.map_err(classify)?;
+            let answer = pipe.query_async(&mut c.clone()).await.map_err(classify);
+            let (fields, entries): Answer = self.forget_on_error(answer)?;
             Ok((record(fields, now), numbers(&entries, now)))
         })
     }
@@ -323,13 +415,13 @@ impl Store for RedisStore {
     fn save<'a>(&'a self, key: &'a str, write: RecordWrite<'a>) -> StoreFuture<'a, Saved> {
         Box::pin(async move {
             check_record(key, write.value)?;
+            let give_up = Instant::now() + self.timeout;
             let mut call = self.save.key(key);
             call.arg(write.expected.map(|v| v.to_string()).unwrap_or_default())
                 .arg(write.value)
                 .arg(write.expires_at.min(MAX_EXACT - 1))
-                .arg(self.clock.now_unix())
-                .arg(self.deadline_ms());
-            let version: u64 = self.invoke(&call).await?;
+                .arg(self.clock.now_unix());
+            let version = self.write(&mut call, give_up).await?;
             Ok(if version == 0 {
                 Saved::Conflict
             } else {

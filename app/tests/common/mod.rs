@@ -5,6 +5,7 @@
 
 pub(crate) mod example;
 pub(crate) mod redis;
+pub(crate) mod skew;
 #[path = "../../../tests/common/store.rs"]
 pub(crate) mod store;
 pub(crate) mod web;
