@@ -555,18 +555,21 @@ mod redis_faults {
         /// write timeout either way.
         const OFFSETS: [&str; 2] = ["+2", "-2"];
 
+        /// A fresh `redis-server` and a writer on it whose clock is `offset` off; `None` when a
+        /// program is missing (said loudly; a failure under `CI=true`).
+        fn server_and_writer(offset: &str) -> Option<(RedisServer, SkewedWriter)> {
+            let server = RedisServer::start()?;
+            let writer = SkewedWriter::start(offset, &[server.url()], TIMEOUT)?;
+            Some((server, writer))
+        }
+
         #[tokio::test]
         async fn a_server_whose_clock_is_off_writes_while_redis_answers_in_time() {
             for offset in OFFSETS {
-                let Some(server) = RedisServer::start() else {
+                let Some((server, mut writer)) = server_and_writer(offset) else {
                     return;
                 };
                 let url = server.url();
-                let Some(mut writer) =
-                    SkewedWriter::start(offset, std::slice::from_ref(&url), TIMEOUT)
-                else {
-                    return;
-                };
                 assert_eq!(writer.ask("raise k 1"), "ok", "{offset}");
                 assert_eq!(writer.ask("create r before"), "written 1", "{offset}");
                 assert_eq!(writer.ask("update r 1 after"), "written 2", "{offset}");
@@ -583,15 +586,10 @@ mod redis_faults {
         #[tokio::test]
         async fn a_write_of_a_server_whose_clock_is_off_is_never_applied_after_its_deadline() {
             for offset in OFFSETS {
-                let Some(server) = RedisServer::start() else {
+                let Some((server, mut writer)) = server_and_writer(offset) else {
                     return;
                 };
                 let url = server.url();
-                let Some(mut writer) =
-                    SkewedWriter::start(offset, std::slice::from_ref(&url), TIMEOUT)
-                else {
-                    return;
-                };
                 assert_eq!(writer.ask("create r before"), "written 1", "{offset}");
                 signal(&server, "-STOP");
                 let answer = writer.ask("update r 1 late");

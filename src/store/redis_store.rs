@@ -92,10 +92,9 @@ return next
 /// Redis's own clock: Redis refuses it if it arrives later, so what a caller is told matches
 /// what Redis holds, however far this server's clock is from Redis's. The store reads Redis's
 /// clock with `TIME` when its reading is 10 s old, or gone after a failure; in a cluster it reads
-/// every primary's and goes by the earliest. A check is one `MGET`, a record's
-/// read one `HMGET`; a write one script call. Keys are
-/// hash-tagged, so a session's keys share a Redis Cluster slot: [`cluster`](Self::cluster)
-/// works with no CROSSSLOT errors.
+/// every primary's and goes by the earliest. A check is one `MGET`, a record's read one `HMGET`;
+/// a write one script call. Keys are hash-tagged, so a session's keys share a Redis Cluster slot:
+/// [`cluster`](Self::cluster) works with no CROSSSLOT errors.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
