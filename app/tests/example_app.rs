@@ -365,6 +365,80 @@ async fn notes_keep_a_server_side_session_in_one_small_cookie(app: &Example) {
     assert!(cookie.len() < 200, "{cookie}");
 }
 
+// Two servers of one deployment (one Redis, one key-ring file, each server its own store
+// connection and driver), as a load balancer spreads one browser's requests: what one server
+// does, the other sees at once. The browser's cookie jar, like a browser's, sends the cookie to
+// both (cookies are per host, not per port).
+
+async fn a_session_from_one_server_opens_on_the_other_and_a_logout_there_ends_it_here(
+    (one, other): &(Example, Example),
+) {
+    let browser = Browser::new();
+    browser.log_in(one, "alice").await;
+    assert_eq!(browser.who(other).await, logged_in_as("alice"));
+    let copied = browser.cookie_header(one);
+    let page = browser.post(other, "/logout", &[]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    // Revoked (cookie sessions) or its record removed (server-side) by the other server: the
+    // copy opens nothing on the first one.
+    assert_eq!(who_with(one, &copied).await, LOGGED_OUT);
+    assert_eq!(browser.who(one).await, LOGGED_OUT);
+}
+
+async fn log_out_everywhere_on_one_server_ends_the_users_sessions_on_the_other(
+    (one, other): &(Example, Example),
+) {
+    let (laptop, phone) = (Browser::new(), Browser::new());
+    laptop.log_in(one, "alice").await;
+    phone.log_in(other, "alice").await;
+    let copied = phone.cookie_header(other);
+    laptop.post(other, "/logout-everywhere", &[]).await;
+    assert_eq!(who_with(one, &copied).await, LOGGED_OUT);
+    assert_eq!(laptop.who(one).await, LOGGED_OUT);
+}
+
+async fn a_change_written_on_one_server_is_read_on_the_other((one, other): &(Example, Example)) {
+    let browser = Browser::new();
+    browser.log_in(one, "alice").await;
+    for app in [one, other, one] {
+        browser.post(app, "/notes/add", &[]).await;
+    }
+    let grown = format!(
+        "Logged in as <b>alice</b>, with {} bytes of notes.",
+        3 * NOTES_STEP
+    );
+    assert_eq!(browser.who(other).await, grown);
+    assert_eq!(browser.who(one).await, grown);
+}
+
+/// Each rule listed becomes a test of two servers of the setup on axum, in the module named.
+macro_rules! two_servers_in {
+    ($module:ident = $variant:ident: [$($rule:ident),* $(,)?]) => {
+        mod $module {
+            $(#[tokio::test]
+            async fn $rule() {
+                let pair =
+                    crate::Example::pair(crate::Framework::Axum, crate::Setup::$variant).await;
+                if let Some(pair) = pair {
+                    crate::$rule(&pair).await;
+                }
+            })*
+        }
+    };
+}
+
+two_servers_in!(two_servers_cookie_on_redis = CookieOnRedis: [
+    a_session_from_one_server_opens_on_the_other_and_a_logout_there_ends_it_here,
+    log_out_everywhere_on_one_server_ends_the_users_sessions_on_the_other,
+    a_change_written_on_one_server_is_read_on_the_other,
+]);
+
+two_servers_in!(two_servers_server_side_on_redis = ServerSideOnRedis: [
+    a_session_from_one_server_opens_on_the_other_and_a_logout_there_ends_it_here,
+    log_out_everywhere_on_one_server_ends_the_users_sessions_on_the_other,
+    a_change_written_on_one_server_is_read_on_the_other,
+]);
+
 /// Each rule listed becomes a test per framework in the setup's module:
 /// `<setup>::axum::<rule>`, `<setup>::actix::<rule>` and `<setup>::hyper::<rule>`.
 macro_rules! rules_in {

@@ -22,6 +22,8 @@ pub(crate) enum Setup {
     Cookie,
     /// `STORE=redb KEY_RING=…`: cookie sessions, their revocations in redb.
     CookieOnRedb,
+    /// `REDIS_URL=… KEY_RING=…`: cookie sessions, their revocations in a real Redis.
+    CookieOnRedis,
     /// `SESSIONS=server KEY_RING=…`: server-side sessions in redb.
     ServerSideOnRedb,
     /// `SESSIONS=server REDIS_URL=… KEY_RING=…`: server-side sessions in a real Redis.
@@ -37,6 +39,8 @@ pub(crate) struct Example {
     pub(crate) addr: SocketAddr,
     /// The key-ring file the app watches, if the setup has one.
     pub(crate) ring: Option<PathBuf>,
+    /// The Redis the app's store is on, if the setup has one.
+    redis_url: Option<String>,
     serving: Serving,
     // Dropped after the server: the site (its key-ring watch), Redis, then the files.
     _site: Site,
@@ -65,24 +69,61 @@ impl Example {
     /// Redis and `redis-server` is not installed (said loudly; a failure under `CI=true`).
     /// Call it inside a tokio runtime.
     pub(crate) async fn start(framework: Framework, setup: Setup) -> Option<Self> {
+        Self::start_beside(framework, setup, None).await
+    }
+
+    /// Two servers of the app of `setup` (one on Redis) on `framework`, as two machines of one
+    /// deployment: one Redis and one key-ring file, each server with its own store connection
+    /// and request driver. `None` as [`start`](Self::start).
+    pub(crate) async fn pair(framework: Framework, setup: Setup) -> Option<(Self, Self)> {
+        let first = Self::start_beside(framework, setup, None).await?;
+        let second = Self::start_beside(framework, setup, Some(&first)).await?;
+        Some((first, second))
+    }
+
+    /// The app of `setup`; with `beside`, on its Redis and key-ring file.
+    async fn start_beside(
+        framework: Framework,
+        setup: Setup,
+        beside: Option<&Example>,
+    ) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let redb = || StoreConfig::Redb(dir.path().join("sessions.redb"));
         let mut redis = None;
-        let sessions = match setup {
-            Setup::Cookie => Sessions::Cookie { revocations: None },
-            Setup::CookieOnRedb => Sessions::Cookie {
-                revocations: Some(redb()),
-            },
-            Setup::ServerSideOnRedb => Sessions::ServerSide(redb()),
+        let mut redis_url = || -> Option<String> {
+            if let Some(url) = beside.and_then(|other| other.redis_url.clone()) {
+                return Some(url);
+            }
+            let server = RedisServer::start()?;
+            let url = server.url();
+            redis = Some(server);
+            Some(url)
+        };
+        let (sessions, redis_url) = match setup {
+            Setup::Cookie => (Sessions::Cookie { revocations: None }, None),
+            Setup::CookieOnRedb => (
+                Sessions::Cookie {
+                    revocations: Some(redb()),
+                },
+                None,
+            ),
+            Setup::CookieOnRedis => {
+                let url = redis_url()?;
+                let revocations = Some(StoreConfig::Redis(url.clone()));
+                (Sessions::Cookie { revocations }, Some(url))
+            }
+            Setup::ServerSideOnRedb => (Sessions::ServerSide(redb()), None),
             Setup::ServerSideOnRedis => {
-                let server = RedisServer::start()?;
-                let url = server.url();
-                redis = Some(server);
-                Sessions::ServerSide(StoreConfig::Redis(url))
+                let url = redis_url()?;
+                (
+                    Sessions::ServerSide(StoreConfig::Redis(url.clone())),
+                    Some(url),
+                )
             }
         };
-        let ring = match setup {
-            Setup::Cookie => None,
+        let ring = match (setup, beside.and_then(|other| other.ring.clone())) {
+            (Setup::Cookie, _) => None,
+            (_, Some(shared)) => Some(shared),
             _ => Some(write_ring(dir.path().join("ring.toml"))),
         };
         let keys = match &ring {
@@ -106,6 +147,7 @@ impl Example {
         Some(Self {
             addr,
             ring,
+            redis_url,
             serving,
             _site: site,
             _redis: redis,
