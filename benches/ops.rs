@@ -22,7 +22,8 @@ use sealed_session::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Runs a future that never waits (no store) to its end.
+/// Runs a future that never waits (no store) to its end: one poll, and no executor's thread
+/// parker inside the timed loop.
 fn now<F: std::future::Future>(future: F) -> F::Output {
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     match std::pin::pin!(future).as_mut().poll(&mut cx) {

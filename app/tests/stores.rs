@@ -542,6 +542,9 @@ mod redis_faults {
             "recovered without a restart, empty"
         );
         eprintln!("first success {:?} after Redis returned", start.elapsed());
+        // The failure forgot the old server's clock: the new one's is read, and writes go through.
+        assert_eq!(store.raise("k", 2, u64::MAX / 2).await, Ok(()));
+        assert_eq!(store.read(&k).await, Ok(vec![Some(2)]));
     }
 
     /// A record written through the store by a server whose clock is `offset` off from Redis's

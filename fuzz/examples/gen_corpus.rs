@@ -214,10 +214,10 @@ type Pairs = Vec<(String, String)>;
 fn set_cookies(cookie: &SessionCookie, state: Session) -> Vec<String> {
     let driver = Driver::new(cookie.clone());
     let session = driver.begin::<Session, &[u8]>([]);
-    cookie_header::ready(Driver::load(&session)).expect("no store");
+    fixtures::now(Driver::load(&session)).expect("no store");
     session.replace(state).expect("fits");
     let mut response = Lines::new(200);
-    cookie_header::ready(driver.end(&session, &mut response));
+    fixtures::now(driver.end(&session, &mut response));
     response.header(Field::SetCookie)
 }
 
@@ -1002,7 +1002,7 @@ fn server_side_session(
         .build()
         .expect("session ids");
     let session = driver.begin::<Session, &[u8]>([]);
-    server_side::now(Driver::load(&session)).expect("memory store");
+    fixtures::now(Driver::load(&session)).expect("memory store");
     match subject {
         Some(s) => session.login(&Subject::new(s).expect("a valid subject"), state),
         None => session.replace(state),
@@ -1010,10 +1010,10 @@ fn server_side_session(
     .expect("fits");
     let id = session.session_id().expect("an id");
     let mut response = Lines::new(200);
-    server_side::now(driver.end(&session, &mut response));
+    fixtures::now(driver.end(&session, &mut response));
     let lines = response.header(Field::SetCookie);
     let pair = lines[0].split(';').next().expect("a pair").to_owned();
-    let record = server_side::now(store.load(&server_side::record_key(&id)))
+    let record = fixtures::now(store.load(&server_side::record_key(&id)))
         .expect("memory store")
         .map(|r| r.value)
         .unwrap_or_default();
@@ -1057,7 +1057,7 @@ fn server_side_seeds() -> Vec<(String, Vec<u8>, server_side::Outcome)> {
         let session = driver.begin::<Session, &[u8]>([]);
         session.replace(s(0)).expect("fits");
         let mut response = Lines::new(200);
-        server_side::now(driver.end(&session, &mut response));
+        fixtures::now(driver.end(&session, &mut response));
         response.header(Field::SetCookie)[0]
             .split(';')
             .next()

@@ -77,28 +77,19 @@ const T0: u64 = 1_800_000_000;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// Runs a step of the request driver to its end: without a store, nothing waits.
-fn ready<F: std::future::Future>(future: F) -> F::Output {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(future).as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => unreachable!("no store: the driver never waits"),
-    }
-}
-
 /// A request with these `Cookie` header fields (none for a first request), as a web adapter
 /// begins it: its session, ready for the handler.
 fn begin<T: Serialize + DeserializeOwned>(driver: &Driver, fields: &[&str]) -> Res<Session<T>> {
     let fields: Vec<Vec<u8>> = fields.iter().map(|f| f.as_bytes().to_vec()).collect();
     let session = driver.begin::<T, _>(fields);
-    ready(Driver::load(&session))?;
+    pollster::block_on(Driver::load(&session))?;
     Ok(session)
 }
 
 /// The end of a request whose handler answered 200: the response's `Set-Cookie` lines.
 fn end<T: Serialize + DeserializeOwned>(driver: &Driver, session: &Session<T>) -> Vec<String> {
     let mut response = Lines::new(200);
-    ready(driver.end(session, &mut response));
+    pollster::block_on(driver.end(session, &mut response));
     response.header(Field::SetCookie)
 }
 

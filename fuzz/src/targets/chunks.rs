@@ -25,9 +25,10 @@ use arbitrary::Arbitrary;
 use sealed_session::web::{Driver, Field, Lines};
 use sealed_session::{CookieReadError, MAX_COOKIE_HEADER_LEN, OpenError, Stamps};
 
+use crate::fixtures::now;
 use crate::fixtures::{self, IDLE, NOW, Session};
 use crate::oracle;
-use crate::targets::cookie_header::{read, ready, request};
+use crate::targets::cookie_header::{read, request};
 
 /// The chunked cookie's name.
 pub const NAME: &str = "sess";
@@ -84,10 +85,10 @@ pub fn real_state(variant: u8) -> Session {
 /// sets it) and reads its response's `Set-Cookie` values and the session's stamps back.
 pub fn real(driver: &Driver, state: Session) -> Real {
     let session = driver.begin::<Session, &[u8]>([]);
-    ready(Driver::load(&session)).expect("no store: loading cannot fail");
+    now(Driver::load(&session)).expect("no store: loading cannot fail");
     session.replace(state.clone()).expect("fits the chunks");
     let mut response = Lines::new(200);
-    ready(driver.end(&session, &mut response));
+    now(driver.end(&session, &mut response));
     let set = response.header(Field::SetCookie);
     let stamps = session.stamps().expect("the handler started a session");
     // A new session at the frozen clock's second (the idle timeout ends before the absolute

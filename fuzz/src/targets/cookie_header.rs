@@ -20,17 +20,8 @@ use sealed_session::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::fixtures::{self, CHUNKED_LIMIT, CHUNKED_MAX, CHUNKED_NAME, NOW, Session};
+use crate::fixtures::{self, CHUNKED_LIMIT, CHUNKED_MAX, CHUNKED_NAME, NOW, Session, now};
 use crate::oracle;
-
-/// Runs a step of the request driver to its end: without a store, nothing waits.
-pub fn ready<F: std::future::Future>(future: F) -> F::Output {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(future).as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => panic!("the driver waited without a store"),
-    }
-}
 
 /// The session of a request whose one `Cookie` field is `header`, begun and loaded as a web
 /// adapter does before its handler runs.
@@ -39,7 +30,7 @@ pub fn request<T: Serialize + DeserializeOwned>(
     header: &str,
 ) -> sealed_session::Session<T> {
     let session = driver.begin::<T, _>([header.to_owned()]);
-    ready(Driver::load(&session)).expect("no store: loading cannot fail");
+    now(Driver::load(&session)).expect("no store: loading cannot fail");
     session
 }
 

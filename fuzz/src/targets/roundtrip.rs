@@ -24,9 +24,10 @@ use sealed_session::{
     RenewalReason, SealError, Sealed, Sealer, SessionCookie, Signer, WriteError,
 };
 
+use crate::fixtures::now;
 use crate::fixtures::{self, ABSOLUTE, IDLE, NOW, Session};
 use crate::oracle::{self, SEALED_ENVELOPE, SIGNED_ENVELOPE};
-use crate::targets::cookie_header::{read, ready, request};
+use crate::targets::cookie_header::{read, request};
 
 /// Cookie name of the round-trip sealer and signer.
 pub const NAME: &str = "rt";
@@ -283,7 +284,7 @@ fn cookie(w: &mut World, state: &Session) {
     match session.replace(state.clone()) {
         Ok(()) => {
             let mut response = Lines::new(200);
-            ready(w.driver.end(&session, &mut response));
+            now(w.driver.end(&session, &mut response));
             assert_eq!(
                 response.status(),
                 200,
@@ -340,7 +341,7 @@ fn cookie(w: &mut World, state: &Session) {
             // Nothing was written: the session is as it was (none), and so is the response.
             assert_eq!(session.get(), None, "a refused write left a session");
             let mut response = Lines::new(200);
-            ready(w.driver.end(&session, &mut response));
+            now(w.driver.end(&session, &mut response));
             assert_eq!(response.header(Field::SetCookie), Vec::<String>::new());
         }
         Err(e) => panic!("writing the session failed: {e:?}"),
@@ -397,7 +398,7 @@ fn check_cookie(
     // The stamps the cookies carry (before the request's end may renew them).
     let stamps = session.stamps();
     let mut response = Lines::new(200);
-    ready(w.driver.end(&session, &mut response));
+    now(w.driver.end(&session, &mut response));
     let set = response.header(Field::SetCookie);
     if !in_ring {
         assert_eq!(

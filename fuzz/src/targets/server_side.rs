@@ -28,7 +28,7 @@ use sealed_session::{
 };
 use serde::Deserialize;
 
-use crate::fixtures::{self, NOW, SEALED_PURPOSE, Session};
+use crate::fixtures::{self, NOW, SEALED_PURPOSE, Session, now};
 
 /// The server-side cookie's name.
 pub const NAME: &str = "__Host-ss";
@@ -88,16 +88,6 @@ pub fn harness() -> &'static Harness {
 pub fn record_key(id: &SessionId) -> String {
     let hex: String = id.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     format!("ss:st:{{{hex}}}")
-}
-
-/// Completes a future of the memory store, which answers at once.
-pub fn now<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match f.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => v,
-        std::task::Poll::Pending => panic!("the memory store waited"),
-    }
 }
 
 /// What one input did in server-side mode.
