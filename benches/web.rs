@@ -23,13 +23,15 @@
 //! framework's baseline alone, to profile it.
 //!
 //! With `redis-server` on PATH, more axum contenders use a Redis the bench starts on loopback:
-//! this crate's layer with revocations checked on every request, and within a 2 s staleness
-//! bound; with server-side sessions (the same handlers, the state in Redis), and with overflow
-//! (the state in the cookie while it fits, as here); the server-side peer, `tower-sessions`
-//! with `tower-sessions-redis-store` 0.16; and the floor of any server-side session there, the
-//! Redis round trips alone (`redis-round-trips-alone`: no session, the handlers make the
-//! commands a server-side session needs). Their CPU time counts the Redis process's too
-//! (`/proc/PID/task/*/schedstat`). With feature `redb`, server-side sessions in a redb file.
+//! this crate's layer with revocations checked on every request, within a 2 s staleness bound,
+//! and through the Redis store's local cache (`-local-cache`: invalidated by Redis); with
+//! server-side sessions (the same handlers, the state in Redis), read through the local cache,
+//! and with overflow (the state in the cookie while it fits, as here); the server-side peer,
+//! `tower-sessions` with `tower-sessions-redis-store` 0.16; and the floor of any server-side
+//! session there, the Redis round trips alone (`redis-round-trips-alone`: no session, the
+//! handlers make the commands a server-side session needs). Their CPU time counts the Redis
+//! process's too (`/proc/PID/task/*/schedstat`). With feature `redb`, server-side sessions in a
+//! redb file.
 //!
 //! Prints one JSON object per line: `{"framework", "contender", "route", "requests", "rps",
 //! "p50_us", "p99_us", "cpu_us_per_request", "store_cpu_us_per_request",
@@ -47,6 +49,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
+
+mod redis_server;
+use redis_server::Redis;
 
 const ROUTES: [&str; 3] = ["/ro", "/rw", "/none"];
 const CONNECTIONS: usize = 8;
@@ -103,7 +108,7 @@ mod baseline {
 
 mod ours {
     use super::*;
-    use sealed_session::store::RedisStore;
+    use sealed_session::store::{LocalCache, RedisStore};
     use sealed_session::web::Driver;
     use sealed_session::web::axum::SessionLayer;
     use sealed_session::{
@@ -148,11 +153,21 @@ mod ours {
         routes().layer(SessionLayer::<Visit>::new(cookie(false)))
     }
 
+    /// The Redis store, with its local cache (`cached`) or without. Built inside the server's
+    /// runtime (the Redis client and the cache's heartbeat need one).
+    fn redis(redis_url: &str, cached: bool) -> RedisStore {
+        let store = RedisStore::new(redis_url).unwrap();
+        if cached {
+            store.cached(LocalCache::new(100_000)).unwrap()
+        } else {
+            store
+        }
+    }
+
     /// With revocations checked in Redis on every request (`staleness` zero), or within a
-    /// staleness bound. Built inside the server's runtime (the Redis client needs one).
-    pub(super) fn revocable(redis_url: &str, staleness: Duration) -> Router {
-        let revocations =
-            Revocations::new(RedisStore::new(redis_url).unwrap()).staleness(staleness);
+    /// staleness bound, or through the store's local cache (`cached`).
+    pub(super) fn revocable(redis_url: &str, staleness: Duration, cached: bool) -> Router {
+        let revocations = Revocations::new(redis(redis_url, cached)).staleness(staleness);
         let driver = Driver::builder(cookie(true))
             .revocations(revocations)
             .build()
@@ -169,9 +184,10 @@ mod ours {
         routes().layer(SessionLayer::<Visit>::new(driver))
     }
 
-    /// Server-side sessions in Redis (`overflow`: only states too large for the cookie).
-    pub(super) fn server_side_redis(redis_url: &str, overflow: bool) -> Router {
-        let side = ServerSide::new(RedisStore::new(redis_url).unwrap());
+    /// Server-side sessions in Redis (`overflow`: only states too large for the cookie), read
+    /// through the store's local cache if `cached`.
+    pub(super) fn server_side_redis(redis_url: &str, overflow: bool, cached: bool) -> Router {
+        let side = ServerSide::new(redis(redis_url, cached));
         server_side(&side.overflow(overflow))
     }
 
@@ -180,64 +196,6 @@ mod ours {
         let dir = tempfile::tempdir().unwrap().keep();
         let store = sealed_session::store::RedbStore::open(dir.join("sessions.redb")).unwrap();
         server_side(&ServerSide::new(store))
-    }
-}
-
-/// A `redis-server` for the revocation contenders, on a free loopback port, stopped when
-/// dropped; `None` (with a note) when it is not installed.
-struct Redis {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Redis {
-    fn start() -> Option<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn();
-        let Ok(child) = child else {
-            eprintln!("# redis-server is not on PATH: the revocation contenders are left out");
-            return None;
-        };
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Self {
-            child,
-            url: format!("redis://127.0.0.1:{port}/"),
-        })
-    }
-
-    /// CPU time of every thread of the server so far, in nanoseconds
-    /// (`/proc/PID/task/*/schedstat`).
-    fn cpu_ns(pid: u32) -> u128 {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            return 0;
-        };
-        tasks
-            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
-            .filter_map(|s| s.split_whitespace().next()?.parse::<u128>().ok())
-            .sum()
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -835,20 +793,30 @@ fn main() {
             on_redis(
                 redis,
                 "sealed-session-revocations-redis",
-                |url| async move { ours::revocable(&url, Duration::ZERO) },
+                |url| async move { ours::revocable(&url, Duration::ZERO, false) },
             ),
             on_redis(
                 redis,
                 "sealed-session-revocations-redis-cached-2s",
-                |url| async move { ours::revocable(&url, Duration::from_secs(2)) },
+                |url| async move { ours::revocable(&url, Duration::from_secs(2), false) },
+            ),
+            on_redis(
+                redis,
+                "sealed-session-revocations-redis-local-cache",
+                |url| async move { ours::revocable(&url, Duration::ZERO, true) },
             ),
             on_redis(
                 redis,
                 "sealed-session-server-side-redis",
-                |url| async move { ours::server_side_redis(&url, false) },
+                |url| async move { ours::server_side_redis(&url, false, false) },
+            ),
+            on_redis(
+                redis,
+                "sealed-session-server-side-redis-local-cache",
+                |url| async move { ours::server_side_redis(&url, false, true) },
             ),
             on_redis(redis, "sealed-session-overflow-redis", |url| async move {
-                ours::server_side_redis(&url, true)
+                ours::server_side_redis(&url, true, false)
             }),
             on_redis(redis, "tower-sessions-redis-store", |url| async move {
                 tower_sessions_redis::app(&url).await

@@ -76,6 +76,30 @@ fn redis() -> Option<Subject> {
     })
 }
 
+/// A store on a fresh `redis-server` with a local cache, once the cache is being served.
+async fn redis_cached() -> Option<Subject> {
+    let server = common::redis::RedisServer::start()?;
+    let clock = ManualClock::new(T0);
+    let store = sealed_session::store::RedisStore::new(&server.url())
+        .unwrap()
+        .clock(clock.clone())
+        .cached(sealed_session::store::LocalCache::new(1000))
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !store.cache_ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "tracking never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Some(Subject {
+        store: Arc::new(store),
+        clock,
+        _keep: Some(Box::new(server)),
+    })
+}
+
 fn keys(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -103,6 +127,15 @@ macro_rules! for_every_store {
             $(#[tokio::test]
             async fn $case() {
                 if let Some(subject) = super::redis() {
+                    super::$case(subject).await
+                }
+            })*
+        }
+
+        mod redis_cached {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                if let Some(subject) = super::redis_cached().await {
                     super::$case(subject).await
                 }
             })*

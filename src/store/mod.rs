@@ -11,16 +11,21 @@
 //! its keys (prefixed, hash-tagged for Redis Cluster, bounded in length: [`MAX_KEY_LEN`]); a
 //! store only keeps them. [`MemoryStore`] is the in-process store for tests and single-process
 //! use; `RedbStore` (feature `redb`) the durable one for a single machine; `RedisStore`
-//! (feature `redis`) the one many machines share.
+//! (feature `redis`) the one many machines share, with an optional local cache that Redis keeps
+//! current (`RedisStore::cached`).
 
 mod error;
 mod memory;
 #[cfg(feature = "redb")]
 mod redb_store;
 #[cfg(feature = "redis")]
+mod redis_cache;
+#[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]
 mod redis_time;
+#[cfg(feature = "redis")]
+mod redis_tracking;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +35,9 @@ pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redb")))]
 pub use redb_store::RedbStore;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_cache::{DEFAULT_SILENCE, LocalCache};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{DEFAULT_TIMEOUT, RedisStore};

@@ -7,7 +7,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
 
+use super::redis_cache::{Entry, LocalCache};
 use super::redis_time::{RedisTime, micros};
+use super::redis_tracking::{Link, Tracking};
 use super::{Record, RecordWrite, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
@@ -64,7 +66,9 @@ return 1
 
 /// Compare-and-set of a record (a hash: version `v`, expiry `e`, value `d`), under the same
 /// deadline as `RAISE`. ARGV: expected version ('' for "no record"), value, expiry, now, deadline.
-/// Returns the new version, or 0 for a conflict.
+/// Returns the new version, or 0 for a conflict. The last `EXISTS` reads the key after the write:
+/// a write through the local cache's tracking connection ends with Redis tracking the key for
+/// it again (a change untracks a key for every client), so the cache may keep what it wrote.
 const SAVE: &str = concat!(
     deadline_check!("5"),
     r"
@@ -79,6 +83,7 @@ end
 local next = (tonumber(v) or 0) + 1
 redis.call('HSET', KEYS[1], 'v', next, 'e', ARGV[3], 'd', ARGV[2])
 redis.call('EXPIREAT', KEYS[1], ARGV[3])
+redis.call('EXISTS', KEYS[1])
 return next
 ",
 );
@@ -95,9 +100,17 @@ return next
 /// every primary's and goes by the earliest. A check is one `MGET`, a record's read one `HMGET`;
 /// a write one script call. Keys are hash-tagged, so a session's keys share a Redis Cluster slot:
 /// [`cluster`](Self::cluster) works with no CROSSSLOT errors.
+///
+/// With [`cached`](Self::cached), reads are served from this process's memory while Redis
+/// tracks them and tells this server of every change.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
+    /// The server's address, for the local cache's tracking connection (one Redis server).
+    info: Option<redis::ConnectionInfo>,
+    /// The local cache and its tracking connection, if [`cached`](Self::cached).
+    tracking: Option<Arc<Tracking>>,
+    cache: Option<LocalCache>,
     raise: Arc<redis::Script>,
     save: Arc<redis::Script>,
     timeout: Duration,
@@ -119,7 +132,8 @@ impl RedisStore {
     /// runtime.
     ///
     /// # Errors
-    /// [`StoreError::Refused`] for a URL that is not a Redis URL.
+    /// [`StoreError::Refused`] for a URL that is not a Redis URL, or a call outside a tokio
+    /// runtime.
     pub fn new(url: &str) -> Result<Self, StoreError> {
         Self::with_timeout(url, DEFAULT_TIMEOUT)
     }
@@ -129,15 +143,21 @@ impl RedisStore {
     /// # Errors
     /// As [`new`](Self::new).
     pub fn with_timeout(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        // The connection manager spawns its connection task on the current tokio runtime, and
+        // would panic without one.
+        tokio::runtime::Handle::try_current().map_err(|_| outside_runtime())?;
         let client = redis::Client::open(url).map_err(|e| StoreError::Refused(e.to_string()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_max_delay(timeout);
+        let info = client.get_connection_info().clone();
         let connection = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|e| StoreError::Refused(e.to_string()))?;
-        Ok(Self::on(Connection::Single(connection), timeout))
+        let mut store = Self::on(Connection::Single(connection), timeout);
+        store.info = Some(info);
+        Ok(store)
     }
 
     /// A store on the Redis Cluster that `nodes` (`redis://host:port` URLs, one or more) belong
@@ -159,6 +179,9 @@ impl RedisStore {
     fn on(connection: Connection, timeout: Duration) -> Self {
         Self {
             connection,
+            info: None,
+            tracking: None,
+            cache: None,
             raise: Arc::new(redis::Script::new(RAISE)),
             save: Arc::new(redis::Script::new(SAVE)),
             timeout,
@@ -174,22 +197,68 @@ impl RedisStore {
         self.clock = Arc::new(clock);
         self
     }
+
+    /// Serves reads from a local cache of what this server read, which Redis keeps current:
+    /// session records and revocation numbers, absent ones included, read at memory speed.
+    ///
+    /// The cache's keys are read through a connection of their own with Redis's client-side
+    /// caching on (`CLIENT TRACKING`, RESP3), so Redis tells this server of every change to them,
+    /// whichever server made it: a logout or a write on another machine is seen here as soon as
+    /// Redis's message arrives. A write through this store drops its key before it returns. The
+    /// cache is dropped whenever that connection fails, reconnects, or leaves a heartbeat
+    /// unanswered for the silence bound ([`LocalCache::silence`]); reads then go to Redis, and the
+    /// cache fills again once tracking is back. So a change is never missed here for longer than
+    /// the silence bound. Memory is bounded by [`LocalCache::new`]'s entry count, and no entry is
+    /// served past its record's or number's end.
+    ///
+    /// Starts a background task on the current tokio runtime (call it inside one); the task
+    /// ends when the store and its clones are dropped.
+    ///
+    /// ```no_run
+    /// use sealed_session::store::{LocalCache, RedisStore};
+    /// # async fn run() -> Result<(), sealed_session::store::StoreError> {
+    /// let store = RedisStore::new("redis://127.0.0.1/")?.cached(LocalCache::new(100_000))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`StoreError::Refused`] for a store on a Redis Cluster (the cache tracks one server), a
+    /// cache of 0 entries, or a call outside a tokio runtime.
+    pub fn cached(mut self, cache: LocalCache) -> Result<Self, StoreError> {
+        let Some(info) = &self.info else {
+            return Err(StoreError::Refused(
+                "the local cache tracks one Redis server, not a cluster".into(),
+            ));
+        };
+        self.tracking = Some(Tracking::start(info, cache, self.timeout)?);
+        self.cache = Some(cache);
+        Ok(self)
+    }
+
+    /// Whether reads are being served from the local cache now: tracking is on and Redis
+    /// answered its heartbeat within the silence bound. `false` without a cache, while tracking
+    /// connects (at start, and after a failure), and for the silence bound after the channel
+    /// went quiet. For health checks and metrics: reads are correct either way, and go to Redis
+    /// while it is `false`.
+    pub fn cache_ready(&self) -> bool {
+        self.tracking
+            .as_ref()
+            .is_some_and(|t| t.link(Instant::now()).is_some())
+    }
 }
 
 impl RedisStore {
     /// The deadline, in milliseconds of Redis's clock, of a write whose caller gives up at the
-    /// local instant `give_up`, from the latest reading of Redis's clock; and whether that
-    /// reading had to be taken now (a round trip of this call's time).
-    async fn deadline_ms(&self, give_up: Instant) -> Result<(u64, bool), StoreError> {
+    /// local instant `give_up`, from the latest reading of Redis's clock (taken now if there is
+    /// none younger than its validity).
+    async fn deadline_ms(&self, give_up: Instant) -> Result<u64, StoreError> {
         if let Some(deadline) = self.time.deadline_ms(give_up, Instant::now()) {
-            return Ok((deadline, false));
+            return Ok(deadline);
         }
         let redis_us = self.forget_on_error(until(give_up, self.read_clock()).await)?;
         self.time.note(redis_us, Instant::now());
         let deadline = self.time.deadline_ms(give_up, Instant::now());
-        let deadline = deadline
-            .ok_or_else(|| StoreError::Unreachable("Redis's clock read too late".into()))?;
-        Ok((deadline, true))
+        deadline.ok_or_else(|| StoreError::Unreachable("Redis's clock read too late".into()))
     }
 
     /// Redis's clock, in microseconds since the epoch: of a cluster, the earliest primary's (a
@@ -216,30 +285,32 @@ impl RedisStore {
     }
 
     /// Runs a write script with its deadline as its last argument: its result, or an error.
-    /// The call ends by `give_up`: the connection's response timeout bounds the script alone,
-    /// and a call that first read Redis's clock is cut at `give_up` (a write Redis applies still
-    /// reached it before its deadline, so the caller is never told "failed" of one applied
-    /// after).
+    /// The call ends by `give_up` (a write Redis applies still reached it before its deadline,
+    /// so the caller is never told "failed" of one applied after). It goes through `link`, the
+    /// local cache's tracking connection, if given, and through the store's connection otherwise.
     async fn write(
         &self,
         call: &mut redis::ScriptInvocation<'_>,
         give_up: Instant,
+        link: Option<&Link>,
     ) -> Result<u64, StoreError> {
-        let (deadline, read_clock) = self.deadline_ms(give_up).await?;
+        let deadline = self.deadline_ms(give_up).await?;
         call.arg(deadline);
         let call = &*call;
         let answer = async {
-            match &self.connection {
-                Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
-                Connection::Cluster(c) => call.invoke_async(&mut c.clone()).await,
+            match (link, &self.connection) {
+                (Some(link), _) => call.invoke_async(&mut link.connection.clone()).await,
+                (None, Connection::Single(c)) => call.invoke_async(&mut c.clone()).await,
+                (None, Connection::Cluster(c)) => call.invoke_async(&mut c.clone()).await,
             }
             .map_err(classify)
         };
-        let answer = if read_clock {
-            until(give_up, answer).await
-        } else {
-            answer.await
-        };
+        let answer = until(give_up, answer).await;
+        if let (Some(link), Err(StoreError::Unreachable(_))) = (link, &answer)
+            && let Some(tracking) = &self.tracking
+        {
+            tracking.lose(link);
+        }
         self.forget_on_error(answer)
     }
 
@@ -251,13 +322,83 @@ impl RedisStore {
         result
     }
 
-    async fn query<R: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<R, StoreError> {
-        let answer = match &self.connection {
-            Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
-            Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
-        };
-        self.forget_on_error(answer.map_err(classify))
+    /// Serves a read from the local cache, or reads it through the tracking connection and keeps
+    /// what it read: `None` when there is no cache, the cache is not being served, or the
+    /// tracking connection failed at once (the read then goes to Redis as without a cache; a
+    /// connection that timed out is an error, so no call waits past the timeout twice). The
+    /// record's entry comes first, if `record` is asked for, then the numbers'.
+    async fn through_cache(
+        &self,
+        record: Option<&str>,
+        numbers: &[String],
+    ) -> Option<Result<Vec<Entry>, StoreError>> {
+        let tracking = self.tracking.as_deref()?;
+        let keys: Vec<&str> = record
+            .into_iter()
+            .chain(numbers.iter().map(String::as_str))
+            .collect();
+        let now = Instant::now();
+        if let Some(entries) = tracking.cache().get(&keys, now) {
+            return Some(Ok(entries));
+        }
+        let link = tracking.link(now)?;
+        let fill = tracking.cache().begin(&keys);
+        let mut pipe = redis::pipe();
+        if let Some(key) = record {
+            pipe.cmd("HMGET").arg(key).arg("v").arg("e").arg("d");
+        }
+        if !numbers.is_empty() {
+            pipe.cmd("MGET").arg(numbers);
+        }
+        let mut connection = link.connection.clone();
+        match pipe.query_async(&mut connection).await {
+            Ok(values) => {
+                let read = entries(values, record.is_some(), numbers.len());
+                if let Ok(entries) = &read {
+                    tracking.cache().finish(fill, &keys, entries);
+                }
+                Some(read)
+            }
+            Err(e) => {
+                tracking.lose(&link);
+                e.is_timeout().then(|| Err(classify(e)))
+            }
+        }
     }
+
+    /// Drops `key` from the local cache: called when a write through this store returns, so
+    /// that this server's next read of it goes to Redis.
+    fn written(&self, key: &str) {
+        if let Some(tracking) = &self.tracking {
+            tracking.cache().invalidate([key]);
+        }
+    }
+
+    async fn query<R: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<R, StoreError> {
+        let answer = async {
+            match &self.connection {
+                Connection::Single(c) => cmd.query_async(&mut c.clone()).await,
+                Connection::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+            }
+            .map_err(classify)
+        };
+        self.forget_on_error(self.bounded(answer).await)
+    }
+
+    /// `work`, cut at the store's timeout. The connection's own timeouts bound each step, but a
+    /// call that finds the connection still being made waits for the connection and then for
+    /// the answer; this keeps the whole call within the timeout.
+    async fn bounded<R>(
+        &self,
+        work: impl std::future::Future<Output = Result<R, StoreError>>,
+    ) -> Result<R, StoreError> {
+        until(Instant::now() + self.timeout, work).await
+    }
+}
+
+/// The error of a store created outside a tokio runtime.
+pub(super) fn outside_runtime() -> StoreError {
+    StoreError::Refused("the Redis store runs on a tokio runtime: create it inside one".into())
 }
 
 /// `work`, or [`StoreError::Unreachable`] if it has not finished at the local instant
@@ -299,6 +440,7 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("timeout", &self.timeout)
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
@@ -325,12 +467,38 @@ fn parse(entry: &str) -> Option<(u64, u64)> {
     Some((v.parse().ok()?, at.parse().ok()?))
 }
 
-/// A record from the fields `HMGET v e d` answered, if it is live at `now`.
-fn record(fields: (Option<u64>, Option<u64>, Option<String>), now: u64) -> Option<Record> {
+/// The fields `HMGET v e d` answered.
+type Fields = (Option<u64>, Option<u64>, Option<String>);
+
+/// A record as the cache keeps it, from the fields `HMGET v e d` answered.
+fn record_entry(fields: Fields) -> Entry {
     match fields {
-        (Some(version), Some(expires), Some(value)) if expires > now => {
+        (Some(version), Some(expires), Some(value)) => {
+            Entry::Record(Some((version, expires, value)))
+        }
+        _ => Entry::Record(None),
+    }
+}
+
+/// A number as the cache keeps it, from what `MGET` answered for its key.
+fn number_entry(entry: Option<&str>) -> Entry {
+    Entry::Number(entry.and_then(parse))
+}
+
+/// The record `entry` holds, if it is live at `now`.
+fn record(entry: Entry, now: u64) -> Option<Record> {
+    match entry {
+        Entry::Record(Some((version, expires, value))) if expires > now => {
             Some(Record::new(version, value))
         }
+        _ => None,
+    }
+}
+
+/// The number `entry` holds, if it is live at `now`.
+fn number(entry: &Entry, now: u64) -> Option<u64> {
+    match *entry {
+        Entry::Number(Some((value, at))) if at > now => Some(value),
         _ => None,
     }
 }
@@ -339,13 +507,54 @@ fn record(fields: (Option<u64>, Option<u64>, Option<String>), now: u64) -> Optio
 fn numbers(entries: &[Option<String>], now: u64) -> Vec<Option<u64>> {
     entries
         .iter()
-        .map(|e| {
-            e.as_deref()
-                .and_then(parse)
-                .filter(|&(_, at)| at > now)
-                .map(|(v, _)| v)
-        })
+        .map(|e| number(&number_entry(e.as_deref()), now))
         .collect()
+}
+
+/// A record and numbers from the entries of one cached read (the record's first, if asked).
+fn answer(
+    mut entries: Vec<Entry>,
+    with_record: bool,
+    now: u64,
+) -> (Option<Record>, Vec<Option<u64>>) {
+    let record = with_record
+        .then(|| record(entries.remove(0), now))
+        .flatten();
+    let numbers = entries.iter().map(|e| number(e, now)).collect();
+    (record, numbers)
+}
+
+/// The entries of one fill's pipeline: `HMGET v e d` of the record, if asked, then `MGET` of the
+/// numbers, if any.
+fn entries(
+    values: Vec<redis::Value>,
+    with_record: bool,
+    numbers: usize,
+) -> Result<Vec<Entry>, StoreError> {
+    let refused = |e: redis::ParsingError| StoreError::Refused(e.to_string());
+    let mut values = values.into_iter();
+    let mut entries = Vec::with_capacity(usize::from(with_record) + numbers);
+    if with_record {
+        let fields = values
+            .next()
+            .ok_or_else(|| StoreError::Refused("no HMGET answer".into()))?;
+        entries.push(record_entry(
+            redis::from_redis_value(fields).map_err(refused)?,
+        ));
+    }
+    if numbers > 0 {
+        let found = values
+            .next()
+            .ok_or_else(|| StoreError::Refused("no MGET answer".into()))?;
+        let found: Vec<Option<String>> = redis::from_redis_value(found).map_err(refused)?;
+        if found.len() != numbers {
+            return Err(StoreError::Refused(
+                "MGET answered another number of keys".into(),
+            ));
+        }
+        entries.extend(found.iter().map(|e| number_entry(e.as_deref())));
+    }
+    Ok(entries)
 }
 
 impl Store for RedisStore {
@@ -362,14 +571,18 @@ impl Store for RedisStore {
             let now = self.clock.now_unix();
             let mut call = self.raise.key(key);
             call.arg(value).arg(expires_at).arg(now);
-            self.write(&mut call, give_up).await?;
-            Ok(())
+            let written = self.write(&mut call, give_up, None).await;
+            self.written(key);
+            written.map(drop)
         })
     }
 
     fn read<'a>(&'a self, keys: &'a [String]) -> StoreFuture<'a, Vec<Option<u64>>> {
         Box::pin(async move {
             let now = self.clock.now_unix();
+            if let Some(entries) = self.through_cache(None, keys).await {
+                return Ok(answer(entries?, false, now).1);
+            }
             let entries: Vec<Option<String>> = self.query(redis::cmd("MGET").arg(keys)).await?;
             Ok(numbers(&entries, now))
         })
@@ -378,10 +591,13 @@ impl Store for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Record>> {
         Box::pin(async move {
             let now = self.clock.now_unix();
+            if let Some(entries) = self.through_cache(Some(key), &[]).await {
+                return Ok(answer(entries?, true, now).0);
+            }
             let fields = self
                 .query(redis::cmd("HMGET").arg(key).arg("v").arg("e").arg("d"))
                 .await?;
-            Ok(record(fields, now))
+            Ok(record(record_entry(fields), now))
         })
     }
 
@@ -394,20 +610,21 @@ impl Store for RedisStore {
         keys: &'a [String],
     ) -> StoreFuture<'a, (Option<Record>, Vec<Option<u64>>)> {
         Box::pin(async move {
+            let now = self.clock.now_unix();
+            if let Some(entries) = self.through_cache(Some(key), keys).await {
+                return Ok(answer(entries?, true, now));
+            }
             let Connection::Single(c) = &self.connection else {
                 return super::load_then_read(self, key, keys).await;
             };
-            let now = self.clock.now_unix();
             let mut pipe = redis::pipe();
             pipe.cmd("HMGET").arg(key).arg("v").arg("e").arg("d");
             pipe.cmd("MGET").arg(keys);
-            type Answer = (
-                (Option<u64>, Option<u64>, Option<String>),
-                Vec<Option<String>>,
-            );
-            let answer = pipe.query_async(&mut c.clone()).await.map_err(classify);
-            let (fields, entries): Answer = self.forget_on_error(answer)?;
-            Ok((record(fields, now), numbers(&entries, now)))
+            let answer =
+                self.bounded(async { pipe.query_async(&mut c.clone()).await.map_err(classify) });
+            let (fields, entries): (Fields, Vec<Option<String>>) =
+                self.forget_on_error(answer.await)?;
+            Ok((record(record_entry(fields), now), numbers(&entries, now)))
         })
     }
 
@@ -415,12 +632,28 @@ impl Store for RedisStore {
         Box::pin(async move {
             check_record(key, write.value)?;
             let give_up = Instant::now() + self.timeout;
+            let expires_at = write.expires_at.min(MAX_EXACT - 1);
             let mut call = self.save.key(key);
             call.arg(write.expected.map(|v| v.to_string()).unwrap_or_default())
                 .arg(write.value)
-                .arg(write.expires_at.min(MAX_EXACT - 1))
+                .arg(expires_at)
                 .arg(self.clock.now_unix());
-            let version = self.write(&mut call, give_up).await?;
+            // Through the tracking connection while the cache is served, so that this server
+            // keeps what it wrote and its next read of the record asks Redis nothing.
+            let tracking = self.tracking.as_deref();
+            let link = tracking.and_then(|t| t.link(Instant::now()));
+            let fill = tracking
+                .filter(|_| link.is_some())
+                .map(|t| t.cache().begin(&[key]));
+            let written = self.write(&mut call, give_up, link.as_ref()).await;
+            match (tracking, fill, &written) {
+                (Some(tracking), Some(fill), Ok(version)) if *version != 0 => {
+                    let entry = Entry::Record(Some((*version, expires_at, write.value.to_owned())));
+                    tracking.cache().settle(fill, key, entry);
+                }
+                _ => self.written(key),
+            }
+            let version = written?;
             Ok(if version == 0 {
                 Saved::Conflict
             } else {
@@ -432,8 +665,9 @@ impl Store for RedisStore {
     fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             check_key(key)?;
-            let _: i64 = self.query(redis::cmd("DEL").arg(key)).await?;
-            Ok(())
+            let removed = self.query::<i64>(redis::cmd("DEL").arg(key)).await;
+            self.written(key);
+            removed.map(drop)
         })
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_macros)] // each test binary uses its own part
 
 pub(crate) mod example;
+pub(crate) mod proxy;
 pub(crate) mod redis;
 pub(crate) mod skew;
 #[path = "../../../tests/common/store.rs"]
