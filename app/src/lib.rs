@@ -21,7 +21,9 @@
 //! - `STORE`: `none`, `redb` or `redis`. Unset: `redis` if `REDIS_URL` is set, `redb` if
 //!   `REDB_PATH` is, otherwise `redb` for server-side sessions and none for cookie sessions.
 //! - `REDB_PATH`: the redb file (default `sealed-session-app.redb` in the temporary directory).
-//! - `REDIS_URL`: the Redis server (default `redis://127.0.0.1:6379`).
+//! - `REDIS_URL`: the Redis server (default `redis://127.0.0.1:6379`). The app reads it through
+//!   the store's local cache (`RedisStore::cached`, 100,000 entries), which Redis keeps current:
+//!   a logout on another server of the app is seen here as soon as Redis's message arrives.
 //! - `KEY_RING`: a key-ring file (KEYS.md), read again every 10 seconds while the app runs. Unset:
 //!   a key generated for this run, which the app says at startup (every session ends when it
 //!   stops). Make one with `cargo run --features cli --bin sealed-session -- ring init

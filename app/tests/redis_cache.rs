@@ -479,6 +479,49 @@ async fn a_paused_redis_stops_the_cache_and_no_read_waits_past_the_timeout() {
     assert_eq!(here.read(&k).await, Ok(vec![None]));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_the_tracking_connection_to_a_paused_redis_is_never_applied_after() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let here = cached(&server.url()).await;
+    here.save("r", RecordWrite::create("before", FAR))
+        .await
+        .unwrap();
+    let signal = |sig: &str| {
+        let pid = server.pid().to_string();
+        let status = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status();
+        assert!(status.unwrap().success());
+    };
+    signal("-STOP");
+    // While the cache is still served, the write goes through the tracking connection.
+    let write = RecordWrite::update(1, "late", FAR);
+    let start = Instant::now();
+    let written = tokio::time::timeout(Duration::from_secs(20), here.save("r", write))
+        .await
+        .expect("a write hung");
+    assert!(
+        matches!(written, Err(StoreError::Unreachable(_))),
+        "{written:?}"
+    );
+    let took = start.elapsed();
+    eprintln!("a write to a paused Redis failed after {took:?}");
+    assert!(took < TIMEOUT * 2, "a write waited {took:?}");
+    // Redis resumes well past the write's deadline, and then reads the queued write.
+    tokio::time::sleep(TIMEOUT * 3).await;
+    signal("-CONT");
+    ready(&here).await;
+    let stored = other(&server).load("r").await;
+    assert_eq!(
+        stored,
+        Ok(Some(Record::new(1, "before".into()))),
+        "reported failed, not applied"
+    );
+    assert_eq!(here.load("r").await, stored);
+}
+
 #[tokio::test]
 async fn a_cache_on_a_cluster_is_refused() {
     let Some(cluster) = common::redis::RedisCluster::start() else {

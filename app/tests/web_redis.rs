@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::redis::RedisServer;
 use common::web::{Framework, Stores, cookie_with, now, serve_with};
 use reqwest::header::{COOKIE, SET_COOKIE};
-use sealed_session::store::RedisStore;
+use sealed_session::store::{LocalCache, RedisStore};
 use sealed_session::{Key, KeyRing, ManualClock, Revocations, ServerSide};
 
 /// The store's timeout: no request waits much longer for Redis.
@@ -113,13 +113,25 @@ impl OnRedis {
     }
 }
 
+/// The Redis store at `redis`, read through its local cache if `cached` (with the default silence
+/// bound, longer than the store's timeout here).
+fn store(redis: &RedisServer, cached: bool) -> RedisStore {
+    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    if cached {
+        store.cached(LocalCache::new(1000)).unwrap()
+    } else {
+        store
+    }
+}
+
 async fn serve_on_redis(
     framework: Framework,
+    cached: bool,
     stores: impl FnOnce(RedisStore) -> Stores,
 ) -> Option<OnRedis> {
     let dir = tempfile::tempdir().unwrap();
     let redis = RedisServer::start_persistent(dir.path())?;
-    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    let store = store(&redis, cached);
     let cookie = cookie_with(
         KeyRing::new(Key::generate().unwrap()),
         ManualClock::new(now()),
@@ -133,9 +145,9 @@ async fn serve_on_redis(
     })
 }
 
-async fn outage_under_load(framework: Framework) {
+async fn outage_under_load(framework: Framework, cached: bool) {
     let revocations = |store| Stores::revocations(Revocations::new(store));
-    let Some(mut redis) = serve_on_redis(framework, revocations).await else {
+    let Some(mut redis) = serve_on_redis(framework, cached, revocations).await else {
         return;
     };
     let addr = redis.server.addr;
@@ -257,9 +269,10 @@ async fn outage_under_load(framework: Framework) {
 /// installed (outside CI).
 async fn serve_on_forgetful_redis(
     framework: Framework,
+    cached: bool,
 ) -> Option<(common::web::Server, RedisServer)> {
     let redis = RedisServer::start()?;
-    let store = RedisStore::with_timeout(&redis.url(), TIMEOUT).unwrap();
+    let store = store(&redis, cached);
     let cookie = cookie_with(
         KeyRing::new(Key::generate().unwrap()),
         ManualClock::new(now()),
@@ -289,8 +302,8 @@ struct Replays {
     other: AtomicUsize,
 }
 
-async fn a_forgetful_redis_restart_under_load(framework: Framework) {
-    let Some((server, redis)) = serve_on_forgetful_redis(framework).await else {
+async fn a_forgetful_redis_restart_under_load(framework: Framework, cached: bool) {
+    let Some((server, redis)) = serve_on_forgetful_redis(framework, cached).await else {
         return;
     };
     let (addr, port) = (server.addr, redis.port);
@@ -419,32 +432,32 @@ async fn a_forgetful_redis_restart_under_load(framework: Framework) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
-    a_forgetful_redis_restart_under_load(Framework::Axum).await;
+    a_forgetful_redis_restart_under_load(Framework::Axum, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
-    a_forgetful_redis_restart_under_load(Framework::Actix).await;
+    a_forgetful_redis_restart_under_load(Framework::Actix, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_under_a_redis_outage_never_accepts_a_revoked_session() {
-    outage_under_load(Framework::Axum).await;
+    outage_under_load(Framework::Axum, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_under_a_redis_outage_never_accepts_a_revoked_session() {
-    outage_under_load(Framework::Actix).await;
+    outage_under_load(Framework::Actix, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hyper_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
-    a_forgetful_redis_restart_under_load(Framework::Hyper).await;
+    a_forgetful_redis_restart_under_load(Framework::Hyper, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hyper_under_a_redis_outage_never_accepts_a_revoked_session() {
-    outage_under_load(Framework::Hyper).await;
+    outage_under_load(Framework::Hyper, false).await;
 }
 
 /// What the clients of one server-side session were told about their `/rw` requests.
@@ -518,9 +531,9 @@ fn write_load(
         .collect()
 }
 
-async fn server_side_writes_under_an_outage(framework: Framework) {
+async fn server_side_writes_under_an_outage(framework: Framework, cached: bool) {
     let server_side = |store| Stores::server_side(ServerSide::new(store));
-    let Some(mut redis) = serve_on_redis(framework, server_side).await else {
+    let Some(mut redis) = serve_on_redis(framework, cached, server_side).await else {
         return;
     };
     let addr = redis.server.addr;
@@ -613,10 +626,28 @@ async fn server_side_writes_under_an_outage(framework: Framework) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_server_side_writes_under_a_redis_outage_keep_what_clients_were_told() {
-    server_side_writes_under_an_outage(Framework::Axum).await;
+    server_side_writes_under_an_outage(Framework::Axum, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_server_side_writes_under_a_redis_outage_keep_what_clients_were_told() {
-    server_side_writes_under_an_outage(Framework::Actix).await;
+    server_side_writes_under_an_outage(Framework::Actix, false).await;
+}
+
+// The same, with the store read through its local cache: what it serves from memory during the
+// outage is bounded by its silence bound, and what it dropped when Redis went away is never served.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_cached_under_a_redis_outage_never_accepts_a_revoked_session() {
+    outage_under_load(Framework::Axum, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_cached_after_redis_restarts_empty_no_logged_out_cookie_opens_again() {
+    a_forgetful_redis_restart_under_load(Framework::Axum, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_cached_server_side_writes_under_a_redis_outage_keep_what_clients_were_told() {
+    server_side_writes_under_an_outage(Framework::Axum, true).await;
 }
