@@ -467,6 +467,33 @@ two_servers_in!(two_servers_server_side_on_redis = ServerSideOnRedis: [
     a_change_written_on_one_server_is_read_on_the_other,
 ]);
 
+/// Each rule listed becomes a test of two servers of the setup as two processes of the app
+/// (app/src/bin/app-server.rs, the axum example), in the module named.
+macro_rules! two_processes_in {
+    ($module:ident = $variant:ident: [$($rule:ident),* $(,)?]) => {
+        mod $module {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $rule() {
+                if let Some(pair) = crate::Example::processes(crate::Setup::$variant).await {
+                    crate::$rule(&pair).await;
+                }
+            })*
+        }
+    };
+}
+
+two_processes_in!(two_processes_cookie_on_redis = CookieOnRedis: [
+    a_session_from_one_server_opens_on_the_other_and_a_logout_there_ends_it_here,
+    log_out_everywhere_on_one_server_ends_the_users_sessions_on_the_other,
+    a_change_written_on_one_server_is_read_on_the_other,
+]);
+
+two_processes_in!(two_processes_server_side_on_redis = ServerSideOnRedis: [
+    a_session_from_one_server_opens_on_the_other_and_a_logout_there_ends_it_here,
+    log_out_everywhere_on_one_server_ends_the_users_sessions_on_the_other,
+    a_change_written_on_one_server_is_read_on_the_other,
+]);
+
 /// Each rule listed becomes a test per framework in the setup's module:
 /// `<setup>::axum::<rule>`, `<setup>::actix::<rule>` and `<setup>::hyper::<rule>`.
 macro_rules! rules_in {

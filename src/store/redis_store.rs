@@ -65,12 +65,13 @@ return 1
 );
 
 /// Compare-and-set of a record (a hash: version `v`, expiry `e`, value `d`), under the same
-/// deadline as `RAISE`. ARGV: expected version ('' for "no record"), value, expiry, now, deadline.
-/// Returns the new version, or 0 for a conflict. The last `EXISTS` reads the key after the write:
-/// a write through the local cache's tracking connection ends with Redis tracking the key for
-/// it again (a change untracks a key for every client), so the cache may keep what it wrote.
+/// deadline as `RAISE`. ARGV: expected version ('' for "no record"), value, expiry, now, whether
+/// to track ('1' or ''), deadline. Returns the new version, or 0 for a conflict. A write through
+/// the local cache's tracking connection asks to track: its `EXISTS` reads the key after the
+/// write, so Redis tracks the key for that connection again (a change untracks a key for every
+/// client) and the cache may keep what it wrote.
 const SAVE: &str = concat!(
-    deadline_check!("5"),
+    deadline_check!("6"),
     r"
 local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
 local v = cur[1]
@@ -83,7 +84,7 @@ end
 local next = (tonumber(v) or 0) + 1
 redis.call('HSET', KEYS[1], 'v', next, 'e', ARGV[3], 'd', ARGV[2])
 redis.call('EXPIREAT', KEYS[1], ARGV[3])
-redis.call('EXISTS', KEYS[1])
+if ARGV[5] == '1' then redis.call('EXISTS', KEYS[1]) end
 return next
 ",
 );
@@ -517,11 +518,10 @@ fn answer(
     with_record: bool,
     now: u64,
 ) -> (Option<Record>, Vec<Option<u64>>) {
-    let record = with_record
+    let stored = with_record
         .then(|| record(entries.remove(0), now))
         .flatten();
-    let numbers = entries.iter().map(|e| number(e, now)).collect();
-    (record, numbers)
+    (stored, entries.iter().map(|e| number(e, now)).collect())
 }
 
 /// The entries of one fill's pipeline: `HMGET v e d` of the record, if asked, then `MGET` of the
@@ -633,15 +633,16 @@ impl Store for RedisStore {
             check_record(key, write.value)?;
             let give_up = Instant::now() + self.timeout;
             let expires_at = write.expires_at.min(MAX_EXACT - 1);
-            let mut call = self.save.key(key);
-            call.arg(write.expected.map(|v| v.to_string()).unwrap_or_default())
-                .arg(write.value)
-                .arg(expires_at)
-                .arg(self.clock.now_unix());
             // Through the tracking connection while the cache is served, so that this server
             // keeps what it wrote and its next read of the record asks Redis nothing.
             let tracking = self.tracking.as_deref();
             let link = tracking.and_then(|t| t.link(Instant::now()));
+            let mut call = self.save.key(key);
+            call.arg(write.expected.map(|v| v.to_string()).unwrap_or_default())
+                .arg(write.value)
+                .arg(expires_at)
+                .arg(self.clock.now_unix())
+                .arg(if link.is_some() { "1" } else { "" });
             let fill = tracking
                 .filter(|_| link.is_some())
                 .map(|t| t.cache().begin(&[key]));

@@ -42,8 +42,9 @@ pub(crate) struct Example {
     /// The Redis the app's store is on, if the setup has one.
     redis_url: Option<String>,
     serving: Serving,
-    // Dropped after the server: the site (its key-ring watch), Redis, then the files.
-    _site: Site,
+    // Dropped after the server: the site (its key-ring watch; none for a process), Redis, then
+    // the files.
+    _site: Option<Site>,
     _redis: Option<RedisServer>,
     _dir: tempfile::TempDir,
 }
@@ -52,14 +53,20 @@ enum Serving {
     /// The axum or hyper server's task.
     Task(tokio::task::JoinHandle<()>),
     Actix(actix_web::dev::ServerHandle),
+    /// The app on axum in a process of its own (app/src/bin/app-server.rs).
+    Process(std::process::Child),
 }
 
 impl Drop for Example {
     fn drop(&mut self) {
-        match &self.serving {
+        match &mut self.serving {
             Serving::Task(task) => task.abort(),
             // The stop command is sent at once; its completion need not be awaited.
             Serving::Actix(handle) => drop(handle.stop(false)),
+            Serving::Process(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
         }
     }
 }
@@ -149,10 +156,76 @@ impl Example {
             ring,
             redis_url,
             serving,
-            _site: site,
+            _site: Some(site),
             _redis: redis,
             _dir: dir,
         })
+    }
+
+    /// Two servers of the app of `setup` (one on Redis) as two processes (the app on axum,
+    /// configured by its environment variables as a deployment would be), on one Redis and one
+    /// key-ring file. `None` as [`start`](Self::start).
+    pub(crate) async fn processes(setup: Setup) -> Option<(Self, Self)> {
+        let server_side = match setup {
+            Setup::CookieOnRedis => false,
+            Setup::ServerSideOnRedis => true,
+            other => panic!("{other:?} is not a setup on Redis"),
+        };
+        let redis = RedisServer::start()?;
+        let dir = tempfile::tempdir().unwrap();
+        let ring = write_ring(dir.path().join("ring.toml"));
+        let mut env = vec![
+            ("REDIS_URL", redis.url()),
+            ("KEY_RING", ring.display().to_string()),
+        ];
+        if server_side {
+            env.push(("SESSIONS", "server".into()));
+        }
+        let first = Self::process(&env, Some(redis), Some(dir), &ring).await;
+        let second = Self::process(&env, None, None, &ring).await;
+        Some((first, second))
+    }
+
+    /// The app-server program with the environment `env` (and nothing else), once it listens.
+    async fn process(
+        env: &[(&str, String)],
+        redis: Option<RedisServer>,
+        dir: Option<tempfile::TempDir>,
+        ring: &std::path::Path,
+    ) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_app-server"))
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the app-server program");
+        let stdout = child.stdout.take().unwrap();
+        // The app prints its URL once it listens: `listening on http://localhost:PORT/`.
+        let port = tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            std::io::BufReader::new(stdout).lines().find_map(|line| {
+                let line = line.ok()?;
+                let rest = line.strip_prefix("listening on http://localhost:")?;
+                rest.trim_end_matches('/').parse::<u16>().ok()
+            })
+        });
+        let port = tokio::time::timeout(Duration::from_secs(30), port)
+            .await
+            .expect("the app did not start listening")
+            .unwrap()
+            .expect("the app's URL");
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            ring: Some(ring.to_owned()),
+            redis_url: env
+                .iter()
+                .find(|(k, _)| *k == "REDIS_URL")
+                .map(|(_, v)| v.clone()),
+            serving: Serving::Process(child),
+            _site: None,
+            _redis: redis,
+            _dir: dir.unwrap_or_else(|| tempfile::tempdir().unwrap()),
+        }
     }
 
     /// The URL of `path` on the app.
