@@ -70,7 +70,9 @@ elif kind == "web":
     # CI installs redis-server, so the Redis contenders always run there.
     contenders += [("axum", c) for c in ["sealed-session-revocations-redis",
                                          "sealed-session-revocations-redis-cached-2s",
+                                         "sealed-session-revocations-redis-local-cache",
                                          "sealed-session-server-side-redis",
+                                         "sealed-session-server-side-redis-local-cache",
                                          "sealed-session-overflow-redis",
                                          "tower-sessions-redis-store",
                                          "redis-round-trips-alone",
@@ -85,6 +87,17 @@ elif kind == "web":
             fail(f"fields {list(l)}")
         if not (positive(l["rps"]) and positive(l["p50_us"]) and positive(l["cpu_us_per_request"])):
             fail(f"non-positive number in {l}")
+elif kind == "cache":
+    memory = [l for l in lines if l.get("measure") == "memory"]
+    visibility = [l for l in lines if l.get("measure") == "visibility"]
+    if sorted(l["entries"] for l in memory) != ["absent-numbers", "records"] or len(visibility) != 1:
+        fail("not two memory lines and one visibility line")
+    for l in memory:
+        if not (positive(l["bytes_per_entry"]) and positive(l["mib_per_100k"])):
+            fail(f"non-positive memory in {l}")
+    v = visibility[0]
+    if not (positive(v["changes"]) and 0 <= v["p50_us"] <= v["p99_us"] <= v["max_us"]):
+        fail(f"visibility out of order: {v}")
 elif kind == "noise":
     if not lines or not lines[-1].get("summary"):
         fail("no summary line")

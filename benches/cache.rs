@@ -1,7 +1,7 @@
 //! The Redis store's local cache (`RedisStore::cached`): its memory per 100,000 cached sessions,
 //! and how soon a change made by another server process is seen through it, under load:
 //! `cargo bench -p sealed-session-benches --bench cache` (needs `redis-server` on PATH; about
-//! 30 s).
+//! 30 s; `-- quick`: a tenth of the entries and changes, for a smoke run).
 //!
 //! Memory: 100,000 records, each the size of a server-side session's sealed state in the web
 //! bench, and 100,000 absent revocation numbers, read once each through a cached store on a
@@ -29,8 +29,6 @@ use redis_server::Redis;
 
 /// Keys read by the load in the visibility run.
 const LOADED: usize = 10_000;
-/// Changes whose visibility is measured.
-const CHANGES: usize = 1_000;
 const FAR: u64 = 4_000_000_000;
 /// The sealed state of the web bench's server-side session, in bytes (its `HGET KEY d`).
 const STATE_LEN: usize = 136;
@@ -54,13 +52,19 @@ fn main() {
     let Some(redis) = Redis::start() else {
         return;
     };
-    memory(&redis.url);
-    visibility(&redis.url);
+    // Entries held for the memory run, and changes whose visibility is measured.
+    let (entries, changes) = if args.iter().any(|a| a == "quick") {
+        (10_000, 100)
+    } else {
+        (100_000, 1_000)
+    };
+    memory(&redis.url, entries);
+    visibility(&redis.url, changes);
 }
 
-/// Heap bytes the cache holds per 100,000 entries, of records and of absent numbers.
-fn memory(url: &str) {
-    const N: usize = 100_000;
+/// Heap bytes the cache holds per 100,000 entries, of records and of absent numbers, from `n`
+/// of each.
+fn memory(url: &str, n: usize) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -69,7 +73,7 @@ fn memory(url: &str) {
     let record_key = |i: usize| format!("ss:s:{{{i:032x}}}");
     runtime.block_on(async {
         let writer = RedisStore::new(url).unwrap();
-        for i in 0..N {
+        for i in 0..n {
             let write = RecordWrite::create(&state, FAR);
             writer.save(&record_key(i), write).await.unwrap();
         }
@@ -82,12 +86,12 @@ fn memory(url: &str) {
             runtime.block_on(async {
                 let store = RedisStore::new(url)
                     .unwrap()
-                    .cached(LocalCache::new(2 * N))
+                    .cached(LocalCache::new(2 * n))
                     .unwrap();
                 while !store.cache_ready() {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-                for i in 0..N {
+                for i in 0..n {
                     if what == "records" {
                         assert!(store.load(&key(i)).await.unwrap().is_some());
                     } else {
@@ -99,10 +103,10 @@ fn memory(url: &str) {
             })
         });
         println!(
-            r#"{{"measure": "memory", "entries": "{what}", "count": {N}, "bytes_held": {}, "bytes_per_entry": {:.0}, "mib_per_100k": {:.1}}}"#,
+            r#"{{"measure": "memory", "entries": "{what}", "count": {n}, "bytes_held": {}, "bytes_per_entry": {:.0}, "mib_per_100k": {:.1}}}"#,
             info.bytes_current,
-            info.bytes_current as f64 / N as f64,
-            info.bytes_current as f64 / (1 << 20) as f64 * (100_000.0 / N as f64)
+            info.bytes_current as f64 / n as f64,
+            info.bytes_current as f64 / (1 << 20) as f64 * (100_000.0 / n as f64)
         );
     }
 }
@@ -124,8 +128,9 @@ fn writer(url: &str) {
     });
 }
 
-/// The delays between a write on the other server and its sight here, under load.
-fn visibility(url: &str) {
+/// The delays between a write on the other server and its sight here, under load, over
+/// `changes` changes.
+fn visibility(url: &str, changes: usize) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -153,7 +158,7 @@ fn visibility(url: &str) {
                             x ^= x << 13;
                             x ^= x >> 7;
                             x ^= x << 17;
-                            let key = number_key(CHANGES + (x as usize) % (LOADED - CHANGES));
+                            let key = number_key(changes + (x as usize) % (LOADED - changes));
                             store.read(&[key]).await.unwrap();
                         }
                         tokio::task::yield_now().await;
@@ -170,8 +175,8 @@ fn visibility(url: &str) {
             .unwrap();
         let mut to_writer = child.stdin.take().unwrap();
         let mut from_writer = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut delays = Vec::with_capacity(CHANGES);
-        for i in 0..CHANGES {
+        let mut delays = Vec::with_capacity(changes);
+        for i in 0..changes {
             tokio::time::sleep(Duration::from_millis(5)).await;
             let watched = tokio::spawn({
                 let store = store.clone();

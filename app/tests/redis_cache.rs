@@ -28,6 +28,14 @@ async fn cached(url: &str) -> RedisStore {
     store
 }
 
+/// A fresh `redis-server` and a cached store on it; `None` when Redis is not installed (outside
+/// CI).
+async fn server_and_cache() -> Option<(RedisServer, RedisStore)> {
+    let server = RedisServer::start()?;
+    let store = cached(&server.url()).await;
+    Some((server, store))
+}
+
 /// Waits until `store`'s cache is served again (tracking connected and answering).
 async fn ready(store: &RedisStore) {
     let start = Instant::now();
@@ -111,10 +119,9 @@ async fn reads_after(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_reads_of_a_record_are_served_without_asking_redis() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, store)) = server_and_cache().await else {
         return;
     };
-    let store = cached(&server.url()).await;
     let write = RecordWrite::create("v1", FAR);
     other(&server).save("r", write).await.unwrap();
     let before = calls(&server, "hmget").await;
@@ -130,10 +137,9 @@ async fn repeated_reads_of_a_record_are_served_without_asking_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_checks_of_absent_revocations_are_served_without_asking_redis() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, store)) = server_and_cache().await else {
         return;
     };
-    let store = cached(&server.url()).await;
     let k = keys(&["{s}:a", "{s}:b"]);
     let before = calls(&server, "mget").await;
     for _ in 0..10 {
@@ -148,10 +154,9 @@ async fn repeated_checks_of_absent_revocations_are_served_without_asking_redis()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_and_revocations_read_together_are_served_together() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, store)) = server_and_cache().await else {
         return;
     };
-    let store = cached(&server.url()).await;
     let there = other(&server);
     there
         .save("r", RecordWrite::create("v1", FAR))
@@ -173,10 +178,9 @@ async fn a_record_and_revocations_read_together_are_served_together() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_through_this_store_is_read_back_at_once() {
-    let Some(server) = RedisServer::start() else {
+    let Some((_server, store)) = server_and_cache().await else {
         return;
     };
-    let store = cached(&server.url()).await;
     let k = keys(&["{s}:a"]);
     store
         .save("r", RecordWrite::create("v1", FAR))
@@ -197,10 +201,9 @@ async fn a_write_through_this_store_is_read_back_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_this_server_wrote_is_read_back_without_asking_redis() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, store)) = server_and_cache().await else {
         return;
     };
-    let store = cached(&server.url()).await;
     let before = calls(&server, "hmget").await;
     store
         .save("r", RecordWrite::create("v1", FAR))
@@ -218,10 +221,9 @@ async fn a_record_this_server_wrote_is_read_back_without_asking_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_this_server_wrote_still_hears_of_changes_made_elsewhere() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
-    let here = cached(&server.url()).await;
     let there = other(&server);
     here.save("r", RecordWrite::create("v1", FAR))
         .await
@@ -252,10 +254,9 @@ async fn a_record_this_server_wrote_still_hears_of_changes_made_elsewhere() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_by_another_server_is_seen_here() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
-    let here = cached(&server.url()).await;
     let there = other(&server);
     there
         .save("r", RecordWrite::create("v1", FAR))
@@ -331,10 +332,9 @@ async fn a_silent_invalidation_channel_stops_the_cache_within_the_silence_bound(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_invalidation_channel_drops_the_cache_and_tracking_comes_back() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
-    let here = cached(&server.url()).await;
     let there = other(&server);
     let k = keys(&["{s}:a"]);
     assert_eq!(here.read(&k).await, Ok(vec![None]));
@@ -392,11 +392,10 @@ async fn a_closed_invalidation_channel_drops_the_cache_and_tracking_comes_back()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_restarted_empty_is_never_answered_from_the_cache() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
     let port = server.port;
-    let here = cached(&server.url()).await;
     here.save("r", RecordWrite::create("v1", FAR))
         .await
         .unwrap();
@@ -423,10 +422,9 @@ async fn a_redis_restarted_empty_is_never_answered_from_the_cache() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flushed_database_is_never_answered_from_the_cache() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
-    let here = cached(&server.url()).await;
     here.save("r", RecordWrite::create("v1", FAR))
         .await
         .unwrap();
@@ -442,10 +440,9 @@ async fn a_flushed_database_is_never_answered_from_the_cache() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_redis_stops_the_cache_and_no_read_waits_past_the_timeout() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
-    let here = cached(&server.url()).await;
     let k = keys(&["{s}:a"]);
     assert_eq!(here.read(&k).await, Ok(vec![None]));
     let signal = |sig: &str| {
@@ -481,10 +478,9 @@ async fn a_paused_redis_stops_the_cache_and_no_read_waits_past_the_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_through_the_tracking_connection_to_a_paused_redis_is_never_applied_after() {
-    let Some(server) = RedisServer::start() else {
+    let Some((server, here)) = server_and_cache().await else {
         return;
     };
-    let here = cached(&server.url()).await;
     here.save("r", RecordWrite::create("before", FAR))
         .await
         .unwrap();

@@ -118,7 +118,8 @@ impl Cache {
         let entries = NonZeroUsize::new(config.entries)?;
         Some(Self {
             slots: Mutex::new(Slots {
-                slots: LruCache::new(entries),
+                // Allocated as it fills: a cache sized for the busiest hour costs little before.
+                slots: LruCache::sparse(entries),
                 next_token: 0,
             }),
             serve_until: AtomicU64::new(0),

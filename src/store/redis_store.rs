@@ -205,7 +205,8 @@ impl RedisStore {
     /// The cache's keys are read through a connection of their own with Redis's client-side
     /// caching on (`CLIENT TRACKING`, RESP3), so Redis tells this server of every change to them,
     /// whichever server made it: a logout or a write on another machine is seen here as soon as
-    /// Redis's message arrives. A write through this store drops its key before it returns. The
+    /// Redis's message arrives. A write through this store keeps what it wrote, or drops its key,
+    /// before it returns: this server reads its own writes at once. The
     /// cache is dropped whenever that connection fails, reconnects, or leaves a heartbeat
     /// unanswered for the silence bound ([`LocalCache::silence`]); reads then go to Redis, and the
     /// cache fills again once tracking is back. So a change is never missed here for longer than
@@ -250,16 +251,18 @@ impl RedisStore {
 
 impl RedisStore {
     /// The deadline, in milliseconds of Redis's clock, of a write whose caller gives up at the
-    /// local instant `give_up`, from the latest reading of Redis's clock (taken now if there is
-    /// none younger than its validity).
-    async fn deadline_ms(&self, give_up: Instant) -> Result<u64, StoreError> {
+    /// local instant `give_up`, from the latest reading of Redis's clock; and whether that
+    /// reading had to be taken now (a round trip of this call's time).
+    async fn deadline_ms(&self, give_up: Instant) -> Result<(u64, bool), StoreError> {
         if let Some(deadline) = self.time.deadline_ms(give_up, Instant::now()) {
-            return Ok(deadline);
+            return Ok((deadline, false));
         }
         let redis_us = self.forget_on_error(until(give_up, self.read_clock()).await)?;
         self.time.note(redis_us, Instant::now());
         let deadline = self.time.deadline_ms(give_up, Instant::now());
-        deadline.ok_or_else(|| StoreError::Unreachable("Redis's clock read too late".into()))
+        let deadline = deadline
+            .ok_or_else(|| StoreError::Unreachable("Redis's clock read too late".into()))?;
+        Ok((deadline, true))
     }
 
     /// Redis's clock, in microseconds since the epoch: of a cluster, the earliest primary's (a
@@ -295,7 +298,7 @@ impl RedisStore {
         give_up: Instant,
         link: Option<&Link>,
     ) -> Result<u64, StoreError> {
-        let deadline = self.deadline_ms(give_up).await?;
+        let (deadline, read_clock) = self.deadline_ms(give_up).await?;
         call.arg(deadline);
         let call = &*call;
         let answer = async {
@@ -306,7 +309,14 @@ impl RedisStore {
             }
             .map_err(classify)
         };
-        let answer = until(give_up, answer).await;
+        // The store's connection may still be being made (a first call, a reconnection after
+        // Redis went away), so a call through it is cut at `give_up`. The tracking connection is
+        // made, and its response timeout bounds the script, unless Redis's clock was read first.
+        let answer = if link.is_some() && !read_clock {
+            answer.await
+        } else {
+            until(give_up, answer).await
+        };
         if let (Some(link), Err(StoreError::Unreachable(_))) = (link, &answer)
             && let Some(tracking) = &self.tracking
         {
