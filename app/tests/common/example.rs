@@ -200,14 +200,24 @@ impl Example {
             .spawn()
             .expect("the app-server program");
         let stdout = child.stdout.take().unwrap();
-        // The app prints its URL once it listens: `listening on http://localhost:PORT/`.
+        // The app prints its URL once it listens: `listening on http://localhost:PORT/`. What it
+        // prints after is read too, so that it never writes to a closed pipe.
         let port = tokio::task::spawn_blocking(move || {
             use std::io::BufRead;
-            std::io::BufReader::new(stdout).lines().find_map(|line| {
-                let line = line.ok()?;
-                let rest = line.strip_prefix("listening on http://localhost:")?;
-                rest.trim_end_matches('/').parse::<u16>().ok()
-            })
+            let mut lines = std::io::BufReader::new(stdout);
+            let mut line = String::new();
+            while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let port = line
+                    .trim_end()
+                    .strip_prefix("listening on http://localhost:")
+                    .and_then(|rest| rest.trim_end_matches('/').parse::<u16>().ok());
+                if port.is_some() {
+                    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+                    return port;
+                }
+                line.clear();
+            }
+            None
         });
         let port = tokio::time::timeout(Duration::from_secs(30), port)
             .await
