@@ -153,6 +153,30 @@ async fn repeated_checks_of_absent_revocations_are_served_without_asking_redis()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_holds_at_most_its_entries_and_drops_the_least_recently_used() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisStore::with_timeout(&server.url(), TIMEOUT)
+        .unwrap()
+        .cached(LocalCache::new(2).silence(SILENCE))
+        .unwrap();
+    ready(&store).await;
+    let [a, b, c] = [keys(&["{a}:n"]), keys(&["{b}:n"]), keys(&["{c}:n"])];
+    for k in [&a, &b, &a, &c] {
+        assert_eq!(store.read(k).await, Ok(vec![None]));
+    }
+    // `a` was read again after `b`, so `c` took `b`'s place: `a` and `c` are served from memory,
+    // `b` is read from Redis again.
+    let mget = calls(&server, "mget").await;
+    assert_eq!(store.read(&a).await, Ok(vec![None]));
+    assert_eq!(store.read(&c).await, Ok(vec![None]));
+    assert_eq!(calls(&server, "mget").await, mget);
+    assert_eq!(store.read(&b).await, Ok(vec![None]));
+    assert_eq!(calls(&server, "mget").await, mget + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_and_revocations_read_together_are_served_together() {
     let Some((server, store)) = server_and_cache().await else {
         return;
