@@ -75,8 +75,8 @@ fn keys(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// Reads `key` through `store` until `seen` holds of it or `within` has passed since `since`:
-/// whether it held, after how long.
+/// Reads `key` through `store` until `seen` holds of it: after how long, or `None` if a read
+/// begun `within` after `since` (when the change was made) still did not see it.
 async fn until_seen(
     store: &RedisStore,
     key: &str,
@@ -85,14 +85,28 @@ async fn until_seen(
     seen: impl Fn(&Option<Record>) -> bool,
 ) -> Option<Duration> {
     loop {
+        let began = Instant::now();
         if let Ok(record) = store.load(key).await
             && seen(&record)
         {
             return Some(since.elapsed());
         }
-        if since.elapsed() > within {
+        if began >= since + within {
             return None;
         }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Reads the number under `key` through `store` until it is `want`, which every read begun a
+/// silence bound after `since` (when the change was made) must see; after how long it was seen.
+async fn number_seen(store: &RedisStore, key: &[String], want: u64, since: Instant) -> Duration {
+    loop {
+        let began = Instant::now();
+        if store.read(key).await == Ok(vec![Some(want)]) {
+            return since.elapsed();
+        }
+        assert!(began < since + SILENCE, "{want} unseen past the bound");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
@@ -312,18 +326,8 @@ async fn a_change_made_by_another_server_is_seen_here() {
     let k = keys(&["{s}:a"]);
     assert_eq!(here.read(&k).await, Ok(vec![None]));
     there.raise("{s}:a", 9, FAR).await.unwrap();
-    let raised = Instant::now();
-    loop {
-        if here.read(&k).await == Ok(vec![Some(9)]) {
-            eprintln!("a revocation there seen here after {:?}", raised.elapsed());
-            break;
-        }
-        assert!(
-            raised.elapsed() <= SILENCE,
-            "a revocation unseen past the bound"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let seen = number_seen(&here, &k, 9, Instant::now()).await;
+    eprintln!("a revocation there seen here after {seen:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,14 +408,7 @@ async fn a_closed_invalidation_channel_drops_the_cache_and_tracking_comes_back()
         "served from the cache again"
     );
     there.raise("{s}:a", 2, FAR).await.unwrap();
-    let raised = Instant::now();
-    while here.read(&k).await != Ok(vec![Some(2)]) {
-        assert!(
-            raised.elapsed() <= SILENCE,
-            "a change unseen past the bound"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    number_seen(&here, &k, 2, Instant::now()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
