@@ -8,8 +8,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::cache::{number_seen, ready};
 use common::proxy::Proxy;
-use common::redis::RedisServer;
+use common::redis::{RedisServer, tracking_ids};
 use sealed_session::store::{
     LocalCache, Record, RecordWrite, RedisStore, Saved, Store, StoreError,
 };
@@ -34,18 +35,6 @@ async fn server_and_cache() -> Option<(RedisServer, RedisStore)> {
     let server = RedisServer::start()?;
     let store = cached(&server.url()).await;
     Some((server, store))
-}
-
-/// Waits until `store`'s cache is served again (tracking connected and answering).
-async fn ready(store: &RedisStore) {
-    let start = Instant::now();
-    while !store.cache_ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "tracking never started"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 /// Another server's store: its own connection, no cache.
@@ -94,19 +83,6 @@ async fn until_seen(
         if began >= since + within {
             return None;
         }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
-
-/// Reads the number under `key` through `store` until it is `want`, which every read begun a
-/// silence bound after `since` (when the change was made) must see; after how long it was seen.
-async fn number_seen(store: &RedisStore, key: &[String], want: u64, since: Instant) -> Duration {
-    loop {
-        let began = Instant::now();
-        if store.read(key).await == Ok(vec![Some(want)]) {
-            return since.elapsed();
-        }
-        assert!(began < since + SILENCE, "{want} unseen past the bound");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
@@ -326,7 +302,7 @@ async fn a_change_made_by_another_server_is_seen_here() {
     let k = keys(&["{s}:a"]);
     assert_eq!(here.read(&k).await, Ok(vec![None]));
     there.raise("{s}:a", 9, FAR).await.unwrap();
-    let seen = number_seen(&here, &k, 9, Instant::now()).await;
+    let seen = number_seen(&here, &k, 9, Instant::now(), SILENCE).await;
     eprintln!("a revocation there seen here after {seen:?}");
 }
 
@@ -373,14 +349,7 @@ async fn a_closed_invalidation_channel_drops_the_cache_and_tracking_comes_back()
         .query_async(&mut admin)
         .await
         .unwrap();
-    let tracking: Vec<&str> = list
-        .lines()
-        .filter(|l| {
-            l.split(' ')
-                .any(|f| f.starts_with("flags=") && f.contains('t'))
-        })
-        .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
-        .collect();
+    let tracking = tracking_ids(&list);
     assert_eq!(tracking.len(), 1, "one tracking connection: {list}");
     let _: () = redis::cmd("CLIENT")
         .arg("KILL")
@@ -408,7 +377,7 @@ async fn a_closed_invalidation_channel_drops_the_cache_and_tracking_comes_back()
         "served from the cache again"
     );
     there.raise("{s}:a", 2, FAR).await.unwrap();
-    number_seen(&here, &k, 2, Instant::now()).await;
+    number_seen(&here, &k, 2, Instant::now(), SILENCE).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -466,14 +435,7 @@ async fn a_paused_redis_stops_the_cache_and_no_read_waits_past_the_timeout() {
     };
     let k = keys(&["{s}:a"]);
     assert_eq!(here.read(&k).await, Ok(vec![None]));
-    let signal = |sig: &str| {
-        let pid = server.pid().to_string();
-        let status = std::process::Command::new("kill")
-            .args([sig, &pid])
-            .status();
-        assert!(status.unwrap().success());
-    };
-    signal("-STOP");
+    server.signal("-STOP");
     let paused = Instant::now();
     // Past the bound the cache is not served: reads go to Redis and fail within the timeout.
     tokio::time::sleep(SILENCE).await;
@@ -491,7 +453,7 @@ async fn a_paused_redis_stops_the_cache_and_no_read_waits_past_the_timeout() {
         assert!(took < TIMEOUT * 2, "a read waited {took:?}");
         failed += 1;
     }
-    signal("-CONT");
+    server.signal("-CONT");
     assert!(failed > 0);
     ready(&here).await;
     assert_eq!(here.read(&k).await, Ok(vec![None]));
@@ -505,14 +467,7 @@ async fn a_write_through_the_tracking_connection_to_a_paused_redis_is_never_appl
     here.save("r", RecordWrite::create("before", FAR))
         .await
         .unwrap();
-    let signal = |sig: &str| {
-        let pid = server.pid().to_string();
-        let status = std::process::Command::new("kill")
-            .args([sig, &pid])
-            .status();
-        assert!(status.unwrap().success());
-    };
-    signal("-STOP");
+    server.signal("-STOP");
     // While the cache is still served, the write goes through the tracking connection.
     let write = RecordWrite::update(1, "late", FAR);
     let start = Instant::now();
@@ -528,7 +483,7 @@ async fn a_write_through_the_tracking_connection_to_a_paused_redis_is_never_appl
     assert!(took < TIMEOUT * 2, "a write waited {took:?}");
     // Redis resumes well past the write's deadline, and then reads the queued write.
     tokio::time::sleep(TIMEOUT * 3).await;
-    signal("-CONT");
+    server.signal("-CONT");
     ready(&here).await;
     let stored = other(&server).load("r").await;
     assert_eq!(
@@ -537,21 +492,6 @@ async fn a_write_through_the_tracking_connection_to_a_paused_redis_is_never_appl
         "reported failed, not applied"
     );
     assert_eq!(here.load("r").await, stored);
-}
-
-#[tokio::test]
-async fn a_cache_on_a_cluster_is_refused() {
-    let Some(cluster) = common::redis::RedisCluster::start() else {
-        return;
-    };
-    let urls = cluster.urls();
-    let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let store = RedisStore::cluster(&nodes, TIMEOUT).await.unwrap();
-    let refused = store.cached(LocalCache::new(10));
-    assert!(
-        matches!(refused, Err(StoreError::Refused(_))),
-        "{refused:?}"
-    );
 }
 
 #[tokio::test]

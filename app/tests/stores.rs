@@ -47,14 +47,27 @@ fn redb() -> Subject {
 
 /// A store on a fresh three-node Redis Cluster; `None` when Redis is not installed (outside CI).
 async fn redis_cluster() -> Option<Subject> {
+    on_a_cluster(None).await
+}
+
+/// A store with a local cache on a fresh three-node Redis Cluster, once the cache is served.
+async fn redis_cluster_cached() -> Option<Subject> {
+    on_a_cluster(Some(sealed_session::store::LocalCache::new(1000))).await
+}
+
+async fn on_a_cluster(cache: Option<sealed_session::store::LocalCache>) -> Option<Subject> {
     let cluster = common::redis::RedisCluster::start()?;
     let clock = ManualClock::new(T0);
     let urls = cluster.urls();
     let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let store = sealed_session::store::RedisStore::cluster(&nodes, Duration::from_secs(1))
+    let mut store = sealed_session::store::RedisStore::cluster(&nodes, Duration::from_secs(1))
         .await
         .unwrap()
         .clock(clock.clone());
+    if let Some(cache) = cache {
+        store = store.cached(cache).unwrap();
+        common::cache::ready(&store).await;
+    }
     Some(Subject {
         store: Arc::new(store),
         clock,
@@ -85,14 +98,7 @@ async fn redis_cached() -> Option<Subject> {
         .clock(clock.clone())
         .cached(sealed_session::store::LocalCache::new(1000))
         .unwrap();
-    let start = std::time::Instant::now();
-    while !store.cache_ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "tracking never started"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    common::cache::ready(&store).await;
     Some(Subject {
         store: Arc::new(store),
         clock,
@@ -145,6 +151,15 @@ macro_rules! for_every_store {
             $(#[tokio::test]
             async fn $case() {
                 if let Some(subject) = super::redis_cluster().await {
+                    super::$case(subject).await
+                }
+            })*
+        }
+
+        mod redis_cluster_cached {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                if let Some(subject) = super::redis_cluster_cached().await {
                     super::$case(subject).await
                 }
             })*
@@ -525,14 +540,6 @@ mod redis_faults {
 
     const TIMEOUT: Duration = Duration::from_millis(300);
 
-    fn signal(server: &RedisServer, sig: &str) {
-        let status = std::process::Command::new("kill")
-            .args([sig, &server.pid().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
     /// Runs `f` with a hang guard: a store call must end by itself.
     async fn ends<T>(f: impl std::future::Future<Output = T>) -> (T, Duration) {
         let start = Instant::now();
@@ -627,13 +634,13 @@ mod redis_faults {
                 };
                 let url = server.url();
                 assert_eq!(writer.ask("create r before"), "written 1", "{offset}");
-                signal(&server, "-STOP");
+                server.signal("-STOP");
                 let answer = writer.ask("update r 1 late");
                 assert!(answer.starts_with("error: "), "{offset}: {answer}");
                 // Redis reads the queued write after its deadline, but well within the two
                 // seconds the clocks are apart: a deadline on the server's clock would let it in.
                 tokio::time::sleep(TIMEOUT * 3).await;
-                signal(&server, "-CONT");
+                server.signal("-CONT");
                 let store = RedisStore::with_timeout(&url, TIMEOUT).unwrap();
                 let mut record = None;
                 for _ in 0..100 {
@@ -685,7 +692,7 @@ mod redis_faults {
         let store = RedisStore::with_timeout(&server.url(), TIMEOUT).unwrap();
         let k = keys(&["late"]);
         assert_eq!(store.read(&k).await, Ok(vec![None]));
-        signal(&server, "-STOP");
+        server.signal("-STOP");
         let (result, took) = ends(store.raise("late", 1, u64::MAX / 2)).await;
         assert!(
             matches!(result, Err(StoreError::Unreachable(_))),
@@ -694,7 +701,7 @@ mod redis_faults {
         eprintln!("write to a paused Redis failed after {took:?}");
         // Redis resumes well after the write's deadline and then reads the queued write.
         tokio::time::sleep(TIMEOUT * 3).await;
-        signal(&server, "-CONT");
+        server.signal("-CONT");
         tokio::time::sleep(Duration::from_millis(200)).await;
         let mut values = None;
         for _ in 0..100 {
@@ -718,14 +725,14 @@ mod redis_faults {
             .save("r", RecordWrite::create("before", u64::MAX / 2))
             .await
             .unwrap();
-        signal(&server, "-STOP");
+        server.signal("-STOP");
         let (result, _) = ends(store.save("r", RecordWrite::update(1, "late", u64::MAX / 2))).await;
         assert!(
             matches!(result, Err(StoreError::Unreachable(_))),
             "{result:?}"
         );
         tokio::time::sleep(TIMEOUT * 3).await;
-        signal(&server, "-CONT");
+        server.signal("-CONT");
         let mut record = None;
         for _ in 0..100 {
             if let Ok(r) = store.load("r").await {
@@ -736,5 +743,54 @@ mod redis_faults {
         }
         // Reported as failed, and indeed not applied: the record is still the one before.
         assert_eq!(record, Some(Some(Record::new(1, "before".into()))));
+    }
+
+    /// A store on `cluster` that has written to every primary, so its scripts are loaded there
+    /// and its connections made.
+    async fn cluster_store_that_wrote(cluster: &common::redis::RedisCluster) -> RedisStore {
+        let urls = cluster.urls();
+        let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
+        let store = RedisStore::cluster(&nodes, Duration::from_secs(1))
+            .await
+            .unwrap();
+        for tag in ["s", "r", "m"] {
+            store
+                .raise(&format!("{{{tag}}}:k"), 1, u64::MAX / 2)
+                .await
+                .unwrap();
+            let record = RecordWrite::create("v1", u64::MAX / 2);
+            store.save(&format!("{{{tag}}}:r"), record).await.unwrap();
+        }
+        store
+    }
+
+    #[tokio::test]
+    async fn a_revocation_after_a_failover_is_written_to_the_new_primary_at_once() {
+        let Some(cluster) = common::redis::RedisCluster::start_replicated() else {
+            return;
+        };
+        let store = cluster_store_that_wrote(&cluster).await;
+        // The old primary stays up, as a replica: a write sent to it is redirected, and the new
+        // primary never had the script loaded.
+        cluster.fail_over("{m}:k");
+        store.raise("{m}:k", 2, u64::MAX / 2).await.unwrap();
+        assert_eq!(store.read(&keys(&["{m}:k"])).await, Ok(vec![Some(2)]));
+    }
+
+    #[tokio::test]
+    async fn a_record_write_after_a_failover_is_written_to_the_new_primary_at_once() {
+        let Some(cluster) = common::redis::RedisCluster::start_replicated() else {
+            return;
+        };
+        let store = cluster_store_that_wrote(&cluster).await;
+        cluster.fail_over("{m}:r");
+        let written = store
+            .save("{m}:r", RecordWrite::update(1, "v2", u64::MAX / 2))
+            .await;
+        assert_eq!(written, Ok(Saved::Written(2)));
+        assert_eq!(
+            store.load("{m}:r").await,
+            Ok(Some(Record::new(2, "v2".into())))
+        );
     }
 }

@@ -21,6 +21,8 @@ mod redb_store;
 #[cfg(feature = "redis")]
 mod redis_cache;
 #[cfg(feature = "redis")]
+mod redis_cluster_view;
+#[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]
 mod redis_time;

@@ -9,7 +9,7 @@ use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
 
 use super::redis_cache::{Entry, LocalCache};
 use super::redis_time::{RedisTime, micros};
-use super::redis_tracking::{Link, Tracking};
+use super::redis_tracking::{Link, Servers, Tracking};
 use super::{Record, RecordWrite, Saved, Store, StoreError, StoreFuture, check_key, check_record};
 use crate::clock::{Clock, SystemClock};
 
@@ -19,13 +19,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Values and expiries the store keeps exactly (Lua numbers are doubles).
 const MAX_EXACT: u64 = 1 << 53;
 
-/// The start of every script that writes: refuses the write if Redis's clock says its deadline
-/// (in milliseconds, the argument `ARGV[$deadline]`) has passed, with an error the client
-/// recognizes (`SEALEDLATE`). The deadline is on Redis's clock (src/store/redis_time.rs).
+/// The start of every script that writes. The shebang declares it a write (Redis 7), so a
+/// replica redirects it to the primary (`MOVED`) even on a connection in `READONLY` mode, as the
+/// `redis` crate's cluster connections are: a primary demoted by a failover would otherwise run
+/// it and fail it on its first write. Then the check: the write is refused if Redis's clock says
+/// its deadline (in milliseconds, the argument `ARGV[$deadline]`) has passed, with an error the
+/// client recognizes (`SEALEDLATE`). The deadline is on Redis's clock (src/store/redis_time.rs).
 macro_rules! deadline_check {
     ($deadline:literal) => {
         concat!(
-            "
+            "#!lua
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now_ms > tonumber(ARGV[",
@@ -107,9 +110,9 @@ return next
 #[derive(Clone)]
 pub struct RedisStore {
     connection: Connection,
-    /// The server's address, for the local cache's tracking connection (one Redis server).
+    /// The server's address, or a cluster node's, for the local cache's tracking connections.
     info: Option<redis::ConnectionInfo>,
-    /// The local cache and its tracking connection, if [`cached`](Self::cached).
+    /// The local cache and its tracking connections, if [`cached`](Self::cached).
     tracking: Option<Arc<Tracking>>,
     cache: Option<LocalCache>,
     raise: Arc<redis::Script>,
@@ -168,13 +171,20 @@ impl RedisStore {
     /// # Errors
     /// [`StoreError::Unreachable`] if no node answers; [`StoreError::Refused`] for a bad URL.
     pub async fn cluster(nodes: &[&str], timeout: Duration) -> Result<Self, StoreError> {
+        let info = nodes
+            .first()
+            .map(|node| redis::IntoConnectionInfo::into_connection_info(*node))
+            .transpose()
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
         let client = redis::cluster::ClusterClient::builder(nodes.iter().copied())
             .connection_timeout(timeout)
             .response_timeout(timeout)
             .build()
             .map_err(|e| StoreError::Refused(e.to_string()))?;
         let connection = client.get_async_connection().await.map_err(classify)?;
-        Ok(Self::on(Connection::Cluster(connection), timeout))
+        let mut store = Self::on(Connection::Cluster(connection), timeout);
+        store.info = info;
+        Ok(store)
     }
 
     fn on(connection: Connection, timeout: Duration) -> Self {
@@ -206,12 +216,20 @@ impl RedisStore {
     /// caching on (`CLIENT TRACKING`, RESP3), so Redis tells this server of every change to them,
     /// whichever server made it: a logout or a write on another machine is seen here as soon as
     /// Redis's message arrives. A write through this store keeps what it wrote, or drops its key,
-    /// before it returns: this server reads its own writes at once. The
-    /// cache is dropped whenever that connection fails, reconnects, or leaves a heartbeat
-    /// unanswered for the silence bound ([`LocalCache::silence`]); reads then go to Redis, and the
-    /// cache fills again once tracking is back. So a change is never missed here for longer than
-    /// the silence bound. Memory is bounded by [`LocalCache::new`]'s entry count, and no entry is
-    /// served past its record's or number's end.
+    /// before it returns: this server reads its own writes at once. The cache is dropped
+    /// whenever that connection fails, reconnects, or leaves a heartbeat unanswered for the
+    /// silence bound ([`LocalCache::silence`]); reads then go to Redis, and the cache fills again
+    /// once tracking is back. So a change is never missed here for longer than the silence bound.
+    /// Memory is bounded by [`LocalCache::new`]'s entry count, and no entry is served past its
+    /// record's or number's end.
+    ///
+    /// On a Redis Cluster ([`cluster`](Self::cluster)) there is one tracking connection per node,
+    /// and the heartbeat asks every node that is not marked failed for its view of the cluster
+    /// (`CLUSTER NODES`). The cache is served only while every one answers with the layout it was
+    /// started with: the same nodes and roles, each slot with the same primary, no slot migrating.
+    /// A resharding or a failover therefore drops it, even for keys the slot's new node never
+    /// tracked, and it starts again on the new layout once the nodes agree; while a node does not
+    /// answer, reads go to Redis.
     ///
     /// Starts a background task on the current tokio runtime (call it inside one); the task
     /// ends when the store and its clones are dropped.
@@ -224,15 +242,20 @@ impl RedisStore {
     /// ```
     ///
     /// # Errors
-    /// [`StoreError::Refused`] for a store on a Redis Cluster (the cache tracks one server), a
-    /// cache of 0 entries, or a call outside a tokio runtime.
+    /// [`StoreError::Refused`] for a cache of 0 entries, or a call outside a tokio runtime.
     pub fn cached(mut self, cache: LocalCache) -> Result<Self, StoreError> {
-        let Some(info) = &self.info else {
-            return Err(StoreError::Refused(
-                "the local cache tracks one Redis server, not a cluster".into(),
-            ));
+        let template = self
+            .info
+            .clone()
+            .ok_or_else(|| StoreError::Refused("a cluster store with no node".into()))?;
+        let servers = match &self.connection {
+            Connection::Single(_) => Servers::Single(template),
+            Connection::Cluster(cluster) => Servers::Cluster {
+                cluster: cluster.clone(),
+                template,
+            },
         };
-        self.tracking = Some(Tracking::start(info, cache, self.timeout)?);
+        self.tracking = Some(Tracking::start(servers, cache, self.timeout)?);
         self.cache = Some(cache);
         Ok(self)
     }
@@ -245,7 +268,7 @@ impl RedisStore {
     pub fn cache_ready(&self) -> bool {
         self.tracking
             .as_ref()
-            .is_some_and(|t| t.link(Instant::now()).is_some())
+            .is_some_and(|t| t.ready(Instant::now()))
     }
 }
 
@@ -288,41 +311,75 @@ impl RedisStore {
         }
     }
 
-    /// Runs a write script with its deadline as its last argument: its result, or an error.
-    /// The call ends by `give_up` (a write Redis applies still reached it before its deadline,
-    /// so the caller is never told "failed" of one applied after). It goes through `link`, the
-    /// local cache's tracking connection, if given, and through the store's connection otherwise.
+    /// Runs the write script `code` (`script`) on `key` with `args`, and its deadline as its last
+    /// argument: its result, or an error. The call ends by `give_up` (a write Redis applies still
+    /// reached it before its deadline, so the caller is never told "failed" of one applied
+    /// after). It goes through `link`, the local cache's tracking connection, if given, and
+    /// through the store's connection otherwise.
     async fn write(
         &self,
-        call: &mut redis::ScriptInvocation<'_>,
+        (script, code): (&redis::Script, &'static str),
+        key: &str,
+        args: &[&str],
         give_up: Instant,
         link: Option<&Link>,
     ) -> Result<u64, StoreError> {
         let (deadline, read_clock) = self.deadline_ms(give_up).await?;
-        call.arg(deadline);
-        let call = &*call;
+        let mut call = script.key(key);
+        call.arg(args).arg(deadline);
+        let call = &call;
+        if let (Some(link), Some(tracking)) = (link, &self.tracking) {
+            let mut connection = link.connection.clone();
+            let answer = call.invoke_async(&mut connection);
+            // The tracking connection is made, and its response timeout bounds the script,
+            // unless Redis's clock was read first.
+            let answer = if read_clock {
+                until(give_up, async { Ok(answer.await) }).await
+            } else {
+                Ok(answer.await)
+            };
+            match answer {
+                // A cluster node that no longer serves the key refused the script before running
+                // it: the layout changed, so the cache is dropped, and the write goes through
+                // the cluster's own connection.
+                Ok(Err(e)) if e.is_cluster_error() => tracking.lose(link),
+                answer => {
+                    let answer = answer.and_then(|a| a.map_err(classify));
+                    if let Err(StoreError::Unreachable(_)) = answer {
+                        tracking.lose(link);
+                    }
+                    return self.forget_on_error(answer);
+                }
+            }
+        }
+        // The store's connection may still be being made (a first call, a reconnection after
+        // Redis went away), so a call through it is cut at `give_up`.
         let answer = async {
-            match (link, &self.connection) {
-                (Some(link), _) => call.invoke_async(&mut link.connection.clone()).await,
-                (None, Connection::Single(c)) => call.invoke_async(&mut c.clone()).await,
-                (None, Connection::Cluster(c)) => call.invoke_async(&mut c.clone()).await,
+            match &self.connection {
+                Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
+                Connection::Cluster(c) => match call.invoke_async(&mut c.clone()).await {
+                    // A redirection (after a failover, a resharding) reached a node the script was
+                    // never loaded on, which the `redis` crate's `SCRIPT LOAD`, sent to the
+                    // primaries it knew, missed: nothing ran, and the script is sent whole.
+                    Err(e)
+                        if e.kind()
+                            == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                    {
+                        redis::cmd("EVAL")
+                            .arg(code)
+                            .arg(1)
+                            .arg(key)
+                            .arg(args)
+                            .arg(deadline)
+                            .query_async(&mut c.clone())
+                            .await
+                    }
+                    answer => answer,
+                },
             }
             .map_err(classify)
         };
-        // The store's connection may still be being made (a first call, a reconnection after
-        // Redis went away), so a call through it is cut at `give_up`. The tracking connection is
-        // made, and its response timeout bounds the script, unless Redis's clock was read first.
-        let answer = if link.is_some() && !read_clock {
-            answer.await
-        } else {
-            until(give_up, answer).await
-        };
-        if let (Some(link), Err(StoreError::Unreachable(_))) = (link, &answer)
-            && let Some(tracking) = &self.tracking
-        {
-            tracking.lose(link);
-        }
-        self.forget_on_error(answer)
+        self.forget_on_error(until(give_up, answer).await)
     }
 
     /// Forgets Redis's clock on a failure: a reconnection may reach another server.
@@ -352,29 +409,53 @@ impl RedisStore {
         if let Some(entries) = tracking.cache().get(&keys, now) {
             return Some(Ok(entries));
         }
-        let link = tracking.link(now)?;
+        let (with_record, count) = (record.is_some(), numbers.len());
+        // The record and the numbers may live on two nodes of a cluster (the numbers of one read
+        // share a hash tag, so they live on one).
+        let record = match record {
+            Some(key) => Some((tracking.link(key, now)?, key)),
+            None => None,
+        };
+        let numbers = match numbers.first() {
+            Some(key) => Some((tracking.link(key, now)?, numbers)),
+            None => None,
+        };
         let fill = tracking.cache().begin(&keys);
-        let mut pipe = redis::pipe();
-        if let Some(key) = record {
-            pipe.cmd("HMGET").arg(key).arg("v").arg("e").arg("d");
+        let mut reads = Vec::with_capacity(2);
+        match (record, numbers) {
+            (Some((r, key)), Some((n, numbers))) if r.same(&n) => {
+                reads.push((r, Some(key), numbers));
+            }
+            (record, numbers) => {
+                reads.extend(record.map(|(link, key)| (link, Some(key), &[][..])));
+                reads.extend(numbers.map(|(link, numbers)| (link, None, numbers)));
+            }
         }
-        if !numbers.is_empty() {
-            pipe.cmd("MGET").arg(numbers);
-        }
-        let mut connection = link.connection.clone();
-        match pipe.query_async(&mut connection).await {
-            Ok(values) => {
-                let read = entries(values, record.is_some(), numbers.len());
-                if let Ok(entries) = &read {
-                    tracking.cache().finish(fill, &keys, entries);
+        let mut values = Vec::with_capacity(2);
+        for (link, record, numbers) in reads {
+            let mut pipe = redis::pipe();
+            if let Some(key) = record {
+                pipe.cmd("HMGET").arg(key).arg("v").arg("e").arg("d");
+            }
+            if !numbers.is_empty() {
+                pipe.cmd("MGET").arg(numbers);
+            }
+            let mut connection = link.connection.clone();
+            match pipe.query_async::<Vec<redis::Value>>(&mut connection).await {
+                Ok(read) => values.extend(read),
+                // A node that no longer serves the key (a cluster error) or a failed connection:
+                // the cache is dropped and the read goes to Redis as without one.
+                Err(e) => {
+                    tracking.lose(&link);
+                    return e.is_timeout().then(|| Err(classify(e)));
                 }
-                Some(read)
-            }
-            Err(e) => {
-                tracking.lose(&link);
-                e.is_timeout().then(|| Err(classify(e)))
             }
         }
+        let read = entries(values, with_record, count);
+        if let Ok(entries) = &read {
+            tracking.cache().finish(fill, &keys, entries);
+        }
+        Some(read)
     }
 
     /// Drops `key` from the local cache: called when a write through this store returns, so
@@ -456,11 +537,21 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
-/// Unreachable for what a retry may cure (I/O, timeouts, a write past its deadline), refused
-/// for what Redis itself turned down.
+/// Unreachable for what a retry may cure (I/O, timeouts, a write past its deadline, a server
+/// loading its data, a cluster between layouts: a failover, a slot on the move), refused for
+/// what Redis itself turned down.
 fn classify(e: redis::RedisError) -> StoreError {
+    use redis::{ErrorKind, ServerErrorKind};
     let late = e.to_string().contains("SEALEDLATE");
+    let passing = matches!(
+        e.kind(),
+        ErrorKind::Server(
+            ServerErrorKind::ReadOnly | ServerErrorKind::MasterDown | ServerErrorKind::BusyLoading
+        )
+    );
     if late
+        || passing
+        || e.is_cluster_error()
         || e.is_timeout()
         || e.is_io_error()
         || e.is_connection_dropped()
@@ -579,9 +670,11 @@ impl Store for RedisStore {
             let give_up = Instant::now() + self.timeout;
             let expires_at = expires_at.min(MAX_EXACT - 1);
             let now = self.clock.now_unix();
-            let mut call = self.raise.key(key);
-            call.arg(value).arg(expires_at).arg(now);
-            let written = self.write(&mut call, give_up, None).await;
+            let args = [value, expires_at, now].map(|n| n.to_string());
+            let args = args.each_ref().map(String::as_str);
+            let written = self
+                .write((&self.raise, RAISE), key, &args, give_up, None)
+                .await;
             self.written(key);
             written.map(drop)
         })
@@ -646,17 +739,17 @@ impl Store for RedisStore {
             // Through the tracking connection while the cache is served, so that this server
             // keeps what it wrote and its next read of the record asks Redis nothing.
             let tracking = self.tracking.as_deref();
-            let link = tracking.and_then(|t| t.link(Instant::now()));
-            let mut call = self.save.key(key);
-            call.arg(write.expected.map(|v| v.to_string()).unwrap_or_default())
-                .arg(write.value)
-                .arg(expires_at)
-                .arg(self.clock.now_unix())
-                .arg(if link.is_some() { "1" } else { "" });
+            let link = tracking.and_then(|t| t.link(key, Instant::now()));
+            let expected = write.expected.map(|v| v.to_string()).unwrap_or_default();
+            let (expires, now) = (expires_at.to_string(), self.clock.now_unix().to_string());
+            let track = if link.is_some() { "1" } else { "" };
+            let args = [expected.as_str(), write.value, &expires, &now, track];
             let fill = tracking
                 .filter(|_| link.is_some())
                 .map(|t| t.cache().begin(&[key]));
-            let written = self.write(&mut call, give_up, link.as_ref()).await;
+            let written = self
+                .write((&self.save, SAVE), key, &args, give_up, link.as_ref())
+                .await;
             match (tracking, fill, &written) {
                 (Some(tracking), Some(fill), Ok(version)) if *version != 0 => {
                     let entry = Entry::Record(Some((*version, expires_at, write.value.to_owned())));

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_macros)] // each test binary uses its own part
 
+pub(crate) mod cache;
 pub(crate) mod example;
 pub(crate) mod proxy;
 pub(crate) mod redis;

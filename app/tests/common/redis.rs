@@ -108,6 +108,15 @@ impl RedisServer {
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Sends the server `signal` (`-STOP` pauses it, `-CONT` resumes it).
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
 }
 
 impl Drop for RedisServer {
@@ -125,72 +134,301 @@ pub(crate) fn find(program: &str) -> Option<std::path::PathBuf> {
     })
 }
 
-/// A three-node Redis Cluster on loopback (`redis-server --cluster-enabled yes` three times, then
+/// A Redis Cluster on loopback (`redis-server --cluster-enabled yes` on each node, then
 /// `redis-cli --cluster create`), each node stopped when dropped.
 pub(crate) struct RedisCluster {
     nodes: Vec<RedisServer>,
-    _dir: tempfile::TempDir,
+    /// Each node's arguments past the port.
+    extra: Vec<String>,
+    dir: tempfile::TempDir,
 }
 
 impl RedisCluster {
-    /// Starts the cluster, or `None` as [`RedisServer::start`] does.
+    /// Three primaries, or `None` as [`RedisServer::start`] does.
     pub(crate) fn start() -> Option<Self> {
+        Self::start_with(3, &[])
+    }
+
+    /// Three primaries, each with a replica that takes over a second after its primary stops
+    /// answering; `None` as [`RedisServer::start`] does.
+    pub(crate) fn start_replicated() -> Option<Self> {
+        Self::start_with(6, &["--cluster-node-timeout", "1000"])
+    }
+
+    fn start_with(count: usize, extra: &[&str]) -> Option<Self> {
         // The same check and message as a single server.
         drop(RedisServer::start()?);
         let binary = find("redis-server").expect("redis-server on PATH");
         let cli =
             find("redis-cli").expect("redis-cli on PATH (Debian: it comes with redis-server)");
         let dir = tempfile::tempdir().unwrap();
-        let nodes: Vec<RedisServer> = (0..3)
-            .map(|i| {
+        let mut cluster = Self {
+            nodes: Vec::new(),
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
+            dir,
+        };
+        cluster.nodes = (0..count)
+            .map(|_| {
                 let port = TcpListener::bind("127.0.0.1:0")
                     .unwrap()
                     .local_addr()
                     .unwrap()
                     .port();
-                let config = dir.path().join(format!("nodes-{i}.conf"));
-                let config = config.to_str().unwrap().to_owned();
-                RedisServer::spawn_with(
-                    &binary,
-                    port,
-                    &["--cluster-enabled", "yes", "--cluster-config-file", &config],
-                )
+                cluster.spawn(&binary, port)
             })
             .collect();
+        let nodes = &cluster.nodes;
         let addresses: Vec<String> = nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
+        let replicas = if count > 3 { "1" } else { "0" };
         let status = Command::new(&cli)
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", replicas, "--cluster-yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .unwrap();
         assert!(status.success(), "redis-cli --cluster create failed");
-        // Every node agrees the cluster is up.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        for node in &nodes {
+        cluster.settled();
+        Some(cluster)
+    }
+
+    /// A node on `port`, with its cluster configuration file in the cluster's directory.
+    fn spawn(&self, binary: &std::path::Path, port: u16) -> RedisServer {
+        let config = self.dir.path().join(format!("nodes-{port}.conf"));
+        let config = config.to_str().unwrap();
+        // A replica's full sync writes the primary's snapshot to a file: in the cluster's
+        // directory, one per node.
+        let dbfilename = format!("dump-{port}.rdb");
+        let dir = self.dir.path().to_str().unwrap();
+        let mut args = vec!["--cluster-enabled", "yes", "--cluster-config-file", config];
+        args.extend(["--dir", dir, "--dbfilename", &dbfilename]);
+        args.extend(self.extra.iter().map(String::as_str));
+        RedisServer::spawn_with(binary, port, &args)
+    }
+
+    /// Waits until every node agrees the cluster is up and knows every other, and every replica
+    /// is in sync.
+    fn settled(&self) {
+        let cli = find("redis-cli").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let known = format!("cluster_known_nodes:{}", self.nodes.len());
+        for node in &self.nodes {
             loop {
-                let out = Command::new(&cli)
-                    .args(["-p", &node.port.to_string(), "cluster", "info"])
-                    .output()
-                    .unwrap();
-                if String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok") {
+                let info = cli_output(&cli, node.port, &["cluster", "info"]);
+                let replication = cli_output(&cli, node.port, &["info", "replication"]);
+                let synced = replication.contains("role:master")
+                    || replication.contains("master_link_status:up");
+                if info.contains("cluster_state:ok") && info.contains(&known) && synced {
                     break;
                 }
                 assert!(Instant::now() < deadline, "the cluster did not come up");
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        Some(Self { nodes, _dir: dir })
+    }
+
+    /// Kills `node` and starts it again with nothing in memory (persistence is off): it rejoins
+    /// the cluster with the same id and slots, and none of its keys. Returns once the cluster
+    /// is up again.
+    pub(crate) fn restart_empty(&mut self, node: &ClusterNode) {
+        self.kill(node);
+        let binary = find("redis-server").unwrap();
+        let server = self.spawn(&binary, node.port);
+        self.nodes.push(server);
+        self.settled();
+    }
+
+    /// The running node on `node`'s port.
+    pub(crate) fn server(&self, node: &ClusterNode) -> &RedisServer {
+        self.nodes.iter().find(|n| n.port == node.port).unwrap()
     }
 
     /// The nodes' URLs.
     pub(crate) fn urls(&self) -> Vec<String> {
         self.nodes.iter().map(RedisServer::url).collect()
     }
+
+    /// Stops `node` (as a crash would: `SIGKILL`).
+    pub(crate) fn kill(&mut self, node: &ClusterNode) {
+        self.nodes.retain(|n| n.port != node.port);
+    }
+
+    /// Runs `redis-cli` with `args` on the node on `port`: its output.
+    pub(crate) fn cli(&self, port: u16, args: &[&str]) -> String {
+        cli_output(&find("redis-cli").unwrap(), port, args)
+    }
+
+    fn first(&self) -> u16 {
+        self.nodes[0].port
+    }
+
+    /// The cluster's nodes, as its first live node sees them.
+    pub(crate) fn nodes(&self) -> Vec<ClusterNode> {
+        self.nodes_seen_by(self.first())
+    }
+
+    fn nodes_seen_by(&self, port: u16) -> Vec<ClusterNode> {
+        self.cli(port, &["cluster", "nodes"])
+            .lines()
+            .map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let address = f[1].split('@').next().unwrap();
+                ClusterNode {
+                    id: f[0].to_owned(),
+                    port: address.rsplit_once(':').unwrap().1.parse().unwrap(),
+                    primary: f[2].contains("master"),
+                    of: f[3].to_owned(),
+                    slots: f[8..]
+                        .iter()
+                        .filter(|s| !s.starts_with('['))
+                        .map(|s| {
+                            let (a, b) = s.split_once('-').unwrap_or((s, s));
+                            (a.parse().unwrap(), b.parse().unwrap())
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The slot of `key`.
+    pub(crate) fn slot(&self, key: &str) -> u16 {
+        self.cli(self.first(), &["cluster", "keyslot", key])
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// The primary serving `key`.
+    pub(crate) fn owner(&self, key: &str) -> ClusterNode {
+        let slot = self.slot(key);
+        self.nodes()
+            .into_iter()
+            .find(|n| n.primary && n.slots.iter().any(|&(a, b)| (a..=b).contains(&slot)))
+            .expect("a primary serves the slot")
+    }
+
+    /// The replica of `primary`.
+    pub(crate) fn replica_of(&self, primary: &ClusterNode) -> ClusterNode {
+        self.nodes()
+            .into_iter()
+            .find(|n| n.of == primary.id)
+            .expect("the primary has a replica")
+    }
+
+    /// Waits until `node` says it is a primary (after a failover).
+    pub(crate) fn promoted(&self, node: &ClusterNode) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.cli(node.port, &["role"]).starts_with("master") {
+            assert!(Instant::now() < deadline, "no failover");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Hands the primary serving `key` over to its replica (`CLUSTER FAILOVER`, with no loss):
+    /// the old primary, still running, becomes the replica. Returns the new primary.
+    pub(crate) fn fail_over(&self, key: &str) -> ClusterNode {
+        let replica = self.replica_of(&self.owner(key));
+        let answer = self.cli(replica.port, &["cluster", "failover"]);
+        assert_eq!(answer.trim(), "OK");
+        self.promoted(&replica);
+        replica
+    }
+
+    /// Starts moving `key`'s slot from the primary serving it to another: the target imports it,
+    /// the source migrates it. From then on, a write to a key the source does not hold is
+    /// redirected (`ASK`) to the target. Returns the source and the target.
+    pub(crate) fn begin_move(&self, key: &str) -> (ClusterNode, ClusterNode) {
+        let from = self.owner(key);
+        let to = self
+            .nodes()
+            .into_iter()
+            .find(|n| n.primary && n.id != from.id)
+            .unwrap();
+        let slot = self.slot(key).to_string();
+        let setslot = |node: &ClusterNode, state: &str, id: &str| {
+            let answer = self.cli(node.port, &["cluster", "setslot", &slot, state, id]);
+            assert_eq!(answer.trim(), "OK");
+        };
+        setslot(&to, "importing", &from.id);
+        setslot(&from, "migrating", &to.id);
+        (from, to)
+    }
+
+    /// Ends a move [`begin_move`](Self::begin_move) started: the source's keys of the slot are
+    /// moved (`MIGRATE`), and every node is told the target serves it.
+    pub(crate) fn finish_move(&self, key: &str, from: &ClusterNode, to: &ClusterNode) {
+        let slot = self.slot(key).to_string();
+        loop {
+            let keys = self.cli(from.port, &["cluster", "getkeysinslot", &slot, "100"]);
+            let keys: Vec<&str> = keys.lines().filter(|k| !k.is_empty()).collect();
+            if keys.is_empty() {
+                break;
+            }
+            let port = to.port.to_string();
+            let mut args = vec!["migrate", "127.0.0.1", &port, "", "0", "5000", "keys"];
+            args.extend(&keys);
+            assert_eq!(self.cli(from.port, &args).trim(), "OK");
+        }
+        for node in &self.nodes {
+            let answer = self.cli(node.port, &["cluster", "setslot", &slot, "node", &to.id]);
+            assert_eq!(answer.trim(), "OK");
+        }
+    }
+
+    /// How many times the cluster's live nodes have run `command` (`INFO commandstats`).
+    pub(crate) fn calls(&self, command: &str) -> u64 {
+        let prefix = format!("cmdstat_{command}:calls=");
+        self.nodes
+            .iter()
+            .map(|node| {
+                self.cli(node.port, &["info", "commandstats"])
+                    .lines()
+                    .find_map(|line| line.strip_prefix(&prefix))
+                    .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+            })
+            .sum()
+    }
+}
+
+/// A node as `CLUSTER NODES` lists it.
+#[derive(Debug, Clone)]
+pub(crate) struct ClusterNode {
+    pub(crate) id: String,
+    pub(crate) port: u16,
+    pub(crate) primary: bool,
+    /// The primary it replicates, if a replica.
+    pub(crate) of: String,
+    pub(crate) slots: Vec<(u16, u16)>,
+}
+
+impl ClusterNode {
+    pub(crate) fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+/// The ids of the clients with tracking on (flag `t`) in `CLIENT LIST`'s answer `list`.
+pub(crate) fn tracking_ids(list: &str) -> Vec<&str> {
+    list.lines()
+        .filter(|l| {
+            l.split(' ')
+                .any(|f| f.starts_with("flags=") && f.contains('t'))
+        })
+        .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+        .collect()
+}
+
+fn cli_output(cli: &std::path::Path, port: u16, args: &[&str]) -> String {
+    let out = Command::new(cli)
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
