@@ -1,6 +1,6 @@
 """Checks the shape of the benchmark commands' output (not their speed: CI never times anything).
 
-Usage: python3 .ci/bench-smoke.py report BACKEND|levers|noise|web < output
+Usage: python3 .ci/bench-smoke.py report BACKEND|levers|noise|web|cache|cluster-heartbeat < output
 """
 import json
 import sys
@@ -98,6 +98,14 @@ elif kind == "cache":
     v = visibility[0]
     if not (positive(v["changes"]) and 0 <= v["p50_us"] <= v["p99_us"] <= v["max_us"]):
         fail(f"visibility out of order: {v}")
+elif kind == "cluster-heartbeat":
+    if [l.get("nodes") for l in lines] != [3, 6, 12]:
+        fail("not one line per cluster size")
+    for l in lines:
+        if list(l) != ["nodes", "ping_usec_per_call", "cluster_nodes_usec_per_call"]:
+            fail(f"fields {list(l)}")
+        if not (positive(l["ping_usec_per_call"]) and positive(l["cluster_nodes_usec_per_call"])):
+            fail(f"non-positive time in {l}")
 elif kind == "noise":
     if not lines or not lines[-1].get("summary"):
         fail("no summary line")

@@ -47,6 +47,19 @@ async fn cached_not_revoked(cluster: &RedisCluster) -> (RedisStore, RedisStore, 
     (here, other(cluster).await, k)
 }
 
+/// A cached store on `cluster` that read a record of [`MOVING`]'s slot, written by another
+/// server, at version 1 (so that is cached); the other server's store; the record's key.
+async fn cached_record(cluster: &RedisCluster) -> (RedisStore, RedisStore, &'static str) {
+    let (here, there) = (cached(cluster).await, other(cluster).await);
+    let record = "{m}:record";
+    there
+        .save(record, RecordWrite::create("v1", FAR))
+        .await
+        .unwrap();
+    assert_eq!(here.load(record).await.unwrap().unwrap().version, 1);
+    (here, there, record)
+}
+
 fn keys(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -159,14 +172,7 @@ async fn a_record_written_after_its_slot_moved_is_seen_here() {
     let Some(cluster) = RedisCluster::start() else {
         return;
     };
-    let here = cached(&cluster).await;
-    let there = other(&cluster).await;
-    let record = "{m}:record";
-    there
-        .save(record, RecordWrite::create("v1", FAR))
-        .await
-        .unwrap();
-    assert_eq!(here.load(record).await.unwrap().unwrap().version, 1);
+    let (here, there, record) = cached_record(&cluster).await;
     let (from, to) = cluster.begin_move(record);
     cluster.finish_move(record, &from, &to);
     let since = Instant::now();
@@ -334,14 +340,7 @@ async fn a_node_restarted_empty_is_never_answered_from_the_cache() {
     let Some(mut cluster) = RedisCluster::start() else {
         return;
     };
-    let here = cached(&cluster).await;
-    let there = other(&cluster).await;
-    let record = "{m}:record";
-    there
-        .save(record, RecordWrite::create("v1", FAR))
-        .await
-        .unwrap();
-    assert_eq!(here.load(record).await.unwrap().unwrap().version, 1);
+    let (here, _, record) = cached_record(&cluster).await;
     cluster.restart_empty(&cluster.owner(record));
     let restarted = Instant::now();
     loop {
@@ -356,4 +355,41 @@ async fn a_node_restarted_empty_is_never_answered_from_the_cache() {
         assert!(restarted.elapsed() < Duration::from_secs(30), "{read:?}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_a_tracking_connection_to_a_paused_node_is_never_applied_after() {
+    let Some(cluster) = RedisCluster::start() else {
+        return;
+    };
+    let here = cached(&cluster).await;
+    let record = "{m}:record";
+    here.save(record, RecordWrite::create("before", FAR))
+        .await
+        .unwrap();
+    let node = cluster.owner(record);
+    cluster.server(&node).signal("-STOP");
+    // While the cache is still served, the write goes through the node's tracking connection.
+    let write = RecordWrite::update(1, "late", FAR);
+    let start = Instant::now();
+    let written = tokio::time::timeout(Duration::from_secs(20), here.save(record, write))
+        .await
+        .expect("a write hung");
+    let took = start.elapsed();
+    // The node resumes well past the write's deadline, and then reads the queued write.
+    tokio::time::sleep(TIMEOUT * 3).await;
+    cluster.server(&node).signal("-CONT");
+    assert!(
+        matches!(written, Err(StoreError::Unreachable(_))),
+        "{written:?}"
+    );
+    assert!(took < TIMEOUT * 2, "a write waited {took:?}");
+    ready(&here).await;
+    let stored = other(&cluster).await.load(record).await;
+    assert_eq!(
+        stored,
+        Ok(Some(Record::new(1, "before".into()))),
+        "reported failed, not applied"
+    );
+    assert_eq!(here.load(record).await, stored);
 }

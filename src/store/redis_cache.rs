@@ -3,7 +3,8 @@
 //! keys.
 //!
 //! An entry is served only while the invalidation channel is known to be whole: the tracking
-//! connection answered a heartbeat sent at most the silence bound ago. Redis writes a key's
+//! connection (in a cluster, every node's, each reporting an unchanged layout) answered a
+//! heartbeat sent at most the silence bound ago. Redis writes a key's
 //! invalidation to that connection before any reply it sends after the change, and the
 //! connection applies each invalidation before it hands over the next reply; so an answered
 //! heartbeat sent at a local instant `s` means every change Redis applied before `s` has been

@@ -229,7 +229,8 @@ impl RedisStore {
     /// started with: the same nodes and roles, each slot with the same primary, no slot migrating.
     /// A resharding or a failover therefore drops it, even for keys the slot's new node never
     /// tracked, and it starts again on the new layout once the nodes agree; while a node does not
-    /// answer, reads go to Redis.
+    /// answer, reads go to Redis. A `CLUSTER NODES` costs a node more than a `PING`
+    /// (benches/README.md, "The Redis store's local cache"); a longer silence bound sends fewer.
     ///
     /// Starts a background task on the current tokio runtime (call it inside one); the task
     /// ends when the store and its clones are dropped.

@@ -167,15 +167,9 @@ impl RedisCluster {
             extra: extra.iter().map(|a| (*a).to_owned()).collect(),
             dir,
         };
+        // One by one: a node listens on its ports before the next one's are chosen.
         cluster.nodes = (0..count)
-            .map(|_| {
-                let port = TcpListener::bind("127.0.0.1:0")
-                    .unwrap()
-                    .local_addr()
-                    .unwrap()
-                    .port();
-                cluster.spawn(&binary, port)
-            })
+            .map(|_| cluster.spawn(&binary, cluster_port()))
             .collect();
         let nodes = &cluster.nodes;
         let addresses: Vec<String> = nodes
@@ -410,6 +404,18 @@ pub(crate) struct ClusterNode {
 impl ClusterNode {
     pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+/// A free loopback port for a cluster node, whose cluster bus port (10,000 higher) is a port and
+/// free too: Redis refuses to start otherwise.
+fn cluster_port() -> u16 {
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if port <= 55535 && TcpListener::bind(("127.0.0.1", port + 10000)).is_ok() {
+            return port;
+        }
     }
 }
 
