@@ -72,6 +72,12 @@ impl RedisServer {
     }
 
     fn spawn_with(binary: &std::path::Path, port: u16, extra: &[&str]) -> Self {
+        Self::try_spawn_with(binary, port, extra).expect("redis-server did not listen")
+    }
+
+    /// A server started with `extra` arguments, once it listens; `None` if it exited or did not
+    /// listen within 10 s.
+    fn try_spawn_with(binary: &std::path::Path, port: u16, extra: &[&str]) -> Option<Self> {
         let child = Command::new(binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args([
@@ -87,21 +93,24 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server starts");
-        let server = Self { child, port };
-        server.wait_ready();
-        server
+        let mut server = Self { child, port };
+        server.listening().then_some(server)
     }
 
     pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    fn wait_ready(&self) {
+    /// Whether the server listens within 10 s (and has not exited).
+    fn listening(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen");
+            if Instant::now() > deadline || !matches!(self.child.try_wait(), Ok(None)) {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        true
     }
 
     /// The server's PID, for tests that pause it.
@@ -158,58 +167,107 @@ impl RedisCluster {
     fn start_with(count: usize, extra: &[&str]) -> Option<Self> {
         // The same check and message as a single server.
         drop(RedisServer::start()?);
+        // A setup that went wrong (a node that did not start, a cluster that did not form) is
+        // done again on other ports, and said: the nodes' logs tell why.
+        for attempt in 1..=3 {
+            match Self::try_start(count, extra) {
+                Ok(cluster) => return Some(cluster),
+                Err(why) => eprintln!("cluster setup, attempt {attempt}: {why}"),
+            }
+        }
+        panic!("the cluster did not come up in 3 attempts");
+    }
+
+    fn try_start(count: usize, extra: &[&str]) -> Result<Self, String> {
         let binary = find("redis-server").expect("redis-server on PATH");
         let cli =
             find("redis-cli").expect("redis-cli on PATH (Debian: it comes with redis-server)");
-        let dir = tempfile::tempdir().unwrap();
         let mut cluster = Self {
             nodes: Vec::new(),
             extra: extra.iter().map(|a| (*a).to_owned()).collect(),
-            dir,
+            dir: tempfile::tempdir().unwrap(),
         };
         // One by one: a node listens on its ports before the next one's are chosen.
-        cluster.nodes = (0..count)
-            .map(|_| cluster.spawn(&binary, cluster_port()))
-            .collect();
-        let nodes = &cluster.nodes;
-        let addresses: Vec<String> = nodes
+        for _ in 0..count {
+            let port = cluster_port();
+            let node = cluster.try_spawn(&binary, port);
+            cluster
+                .nodes
+                .push(node.ok_or_else(|| cluster.why(port, "did not start"))?);
+        }
+        let addresses: Vec<String> = cluster
+            .nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
         let replicas = if count > 3 { "1" } else { "0" };
-        let status = Command::new(&cli)
+        let mut create = Command::new(&cli)
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
             .args(["--cluster-replicas", replicas, "--cluster-yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status()
+            .spawn()
             .unwrap();
-        assert!(status.success(), "redis-cli --cluster create failed");
-        cluster.settled();
-        Some(cluster)
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let created = loop {
+            if let Some(status) = create.try_wait().unwrap() {
+                break status.success();
+            }
+            if Instant::now() > deadline {
+                let _ = create.kill();
+                let _ = create.wait();
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let first = cluster.nodes[0].port;
+        if !created {
+            return Err(cluster.why(first, "redis-cli --cluster create failed or hung"));
+        }
+        if !cluster.settled_within(Duration::from_secs(30)) {
+            return Err(cluster.why(first, "the cluster did not settle"));
+        }
+        Ok(cluster)
     }
 
-    /// A node on `port`, with its cluster configuration file in the cluster's directory.
-    fn spawn(&self, binary: &std::path::Path, port: u16) -> RedisServer {
+    /// `what` went wrong, with the end of every node's log.
+    fn why(&self, port: u16, what: &str) -> String {
+        let mut why = format!("node {port}: {what}");
+        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".log") {
+                let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                why.push_str(&format!("\n{name}: {}", tail.join(" | ")));
+            }
+        }
+        why
+    }
+
+    /// A node on `port`, with its cluster configuration file and its log in the cluster's
+    /// directory; `None` if it did not start.
+    fn try_spawn(&self, binary: &std::path::Path, port: u16) -> Option<RedisServer> {
         let config = self.dir.path().join(format!("nodes-{port}.conf"));
         let config = config.to_str().unwrap();
+        let log = self.dir.path().join(format!("node-{port}.log"));
+        let log = log.to_str().unwrap();
         // A replica's full sync writes the primary's snapshot to a file: in the cluster's
         // directory, one per node.
         let dbfilename = format!("dump-{port}.rdb");
         let dir = self.dir.path().to_str().unwrap();
         let mut args = vec!["--cluster-enabled", "yes", "--cluster-config-file", config];
-        args.extend(["--dir", dir, "--dbfilename", &dbfilename]);
+        args.extend(["--dir", dir, "--dbfilename", &dbfilename, "--logfile", log]);
         args.extend(self.extra.iter().map(String::as_str));
-        RedisServer::spawn_with(binary, port, &args)
+        RedisServer::try_spawn_with(binary, port, &args)
     }
 
-    /// Waits until every node agrees the cluster is up and knows every other, and every replica
-    /// is in sync.
-    fn settled(&self) {
+    /// Whether, within `limit`, every node agrees the cluster is up and knows every other, and
+    /// every replica is in sync.
+    fn settled_within(&self, limit: Duration) -> bool {
         let cli = find("redis-cli").unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + limit;
         let known = format!("cluster_known_nodes:{}", self.nodes.len());
         for node in &self.nodes {
             loop {
@@ -220,10 +278,13 @@ impl RedisCluster {
                 if info.contains("cluster_state:ok") && info.contains(&known) && synced {
                     break;
                 }
-                assert!(Instant::now() < deadline, "the cluster did not come up");
+                if Instant::now() > deadline {
+                    return false;
+                }
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
+        true
     }
 
     /// Kills `node` and starts it again with nothing in memory (persistence is off): it rejoins
@@ -232,9 +293,15 @@ impl RedisCluster {
     pub(crate) fn restart_empty(&mut self, node: &ClusterNode) {
         self.kill(node);
         let binary = find("redis-server").unwrap();
-        let server = self.spawn(&binary, node.port);
-        self.nodes.push(server);
-        self.settled();
+        let server = self.try_spawn(&binary, node.port);
+        self.nodes
+            .push(server.unwrap_or_else(|| panic!("{}", self.why(node.port, "restart"))));
+        let settled = self.settled_within(Duration::from_secs(30));
+        assert!(
+            settled,
+            "{}",
+            self.why(node.port, "the cluster did not settle")
+        );
     }
 
     /// The running node on `node`'s port.
