@@ -30,26 +30,41 @@ impl SkewedWriter {
             eprintln!("\n*** {message} ***\n");
             return None;
         };
-        let mut child = Command::new(faketime)
-            .args(["-f", offset, env!("CARGO_BIN_EXE_redis-writer")])
-            .arg(timeout.as_millis().to_string())
-            .args(urls)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("faketime runs redis-writer");
-        let input = child.stdin.take().expect("piped");
-        let output = BufReader::new(child.stdout.take().expect("piped"));
-        let mut writer = Self {
-            child,
-            input,
-            output,
+        // libfaketime, preloaded into the writer, can take the process down as it starts (as it
+        // does Redis: above); that is not what is under test, so a writer that dies before it
+        // answers is started again, and how it ended is said.
+        let mut ended = Vec::new();
+        let (writer, theirs) = loop {
+            let mut child = Command::new(&faketime)
+                .args(["-f", offset, env!("CARGO_BIN_EXE_redis-writer")])
+                .arg(timeout.as_millis().to_string())
+                .args(urls)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("faketime runs redis-writer");
+            let input = child.stdin.take().expect("piped");
+            let output = BufReader::new(child.stdout.take().expect("piped"));
+            let mut writer = Self {
+                child,
+                input,
+                output,
+            };
+            let clock = writer.try_ask("clock");
+            let theirs = clock
+                .strip_prefix("ok ")
+                .and_then(|ms| ms.parse::<i128>().ok());
+            if let Some(theirs) = theirs {
+                break (writer, theirs);
+            }
+            let status = writer.child.wait();
+            eprintln!("redis-writer under faketime answered {clock:?} and ended: {status:?}");
+            ended.push(status);
+            assert!(
+                ended.len() < 3,
+                "the writer never told its clock: {ended:?}"
+            );
         };
-        let theirs: i128 = writer
-            .ask("clock")
-            .strip_prefix("ok ")
-            .and_then(|ms| ms.parse().ok())
-            .expect("the writer tells its clock");
         let ours = i128::try_from(
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -74,6 +89,15 @@ impl SkewedWriter {
         self.output
             .read_line(&mut answer)
             .expect("the writer answers");
+        answer.trim_end().to_owned()
+    }
+
+    /// As [`ask`](Self::ask), but an empty answer if the writer is gone.
+    fn try_ask(&mut self, command: &str) -> String {
+        let mut answer = String::new();
+        if writeln!(self.input, "{command}").is_ok() && self.input.flush().is_ok() {
+            let _ = self.output.read_line(&mut answer);
+        }
         answer.trim_end().to_owned()
     }
 }
