@@ -1,6 +1,6 @@
 //! The contract every store keeps, one table of cases run against each store: the in-memory one,
 //! the embedded durable one, and a real `redis-server` started on loopback for each test. Then
-//! what only a durable store does.
+//! what only a durable store does, the Redis store's faults, and how it keeps a record.
 
 mod common;
 
@@ -301,6 +301,21 @@ for_every_store! {
             Ok(Saved::Conflict)
         );
         assert_eq!(s.store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
+    }
+
+    async fn no_record_is_ever_at_version_zero(s: Subject) {
+        // Versions start at 1: an update at 0 creates nothing and changes nothing.
+        assert_eq!(
+            s.store.save("r", RecordWrite::update(0, "a", T0 + 10)).await,
+            Ok(Saved::Conflict)
+        );
+        assert_eq!(s.store.load("r").await, Ok(None));
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
+        assert_eq!(
+            s.store.save("r", RecordWrite::update(0, "b", T0 + 10)).await,
+            Ok(Saved::Conflict)
+        );
+        assert_eq!(s.store.load("r").await, Ok(Some(Record::new(1, "a".into()))));
     }
 
     async fn a_write_after_removal_never_recreates_the_record(s: Subject) {
@@ -792,5 +807,150 @@ mod redis_faults {
             store.load("{m}:r").await,
             Ok(Some(Record::new(2, "v2".into())))
         );
+    }
+}
+
+/// How the Redis store keeps a record (a hash: version, expiry, value, and the key's own expiry)
+/// and what its write script compares: versions and expiries are decimals compared as text, so
+/// these cases reach Redis directly to set records up as a long-lived deployment could hold them.
+mod redis_records {
+    use super::*;
+    use common::redis::RedisServer;
+    use sealed_session::store::RedisStore;
+
+    async fn admin(server: &RedisServer) -> ::redis::aio::MultiplexedConnection {
+        let client = ::redis::Client::open(server.url()).unwrap();
+        client.get_multiplexed_async_connection().await.unwrap()
+    }
+
+    /// The Unix second at which Redis forgets `key` (`EXPIRETIME`; -1: never).
+    async fn expire_time(server: &RedisServer, key: &str) -> i64 {
+        ::redis::cmd("EXPIRETIME")
+            .arg(key)
+            .query_async(&mut admin(server).await)
+            .await
+            .unwrap()
+    }
+
+    /// A record written as an earlier write left it: `v`, `e` and `d`, with no key expiry.
+    async fn put(server: &RedisServer, key: &str, version: &str, expires: &str) {
+        let _: () = ::redis::cmd("HSET")
+            .arg(key)
+            .arg(&["v", version, "e", expires, "d", "before"][..])
+            .query_async(&mut admin(server).await)
+            .await
+            .unwrap();
+    }
+
+    /// A fresh `redis-server`, and a store on it on a clock that starts at `now`.
+    fn started(now: u64) -> Option<(RedisServer, ManualClock, RedisStore)> {
+        let server = RedisServer::start()?;
+        let clock = ManualClock::new(now);
+        let store = RedisStore::new(&server.url()).unwrap().clock(clock.clone());
+        Some((server, clock, store))
+    }
+
+    /// As [`started`] at `T0`, with the record `r` written: version 1, until `T0 + 10`.
+    async fn with_record() -> Option<(RedisServer, ManualClock, RedisStore)> {
+        let (server, clock, store) = started(T0)?;
+        let created = store.save("r", RecordWrite::create("a", T0 + 10)).await;
+        assert_eq!(created, Ok(Saved::Written(1)));
+        Some((server, clock, store))
+    }
+
+    #[tokio::test]
+    async fn a_write_that_keeps_the_records_expiry_keeps_the_keys_expiry() {
+        let Some((server, clock, store)) = with_record().await else {
+            return;
+        };
+        let written = store.save("r", RecordWrite::update(1, "b", T0 + 10)).await;
+        assert_eq!(written, Ok(Saved::Written(2)));
+        assert_eq!(expire_time(&server, "r").await, (T0 + 10) as i64);
+        clock.set(T0 + 9);
+        assert_eq!(store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
+        clock.set(T0 + 10);
+        assert_eq!(store.load("r").await, Ok(None));
+    }
+
+    #[tokio::test]
+    async fn a_write_that_moves_the_records_expiry_moves_the_keys_expiry() {
+        let Some((server, _clock, store)) = with_record().await else {
+            return;
+        };
+        store
+            .save("r", RecordWrite::update(1, "b", T0 + 30))
+            .await
+            .unwrap();
+        assert_eq!(expire_time(&server, "r").await, (T0 + 30) as i64);
+        store
+            .save("r", RecordWrite::update(2, "c", T0 + 20))
+            .await
+            .unwrap();
+        assert_eq!(expire_time(&server, "r").await, (T0 + 20) as i64);
+    }
+
+    #[tokio::test]
+    async fn a_write_after_redis_forgot_the_script_is_applied() {
+        let Some((server, _clock, store)) = with_record().await else {
+            return;
+        };
+        let _: () = ::redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query_async(&mut admin(&server).await)
+            .await
+            .unwrap();
+        let written = store.save("r", RecordWrite::update(1, "b", T0 + 10)).await;
+        assert_eq!(written, Ok(Saved::Written(2)));
+        assert_eq!(store.load("r").await, Ok(Some(Record::new(2, "b".into()))));
+    }
+
+    #[tokio::test]
+    async fn versions_are_counted_exactly_past_two_to_the_53() {
+        let Some((server, _clock, store)) = started(T0) else {
+            return;
+        };
+        let version = (1u64 << 53) + 1;
+        put(&server, "r", &version.to_string(), &(T0 + 10).to_string()).await;
+        let written = store
+            .save("r", RecordWrite::update(version, "b", T0 + 10))
+            .await;
+        assert_eq!(written, Ok(Saved::Written(version + 1)));
+        assert_eq!(
+            store.load("r").await,
+            Ok(Some(Record::new(version + 1, "b".into())))
+        );
+        // A writer at the version before, which doubles would not tell apart, conflicts.
+        let stale = store
+            .save("r", RecordWrite::update(version, "c", T0 + 10))
+            .await;
+        assert_eq!(stale, Ok(Saved::Conflict));
+    }
+
+    #[tokio::test]
+    async fn an_expiry_and_the_time_are_compared_as_numbers_whatever_their_lengths() {
+        // Nine digits against ten: as text, "999999999" would sort after "1000000000".
+        let Some((server, clock, store)) = started(999_999_990) else {
+            return;
+        };
+        put(&server, "live", "3", "1000000005").await;
+        let written = store
+            .save("live", RecordWrite::update(3, "b", 1_000_000_005))
+            .await;
+        assert_eq!(
+            written,
+            Ok(Saved::Written(4)),
+            "an expiry after now is live"
+        );
+        put(&server, "past", "3", "999999999").await;
+        clock.set(1_000_000_000);
+        let written = store
+            .save("past", RecordWrite::update(3, "b", 1_000_000_010))
+            .await;
+        assert_eq!(written, Ok(Saved::Conflict), "an expiry before now is past");
+        put(&server, "now", "3", "1000000000").await;
+        let written = store
+            .save("now", RecordWrite::update(3, "b", 1_000_000_010))
+            .await;
+        assert_eq!(written, Ok(Saved::Conflict), "an expiry at now is past");
     }
 }

@@ -23,17 +23,23 @@ const MAX_EXACT: u64 = 1 << 53;
 /// replica redirects it to the primary (`MOVED`) even on a connection in `READONLY` mode, as the
 /// `redis` crate's cluster connections are: a primary demoted by a failover would otherwise run
 /// it and fail it on its first write. Then the check: the write is refused if Redis's clock says
-/// its deadline (in milliseconds, the argument `ARGV[$deadline]`) has passed, with an error the
-/// client recognizes (`SEALEDLATE`). The deadline is on Redis's clock (src/store/redis_time.rs).
+/// its deadline (the arguments `ARGV[$seconds]` and `ARGV[$micros]`: seconds since the epoch, and
+/// microseconds into that second) has passed, with an error the client recognizes
+/// (`SEALEDLATE`). The deadline is on Redis's clock (src/store/redis_time.rs).
+///
+/// Lua's `tonumber` is the dearest step of a short script, so the seconds, both decimals without
+/// leading zeros, are compared as text: by length, then digit by digit. Only within the
+/// deadline's own second are the microseconds compared as numbers.
 macro_rules! deadline_check {
-    ($deadline:literal) => {
+    ($seconds:literal, $micros:literal) => {
         concat!(
             "#!lua
-local t = redis.call('TIME')
-local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now_ms > tonumber(ARGV[",
-            $deadline,
-            "]) then
+local t, s = redis.call('TIME'), ARGV[",
+            $seconds,
+            "]
+if #t[1] > #s or (#t[1] == #s and (t[1] > s or (t[1] == s and tonumber(t[2]) > tonumber(ARGV[",
+            $micros,
+            "])))) then
   return redis.error_reply('SEALEDLATE the write reached the store after its deadline')
 end"
         )
@@ -45,7 +51,7 @@ end"
 /// never applied later. Values are `value:expires_at`, compared with the caller's clock; Redis's
 /// own expiry (`EXAT`) only reclaims the memory.
 const RAISE: &str = concat!(
-    deadline_check!("4"),
+    deadline_check!("4", "5"),
     r"
 local v = tonumber(ARGV[1])
 local at = tonumber(ARGV[2])
@@ -68,29 +74,76 @@ return 1
 );
 
 /// Compare-and-set of a record (a hash: version `v`, expiry `e`, value `d`), under the same
-/// deadline as `RAISE`. ARGV: expected version ('' for "no record"), value, expiry, now, whether
-/// to track ('1' or ''), deadline. Returns the new version, or 0 for a conflict. A write through
-/// the local cache's tracking connection asks to track: its `EXISTS` reads the key after the
-/// write, so Redis tracks the key for that connection again (a change untracks a key for every
-/// client) and the cache may keep what it wrote.
+/// deadline as `RAISE`. ARGV: expected version ('0' for "no record": versions start at 1), the
+/// version to write (one more), value, expiry, now, whether to track ('1' or ''), and the
+/// deadline. Returns the new version, or 0 for a conflict. Versions, expiries and now are
+/// decimals without leading zeros, compared as text (see `deadline_check`): an expiry at most
+/// `now` is past.
+///
+/// A write that keeps the record's expiry (a change that does not renew the cookie: the common
+/// one) writes `v` and `d` only and leaves the key's expiry alone, which the write that stored
+/// that `e` set in the same script. A write through the local cache's tracking connection asks to
+/// track: its `EXISTS` reads the key after the write, so Redis tracks the key for that connection
+/// again (a change untracks a key for every client) and the cache may keep what it wrote.
 const SAVE: &str = concat!(
-    deadline_check!("6"),
+    deadline_check!("7", "8"),
     r"
 local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
-local v = cur[1]
-if v and (tonumber(cur[2]) or 0) <= tonumber(ARGV[4]) then v = false end
-if ARGV[1] == '' then
-  if v then return 0 end
-elseif v ~= ARGV[1] then
-  return 0
+local v, e, now = cur[1], cur[2], ARGV[5]
+if v and (not e or #e < #now or (#e == #now and e <= now)) then v = false end
+if v ~= (ARGV[1] ~= '0' and ARGV[1]) then return 0 end
+if v and e == ARGV[4] then
+  redis.call('HSET', KEYS[1], 'v', ARGV[2], 'd', ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'v', ARGV[2], 'e', ARGV[4], 'd', ARGV[3])
+  redis.call('EXPIREAT', KEYS[1], ARGV[4])
 end
-local next = (tonumber(v) or 0) + 1
-redis.call('HSET', KEYS[1], 'v', next, 'e', ARGV[3], 'd', ARGV[2])
-redis.call('EXPIREAT', KEYS[1], ARGV[3])
-if ARGV[5] == '1' then redis.call('EXISTS', KEYS[1]) end
-return next
+if ARGV[6] == '1' then redis.call('EXISTS', KEYS[1]) end
+return ARGV[2]
 ",
 );
+
+/// A write script, called by its SHA-1 (`EVALSHA`, the short form), and sent whole (`EVAL`) where
+/// Redis does not hold it yet: on a connection's first write, after a restart or a `SCRIPT FLUSH`,
+/// or on a cluster node first reached through a redirection (a failover, a resharding). Redis
+/// keeps a script it ran, so the next call is short again.
+struct WriteScript {
+    code: &'static str,
+    hash: String,
+}
+
+impl WriteScript {
+    fn new(code: &'static str) -> Self {
+        let hash = redis::Script::new(code).get_hash().to_owned();
+        Self { code, hash }
+    }
+
+    /// The script on `connection`, `call` making the command from its name and first argument.
+    /// A `NOSCRIPT` answer means nothing ran, so the script is sent again whole, and that second
+    /// call is cut at `give_up`: the caller never waits two response timeouts.
+    async fn run(
+        &self,
+        call: impl Fn(&str, &str) -> redis::Cmd,
+        connection: &mut impl redis::aio::ConnectionLike,
+        give_up: Instant,
+    ) -> redis::RedisResult<u64> {
+        match call("EVALSHA", &self.hash).query_async(connection).await {
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                let whole = call("EVAL", self.code);
+                tokio::time::timeout_at(give_up.into(), whole.query_async(connection))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "the write timed out after Redis asked for its script",
+                        )
+                        .into())
+                    })
+            }
+            answer => answer,
+        }
+    }
+}
 
 /// A [`Store`] in Redis (7.0 or later), through the `redis` crate's connection manager on
 /// tokio: one connection, multiplexed, reconnected in the background after a failure.
@@ -115,8 +168,8 @@ pub struct RedisStore {
     /// The local cache and its tracking connections, if [`cached`](Self::cached).
     tracking: Option<Arc<Tracking>>,
     cache: Option<LocalCache>,
-    raise: Arc<redis::Script>,
-    save: Arc<redis::Script>,
+    raise: Arc<WriteScript>,
+    save: Arc<WriteScript>,
     timeout: Duration,
     clock: Arc<dyn Clock>,
     /// Redis's clock, for write deadlines.
@@ -193,8 +246,8 @@ impl RedisStore {
             info: None,
             tracking: None,
             cache: None,
-            raise: Arc::new(redis::Script::new(RAISE)),
-            save: Arc::new(redis::Script::new(SAVE)),
+            raise: Arc::new(WriteScript::new(RAISE)),
+            save: Arc::new(WriteScript::new(SAVE)),
             timeout,
             clock: Arc::new(SystemClock),
             time: Arc::new(RedisTime::default()),
@@ -274,16 +327,16 @@ impl RedisStore {
 }
 
 impl RedisStore {
-    /// The deadline, in milliseconds of Redis's clock, of a write whose caller gives up at the
+    /// The deadline, in microseconds of Redis's clock, of a write whose caller gives up at the
     /// local instant `give_up`, from the latest reading of Redis's clock; and whether that
     /// reading had to be taken now (a round trip of this call's time).
-    async fn deadline_ms(&self, give_up: Instant) -> Result<(u64, bool), StoreError> {
-        if let Some(deadline) = self.time.deadline_ms(give_up, Instant::now()) {
+    async fn deadline_us(&self, give_up: Instant) -> Result<(u64, bool), StoreError> {
+        if let Some(deadline) = self.time.deadline_us(give_up, Instant::now()) {
             return Ok((deadline, false));
         }
         let redis_us = self.forget_on_error(until(give_up, self.read_clock()).await)?;
         self.time.note(redis_us, Instant::now());
-        let deadline = self.time.deadline_ms(give_up, Instant::now());
+        let deadline = self.time.deadline_us(give_up, Instant::now());
         let deadline = deadline
             .ok_or_else(|| StoreError::Unreachable("Redis's clock read too late".into()))?;
         Ok((deadline, true))
@@ -312,26 +365,30 @@ impl RedisStore {
         }
     }
 
-    /// Runs the write script `code` (`script`) on `key` with `args`, and its deadline as its last
-    /// argument: its result, or an error. The call ends by `give_up` (a write Redis applies still
-    /// reached it before its deadline, so the caller is never told "failed" of one applied
-    /// after). It goes through `link`, the local cache's tracking connection, if given, and
-    /// through the store's connection otherwise.
+    /// Runs `script` on `key` with `args`, and its deadline as its last two arguments: its
+    /// result, or an error. The call ends by `give_up` (a write Redis applies still reached it
+    /// before its deadline, so the caller is never told "failed" of one applied after). It goes
+    /// through `link`, the local cache's tracking connection, if given, and through the store's
+    /// connection otherwise.
     async fn write(
         &self,
-        (script, code): (&redis::Script, &'static str),
+        script: &WriteScript,
         key: &str,
-        args: &[&str],
+        args: impl redis::ToRedisArgs,
         give_up: Instant,
         link: Option<&Link>,
     ) -> Result<u64, StoreError> {
-        let (deadline, read_clock) = self.deadline_ms(give_up).await?;
-        let mut call = script.key(key);
-        call.arg(args).arg(deadline);
+        let (deadline, read_clock) = self.deadline_us(give_up).await?;
+        let deadline = (deadline / 1_000_000, deadline % 1_000_000);
+        let call = |name: &str, body: &str| {
+            let mut call = redis::cmd(name);
+            call.arg(body).arg(1).arg(key).arg(&args).arg(deadline);
+            call
+        };
         let call = &call;
         if let (Some(link), Some(tracking)) = (link, &self.tracking) {
             let mut connection = link.connection.clone();
-            let answer = call.invoke_async(&mut connection);
+            let answer = script.run(call, &mut connection, give_up);
             // The tracking connection is made, and its response timeout bounds the script,
             // unless Redis's clock was read first.
             let answer = if read_clock {
@@ -357,26 +414,8 @@ impl RedisStore {
         // Redis went away), so a call through it is cut at `give_up`.
         let answer = async {
             match &self.connection {
-                Connection::Single(c) => call.invoke_async(&mut c.clone()).await,
-                Connection::Cluster(c) => match call.invoke_async(&mut c.clone()).await {
-                    // A redirection (after a failover, a resharding) reached a node the script was
-                    // never loaded on, which the `redis` crate's `SCRIPT LOAD`, sent to the
-                    // primaries it knew, missed: nothing ran, and the script is sent whole.
-                    Err(e)
-                        if e.kind()
-                            == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-                    {
-                        redis::cmd("EVAL")
-                            .arg(code)
-                            .arg(1)
-                            .arg(key)
-                            .arg(args)
-                            .arg(deadline)
-                            .query_async(&mut c.clone())
-                            .await
-                    }
-                    answer => answer,
-                },
+                Connection::Single(c) => script.run(call, &mut c.clone(), give_up).await,
+                Connection::Cluster(c) => script.run(call, &mut c.clone(), give_up).await,
             }
             .map_err(classify)
         };
@@ -671,11 +710,8 @@ impl Store for RedisStore {
             let give_up = Instant::now() + self.timeout;
             let expires_at = expires_at.min(MAX_EXACT - 1);
             let now = self.clock.now_unix();
-            let args = [value, expires_at, now].map(|n| n.to_string());
-            let args = args.each_ref().map(String::as_str);
-            let written = self
-                .write((&self.raise, RAISE), key, &args, give_up, None)
-                .await;
+            let args = (value, expires_at, now);
+            let written = self.write(&self.raise, key, args, give_up, None).await;
             self.written(key);
             written.map(drop)
         })
@@ -741,15 +777,26 @@ impl Store for RedisStore {
             // keeps what it wrote and its next read of the record asks Redis nothing.
             let tracking = self.tracking.as_deref();
             let link = tracking.and_then(|t| t.link(key, Instant::now()));
-            let expected = write.expected.map(|v| v.to_string()).unwrap_or_default();
-            let (expires, now) = (expires_at.to_string(), self.clock.now_unix().to_string());
+            // The new version is counted here, so the script compares and copies text only.
+            // Versions start at 1, so 0 stands for "no record", and no record is at version 0.
+            let (expected, next) = match write.expected {
+                None => (0, 1),
+                Some(0) => return Ok(Saved::Conflict),
+                Some(version) => (
+                    version,
+                    version.checked_add(1).ok_or_else(|| {
+                        StoreError::Refused("a record's version cannot count past 2^64 - 1".into())
+                    })?,
+                ),
+            };
+            let now = self.clock.now_unix();
             let track = if link.is_some() { "1" } else { "" };
-            let args = [expected.as_str(), write.value, &expires, &now, track];
+            let args = (expected, next, write.value, expires_at, now, track);
             let fill = tracking
                 .filter(|_| link.is_some())
                 .map(|t| t.cache().begin(&[key]));
             let written = self
-                .write((&self.save, SAVE), key, &args, give_up, link.as_ref())
+                .write(&self.save, key, args, give_up, link.as_ref())
                 .await;
             match (tracking, fill, &written) {
                 (Some(tracking), Some(fill), Ok(version)) if *version != 0 => {

@@ -2,7 +2,7 @@
 //! and no server's clock needs to agree with Redis's.
 //!
 //! A write must never be applied after its caller was told it failed. The caller gives up at a
-//! local instant; Redis refuses a write whose deadline, in Redis's milliseconds, has passed by
+//! local instant; Redis refuses a write whose deadline, in Redis's microseconds, has passed by
 //! its own clock. The store turns the local instant into Redis's time with its latest reading of
 //! Redis's clock (`TIME`): Redis read `redis_us` at some local instant no later than the one its
 //! answer arrived at, so at any later local instant Redis's clock reads at least `redis_us` plus
@@ -53,16 +53,16 @@ impl RedisTime {
         *self.lock() = None;
     }
 
-    /// The latest time, in whole milliseconds of Redis's clock, at which Redis may still apply a
-    /// write whose caller gives up at the local instant `give_up`; `None` without a reading
-    /// younger than [`VALID_FOR`] at `now`.
-    pub(super) fn deadline_ms(&self, give_up: Instant, now: Instant) -> Option<u64> {
+    /// The latest time, in microseconds of Redis's clock, at which Redis may still apply a write
+    /// whose caller gives up at the local instant `give_up`; `None` without a reading younger
+    /// than [`VALID_FOR`] at `now`.
+    pub(super) fn deadline_us(&self, give_up: Instant, now: Instant) -> Option<u64> {
         let reading = (*self.lock())?;
         let age = now.checked_duration_since(reading.answered)?;
         if age > VALID_FOR {
             return None;
         }
-        Some(deadline_ms(reading, give_up))
+        Some(deadline_us(reading, give_up))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Reading>> {
@@ -71,15 +71,15 @@ impl RedisTime {
 }
 
 /// The deadline of a write whose caller gives up at `give_up`, from `reading`.
-fn deadline_ms(reading: Reading, give_up: Instant) -> u64 {
+fn deadline_us(reading: Reading, give_up: Instant) -> u64 {
     let elapsed = give_up.saturating_duration_since(reading.answered);
     let elapsed = elapsed - elapsed / DRIFT_DIVISOR;
     let elapsed_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let at_us = reading.redis_us.saturating_add(elapsed_us);
-    // Redis compares its clock in whole milliseconds, rounded down: it applies a write while its
-    // millisecond is at most the deadline, up to 999 µs past it. One millisecond less keeps every
+    // Redis compares its clock in whole microseconds, rounded down: it applies a write while its
+    // microsecond is at most the deadline, up to 1 µs past it. One microsecond less keeps every
     // write it applies before `at_us`.
-    (at_us / 1000).saturating_sub(1)
+    at_us.saturating_sub(1)
 }
 
 /// Redis's `TIME` answer (seconds, microseconds) in microseconds since the epoch.
@@ -121,10 +121,10 @@ mod tests {
                             let give_up = answered
                                 + Duration::from_millis(age_ms)
                                 + Duration::from_millis(timeout_ms);
-                            let deadline = deadline_ms(reading, give_up);
-                            // Redis applies a write while its clock's whole millisecond is at
-                            // most the deadline: the latest such instant is before give-up.
-                            let latest_applied_us = (deadline + 1) as f64 * 1000.0 - 1.0;
+                            let deadline = deadline_us(reading, give_up);
+                            // Redis applies a write while its clock's whole microsecond is at
+                            // most the deadline: every such instant is before give-up.
+                            let latest_applied_us = (deadline + 1) as f64;
                             let at_give_up = redis_at(at_send, rate, give_up - sent);
                             assert!(
                                 latest_applied_us <= at_give_up,
@@ -140,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn a_write_is_refused_early_by_at_most_a_round_trip_the_drift_and_two_milliseconds() {
+    fn a_write_is_refused_early_by_at_most_a_round_trip_the_drift_and_two_microseconds() {
         let sent = Instant::now();
         let rtt = Duration::from_micros(400);
         let answered = sent + rtt;
@@ -150,11 +150,11 @@ mod tests {
         };
         let timeout = Duration::from_secs(1);
         let give_up = answered + timeout;
-        let deadline = deadline_ms(reading, give_up);
+        let deadline = deadline_us(reading, give_up);
         // Redis read its clock at `sent` at the earliest: at give-up it reads at most this.
         let at_give_up_us = 1_800_000_000_000_000 + (rtt + timeout).as_micros() as u64;
-        let early_us = at_give_up_us - (deadline + 1) * 1000;
-        let bound = rtt.as_micros() as u64 + timeout.as_micros() as u64 / 1000 + 2_000;
+        let early_us = at_give_up_us - (deadline + 1);
+        let bound = rtt.as_micros() as u64 + timeout.as_micros() as u64 / 1000 + 2;
         assert!(early_us <= bound, "{early_us} µs early, bound {bound}");
     }
 
@@ -162,15 +162,15 @@ mod tests {
     fn a_reading_is_used_until_it_is_older_than_valid_for() {
         let time = RedisTime::default();
         let answered = Instant::now();
-        assert_eq!(time.deadline_ms(answered, answered), None, "no reading yet");
+        assert_eq!(time.deadline_us(answered, answered), None, "no reading yet");
         time.note(1_000_000_000, answered);
-        assert!(time.deadline_ms(answered, answered + VALID_FOR).is_some());
+        assert!(time.deadline_us(answered, answered + VALID_FOR).is_some());
         assert_eq!(
-            time.deadline_ms(answered, answered + VALID_FOR + Duration::from_millis(1)),
+            time.deadline_us(answered, answered + VALID_FOR + Duration::from_millis(1)),
             None
         );
         time.forget();
-        assert_eq!(time.deadline_ms(answered, answered), None, "forgotten");
+        assert_eq!(time.deadline_us(answered, answered), None, "forgotten");
     }
 
     #[test]
