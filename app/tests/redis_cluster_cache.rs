@@ -47,15 +47,21 @@ async fn cached_not_revoked(cluster: &RedisCluster) -> (RedisStore, RedisStore, 
     (here, other(cluster).await, k)
 }
 
-/// A cached store on `cluster` that read a record of [`MOVING`]'s slot, written by another
-/// server, at version 1 (so that is cached); the other server's store; the record's key.
-async fn cached_record(cluster: &RedisCluster) -> (RedisStore, RedisStore, &'static str) {
+/// A cached store on `cluster`, and another server's store, which wrote `record` at version 1.
+async fn with_record(cluster: &RedisCluster, record: &str) -> (RedisStore, RedisStore) {
     let (here, there) = (cached(cluster).await, other(cluster).await);
-    let record = "{m}:record";
     there
         .save(record, RecordWrite::create("v1", FAR))
         .await
         .unwrap();
+    (here, there)
+}
+
+/// A cached store on `cluster` that read a record of [`MOVING`]'s slot, written by another
+/// server, at version 1 (so that is cached); the other server's store; the record's key.
+async fn cached_record(cluster: &RedisCluster) -> (RedisStore, RedisStore, &'static str) {
+    let record = "{m}:record";
+    let (here, there) = with_record(cluster, record).await;
     assert_eq!(here.load(record).await.unwrap().unwrap().version, 1);
     (here, there, record)
 }
@@ -84,12 +90,7 @@ async fn repeated_reads_on_a_cluster_are_served_without_asking_any_node() {
     let Some(cluster) = RedisCluster::start() else {
         return;
     };
-    let store = cached(&cluster).await;
-    let there = other(&cluster).await;
-    there
-        .save(RECORD, RecordWrite::create("v1", FAR))
-        .await
-        .unwrap();
+    let (store, there) = with_record(&cluster, RECORD).await;
     there.raise(NUMBERS[0], 3, FAR).await.unwrap();
     assert_ne!(
         cluster.owner(RECORD).id,
@@ -112,12 +113,7 @@ async fn a_change_made_by_another_server_on_a_cluster_is_seen_here() {
     let Some(cluster) = RedisCluster::start() else {
         return;
     };
-    let here = cached(&cluster).await;
-    let there = other(&cluster).await;
-    there
-        .save(RECORD, RecordWrite::create("v1", FAR))
-        .await
-        .unwrap();
+    let (here, there) = with_record(&cluster, RECORD).await;
     let k = keys(&NUMBERS);
     assert_eq!(
         here.load_with(RECORD, &k).await.unwrap().1,

@@ -773,10 +773,6 @@ impl Store for RedisStore {
             check_record(key, write.value)?;
             let give_up = Instant::now() + self.timeout;
             let expires_at = write.expires_at.min(MAX_EXACT - 1);
-            // Through the tracking connection while the cache is served, so that this server
-            // keeps what it wrote and its next read of the record asks Redis nothing.
-            let tracking = self.tracking.as_deref();
-            let link = tracking.and_then(|t| t.link(key, Instant::now()));
             // The new version is counted here, so the script compares and copies text only.
             // Versions start at 1, so 0 stands for "no record", and no record is at version 0.
             let (expected, next) = match write.expected {
@@ -789,6 +785,10 @@ impl Store for RedisStore {
                     })?,
                 ),
             };
+            // Through the tracking connection while the cache is served, so that this server
+            // keeps what it wrote and its next read of the record asks Redis nothing.
+            let tracking = self.tracking.as_deref();
+            let link = tracking.and_then(|t| t.link(key, Instant::now()));
             let now = self.clock.now_unix();
             let track = if link.is_some() { "1" } else { "" };
             let args = (expected, next, write.value, expires_at, now, track);

@@ -252,26 +252,22 @@ fn resp3(info: ConnectionInfo) -> ConnectionInfo {
 /// `template`'s settings at another cluster node's address (its own host when the node did
 /// not know its address).
 fn at(template: &ConnectionInfo, host: &str, port: u16) -> ConnectionInfo {
+    let host = |seed: String| {
+        if host.is_empty() {
+            seed
+        } else {
+            host.to_owned()
+        }
+    };
     let addr = match template.addr().clone() {
-        ConnectionAddr::Tcp(seed, _) => ConnectionAddr::Tcp(
-            if host.is_empty() {
-                seed
-            } else {
-                host.to_owned()
-            },
-            port,
-        ),
+        ConnectionAddr::Tcp(seed, _) => ConnectionAddr::Tcp(host(seed), port),
         ConnectionAddr::TcpTls {
             host: seed,
             insecure,
             tls_params,
             ..
         } => ConnectionAddr::TcpTls {
-            host: if host.is_empty() {
-                seed
-            } else {
-                host.to_owned()
-            },
+            host: host(seed),
             port,
             insecure,
             tls_params,
