@@ -341,6 +341,16 @@ for_every_store! {
         );
     }
 
+    async fn a_record_is_written_in_its_last_second_and_not_in_the_second_it_ends(s: Subject) {
+        s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
+        s.clock.set(T0 + 9);
+        let last = s.store.save("r", RecordWrite::update(1, "b", T0 + 10)).await;
+        assert_eq!(last, Ok(Saved::Written(2)), "its last second");
+        s.clock.set(T0 + 10);
+        let ended = s.store.save("r", RecordWrite::update(2, "c", T0 + 20)).await;
+        assert_eq!(ended, Ok(Saved::Conflict), "the second it ends");
+    }
+
     async fn a_write_sets_the_records_expiry(s: Subject) {
         s.store.save("r", RecordWrite::create("a", T0 + 10)).await.unwrap();
         s.store.save("r", RecordWrite::update(1, "b", T0 + 30)).await.unwrap();
