@@ -25,12 +25,18 @@ impl RedisServer {
             eprintln!("\n*** {message} ***\n");
             return None;
         };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Some(Self::spawn(&binary, port))
+        // Another test may take the port between the probe and the spawn: a new one then.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if let Some(server) = Self::try_spawn_with(&binary, port, &[]) {
+                return Some(server);
+            }
+        }
+        panic!("redis-server did not start on any of 5 free ports");
     }
 
     /// A new server on `port` (one a test stopped), for tests that bring Redis back.
@@ -101,16 +107,20 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    /// Whether the server listens within 10 s (and has not exited).
+    /// Whether this server answers on its port within 10 s. Whatever listens there must say it is
+    /// this process (`INFO server`'s `process_id`): another test's server, or a cluster node's
+    /// bus port, may have taken the port first, and this one then exits.
     fn listening(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        loop {
+            if let Some(pid) = process_id(self.port) {
+                return pid == self.child.id();
+            }
             if Instant::now() > deadline || !matches!(self.child.try_wait(), Ok(None)) {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        true
     }
 
     /// The server's PID, for tests that pause it.
@@ -125,6 +135,29 @@ impl RedisServer {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+}
+
+/// The process id of the Redis server answering on `port`, if one answers.
+fn process_id(port: u16) -> Option<u32> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut answer = Vec::new();
+    let mut chunk = [0; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer);
+        if let Some(rest) = text.split("process_id:").nth(1)
+            && let Some((pid, _)) = rest.split_once("\r\n")
+        {
+            return pid.trim().parse().ok();
+        }
+        let read = stream.read(&mut chunk).ok()?;
+        if read == 0 {
+            return None;
+        }
+        answer.extend_from_slice(&chunk[..read]);
     }
 }
 
